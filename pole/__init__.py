@@ -1,0 +1,90 @@
+"""Pôle: the booking and pooling tool of a pôle des solidarités."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from flask import Flask, request
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from pole import config, extensions
+from pole.db import configure_sqlite, reset_write_intent, set_write_intent
+from pole.extensions import babel, csrf, db, login_manager, migrate
+
+ROOT = Path(__file__).resolve().parent.parent
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Create and configure the application."""
+    app = Flask(
+        __name__,
+        instance_path=str(ROOT / "instance"),
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    test_config = test_config or {}
+    app.config.from_mapping(config.from_environment(app.instance_path, test_config))
+    app.config.update(test_config)
+    if app.config["POLE_TRUST_PROXY"]:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), compare_type=True)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    babel.init_app(app, locale_selector=lambda: "fr", timezone_selector=lambda: "Europe/Paris")
+    extensions.htmx.init_app(app)  # pole.htmx (the module) would shadow the name here
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            configure_sqlite(db.engine)
+
+    _register_request_hooks(app)
+    _register_blueprints(app)
+
+    from pole import cli, errors, templating
+
+    errors.register(app)
+    templating.register(app)
+    cli.register(app)
+    return app
+
+
+def _register_blueprints(app: Flask) -> None:
+    from pole.auth.views import bp as auth_bp
+    from pole.main import bp as main_bp
+    from pole.organisations.views import bp as organisations_bp
+    from pole.resources.views import bp as resources_bp
+
+    for blueprint in (main_bp, auth_bp, organisations_bp, resources_bp):
+        app.register_blueprint(blueprint)
+
+
+def _register_request_hooks(app: Flask) -> None:
+    @app.before_request
+    def take_write_lock_for_writes() -> None:
+        # On SQLite a request that writes takes the write lock when its transaction begins,
+        # so concurrent writers queue up instead of failing with "database is locked".
+        if request.method in UNSAFE_METHODS:
+            request.environ["pole.write_token"] = set_write_intent(True)
+
+    @app.teardown_request
+    def release_write_intent(_exc: BaseException | None) -> None:
+        token = request.environ.pop("pole.write_token", None)
+        if token is not None:
+            reset_write_intent(token)
+
+    @app.after_request
+    def security_headers(response):  # noqa: ANN001, ANN202
+        headers = response.headers
+        headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+            "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
+        )
+        headers.setdefault("Referrer-Policy", "same-origin")
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        headers.setdefault("X-Frame-Options", "DENY")
+        return response

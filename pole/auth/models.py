@@ -1,0 +1,65 @@
+"""People who log in."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from pole.db import UTCDateTime, db, utcnow
+
+if TYPE_CHECKING:
+    from pole.organisations.models import Membership, Organisation
+
+
+def new_session_token() -> str:
+    return secrets.token_urlsafe(16)
+
+
+class User(db.Model):
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    email: so.Mapped[str] = so.mapped_column(sa.String(254), unique=True)
+    name: so.Mapped[str] = so.mapped_column(sa.String(120))
+    phone: so.Mapped[str] = so.mapped_column(sa.String(40), default="")
+    password_hash: so.Mapped[str | None] = so.mapped_column(sa.String(255))
+    is_manager: so.Mapped[bool] = so.mapped_column(default=False)
+    is_social_worker: so.Mapped[bool] = so.mapped_column(default=False)
+    is_active: so.Mapped[bool] = so.mapped_column(default=True)
+    # Part of the login session id: rotating it logs out every session of this person.
+    session_token: so.Mapped[str] = so.mapped_column(sa.String(32), default=new_session_token)
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
+    last_login_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
+
+    memberships: so.Mapped[list[Membership]] = so.relationship(
+        back_populates="user", cascade="all, delete-orphan"
+    )
+
+    # Flask-Login protocol.
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def is_anonymous(self) -> bool:
+        return False
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_token}"
+
+    def rotate_session_token(self) -> None:
+        self.session_token = new_session_token()
+
+    def organisations(self) -> list[Organisation]:
+        return sorted((m.organisation for m in self.memberships), key=lambda o: o.name)
+
+    def role_in(self, organisation_id: int) -> str | None:
+        for membership in self.memberships:
+            if membership.organisation_id == organisation_id:
+                return membership.role
+        return None
+
+    def __repr__(self) -> str:
+        return f"<User {self.email}>"

@@ -1,0 +1,180 @@
+"""Accounts: authentication, invitations, password resets."""
+
+from __future__ import annotations
+
+from flask import url_for
+
+from pole.auth.models import User
+from pole.auth.passwords import hash_password, needs_rehash, verify_password
+from pole.auth.tokens import (
+    make_invitation_token,
+    make_reset_token,
+    password_fingerprint,
+    read_invitation_token,
+    read_reset_token,
+)
+from pole.db import db, utcnow, write_transaction
+from pole.mail import send_mail
+from pole.organisations.models import Invitation, Membership, Organisation
+
+
+def find_user_by_email(email: str) -> User | None:
+    return db.session.scalar(db.select(User).where(User.email == email.strip().lower()))
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """Return the active user with this e-mail and password, else None (whichever was wrong)."""
+    user = find_user_by_email(email)
+    if not verify_password(user.password_hash if user else None, password):
+        return None
+    if user is None or not user.is_active:
+        return None
+    return user
+
+
+def record_login(user: User, password: str) -> None:
+    with write_transaction():
+        user = db.session.get(User, user.id)
+        user.last_login_at = utcnow()
+        if user.password_hash and needs_rehash(user.password_hash):
+            user.password_hash = hash_password(password)
+
+
+def set_password(user: User, password: str) -> None:
+    """Set a new password and log out every other session of this person."""
+    with write_transaction():
+        user = db.session.get(User, user.id)
+        user.password_hash = hash_password(password)
+        user.rotate_session_token()
+
+
+def create_user(
+    email: str,
+    name: str,
+    password: str | None,
+    *,
+    is_manager: bool = False,
+    is_social_worker: bool = False,
+) -> User:
+    user = User(
+        email=email.strip().lower(),
+        name=name,
+        password_hash=hash_password(password) if password else None,
+        is_manager=is_manager,
+        is_social_worker=is_social_worker,
+    )
+    db.session.add(user)
+    return user
+
+
+# Invitations ---------------------------------------------------------------------------------
+
+
+def invite_member(
+    organisation: Organisation, email: str, name: str, role: str, invited_by: User
+) -> Invitation:
+    """Record an invitation and e-mail its link; an existing account just joins at once."""
+    email = email.strip().lower()
+    with write_transaction():
+        invitation = Invitation(
+            organisation_id=organisation.id,
+            email=email,
+            name=name,
+            role=role,
+            invited_by_id=invited_by.id,
+        )
+        db.session.add(invitation)
+        db.session.flush()
+        invitation_id = invitation.id
+    invitation = db.session.get(Invitation, invitation_id)
+    link = url_for(
+        "auth.accept_invitation", token=make_invitation_token(invitation.id), _external=True
+    )
+    send_mail(
+        invitation.email,
+        f"Invitation à rejoindre {invitation.organisation.name} sur Pôle",
+        f"Bonjour{(' ' + name) if name else ''},\n\n"
+        f"{invited_by.name} vous invite à rejoindre {invitation.organisation.name} sur Pôle, "
+        "l'outil de réservation du pôle des solidarités.\n\n"
+        f"Pour accepter et choisir votre mot de passe, ouvrez ce lien :\n{link}\n\n"
+        "Ce lien est valable 7 jours. Si vous ne vous attendiez pas à ce message, ignorez-le.\n",
+    )
+    return invitation
+
+
+def open_invitation(token: str) -> Invitation | None:
+    """The invitation behind a link, if the link is genuine, unexpired and not yet used."""
+    invitation_id = read_invitation_token(token)
+    if invitation_id is None:
+        return None
+    invitation = db.session.get(Invitation, invitation_id)
+    if invitation is None or not invitation.is_open:
+        return None
+    return invitation
+
+
+def accept_invitation(invitation: Invitation, name: str, password: str) -> User:
+    """Create (or complete) the account and its membership; the link cannot be used again."""
+    with write_transaction():
+        invitation = db.session.get(Invitation, invitation.id, with_for_update=True)
+        if invitation is None or not invitation.is_open:
+            raise ValueError("invitation already used")
+        user = find_user_by_email(invitation.email)
+        if user is None:
+            user = create_user(invitation.email, name, password)
+            db.session.flush()
+        else:
+            user.password_hash = hash_password(password)
+            user.rotate_session_token()
+            user.name = user.name or name
+        existing = db.session.scalar(
+            db.select(Membership).where(
+                Membership.user_id == user.id,
+                Membership.organisation_id == invitation.organisation_id,
+            )
+        )
+        if existing is None:
+            db.session.add(
+                Membership(
+                    user_id=user.id,
+                    organisation_id=invitation.organisation_id,
+                    role=invitation.role,
+                )
+            )
+        invitation.accepted_at = utcnow()
+        user_id = user.id
+    return db.session.get(User, user_id)
+
+
+# Password reset ------------------------------------------------------------------------------
+
+
+def request_password_reset(email: str) -> None:
+    """E-mail a reset link if the address has an account; say nothing either way."""
+    user = find_user_by_email(email)
+    if user is None or not user.is_active:
+        return
+    link = url_for(
+        "auth.reset_password", token=make_reset_token(user.id, user.password_hash), _external=True
+    )
+    send_mail(
+        user.email,
+        "Réinitialisation de votre mot de passe Pôle",
+        f"Bonjour {user.name},\n\n"
+        "Quelqu'un (sans doute vous) a demandé à changer le mot de passe de votre compte Pôle.\n"
+        f"Pour choisir un nouveau mot de passe, ouvrez ce lien dans l'heure :\n{link}\n\n"
+        "Si vous n'avez rien demandé, ignorez ce message : votre mot de passe ne change pas.\n",
+    )
+
+
+def user_for_reset_token(token: str) -> User | None:
+    data = read_reset_token(token)
+    if data is None:
+        return None
+    user_id, fingerprint = data
+    user = db.session.get(User, user_id)
+    if user is None or not user.is_active:
+        return None
+    if password_fingerprint(user.password_hash) != fingerprint:
+        return None
+    return user

@@ -1,0 +1,133 @@
+"""Bookings and the recurring series they may belong to."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+from sqlalchemy.dialects.postgresql import ExcludeConstraint
+
+from pole.auth.models import User
+from pole.db import UTCDateTime, db, utcnow
+from pole.organisations.models import Organisation
+from pole.resources.models import Resource
+
+STATUSES = ("pending", "confirmed", "cancelled", "rejected")
+ACTIVE_STATUSES = ("pending", "confirmed")  # statuses that hold the slot
+STATUS_LABELS = {
+    "pending": "En attente de validation",
+    "confirmed": "Confirmée",
+    "cancelled": "Annulée",
+    "rejected": "Refusée",
+}
+
+
+class Series(db.Model):
+    """A recurring booking; each of its occurrences is a Booking row."""
+
+    __table_args__ = (sa.CheckConstraint("freq IN ('weekly', 'monthly')", name="freq"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    resource_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("resource.id"), index=True)
+    organisation_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("organisation.id"), index=True)
+    created_by_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey("user.id", ondelete="SET NULL")
+    )
+    title: so.Mapped[str] = so.mapped_column(sa.String(120))
+    description: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    is_public: so.Mapped[bool] = so.mapped_column(default=False)
+    quantity: so.Mapped[int] = so.mapped_column(default=1)
+    # The rule, in local wall time of the site.
+    freq: so.Mapped[str] = so.mapped_column(sa.String(10))
+    interval: so.Mapped[int] = so.mapped_column(default=1)
+    weekdays: so.Mapped[list] = so.mapped_column(sa.JSON, default=list)
+    month_week: so.Mapped[int | None] = so.mapped_column()
+    first_day: so.Mapped[date] = so.mapped_column(sa.Date)
+    until: so.Mapped[date | None] = so.mapped_column(sa.Date)
+    count: so.Mapped[int | None] = so.mapped_column()
+    start_time: so.Mapped[str] = so.mapped_column(sa.String(5))  # "08:30"
+    end_time: so.Mapped[str] = so.mapped_column(sa.String(5))
+    skipped: so.Mapped[list] = so.mapped_column(sa.JSON, default=list)  # ISO dates
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
+
+    resource: so.Mapped[Resource] = so.relationship()
+    organisation: so.Mapped[Organisation] = so.relationship()
+    created_by: so.Mapped[User | None] = so.relationship()
+    bookings: so.Mapped[list[Booking]] = so.relationship(
+        back_populates="series", order_by="Booking.start"
+    )
+
+
+class Booking(db.Model):
+    __table_args__ = (
+        sa.CheckConstraint(
+            "status IN ('pending', 'confirmed', 'cancelled', 'rejected')", name="status"
+        ),
+        sa.CheckConstraint('"end" > start', name="period"),
+        sa.CheckConstraint('occupied_until >= "end"', name="occupied_until"),
+        sa.CheckConstraint("quantity >= 1", name="quantity_positive"),
+        sa.Index("ix_booking_resource_start", "resource_id", "start"),
+        sa.Index("ix_booking_organisation_start", "organisation_id", "start"),
+        # Last line of defence on PostgreSQL: two active bookings of an exclusive resource
+        # (a room, or equipment with a single unit) never overlap, buffer included.
+        ExcludeConstraint(
+            (sa.column("resource_id"), "="),
+            (sa.func.tstzrange(sa.column("start"), sa.column("occupied_until"), "[)"), "&&"),
+            name="ex_booking_no_overlap",
+            using="gist",
+            where=sa.text("exclusive AND status IN ('pending', 'confirmed')"),
+        ).ddl_if(dialect="postgresql"),
+    )
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    resource_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("resource.id"))
+    organisation_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("organisation.id"))
+    created_by_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey("user.id", ondelete="SET NULL")
+    )
+    series_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey("series.id", ondelete="SET NULL"), index=True
+    )
+    title: so.Mapped[str] = so.mapped_column(sa.String(120))
+    description: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    is_public: so.Mapped[bool] = so.mapped_column(default=False)
+    start: so.Mapped[datetime] = so.mapped_column(UTCDateTime)
+    end: so.Mapped[datetime] = so.mapped_column(UTCDateTime)
+    # end + the resource's buffer when booked: what the booking keeps busy.
+    occupied_until: so.Mapped[datetime] = so.mapped_column(UTCDateTime)
+    quantity: so.Mapped[int] = so.mapped_column(default=1)
+    exclusive: so.Mapped[bool] = so.mapped_column(default=True)
+    status: so.Mapped[str] = so.mapped_column(sa.String(10), default="confirmed")
+    sequence: so.Mapped[int] = so.mapped_column(default=0)
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
+    updated_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
+    decided_by_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey("user.id", ondelete="SET NULL")
+    )
+    decision_note: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+
+    resource: so.Mapped[Resource] = so.relationship()
+    organisation: so.Mapped[Organisation] = so.relationship()
+    created_by: so.Mapped[User | None] = so.relationship(foreign_keys=[created_by_id])
+    decided_by: so.Mapped[User | None] = so.relationship(foreign_keys=[decided_by_id])
+    series: so.Mapped[Series | None] = so.relationship(back_populates="bookings")
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ACTIVE_STATUSES
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status == "pending"
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.status == "cancelled"
+
+    @property
+    def status_label(self) -> str:
+        return STATUS_LABELS[self.status]
+
+    def __repr__(self) -> str:
+        return f"<Booking {self.id} {self.resource_id} {self.start:%Y-%m-%d %H:%M}>"

@@ -1,0 +1,60 @@
+"""`flask pole ...` commands."""
+
+from __future__ import annotations
+
+import os
+import secrets
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+
+from pole import demo
+from pole.auth.passwords import MIN_LENGTH
+from pole.auth.services import create_user, find_user_by_email
+from pole.db import db
+
+pole_cli = AppGroup("pole", help="Pôle administration commands.")
+
+
+@pole_cli.command("create-user")
+@click.option("--email", prompt="Adresse e-mail")
+@click.option("--name", prompt="Nom")
+@click.option("--manager/--no-manager", default=True, help="Building manager (default).")
+@click.option("--social-worker", is_flag=True, help="CCAS social worker.")
+@click.password_option("--password", prompt="Mot de passe", confirmation_prompt=True)
+def create_user_command(
+    email: str, name: str, manager: bool, social_worker: bool, password: str
+) -> None:
+    """Create an account, by default the first building manager."""
+    if len(password) < MIN_LENGTH:
+        raise click.BadParameter(f"au moins {MIN_LENGTH} caractères", param_hint="--password")
+    if find_user_by_email(email) is not None:
+        raise click.ClickException(f"Un compte existe déjà pour {email}.")
+    create_user(email, name, password, is_manager=manager, is_social_worker=social_worker)
+    db.session.commit()
+    click.echo(f"Compte créé pour {email}.")
+
+
+@pole_cli.command("demo")
+@click.option("--if-empty", is_flag=True, help="Do nothing when the database has data.")
+def demo_command(if_empty: bool) -> None:
+    """Fill an empty database with the demo building "Les 4 Épis"."""
+    if not demo.is_empty():
+        if if_empty:
+            click.echo("La base contient déjà des données : démo non chargée.")
+            return
+        raise click.ClickException(
+            "La base n'est pas vide : la démo ne se charge que dans une base vide."
+        )
+    password = os.environ.get("POLE_DEMO_PASSWORD") or secrets.token_urlsafe(9)
+    accounts = demo.load(password)
+    click.echo("Bâtiment de démonstration « Les 4 Épis » chargé.")
+    click.echo("Comptes de démonstration (mot de passe affiché une seule fois) :")
+    for account in accounts:
+        click.echo(f"  {account.email:<38} {account.role}")
+    click.echo(f"Mot de passe de tous les comptes de démo : {password}")
+
+
+def register(app: Flask) -> None:
+    app.cli.add_command(pole_cli)

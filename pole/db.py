@@ -1,0 +1,117 @@
+"""Database: the declarative base, the UTC timestamp type and SQLite transaction control."""
+
+from __future__ import annotations
+
+import contextvars
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy import event
+from sqlalchemy.orm import DeclarativeBase
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
+
+
+db = SQLAlchemy(model_class=Base)
+
+
+def utcnow() -> datetime:
+    """Return the current time, aware, in UTC."""
+    return datetime.now(UTC)
+
+
+class UTCDateTime(sa.types.TypeDecorator):
+    """An aware datetime stored in UTC on every database, returned aware in UTC."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetimes are ambiguous; pass an aware datetime")
+        value = value.astimezone(UTC)
+        # SQLite has no time zones: store naive UTC so that text comparison orders correctly.
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+# On SQLite, a transaction that reads and then writes can fail with SQLITE_BUSY when another
+# connection wrote in between. Writers therefore take the write lock up front (BEGIN IMMEDIATE),
+# which serialises them; readers keep plain deferred transactions and never block in WAL mode.
+_begin_immediate: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "begin_immediate", default=False
+)
+
+
+def set_write_intent(value: bool) -> contextvars.Token:
+    """Make the next SQLite transactions of this context take the write lock when they begin."""
+    return _begin_immediate.set(value)
+
+
+def reset_write_intent(token: contextvars.Token) -> None:
+    _begin_immediate.reset(token)
+
+
+def configure_sqlite(engine: sa.Engine) -> None:
+    """Turn on foreign keys and WAL, and let us choose how each transaction begins."""
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):  # noqa: ANN001
+        # Stop pysqlite from issuing its own BEGIN so that ours (below) is the only one.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute("PRAGMA synchronous = NORMAL")
+        cursor.execute("PRAGMA busy_timeout = 30000")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn):  # noqa: ANN001
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if _begin_immediate.get() else "BEGIN")
+
+
+@contextmanager
+def write_transaction() -> Iterator[None]:
+    """Run the block as one transaction that holds SQLite's write lock from its start.
+
+    Commits at the end of the block, rolls back on any exception. On PostgreSQL this is a
+    plain transaction; callers lock the rows they check (SELECT ... FOR UPDATE).
+    """
+    session = db.session
+    # End whatever read transaction the request had, so the next one begins with the lock.
+    session.commit()
+    token = _begin_immediate.set(True)
+    try:
+        yield
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        _begin_immediate.reset(token)
+
+
+def is_postgresql() -> bool:
+    return db.engine.dialect.name == "postgresql"

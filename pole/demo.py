@@ -1,0 +1,148 @@
+"""The demo building: the pôle des solidarités "Les 4 Épis"."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pole.auth.services import create_user
+from pole.db import db
+from pole.organisations.models import Membership, Organisation
+from pole.resources.models import Resource, Site
+
+DOMAIN = "demo.les4epis.fr"
+WEEK = {str(day): [[8 * 60, 19 * 60]] for day in range(6)}  # Monday to Saturday 08:00–19:00
+ALWAYS = {str(day): [[0, 1440]] for day in range(7)}
+
+ORGANISATIONS = [
+    # key, kind, name, short name, colour (the 4 Épis logo gives each association its own)
+    ("epicerie", "association", "Épicerie solidaire des 4 ponts", "Épicerie", "#2f855a"),
+    ("restos", "association", "Restos du cœur", "Restos", "#c53030"),
+    ("catholique", "association", "Secours catholique", "Secours cath.", "#2b6cb0"),
+    ("populaire", "association", "Secours populaire", "Secours pop.", "#b7791f"),
+    ("caf", "partner", "CAF de la Loire", "CAF", "#6b46c1"),
+    ("mission", "partner", "Mission locale", "Mission locale", "#0e7490"),
+    ("ccas", "ccas", "CCAS d'Andrézieux-Bouthéon", "CCAS", "#4a5568"),
+]
+
+RESOURCES = [
+    dict(
+        name="Hall d'accueil",
+        kind="room",
+        capacity=80,
+        description="Grand hall lumineux : accueil, expositions, distributions.",
+        granularity_minutes=30,
+        min_duration_minutes=30,
+        opening_hours=WEEK,
+        allowed_kinds=["association", "ccas"],
+    ),
+    dict(
+        name="Cuisine équipée",
+        kind="room",
+        capacity=12,
+        description="Cuisine professionnelle pour les ateliers cuisine et les goûters.",
+        granularity_minutes=15,
+        min_duration_minutes=60,
+        buffer_minutes=30,
+        requires_approval=True,
+        opening_hours=WEEK,
+        allowed_kinds=["association", "ccas"],
+    ),
+    dict(
+        name="Bureau partagé 1",
+        kind="room",
+        capacity=4,
+        description="Bureau pour recevoir les personnes en toute confidentialité.",
+        opening_hours=WEEK,
+        allowed_kinds=["association", "partner", "ccas"],
+    ),
+    dict(
+        name="Bureau partagé 2",
+        kind="room",
+        capacity=4,
+        description="Bureau pour recevoir les personnes ou animer un petit atelier.",
+        opening_hours=WEEK,
+        allowed_kinds=["association", "partner", "ccas"],
+    ),
+    dict(
+        name="Vidéoprojecteur",
+        kind="equipment",
+        quantity=1,
+        unit_label="vidéoprojecteur",
+        opening_hours=WEEK,
+        allowed_kinds=["association", "partner", "ccas"],
+    ),
+    dict(
+        name="Tables pliantes",
+        kind="equipment",
+        quantity=10,
+        unit_label="tables",
+        granularity_minutes=30,
+        opening_hours=WEEK,
+        allowed_kinds=["association", "ccas"],
+    ),
+    dict(
+        name="Étagères de la chambre froide",
+        kind="equipment",
+        quantity=6,
+        unit_label="étagères",
+        granularity_minutes=60,
+        min_duration_minutes=60,
+        max_duration_minutes=7 * 24 * 60,
+        opening_hours=ALWAYS,
+        allowed_kinds=["association", "ccas"],
+    ),
+]
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    email: str
+    name: str
+    role: str  # what the README and the command print
+
+
+ACCOUNTS = [
+    DemoAccount(f"gestion@{DOMAIN}", "Nadia Gestion", "gestionnaire du bâtiment (CCAS)"),
+    DemoAccount(f"as@{DOMAIN}", "Claire Social", "travailleuse sociale (CCAS)"),
+    DemoAccount(f"coordination.restos@{DOMAIN}", "Bernard Coordination", "coordinateur, Restos"),
+    DemoAccount(f"benevole@{DOMAIN}", "Monique Bénévole", "bénévole, Restos et Épicerie"),
+    DemoAccount(f"partenaire@{DOMAIN}", "Karim Partenaire", "partenaire, CAF"),
+]
+
+
+def is_empty() -> bool:
+    return db.session.scalar(db.select(db.func.count(Site.id))) == 0
+
+
+def load(password: str) -> list[DemoAccount]:
+    """Fill an empty database with the demo building; every demo account gets `password`."""
+    site = Site(
+        name="Pôle des solidarités Les 4 Épis",
+        address="Andrézieux-Bouthéon (Loire)",
+        timezone="Europe/Paris",
+    )
+    db.session.add(site)
+    orgs = {}
+    for key, kind, name, short, colour in ORGANISATIONS:
+        orgs[key] = Organisation(kind=kind, name=name, short_name=short, colour=colour)
+        db.session.add(orgs[key])
+    for position, fields in enumerate(RESOURCES):
+        db.session.add(Resource(site=site, position=position, **fields))
+
+    manager, social_worker, coordinator, volunteer, partner = (
+        create_user(a.email, a.name, password) for a in ACCOUNTS
+    )
+    manager.is_manager = True
+    social_worker.is_social_worker = True
+    memberships = [
+        (manager, "ccas", "coordinator"),
+        (social_worker, "ccas", "volunteer"),
+        (coordinator, "restos", "coordinator"),
+        (volunteer, "restos", "volunteer"),
+        (volunteer, "epicerie", "volunteer"),
+        (partner, "caf", "coordinator"),
+    ]
+    for user, key, role in memberships:
+        db.session.add(Membership(user=user, organisation=orgs[key], role=role))
+    db.session.commit()
+    return ACCOUNTS

@@ -1,0 +1,51 @@
+"""The home page: what matters to each person."""
+
+from __future__ import annotations
+
+import hashlib
+
+from flask import Blueprint, Response, request
+from flask_login import current_user
+
+from pole.db import db
+from pole.htmx import render
+from pole.organisations.models import Organisation
+from pole.resources.models import Resource, Site
+
+bp = Blueprint("main", __name__)
+
+
+def default_site() -> Site | None:
+    return db.session.scalar(db.select(Site).order_by(Site.id).limit(1))
+
+
+@bp.get("/")
+def home():
+    """Show each person what matters to them: their organisations and the building's rooms."""
+    site = default_site()
+    resources = []
+    if site is not None:
+        resources = db.session.scalars(
+            db.select(Resource)
+            .where(Resource.site_id == site.id, Resource.is_active)
+            .order_by(Resource.position, Resource.id)
+        ).all()
+    organisations = current_user.organisations() if current_user.is_authenticated else []
+    return render(
+        "home.html",
+        title="Accueil",
+        site=site,
+        resources=resources,
+        organisations=organisations,
+    )
+
+
+@bp.get("/organisations.css")
+def organisation_colours():
+    """Serve each organisation's colour as a CSS class (no inline styles, for a strict CSP)."""
+    rows = db.session.execute(db.select(Organisation.id, Organisation.colour)).all()
+    css = "".join(f".org-{oid}{{--org-colour:{colour}}}\n" for oid, colour in rows)
+    response = Response(css, mimetype="text/css")
+    response.set_etag(hashlib.sha256(css.encode()).hexdigest())
+    response.headers["Cache-Control"] = "no-cache"
+    return response.make_conditional(request)

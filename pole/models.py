@@ -1,0 +1,18 @@
+"""Every model, imported in one place for migrations and the shell."""
+
+from pole.auth.models import User
+from pole.bookings.models import Booking, Series
+from pole.organisations.models import Invitation, Membership, Organisation
+from pole.resources.models import Closure, Resource, Site
+
+__all__ = [
+    "Booking",
+    "Closure",
+    "Invitation",
+    "Membership",
+    "Organisation",
+    "Resource",
+    "Series",
+    "Site",
+    "User",
+]

@@ -1,0 +1,87 @@
+"""Who may do what: every permission of Pôle, as can_* functions of (user, object)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from pole.bookings.models import Booking
+    from pole.organisations.models import Organisation
+    from pole.resources.models import Resource
+
+
+def _active(user: Any) -> bool:
+    return bool(getattr(user, "is_authenticated", False)) and bool(user.is_active)
+
+
+def is_manager(user: Any) -> bool:
+    return _active(user) and user.is_manager
+
+
+def role_in(user: Any, organisation: Organisation) -> str | None:
+    if not _active(user):
+        return None
+    return user.role_in(organisation.id)
+
+
+def can_view_members(user: Any, organisation: Organisation) -> bool:
+    """Members of an organisation see who else belongs to it; managers see everyone."""
+    return is_manager(user) or role_in(user, organisation) is not None
+
+
+def can_manage_members(user: Any, organisation: Organisation) -> bool:
+    """A coordinator invites and removes the members of their own organisation."""
+    return is_manager(user) or role_in(user, organisation) == "coordinator"
+
+
+def can_appoint_coordinator(user: Any, organisation: Organisation) -> bool:
+    """Only the building manager appoints an organisation's coordinators."""
+    return is_manager(user)
+
+
+def can_manage_organisations(user: Any) -> bool:
+    return is_manager(user)
+
+
+def can_manage_resources(user: Any) -> bool:
+    return is_manager(user)
+
+
+def can_manage_closures(user: Any) -> bool:
+    return is_manager(user)
+
+
+def can_approve_bookings(user: Any) -> bool:
+    return is_manager(user)
+
+
+def can_book_for(user: Any, organisation: Organisation) -> bool:
+    """A person books for an organisation they belong to; a manager for any organisation."""
+    if not organisation.is_active:
+        return False
+    return is_manager(user) or role_in(user, organisation) is not None
+
+
+def can_book_resource(user: Any, organisation: Organisation, resource: Resource) -> bool:
+    """The resource must be open to the organisation's kind (rooms open to partners...)."""
+    return (
+        resource.is_active
+        and organisation.kind in resource.allowed_kinds
+        and can_book_for(user, organisation)
+    )
+
+
+def can_see_booking_details(user: Any, booking: Booking) -> bool:
+    """A private booking's title is for its organisation and the managers only."""
+    return booking.is_public or is_manager(user) or role_in(user, booking.organisation) is not None
+
+
+def can_change_booking(user: Any, booking: Booking) -> bool:
+    """Members of the booking's organisation, and managers, may edit or cancel it."""
+    if not booking.is_active:
+        return False
+    return is_manager(user) or role_in(user, booking.organisation) is not None
+
+
+def can_publish_permanence(user: Any) -> bool:
+    return _active(user) and (user.is_social_worker or user.is_manager)

@@ -1,0 +1,142 @@
+"""Rooms and pooled equipment: the public list and the manager's editing."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, url_for
+from flask_login import current_user
+
+from pole import permissions
+from pole.db import db
+from pole.extensions import login_manager
+from pole.htmx import render
+from pole.main import default_site
+from pole.resources import services
+from pole.resources.forms import ResourceForm
+from pole.resources.models import WEEKDAYS_FR, Resource, Site
+
+bp = Blueprint("resources", __name__, url_prefix="/salles")
+
+
+def get_resource(resource_id: int) -> Resource:
+    """Load a resource or 404; inactive ones are visible to managers only."""
+    resource = db.get_or_404(Resource, resource_id)
+    if not resource.is_active and not permissions.can_manage_resources(current_user):
+        abort(404)
+    return resource
+
+
+def _require_manager() -> None:
+    if not current_user.is_authenticated:
+        abort(login_manager.unauthorized())
+    if not permissions.can_manage_resources(current_user):
+        abort(403)
+
+
+def _site_or_create() -> Site:
+    site = default_site()
+    if site is None:
+        site = Site(name="Pôle des solidarités", timezone="Europe/Paris")
+        db.session.add(site)
+        db.session.commit()
+    return site
+
+
+@bp.get("/")
+def index():
+    """List the rooms and equipment of the building, with their opening hours."""
+    site = default_site()
+    if site is None:
+        resources = []
+    elif permissions.can_manage_resources(current_user):
+        resources = db.session.scalars(
+            db.select(Resource)
+            .where(Resource.site_id == site.id)
+            .order_by(Resource.position, Resource.id)
+        ).all()
+    else:
+        resources = services.active_resources(site)
+    return render(
+        "resources/index.html",
+        title="Salles et matériel",
+        site=site,
+        resources=resources,
+        weekdays=WEEKDAYS_FR,
+    )
+
+
+@bp.get("/<int:resource_id>")
+def show(resource_id: int):
+    """Show one room or piece of equipment and how it may be booked."""
+    resource = get_resource(resource_id)
+    return render(
+        "resources/show.html", title=resource.name, resource=resource, weekdays=WEEKDAYS_FR
+    )
+
+
+def _form_data(form: ResourceForm) -> services.ResourceData:
+    return services.ResourceData(
+        name=form.name.data.strip(),
+        kind=form.kind.data,
+        description=(form.description.data or "").strip(),
+        capacity=form.capacity.data,
+        quantity=1 if form.kind.data == "room" else form.quantity.data,
+        unit_label=(form.unit_label.data or "").strip(),
+        position=form.position.data or 0,
+        opening_hours={
+            str(day): getattr(form, f"hours_{day}").data
+            for day in range(7)
+            if getattr(form, f"hours_{day}").data
+        },
+        granularity_minutes=form.granularity_minutes.data,
+        min_duration_minutes=form.min_duration_minutes.data,
+        max_duration_minutes=form.max_duration_minutes.data,
+        max_days_ahead=form.max_days_ahead.data,
+        min_notice_minutes=form.min_notice_minutes.data,
+        buffer_minutes=form.buffer_minutes.data,
+        requires_approval=form.requires_approval.data,
+        allowed_kinds=list(form.allowed_kinds.data),
+        is_active=form.is_active.data,
+    )
+
+
+def _edit_page(form: ResourceForm, resource: Resource | None):
+    status = 422 if form.is_submitted() else 200
+    return render(
+        "resources/form.html",
+        status=status,
+        form=form,
+        resource=resource,
+        weekdays=WEEKDAYS_FR,
+        title=f"Modifier {resource.name}" if resource else "Nouvelle ressource",
+    )
+
+
+@bp.route("/nouvelle", methods=["GET", "POST"])
+def new():
+    """Add a room or piece of equipment (manager)."""
+    _require_manager()
+    form = ResourceForm()
+    if not form.is_submitted():
+        for day in range(6):
+            getattr(form, f"hours_{day}").data = [[8 * 60, 19 * 60]]
+    if form.validate_on_submit():
+        resource_id = services.save_resource(_site_or_create(), _form_data(form))
+        flash("La ressource est ajoutée.", "success")
+        return redirect(url_for("resources.show", resource_id=resource_id))
+    return _edit_page(form, None)
+
+
+@bp.route("/<int:resource_id>/modifier", methods=["GET", "POST"])
+def edit(resource_id: int):
+    """Edit a resource and its booking policy (manager)."""
+    _require_manager()
+    resource = get_resource(resource_id)
+    form = ResourceForm(obj=resource)
+    if not form.is_submitted():
+        for day in range(7):
+            getattr(form, f"hours_{day}").data = resource.opening_hours.get(str(day), [])
+    if form.validate_on_submit():
+        services.save_resource(resource.site, _form_data(form), resource.id)
+        flash("Modifications enregistrées.", "success")
+        return redirect(url_for("resources.show", resource_id=resource.id))
+    return _edit_page(form, resource)

@@ -1,0 +1,287 @@
+"""Fixtures: the app on a real SQLite file and a real PostgreSQL, real SMTP, real Chromium.
+
+Database tests run once per backend (`app` is parametrised). Outside CI a missing PostgreSQL
+or Chromium skips the tests that need it, saying why; with CI=true they fail instead.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from email import message_from_bytes, policy
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+
+from pole import create_app
+from pole.db import db
+
+IN_CI = os.environ.get("CI", "").lower() == "true"
+POSTGRES_URL = os.environ.get("POLE_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+CHROMIUM = os.environ.get("POLE_TEST_CHROMIUM", "/usr/bin/chromium")
+BACKENDS = ("sqlite", "postgresql")
+
+
+def unavailable(reason: str) -> None:
+    """Skip outside CI; in CI a missing real part is a failure, not a silent skip."""
+    if IN_CI:
+        pytest.fail(f"{reason} (required when CI=true)", pytrace=False)
+    pytest.skip(reason)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+# Databases ------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def sqlite_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    return f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'pole-test.db'}"
+
+
+@pytest.fixture(scope="session")
+def postgresql_url() -> Iterator[str]:
+    """A database of its own for this run, created on the test server and dropped after."""
+    import psycopg
+
+    try:
+        admin = psycopg.connect(POSTGRES_URL, autocommit=True, connect_timeout=5)
+    except psycopg.OperationalError as error:
+        unavailable(f"PostgreSQL is not reachable at {POSTGRES_URL}: {error}")
+    name = f"pole_test_{os.getpid()}_{secrets.token_hex(3)}"
+    with admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    url = sa.engine.make_url(POSTGRES_URL).set(drivername="postgresql+psycopg", database=name)
+    yield url.render_as_string(hide_password=False)
+    with psycopg.connect(POSTGRES_URL, autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+# Mail: a real SMTP server on 127.0.0.1 that keeps what it receives ----------------------------
+
+
+class Mailbox:
+    def __init__(self) -> None:
+        self.messages: list = []
+        self._lock = threading.Lock()
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: ANN001, N802 (aiosmtpd API)
+        message = message_from_bytes(envelope.content, policy=policy.default)
+        with self._lock:
+            self.messages.append(message)
+        return "250 Message accepted for delivery"
+
+    def clear(self) -> None:
+        with self._lock:
+            self.messages.clear()
+
+    def to(self, address: str, timeout: float = 5.0):
+        """The last message sent to `address`, waiting a little for it to arrive."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self._lock:
+                found = [m for m in self.messages if address in m["To"]]
+            if found:
+                return found[-1]
+            time.sleep(0.05)
+        raise AssertionError(f"no mail to {address}; got {[m['To'] for m in self.messages]}")
+
+    def link_to(self, address: str) -> str:
+        body = self.to(address).get_content()
+        match = re.search(r"https?://\S+", body)
+        assert match, body
+        return match.group(0)
+
+
+@pytest.fixture(scope="session")
+def smtp_server() -> Iterator[tuple[Mailbox, int]]:
+    from aiosmtpd.controller import Controller
+
+    mailbox = Mailbox()
+    port = free_port()
+    controller = Controller(mailbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    yield mailbox, port
+    controller.stop()
+
+
+@pytest.fixture()
+def mailbox(smtp_server: tuple[Mailbox, int]) -> Mailbox:
+    box, _ = smtp_server
+    box.clear()
+    return box
+
+
+# The app --------------------------------------------------------------------------------------
+
+
+def build_app(url: str, smtp_port: int, **overrides) -> Flask:
+    config = {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret-key",
+        "SQLALCHEMY_DATABASE_URI": url,
+        "MAIL_SERVER": "127.0.0.1",
+        "MAIL_PORT": smtp_port,
+        "MAIL_USE_TLS": False,
+        "MAIL_USE_SSL": False,
+        "SERVER_NAME": None,
+    }
+    config.update(overrides)
+    return create_app(config)
+
+
+def reset_database() -> None:
+    """Empty every table (the schema comes from the real migrations, run once per backend)."""
+    tables = [t.name for t in db.metadata.sorted_tables]
+    with db.engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.exec_driver_sql(
+                "TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"
+            )
+        else:
+            for table in reversed(tables):
+                conn.exec_driver_sql(f'DELETE FROM "{table}"')
+
+
+_apps: dict[str, Flask] = {}
+
+
+def _migrated_app(backend: str, request: pytest.FixtureRequest) -> Flask:
+    if backend not in _apps:
+        url = request.getfixturevalue(f"{backend}_url")
+        _, smtp_port = request.getfixturevalue("smtp_server")
+        app = build_app(url, smtp_port)
+        with app.app_context():
+            from flask_migrate import upgrade
+
+            upgrade()
+        _apps[backend] = app
+    return _apps[backend]
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    return request.param
+
+
+@pytest.fixture()
+def app(backend: str, request: pytest.FixtureRequest) -> Iterator[Flask]:
+    """The app on a migrated, empty database of the current backend, with an app context."""
+    app = _migrated_app(backend, request)
+    with app.app_context():
+        reset_database()
+        yield app
+        db.session.remove()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _dispose_engines() -> Iterator[None]:
+    yield
+    for app in _apps.values():
+        with app.app_context():
+            db.engine.dispose()
+
+
+class Client(FlaskClient):
+    """A test client that sends the CSRF token like the browser does, unless told not to."""
+
+    def csrf_token(self) -> str:
+        page = self.get("/").get_data(as_text=True)
+        return re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)
+
+    def post(self, *args, csrf: bool = True, **kwargs):  # noqa: ANN002, ANN003, ANN201
+        if csrf:
+            data = dict(kwargs.pop("data", None) or {})
+            data.setdefault("csrf_token", self.csrf_token())
+            kwargs["data"] = data
+        return super().post(*args, **kwargs)
+
+
+@pytest.fixture()
+def client(app: Flask) -> FlaskClient:
+    app.test_client_class = Client
+    return app.test_client()
+
+
+class AuthActions:
+    def __init__(self, client: Client) -> None:
+        self._client = client
+
+    def login(self, email: str, password: str = "motdepasse-de-test"):  # noqa: S107
+        return self._client.post("/connexion", data={"email": email, "password": password})
+
+    def logout(self):
+        return self._client.post("/deconnexion")
+
+
+@pytest.fixture()
+def auth(client: Client) -> AuthActions:
+    return AuthActions(client)
+
+
+# A live server and Chromium, for browser tests -----------------------------------------------
+
+
+@pytest.fixture()
+def live_server(app: Flask) -> Iterator[str]:
+    """Serve the app on 127.0.0.1 in a thread, many requests at once, like production."""
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", free_port(), app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=5)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    if not Path(CHROMIUM).exists():
+        unavailable(f"Chromium not found at {CHROMIUM} (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture()
+def page(browser, live_server: str):  # noqa: ANN001, ANN201
+    context = browser.new_context(base_url=live_server, locale="fr-FR")
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on(
+        "console",
+        lambda msg: errors.append(msg.text) if msg.type == "error" else None,
+    )
+    yield page
+    context.close()
+    assert not errors, f"JavaScript errors in the page: {errors}"
