@@ -54,11 +54,13 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 def _register_blueprints(app: Flask) -> None:
     from pole.auth.views import bp as auth_bp
+    from pole.bookings.manage import bp as manage_bp
+    from pole.bookings.views import bp as bookings_bp
     from pole.main import bp as main_bp
     from pole.organisations.views import bp as organisations_bp
     from pole.resources.views import bp as resources_bp
 
-    for blueprint in (main_bp, auth_bp, organisations_bp, resources_bp):
+    for blueprint in (main_bp, auth_bp, organisations_bp, resources_bp, bookings_bp, manage_bp):
         app.register_blueprint(blueprint)
 
 

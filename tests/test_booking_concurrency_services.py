@@ -1,0 +1,62 @@
+"""Many people booking at the same instant, straight through the services on real databases."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from pole.auth.models import User
+from pole.bookings import services
+from pole.bookings.models import Booking
+from pole.db import db
+from tests.factories import make_organisation, make_resource, make_user
+
+pytestmark = pytest.mark.concurrency
+
+START = datetime(2031, 3, 4, 9, 0, tzinfo=UTC)  # a Tuesday, far enough ahead
+NOW = datetime(2031, 3, 1, 9, 0, tzinfo=UTC)
+CLIENTS = 20
+
+
+def race(app, fn, n=CLIENTS):
+    """Run fn(i) in n threads released at the same instant; return outcomes."""
+    barrier = threading.Barrier(n)
+    outcomes: list = [None] * n
+
+    def worker(i):
+        with app.app_context():
+            barrier.wait()
+            try:
+                outcomes[i] = fn(i)
+            except services.BookingRefused as refused:
+                outcomes[i] = refused
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    return outcomes
+
+
+@pytest.mark.parametrize("round_", range(3))
+def test_twenty_people_booking_the_same_room_slot_get_exactly_one_booking(app, round_):
+    org = make_organisation()
+    users = [make_user(org).id for _ in range(CLIENTS)]
+    room_id, org_id = make_resource(max_days_ahead=3650).id, org.id  # plain ids cross threads
+
+    def book(i):
+        user = db.session.get(User, users[i])
+        data = services.BookingData(room_id, org_id, START, START + timedelta(hours=2), f"R{i}")
+        return services.create_booking(data, user, now=NOW)
+
+    outcomes = race(app, book)
+    won = [o for o in outcomes if isinstance(o, Booking)]
+    lost = [o for o in outcomes if isinstance(o, services.BookingRefused)]
+    assert len(won) == 1 and len(lost) == CLIENTS - 1, outcomes
+    db.session.rollback()  # leave the snapshot taken before the race
+    assert db.session.scalar(db.select(db.func.count(Booking.id))) == 1
