@@ -11,7 +11,7 @@ FLASK := $(VENV)/bin/flask --app app
 run: install
 	$(FLASK) db upgrade
 	$(FLASK) pole demo --if-empty
-	$(FLASK) run --host $(HOST) --port $(PORT) --debug
+	$(FLASK) run --host $(HOST) --port $(PORT)
 
 test: install
 	$(VENV)/bin/ruff check .

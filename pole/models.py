@@ -2,12 +2,14 @@
 
 from pole.auth.models import User
 from pole.bookings.models import Booking, Series
+from pole.feeds.models import FeedToken
 from pole.organisations.models import Invitation, Membership, Organisation
 from pole.resources.models import Closure, Resource, Site
 
 __all__ = [
     "Booking",
     "Closure",
+    "FeedToken",
     "Invitation",
     "Membership",
     "Organisation",

@@ -1,0 +1,54 @@
+"""Secret, revocable links to calendar feeds."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from pole.auth.models import User
+from pole.db import UTCDateTime, db, utcnow
+from pole.organisations.models import Organisation
+from pole.resources.models import Resource
+
+FEED_KINDS = ("organisation", "resource", "social_worker", "personal")
+
+
+class FeedToken(db.Model):
+    """One secret feed link. The link is `<selector>.<verifier>`: the selector finds the row,
+    the verifier is kept only as a SHA-256 hash and compared in constant time."""
+
+    __table_args__ = (
+        sa.CheckConstraint(
+            "kind IN ('organisation', 'resource', 'social_worker', 'personal')", name="kind"
+        ),
+    )
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    kind: so.Mapped[str] = so.mapped_column(sa.String(16))
+    selector: so.Mapped[str] = so.mapped_column(sa.String(24), unique=True)
+    verifier_hash: so.Mapped[str] = so.mapped_column(sa.String(64))
+    organisation_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey("organisation.id", ondelete="CASCADE"), index=True
+    )
+    resource_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey("resource.id", ondelete="CASCADE"), index=True
+    )
+    # Whose calendar: the person for a personal or social-worker feed.
+    user_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey("user.id", ondelete="CASCADE"), index=True
+    )
+    created_by_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey("user.id", ondelete="SET NULL")
+    )
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
+    revoked_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
+
+    organisation: so.Mapped[Organisation | None] = so.relationship()
+    resource: so.Mapped[Resource | None] = so.relationship()
+    user: so.Mapped[User | None] = so.relationship(foreign_keys=[user_id])
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.revoked_at is not None
