@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, time, timedelta
 
 from pole.auth.services import create_user
-from pole.db import db
+from pole.bookings import services
+from pole.bookings.recurrence import Recurrence
+from pole.db import db, utcnow
 from pole.organisations.models import Membership, Organisation
 from pole.resources.models import Resource, Site
 
@@ -145,4 +148,126 @@ def load(password: str) -> list[DemoAccount]:
     for user, key, role in memberships:
         db.session.add(Membership(user=user, organisation=orgs[key], role=role))
     db.session.commit()
+    load_bookings(site)
     return ACCOUNTS
+
+
+def _next(weekday: int, after: date) -> date:
+    return after + timedelta(days=(weekday - after.weekday()) % 7 or 7)
+
+
+def load_bookings(site: Site) -> None:
+    """A few weeks of the building's life, from today: the series and one-off bookings."""
+    from pole.auth.models import User
+    from pole.timeutil import local_to_utc, to_local
+
+    now = utcnow()
+    today = to_local(now, site.tz).date()
+    until = today + timedelta(weeks=16)
+    rooms = {r.name: r for r in site.resources}
+    orgs = {o.short_name: o for o in db.session.scalars(db.select(Organisation))}
+    users = {u.email.split("@")[0]: u for u in db.session.scalars(db.select(User))}
+    manager, coordinator = users["gestion"], users["coordination.restos"]
+    volunteer, partner = users["benevole"], users["partenaire"]
+
+    def weekly(room, org, user, title, days, start, end, interval=1, public=False):
+        recurrence = Recurrence(
+            first_day=today + timedelta(days=1),
+            start_time=start,
+            end_time=end,
+            freq="weekly",
+            interval=interval,
+            weekdays=frozenset(days),
+            until=until,
+        )
+        data = services.SeriesData(
+            rooms[room].id, orgs[org].id, title, recurrence, is_public=public
+        )
+        preview = services.preview_series(data, user, now)
+        services.create_series(data, user, skip=[c.day for c in preview.conflicts], now=now)
+
+    def once(room, org, user, title, day, start, end, quantity=1, public=False):
+        data = services.BookingData(
+            rooms[room].id,
+            orgs[org].id,
+            local_to_utc(day, start, site.tz),
+            local_to_utc(day, end, site.tz),
+            title,
+            is_public=public,
+            quantity=quantity,
+        )
+        services.create_booking(data, user, now)
+
+    weekly(
+        "Hall d'accueil",
+        "Restos",
+        coordinator,
+        "Distribution alimentaire",
+        {1, 3},
+        time(8, 30),
+        time(12, 0),
+    )
+    weekly(
+        "Hall d'accueil",
+        "Épicerie",
+        volunteer,
+        "Accueil de l'épicerie solidaire",
+        {2},
+        time(14, 0),
+        time(17, 0),
+        public=True,
+    )
+    weekly("Bureau partagé 2", "CAF", partner, "Permanence CAF", {1}, time(9, 0), time(12, 0))
+    weekly(
+        "Bureau partagé 2",
+        "Secours cath.",
+        manager,
+        "Atelier estime de soi",
+        {0},
+        time(14, 0),
+        time(16, 0),
+        interval=2,
+    )
+    weekly(
+        "Tables pliantes",
+        "Restos",
+        coordinator,
+        "Tables de la distribution",
+        {1, 3},
+        time(8, 0),
+        time(12, 30),
+    )
+    friday, saturday = _next(4, today), _next(5, today)
+    once(
+        "Cuisine équipée", "Restos", volunteer, "Atelier cuisine", friday, time(14, 0), time(16, 0)
+    )
+    once(
+        "Tables pliantes",
+        "Secours pop.",
+        manager,
+        "Braderie solidaire",
+        saturday,
+        time(9, 0),
+        time(18, 0),
+        quantity=6,
+        public=True,
+    )
+    once(
+        "Hall d'accueil",
+        "Secours pop.",
+        manager,
+        "Braderie solidaire",
+        saturday,
+        time(9, 0),
+        time(18, 0),
+        public=True,
+    )
+    once(
+        "Vidéoprojecteur",
+        "Secours cath.",
+        manager,
+        "Projection-débat",
+        friday,
+        time(18, 0),
+        time(19, 0),
+    )
