@@ -11,6 +11,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from pole import config, extensions
 from pole.db import configure_sqlite, reset_write_intent, set_write_intent
 from pole.extensions import babel, csrf, db, login_manager, migrate
+from pole.feeds import logs as feed_logs
 
 ROOT = Path(__file__).resolve().parent.parent
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -30,6 +31,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     if app.config["POLE_TRUST_PROXY"]:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    feed_logs.install(app.logger)  # secret feed links never reach a log
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), compare_type=True)
@@ -56,12 +58,16 @@ def _register_blueprints(app: Flask) -> None:
     from pole.auth.views import bp as auth_bp
     from pole.bookings.manage import bp as manage_bp
     from pole.bookings.views import bp as bookings_bp
+    from pole.feeds.views import bp as feeds_bp
     from pole.main import bp as main_bp
     from pole.organisations.views import bp as organisations_bp
+    from pole.permanences.views import bp as permanences_bp
     from pole.resources.views import bp as resources_bp
 
     for blueprint in (main_bp, auth_bp, organisations_bp, resources_bp, bookings_bp, manage_bp):
         app.register_blueprint(blueprint)
+    app.register_blueprint(permanences_bp)
+    app.register_blueprint(feeds_bp)
 
 
 def _register_request_hooks(app: Flask) -> None:

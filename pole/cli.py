@@ -6,6 +6,7 @@ import os
 import secrets
 
 import click
+from email_validator import EmailNotValidError, validate_email
 from flask import Flask
 from flask.cli import AppGroup
 
@@ -27,6 +28,12 @@ def create_user_command(
     email: str, name: str, manager: bool, social_worker: bool, password: str
 ) -> None:
     """Create an account, by default the first building manager."""
+    try:
+        # The login form only accepts valid addresses: any other could never log in.
+        validate_email(email.strip(), check_deliverability=False)
+    except EmailNotValidError:
+        message = f"« {email} » n'est pas une adresse e-mail valide"
+        raise click.BadParameter(message, param_hint="--email") from None
     if len(password) < MIN_LENGTH:
         raise click.BadParameter(f"au moins {MIN_LENGTH} caractères", param_hint="--password")
     if find_user_by_email(email) is not None:
@@ -54,6 +61,27 @@ def demo_command(if_empty: bool) -> None:
     for account in accounts:
         click.echo(f"  {account.email:<38} {account.role}")
     click.echo(f"Mot de passe de tous les comptes de démo : {password}")
+
+
+@pole_cli.command("purge")
+@click.option(
+    "--days",
+    type=click.IntRange(min=0),
+    default=None,
+    help="Retention in days (default: POLE_APPOINTMENT_RETENTION_DAYS, 365).",
+)
+def purge_command(days: int | None) -> None:
+    """Delete permanence appointments whose slot ended longer ago than the retention."""
+    from flask import current_app
+
+    from pole.permanences.services import purge
+
+    retention = current_app.config["POLE_APPOINTMENT_RETENTION_DAYS"] if days is None else days
+    purged = purge(retention)
+    click.echo(
+        f"{purged.appointments} rendez-vous et {purged.notices} avis de plus de "
+        f"{retention} jours supprimés."
+    )
 
 
 def register(app: Flask) -> None:

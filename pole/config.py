@@ -68,4 +68,16 @@ def from_environment(instance_path: str, overrides: dict) -> dict:
         "POLE_INVITATION_MAX_AGE": int(os.environ.get("POLE_INVITATION_MAX_AGE", 7 * 24 * 3600)),
         "POLE_RESET_MAX_AGE": int(os.environ.get("POLE_RESET_MAX_AGE", 3600)),
         "POLE_TRUST_PROXY": _flag("POLE_TRUST_PROXY"),
+        # Appointment data (beneficiary reference, note) is kept this long after the slot.
+        "POLE_APPOINTMENT_RETENTION_DAYS": int(
+            os.environ.get("POLE_APPOINTMENT_RETENTION_DAYS", "365")
+        ),
+        # Calendar feeds: the window they cover, and how long a cancellation stays in them.
+        "POLE_FEED_PAST_DAYS": int(os.environ.get("POLE_FEED_PAST_DAYS", "30")),
+        "POLE_FEED_FUTURE_DAYS": int(os.environ.get("POLE_FEED_FUTURE_DAYS", "365")),
+        "POLE_FEED_CANCELLED_DAYS": int(os.environ.get("POLE_FEED_CANCELLED_DAYS", "30")),
+        # Requests per seconds allowed to one feed link, per worker process ("0": no limit).
+        "POLE_FEED_RATE_LIMIT": os.environ.get("POLE_FEED_RATE_LIMIT", "60/600"),
+        "POLE_FEED_CACHE_SIZE": int(os.environ.get("POLE_FEED_CACHE_SIZE", "64")),
+        "POLE_FEED_CACHE_SECONDS": int(os.environ.get("POLE_FEED_CACHE_SECONDS", "300")),
     }

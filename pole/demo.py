@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, time, timedelta
 
+from pole.auth.passwords import hash_password
 from pole.auth.services import create_user
 from pole.bookings import services
 from pole.bookings.recurrence import Recurrence
@@ -132,9 +133,12 @@ def load(password: str) -> list[DemoAccount]:
     for position, fields in enumerate(RESOURCES):
         db.session.add(Resource(site=site, position=position, **fields))
 
-    manager, social_worker, coordinator, volunteer, partner = (
-        create_user(a.email, a.name, password) for a in ACCOUNTS
-    )
+    # Every demo account shares the password: hashing it once keeps loading quick.
+    password_hash = hash_password(password)
+    users = [create_user(a.email, a.name, None) for a in ACCOUNTS]
+    for user in users:
+        user.password_hash = password_hash
+    manager, social_worker, coordinator, volunteer, partner = users
     manager.is_manager = True
     social_worker.is_social_worker = True
     memberships = [
@@ -149,6 +153,9 @@ def load(password: str) -> list[DemoAccount]:
         db.session.add(Membership(user=user, organisation=orgs[key], role=role))
     db.session.commit()
     load_bookings(site)
+    from pole.permanences.demo import load_permanence  # it builds on the rows above
+
+    load_permanence()
     return ACCOUNTS
 
 

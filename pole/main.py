@@ -7,6 +7,8 @@ import hashlib
 from flask import Blueprint, Response, request
 from flask_login import current_user
 
+from pole import permissions
+from pole.bookings.models import Booking
 from pole.db import db
 from pole.htmx import render
 from pole.organisations.models import Organisation
@@ -31,12 +33,18 @@ def home():
             .order_by(Resource.position, Resource.id)
         ).all()
     organisations = current_user.organisations() if current_user.is_authenticated else []
+    pending = 0
+    if permissions.can_approve_bookings(current_user):
+        pending = db.session.scalar(
+            db.select(db.func.count(Booking.id)).where(Booking.status == "pending")
+        )
     return render(
         "home.html",
         title="Accueil",
         site=site,
         resources=resources,
         organisations=organisations,
+        pending_count=pending,
     )
 
 

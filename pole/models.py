@@ -4,15 +4,29 @@ from pole.auth.models import User
 from pole.bookings.models import Booking, Series
 from pole.feeds.models import FeedToken
 from pole.organisations.models import Invitation, Membership, Organisation
+from pole.permanences.models import (
+    Appointment,
+    BlockedSlot,
+    Permanence,
+    PermanenceCancellation,
+    PermanenceNotice,
+    PermanencePattern,
+)
 from pole.resources.models import Closure, Resource, Site
 
 __all__ = [
+    "Appointment",
+    "BlockedSlot",
     "Booking",
     "Closure",
     "FeedToken",
     "Invitation",
     "Membership",
     "Organisation",
+    "Permanence",
+    "PermanenceCancellation",
+    "PermanenceNotice",
+    "PermanencePattern",
     "Resource",
     "Series",
     "Site",

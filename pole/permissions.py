@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from pole.bookings.models import Booking
     from pole.organisations.models import Organisation
+    from pole.permanences.models import Appointment, Permanence
     from pole.resources.models import Resource
 
 
@@ -85,3 +86,63 @@ def can_change_booking(user: Any, booking: Booking) -> bool:
 
 def can_publish_permanence(user: Any) -> bool:
     return _active(user) and (user.is_social_worker or user.is_manager)
+
+
+# Calendar feeds ------------------------------------------------------------------------------
+
+
+def can_use_organisation_feed(user: Any, organisation: Organisation) -> bool:
+    """Members of an organisation subscribe to its calendar; managers to any."""
+    return is_manager(user) or role_in(user, organisation) is not None
+
+
+def can_manage_organisation_feed(user: Any, organisation: Organisation) -> bool:
+    """The coordinator creates, regenerates and revokes the association's feed link."""
+    return is_manager(user) or role_in(user, organisation) == "coordinator"
+
+
+def can_manage_resource_feed(user: Any, resource: Resource) -> bool:
+    """A room's feed (for the building manager and the screen at its door) is the manager's."""
+    return is_manager(user)
+
+
+def can_manage_personal_feed(user: Any, owner: Any) -> bool:
+    """Only the person themself holds the link to what they booked."""
+    return _active(user) and _active(owner) and user.id == owner.id
+
+
+def can_manage_social_worker_feed(user: Any, owner: Any) -> bool:
+    """A social worker holds the link to her own permanences and appointments."""
+    return can_manage_personal_feed(user, owner) and bool(owner.is_social_worker)
+
+
+def can_download_booking(user: Any, booking: Booking) -> bool:
+    """A booking's .ics is for those who may read its details (public ones for anyone)."""
+    return can_see_booking_details(user, booking)
+
+
+def can_manage_permanence(user: Any, permanence: Permanence) -> bool:
+    """Its social worker, or the building manager (a sick day), cancels dates and blocks slots."""
+    return _active(user) and (user.is_manager or user.id == permanence.social_worker_id)
+
+
+def can_see_day_sheet(user: Any, permanence: Permanence) -> bool:
+    """Only the permanence's social worker reads the appointments with their references."""
+    return _active(user) and user.id == permanence.social_worker_id
+
+
+def can_book_slot(user: Any, organisation: Organisation) -> bool:
+    """Volunteers book a permanence slot for an association they belong to."""
+    return (
+        organisation.kind == "association"
+        and organisation.is_active
+        and role_in(user, organisation) is not None
+    )
+
+
+def can_see_appointment(user: Any, appointment: Appointment) -> bool:
+    """An appointment's reference and note are for its association and the social worker."""
+    return _active(user) and (
+        user.id == appointment.permanence.social_worker_id
+        or role_in(user, appointment.organisation) is not None
+    )

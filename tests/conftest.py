@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from flask import Flask
+from flask import Flask, g, has_app_context
 from flask.testing import FlaskClient
 
 from pole import create_app
@@ -67,6 +67,33 @@ def postgresql_url() -> Iterator[str]:
     yield url.render_as_string(hide_password=False)
     with psycopg.connect(POSTGRES_URL, autocommit=True) as admin:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture()
+def scratch_url(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[str]:
+    """An empty database of the current backend, for tests that run the migrations themselves."""
+    if backend == "sqlite":
+        yield f"sqlite:///{tmp_path / 'scratch.db'}"
+        return
+    import psycopg
+
+    request.getfixturevalue("postgresql_url")  # skips (or fails in CI) without PostgreSQL
+    name = f"pole_scratch_{os.getpid()}_{secrets.token_hex(3)}"
+    with psycopg.connect(POSTGRES_URL, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    url = sa.engine.make_url(POSTGRES_URL).set(drivername="postgresql+psycopg", database=name)
+    yield url.render_as_string(hide_password=False)
+    with psycopg.connect(POSTGRES_URL, autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture()
+def scratch_app(scratch_url: str, smtp_server: tuple[Mailbox, int]) -> Iterator[Flask]:
+    """The app on an empty, unmigrated database of the current backend (no app context)."""
+    app = build_app(scratch_url, smtp_server[1])
+    yield app
+    with app.app_context():
+        db.engine.dispose()
 
 
 # Mail: a real SMTP server on 127.0.0.1 that keeps what it receives ----------------------------
@@ -208,6 +235,15 @@ class Client(FlaskClient):
             kwargs["data"] = data
         return super().post(*args, **kwargs)
 
+    def open(self, *args, **kwargs):  # noqa: ANN002, ANN003, ANN201
+        # Requests share the test's app context, so `g` would outlive a request: Flask-Login
+        # caches the user there and Flask-WTF the CSRF token. Each request starts with an
+        # empty `g`, as in production, and finds its user from its own cookies.
+        if has_app_context():
+            for name in list(g):
+                g.pop(name)
+        return super().open(*args, **kwargs)
+
 
 @pytest.fixture()
 def client(app: Flask) -> FlaskClient:
@@ -229,6 +265,26 @@ class AuthActions:
 @pytest.fixture()
 def auth(client: Client) -> AuthActions:
     return AuthActions(client)
+
+
+@pytest.fixture()
+def login_as(app: Flask, client: Client):  # noqa: ANN201
+    """Log `client` (or another client) in as a person, without paying for argon2.
+
+    It comes back like a browser the day after a "remember me" login: no session, only the
+    remember-me cookie, which the app checks against the person's current session token.
+    """
+    from flask_login import encode_cookie
+
+    def login(user, on: Client | None = None) -> Client:  # noqa: ANN001
+        browser = on or client
+        browser.delete_cookie(app.config.get("SESSION_COOKIE_NAME", "session"))
+        browser.set_cookie(
+            app.config.get("REMEMBER_COOKIE_NAME", "remember_token"), encode_cookie(user.get_id())
+        )
+        return browser
+
+    return login
 
 
 # A live server and Chromium, for browser tests -----------------------------------------------

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, StringField
-from wtforms.validators import Email, EqualTo, InputRequired, Length, Optional
+from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length, Optional
 
 from pole.auth.passwords import MIN_LENGTH
 
@@ -13,6 +13,11 @@ EMAIL_MESSAGE = "Saisissez une adresse e-mail valide, par exemple marie@exemple.
 
 def normalise_email(value: str | None) -> str:
     return (value or "").strip().lower()
+
+
+def strip_text(value: str | None) -> str:
+    """Typed text without its surrounding spaces, so that "   " counts as nothing typed."""
+    return (value or "").strip()
 
 
 class LoginForm(FlaskForm):
@@ -56,7 +61,8 @@ class NewPasswordForm(FlaskForm):
 class AcceptInvitationForm(NewPasswordForm):
     name = StringField(
         "Votre nom",
-        validators=[InputRequired("Indiquez votre nom."), Length(max=120)],
+        validators=[DataRequired("Indiquez votre nom."), Length(max=120)],
+        filters=[strip_text],
         render_kw={"autocomplete": "name"},
     )
 
@@ -71,7 +77,11 @@ class ResetRequestForm(FlaskForm):
 
 
 class AccountForm(FlaskForm):
-    name = StringField("Nom", validators=[InputRequired("Indiquez votre nom."), Length(max=120)])
+    name = StringField(
+        "Nom",
+        validators=[DataRequired("Indiquez votre nom."), Length(max=120)],
+        filters=[strip_text],
+    )
     phone = StringField(
         "Téléphone",
         validators=[Optional(), Length(max=40)],

@@ -53,7 +53,7 @@ class User(db.Model):
         self.session_token = new_session_token()
 
     def organisations(self) -> list[Organisation]:
-        return sorted((m.organisation for m in self.memberships), key=lambda o: o.name)
+        return sorted((m.organisation for m in self.memberships), key=lambda o: o.sort_key)
 
     def role_in(self, organisation_id: int) -> str | None:
         for membership in self.memberships:

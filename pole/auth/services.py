@@ -73,7 +73,7 @@ def create_user(
 def invite_member(
     organisation: Organisation, email: str, name: str, role: str, invited_by: User
 ) -> Invitation:
-    """Record an invitation and e-mail its link; an existing account just joins at once."""
+    """Record an invitation and e-mail its link, which lets the person choose a password."""
     email = email.strip().lower()
     with write_transaction():
         invitation = Invitation(

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
+import re
 
 from flask import Blueprint, abort, flash, redirect, request, session, url_for
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import (
+    current_user,
+    login_required,
+    login_user,
+    logout_user,
+    user_loaded_from_cookie,
+)
 
 from pole.auth import services
 from pole.auth.forms import (
@@ -42,12 +48,27 @@ def load_user(session_id: str) -> User | None:
     return user
 
 
+@user_loaded_from_cookie.connect
+def bind_remembered_session(_app, user: User) -> None:  # noqa: ANN001
+    """A browser coming back with "remember me" gets a session bound to it, as at login."""
+    # Strong session protection drops a session that lacks this binding: without it the
+    # person was logged out again (and the cookie deleted) on their second page.
+    login_user(user, fresh=False)
+
+
+_UNSAFE_IN_NEXT = re.compile(r"[\\\s\x00-\x1f\x7f]")  # backslashes, spaces, controls
+
+
 def _safe_next(target: str | None) -> str:
     """Follow ?next= only to a path of this site."""
-    if target:
-        parts = urlsplit(target)
-        if not parts.scheme and not parts.netloc and target.startswith("/") and "\\" not in target:
-            return target
+    # Browsers read "//host" and "///host" as another site, and drop tabs and newlines first.
+    if (
+        target
+        and target.startswith("/")
+        and not target.startswith("//")
+        and not _UNSAFE_IN_NEXT.search(target)
+    ):
+        return target
     return url_for("main.home")
 
 
@@ -79,8 +100,8 @@ def login():
 @bp.post("/deconnexion")
 def logout():
     """Log out of this device."""
-    logout_user()
     session.clear()
+    logout_user()  # after clear(): it asks for the remember-me cookie to be deleted too
     flash("Vous êtes déconnecté·e.", "info")
     return redirect(url_for("main.home"))
 

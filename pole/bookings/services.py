@@ -8,7 +8,7 @@ check and the insert see the same world. On PostgreSQL the exclusion constraint
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 
@@ -572,23 +572,33 @@ def _horizon(resource: Resource, now: datetime) -> date:
     return to_local(now, resource.site.tz).date() + timedelta(days=resource.max_days_ahead)
 
 
-def preview_series(data: SeriesData, user: User, now: datetime | None = None) -> SeriesPreview:
-    """Lay out a series and list the dates that cannot be booked, with their reasons."""
+def preview_series(
+    data: SeriesData, user: User, now: datetime | None = None, replacing: Iterable[int] = ()
+) -> SeriesPreview:
+    """Lay out a series and list the dates that cannot be booked, with their reasons.
+
+    Bookings in `replacing` (those the series would take the place of) are no clash.
+    """
     now = now or utcnow()
     resource = db.session.get(Resource, data.resource_id)
     organisation = db.session.get(Organisation, data.organisation_id)
-    return _preview(resource, organisation, data, user, now)
+    return _preview(resource, organisation, data, user, now, replacing)
 
 
 def _preview(
-    resource: Resource, organisation: Organisation, data: SeriesData, user: User, now: datetime
+    resource: Resource,
+    organisation: Organisation,
+    data: SeriesData,
+    user: User,
+    now: datetime,
+    replacing: Iterable[int] = (),
 ) -> SeriesPreview:
     occurrences = rec.expand(data.recurrence, resource.site.tz, _horizon(resource, now))
     conflicts: list[SeriesConflict] = []
     timed = [o for o in occurrences if o.start is not None]
     existing: list[rules.Occupation] = []
     if timed:
-        existing = occupations(resource, timed[0].start, timed[-1].end, user)
+        existing = occupations(resource, timed[0].start, timed[-1].end, user, replacing)
     policy = policy_of(resource)
     closures = closures_for(resource, timed[0].start, timed[-1].end) if timed else []
     for occurrence in occurrences:
@@ -612,25 +622,47 @@ def _preview(
 
 
 def create_series(
-    data: SeriesData, user: User, skip: Iterable[date] = (), now: datetime | None = None
+    data: SeriesData,
+    user: User,
+    skip: Iterable[date] = (),
+    now: datetime | None = None,
+    replacing: Iterable[int] = (),
+    on_saved: Callable[[Series], None] | None = None,
 ) -> Series:
     """Save a series and all its occurrences, or nothing: raise SeriesRefused with conflicts.
 
     Dates in `skip` are left out (recorded on the series); every other date must be free.
+    Bookings in `replacing` are no clash and are cancelled in the same transaction (a
+    permanence changing its pattern from a date). `on_saved(series)` runs inside that
+    transaction too, so what belongs with the series is saved with it or not at all.
     """
     now = now or utcnow()
     skip = set(skip)
+    replacing = list(replacing)
     recurrence = replace(data.recurrence, skipped=frozenset(data.recurrence.skipped | skip))
     data = replace(data, recurrence=recurrence)
     try:
         with write_transaction():
             resource = lock_resource(data.resource_id)
             organisation = db.session.get(Organisation, data.organisation_id)
-            preview = _preview(resource, organisation, data, user, now)
+            preview = _preview(resource, organisation, data, user, now, replacing)
             if preview.conflicts:
                 raise SeriesRefused(preview.conflicts)
             if not preview.occurrences:
                 raise SeriesRefused([])
+            if replacing:
+                replaced = db.session.scalars(
+                    db.select(Booking).where(
+                        Booking.id.in_(replacing),
+                        Booking.resource_id == resource.id,
+                        Booking.status.in_(ACTIVE_STATUSES),
+                    )
+                )
+                for booking in replaced:
+                    booking.status = "cancelled"
+                    booking.sequence += 1
+                    booking.updated_at = now
+                db.session.flush()  # before the inserts, or the exclusion constraint fires
             series = Series(
                 resource_id=resource.id,
                 organisation_id=organisation.id,
@@ -667,6 +699,9 @@ def create_series(
                         quantity=data.quantity,
                     )
                 )
+            if on_saved is not None:
+                db.session.flush()
+                on_saved(series)
             series_id = series.id
     except sa.exc.IntegrityError as error:
         if _is_exclusion_violation(error):
@@ -686,10 +721,52 @@ def upcoming_for_organisations(
         db.session.scalars(
             db.select(Booking)
             .where(Booking.organisation_id.in_(organisation_ids), Booking.end > now)
-            .options(sa.orm.joinedload(Booking.resource), sa.orm.joinedload(Booking.organisation))
-            .order_by(Booking.start)
+            .options(
+                sa.orm.joinedload(Booking.resource).joinedload(Resource.site),
+                sa.orm.joinedload(Booking.organisation),
+                sa.orm.joinedload(Booking.series),
+            )
+            .order_by(Booking.start, Booking.id)
             .limit(limit)
         )
+    )
+
+
+def site_closures(site_id: int, start: datetime, end: datetime) -> list[Closure]:
+    """Closures of a site and of its resources that touch [start, end), for the grids."""
+    return list(
+        db.session.scalars(
+            db.select(Closure)
+            .where(Closure.site_id == site_id, Closure.start < end, Closure.end > start)
+            .order_by(Closure.start)
+        )
+    )
+
+
+def bookable_organisations(user: User, resource: Resource) -> list[Organisation]:
+    """The organisations this person may book this resource for, by name."""
+    if permissions.is_manager(user):
+        candidates = db.session.scalars(
+            db.select(Organisation).where(Organisation.is_active).order_by(Organisation.name)
+        ).all()
+    else:
+        candidates = user.organisations()
+    return [o for o in candidates if permissions.can_book_resource(user, o, resource)]
+
+
+def recurrence_of(series: Series) -> rec.Recurrence:
+    """The rule of a saved series, as the recurrence module reads it."""
+    return rec.Recurrence(
+        first_day=series.first_day,
+        start_time=time.fromisoformat(series.start_time),
+        end_time=time.fromisoformat(series.end_time),
+        freq=series.freq,
+        interval=series.interval,
+        weekdays=frozenset(series.weekdays or ()),
+        month_week=series.month_week,
+        until=series.until,
+        count=series.count,
+        skipped=frozenset(date.fromisoformat(d) for d in series.skipped or ()),
     )
 
 

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import EmailField, RadioField, SelectField, StringField
-from wtforms.validators import Email, InputRequired, Length, Optional, Regexp
+from wtforms import EmailField, RadioField, SelectChoice, SelectField, StringField
+from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, Regexp
 
-from pole.auth.forms import EMAIL_MESSAGE, normalise_email
+from pole.auth.forms import EMAIL_MESSAGE, normalise_email, strip_text
 from pole.organisations.models import KIND_LABELS, ROLE_LABELS
+
+ROLE_CHOICES = [SelectChoice(role, label) for role, label in ROLE_LABELS.items()]
+# What a coordinator may offer: only the building manager appoints coordinators.
+VOLUNTEER_ONLY = [SelectChoice("volunteer", ROLE_LABELS["volunteer"])]
 
 
 class InviteForm(FlaskForm):
@@ -16,33 +20,40 @@ class InviteForm(FlaskForm):
         validators=[InputRequired("Indiquez son adresse e-mail."), Email(EMAIL_MESSAGE)],
         filters=[normalise_email],
     )
-    name = StringField("Son nom (facultatif)", validators=[Optional(), Length(max=120)])
+    name = StringField(
+        "Son nom (facultatif)", validators=[Optional(), Length(max=120)], filters=[strip_text]
+    )
     role = RadioField(
         "Rôle",
-        choices=list(ROLE_LABELS.items()),
+        choices=ROLE_CHOICES,
         default="volunteer",
         validators=[InputRequired("Choisissez un rôle.")],
     )
 
 
 class RoleForm(FlaskForm):
-    role = SelectField("Rôle", choices=list(ROLE_LABELS.items()))
+    role = SelectField("Rôle", choices=ROLE_CHOICES)
 
 
 class OrganisationForm(FlaskForm):
-    name = StringField("Nom", validators=[InputRequired("Indiquez le nom."), Length(max=120)])
+    name = StringField(
+        "Nom",
+        validators=[DataRequired("Indiquez le nom."), Length(max=120)],
+        filters=[strip_text],
+    )
     short_name = StringField(
         "Nom court (agenda)",
-        validators=[InputRequired("Indiquez un nom court."), Length(max=40)],
+        validators=[DataRequired("Indiquez un nom court."), Length(max=40)],
+        filters=[strip_text],
     )
-    kind = SelectField("Type", choices=list(KIND_LABELS.items()))
+    kind = SelectField("Type", choices=[SelectChoice(k, label) for k, label in KIND_LABELS.items()])
     colour = StringField(
         "Couleur",
         default="#4a5568",
         validators=[
             InputRequired("Choisissez une couleur."),
             Regexp(
-                r"^#[0-9a-fA-F]{6}$", message="Une couleur au format #RRVVBB, par exemple #c53030."
+                r"^#[0-9a-fA-F]{6}\Z", message="Une couleur au format #RRVVBB, par exemple #c53030."
             ),
         ],
         render_kw={"type": "color"},

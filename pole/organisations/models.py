@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -37,6 +38,12 @@ class Organisation(db.Model):
     @property
     def kind_label(self) -> str:
         return KIND_LABELS[self.kind]
+
+    @property
+    def sort_key(self) -> str:
+        """Files "Épicerie" under E, as a French reader expects (databases put É after Z)."""
+        letters = unicodedata.normalize("NFKD", self.name)
+        return "".join(c for c in letters if not unicodedata.combining(c)).casefold()
 
     def __repr__(self) -> str:
         return f"<Organisation {self.short_name}>"

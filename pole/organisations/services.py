@@ -22,10 +22,11 @@ class MemberError(Exception):
 
 
 def name_taken(name: str, exclude_id: int | None = None) -> bool:
-    query = db.select(Organisation.id).where(db.func.lower(Organisation.name) == name.lower())
-    if exclude_id is not None:
-        query = query.where(Organisation.id != exclude_id)
-    return db.session.scalar(query) is not None
+    """Whether another organisation has this name, whatever its case or accents' case."""
+    # Compared in Python: SQLite's lower() leaves "É" as it is. A building has few organisations.
+    wanted = name.strip().casefold()
+    rows = db.session.execute(db.select(Organisation.id, Organisation.name)).all()
+    return any(other.casefold() == wanted for oid, other in rows if oid != exclude_id)
 
 
 def save_organisation(data: OrganisationData, organisation_id: int | None = None) -> int:

@@ -12,7 +12,7 @@ from pole.auth.services import invite_member
 from pole.db import db
 from pole.htmx import render
 from pole.organisations import services
-from pole.organisations.forms import InviteForm, OrganisationForm, RoleForm
+from pole.organisations.forms import VOLUNTEER_ONLY, InviteForm, OrganisationForm, RoleForm
 from pole.organisations.models import Invitation, Membership, Organisation
 
 bp = Blueprint("organisations", __name__, url_prefix="/organisations")
@@ -43,7 +43,7 @@ def _show(organisation: Organisation, invite_form: InviteForm | None = None, sta
     can_manage = permissions.can_manage_members(current_user, organisation)
     invite_form = invite_form or InviteForm()
     if not permissions.can_appoint_coordinator(current_user, organisation):
-        invite_form.role.choices = [("volunteer", "Bénévole")]
+        invite_form.role.choices = VOLUNTEER_ONLY
     return render(
         "organisations/show.html",
         block="members" if status != 200 else None,
@@ -63,9 +63,9 @@ def _show(organisation: Organisation, invite_form: InviteForm | None = None, sta
 def index():
     """List the organisations I belong to (all of them for a manager)."""
     if permissions.can_manage_organisations(current_user):
-        organisations = db.session.scalars(
-            db.select(Organisation).order_by(Organisation.kind, Organisation.name)
-        ).all()
+        organisations = sorted(
+            db.session.scalars(db.select(Organisation)), key=lambda o: (o.kind, o.sort_key)
+        )
     else:
         organisations = current_user.organisations()
     return render("organisations/index.html", title="Organisations", organisations=organisations)
@@ -140,7 +140,7 @@ def invite(organisation_id: int):
     organisation = get_organisation(organisation_id, permissions.can_manage_members)
     form = InviteForm()
     if not permissions.can_appoint_coordinator(current_user, organisation):
-        form.role.choices = [("volunteer", "Bénévole")]
+        form.role.choices = VOLUNTEER_ONLY
     if form.validate_on_submit():
         if services.is_member_email(organisation, form.email.data):
             form.email.errors.append("Cette personne est déjà membre de l'organisation.")

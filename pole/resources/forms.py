@@ -8,15 +8,17 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     IntegerField,
+    SelectChoice,
     SelectField,
     SelectMultipleField,
     StringField,
     TextAreaField,
     ValidationError,
 )
-from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from pole.auth.forms import strip_text
 from pole.organisations.models import KIND_LABELS
 from pole.resources.models import WEEKDAYS_FR
 
@@ -82,8 +84,15 @@ def _minutes(label: str, minimum: int, maximum: int, default: int) -> IntegerFie
 
 
 class ResourceForm(FlaskForm):
-    name = StringField("Nom", validators=[InputRequired("Indiquez le nom."), Length(max=120)])
-    kind = SelectField("Type", choices=[("room", "Salle"), ("equipment", "Matériel partagé")])
+    name = StringField(
+        "Nom",
+        validators=[DataRequired("Indiquez le nom."), Length(max=120)],
+        filters=[strip_text],
+    )
+    kind = SelectField(
+        "Type",
+        choices=[SelectChoice("room", "Salle"), SelectChoice("equipment", "Matériel partagé")],
+    )
     description = TextAreaField("Description", validators=[Optional(), Length(max=2000)])
     capacity = IntegerField(
         "Capacité (personnes)",
@@ -113,7 +122,9 @@ class ResourceForm(FlaskForm):
     buffer_minutes = _minutes("Temps libre après chaque usage (minutes)", 0, 24 * 60, 0)
     requires_approval = BooleanField("Les réservations doivent être validées par la gestion")
     allowed_kinds = MultiCheckboxField(
-        "Qui peut réserver", choices=list(KIND_LABELS.items()), default=["association", "ccas"]
+        "Qui peut réserver",
+        choices=[SelectChoice(kind, label) for kind, label in KIND_LABELS.items()],
+        default=["association", "ccas"],
     )
     is_active = BooleanField("Réservable (décochez pour la retirer de l'agenda)", default=True)
 

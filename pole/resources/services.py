@@ -1,11 +1,15 @@
-"""Sites and resources."""
+"""Sites, resources and closures."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
-from pole.db import db, write_transaction
-from pole.resources.models import Resource, Site
+import sqlalchemy as sa
+
+from pole.bookings.models import ACTIVE_STATUSES, Booking
+from pole.db import db, utcnow, write_transaction
+from pole.resources.models import Closure, Resource, Site
 
 
 @dataclass(frozen=True)
@@ -48,3 +52,65 @@ def save_resource(site: Site, data: ResourceData, resource_id: int | None = None
             setattr(resource, name, value)
         db.session.flush()
         return resource.id
+
+
+# Closures ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ClosureData:
+    """A closure already parsed: times are aware UTC; no resource means the whole site."""
+
+    site_id: int
+    resource_id: int | None
+    start: datetime
+    end: datetime
+    reason: str
+
+
+def upcoming_closures(site: Site, now: datetime | None = None) -> list[Closure]:
+    """Closures of the site that have not ended yet, soonest first."""
+    now = now or utcnow()
+    return list(
+        db.session.scalars(
+            db.select(Closure)
+            .where(Closure.site_id == site.id, Closure.end > now)
+            .options(sa.orm.joinedload(Closure.resource))
+            .order_by(Closure.start, Closure.id)
+        )
+    )
+
+
+def bookings_during(closure: Closure) -> list[Booking]:
+    """Pending and confirmed bookings that fall, even partly, within the closure."""
+    resources = db.select(Resource.id).where(Resource.site_id == closure.site_id)
+    if closure.resource_id is not None:
+        resources = resources.where(Resource.id == closure.resource_id)
+    return list(
+        db.session.scalars(
+            db.select(Booking)
+            .where(
+                Booking.resource_id.in_(resources),
+                Booking.status.in_(ACTIVE_STATUSES),
+                Booking.start < closure.end,
+                Booking.end > closure.start,
+            )
+            .options(sa.orm.joinedload(Booking.resource), sa.orm.joinedload(Booking.organisation))
+            .order_by(Booking.start, Booking.id)
+        )
+    )
+
+
+def create_closure(data: ClosureData, created_by_id: int | None) -> Closure:
+    """Close the site or one resource; bookings already made stay for the manager to handle."""
+    with write_transaction():
+        closure = Closure(**data.__dict__, created_by_id=created_by_id)
+        db.session.add(closure)
+        db.session.flush()
+        closure_id = closure.id
+    return db.session.get(Closure, closure_id)
+
+
+def delete_closure(closure: Closure) -> None:
+    with write_transaction():
+        db.session.delete(db.session.get(Closure, closure.id))

@@ -15,4 +15,111 @@
       ctx.request.headers["X-CSRFToken"] = csrfToken();
     }
   });
+
+  // Booking grids scroll inside their own box. Show the day from when the building opens
+  // (or from an hour ago today), and keep the place when the same grid is refreshed.
+  var gridPlaces = {};
+
+  function placeGrid(grid, saved) {
+    var box = grid.querySelector(".agenda-scroll");
+    if (!box) return;
+    if (saved && saved.view === grid.dataset.view) {
+      box.scrollTop = saved.top;
+      box.scrollLeft = saved.left;
+      return;
+    }
+    var row = box.querySelector("tr.scroll-start");
+    var head = box.querySelector("thead");
+    if (row) box.scrollTop = row.offsetTop - (head ? head.offsetHeight : 0);
+  }
+
+  document.addEventListener("htmx:before:swap", function (event) {
+    var target = event.detail && event.detail.ctx && event.detail.ctx.target;
+    if (!target || !target.dataset || !target.dataset.view) return;
+    var box = target.querySelector(".agenda-scroll");
+    gridPlaces[target.id] = {
+      view: target.dataset.view,
+      top: box ? box.scrollTop : 0,
+      left: box ? box.scrollLeft : 0,
+    };
+  });
+  document.addEventListener("htmx:after:swap", function () {
+    Object.keys(gridPlaces).forEach(function (id) {
+      var grid = document.getElementById(id);
+      if (grid) placeGrid(grid, gridPlaces[id]);
+      delete gridPlaces[id];
+    });
+  });
+
+  // "Fermer" on a form opened in place beside a grid: put the empty slot back and return to
+  // the grid. Without script (or on the form's own page) it is a plain link.
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest && event.target.closest("[data-dismiss]");
+    var panel = link && document.getElementById(link.dataset.dismiss);
+    if (!panel || !panel.parentElement.classList.contains("agenda-layout")) return;
+    event.preventDefault();
+    var slot = document.createElement("div");
+    slot.id = panel.id;
+    slot.className = "booking-slot";
+    panel.replaceWith(slot);
+    var grid = document.querySelector(".agenda-layout .agenda-scroll");
+    if (grid) grid.focus();
+  });
+
+  function placeAllGrids() {
+    document.querySelectorAll("[data-view]").forEach(function (grid) {
+      placeGrid(grid, null);
+    });
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", placeAllGrids);
+  } else {
+    placeAllGrids();
+  }
+  // Copy buttons (feed links): <button data-copy="#field" hidden> copies the field's text.
+  // The field itself stays visible and selectable, so the link works without JavaScript.
+  function revealCopyButtons() {
+    document.querySelectorAll("[data-copy][hidden]").forEach(function (button) {
+      button.hidden = false;
+    });
+  }
+  document.addEventListener("DOMContentLoaded", revealCopyButtons);
+  document.addEventListener("htmx:after:settle", revealCopyButtons);
+
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-copy]");
+    if (!button) {
+      return;
+    }
+    var field = document.querySelector(button.getAttribute("data-copy"));
+    if (!field) {
+      return;
+    }
+    var text = field.value || field.textContent;
+    var status = button.parentNode.querySelector("[data-copy-status]");
+    function say(message) {
+      if (status) {
+        status.textContent = message;
+      }
+    }
+    function copyBySelection() {
+      field.focus();
+      field.select();
+      var copied = false;
+      try {
+        copied = document.execCommand("copy");
+      } catch (error) {
+        copied = false;
+      }
+      say(copied ? "Lien copié." : "Lien sélectionné : copiez-le (Ctrl+C ou appui long).");
+    }
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(text).then(function () {
+        say("Lien copié.");
+      }, copyBySelection);
+    } else {
+      copyBySelection();
+    }
+  });
 })();

@@ -1,0 +1,416 @@
+"""Benchmark the calendar feeds behind gunicorn: a room's year, an association, cold and 304.
+
+    /tmp/probe/bin/python bench/feeds.py            # or .venv/bin/python bench/feeds.py
+    bench/feeds.py --requests 100 --backends sqlite --no-readme
+
+For SQLite (a scratch file) and PostgreSQL (a scratch database `pole_bench_feeds_*`, dropped
+at the end) it builds the benchmark year (bench/data.py: the demo building, 10 weekly
+series, 2,000 one-off bookings), laid out so that the whole year falls in the feeds' window
+(30 days back, 335 ahead). It makes a secret link to the hall's feed and to the Restos'
+feed, serves the app with gunicorn on 127.0.0.1, and times sequential requests on one
+keep-alive connection:
+
+- cold: a server whose feed cache is off (POLE_FEED_CACHE_SIZE=0), so every request finds
+  the link, reads the version, loads the events in one query and writes the calendar;
+- 304: the usual server, asked with the ETag it gave (what a calendar app does every hour);
+- warm 200: the usual server, a client without the ETag (the body comes from the cache).
+
+It also times, in-process, the query and the writer alone, and checks that gunicorn's
+access log never holds a link's secret. It prints a table and rewrites the "Feeds" section
+of bench/README.md (between its own markers).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import http.client
+import os
+import platform
+import secrets
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH = ROOT / "bench"
+sys.path[:0] = [str(ROOT), str(BENCH)]
+
+import data  # noqa: E402  (bench/data.py: the benchmark year)
+import sqlalchemy as sa  # noqa: E402
+
+POSTGRES_URL = os.environ.get("POLE_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+README = BENCH / "README.md"
+START_MARK, END_MARK = "<!-- bench:feeds -->", "<!-- /bench:feeds -->"
+TARGETS = {"cold": 30.0, "304": 3.0}  # median ms, for the room's year
+ROOM = "Hall d'accueil"
+ORGANISATION = "restos"
+
+
+def log(message: str) -> None:
+    print(f"[feeds {time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+# Data ------------------------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def scratch_database(backend: str, workdir: Path) -> Iterator[tuple[str, str]]:
+    """(SQLAlchemy URL, DATABASE_URL for gunicorn) of an empty database, dropped after."""
+    if backend == "sqlite":
+        url = f"sqlite:///{workdir / 'pole-bench-feeds.db'}"
+        yield url, url
+        return
+    import psycopg
+
+    name = f"pole_bench_feeds_{os.getpid()}_{secrets.token_hex(3)}"
+    with psycopg.connect(POSTGRES_URL, autocommit=True, connect_timeout=5) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    url = sa.engine.make_url(POSTGRES_URL).set(database=name)
+    try:
+        yield (
+            url.set(drivername="postgresql+psycopg").render_as_string(hide_password=False),
+            url.set(drivername="postgresql").render_as_string(hide_password=False),
+        )
+    finally:
+        with psycopg.connect(POSTGRES_URL, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@dataclass
+class Built:
+    room_link: str
+    organisation_link: str
+    room_events: int
+    organisation_events: int
+    database: str
+    load_ms: float
+    write_ms: float
+    build_seconds: float
+
+
+def build(url: str, secret: str) -> Built:
+    """The benchmark year inside the feed window, two links, and in-process timings."""
+    from flask_migrate import upgrade
+
+    from pole import create_app
+    from pole.auth.models import User
+    from pole.db import db
+    from pole.feeds import ical
+    from pole.feeds import services as feeds
+    from pole.resources.models import Resource
+
+    started = time.perf_counter()
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": secret, "MAIL_SERVER": ""})
+    with app.app_context():
+        upgrade()
+    today = datetime.now(ZoneInfo("Europe/Paris")).date()  # the demo building's zone
+    # data.build lays out 182 days each side of its "today": shift it so all of it is shown.
+    facts = data.build(app, today=today + timedelta(days=152))
+    with app.app_context(), app.test_request_context(base_url="http://127.0.0.1"):
+        manager = db.session.scalar(sa.select(User).where(User.is_manager))
+        room = db.session.scalar(sa.select(Resource).where(Resource.name == ROOM))
+        organisation_id = facts.organisations[ORGANISATION]
+        room_token = feeds.issue_link("resource", room.id, manager)
+        organisation_token = feeds.issue_link("organisation", organisation_id, manager)
+        room_feed = feeds.feed_for_token(room_token)
+        organisation_feed = feeds.feed_for_token(organisation_token)
+        window = feeds.current_window()
+        counts = [len(feeds.load_booking_rows(f, window)) for f in (room_feed, organisation_feed)]
+        loads, writes = [], []
+        link = feeds.booking_link()
+        for _ in range(30):
+            t0 = time.perf_counter()
+            events = feeds.booking_events(room_feed, window, link)
+            t1 = time.perf_counter()
+            ical.to_ics(ical.Calendar(name=room_feed.name, events=tuple(events)))
+            t2 = time.perf_counter()
+            loads.append((t1 - t0) * 1000)
+            writes.append((t2 - t1) * 1000)
+        if db.engine.dialect.name == "sqlite":
+            import sqlite3
+
+            database = f"SQLite {sqlite3.sqlite_version}"
+        else:
+            version = db.session.scalar(sa.text("SHOW server_version")).split(" ")[0]
+            database = f"PostgreSQL {version}"
+        db.engine.dispose()
+    return Built(
+        f"/calendrier/{room_token}.ics",
+        f"/calendrier/{organisation_token}.ics",
+        counts[0],
+        counts[1],
+        database,
+        statistics.median(loads),
+        statistics.median(writes),
+        time.perf_counter() - started,
+    )
+
+
+# Serving and measuring ----------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def gunicorn(env: dict[str, str], workdir: Path, name: str) -> Iterator[tuple[int, Path]]:
+    """The app behind gunicorn (2 workers x 4 threads) on a free loopback port."""
+    port = free_port()
+    access_log = workdir / f"{name}-access.log"
+    output = workdir / f"{name}-gunicorn.log"
+    command = [
+        sys.executable, "-m", "gunicorn",
+        "-w", "2", "--threads", "4",
+        "-b", f"127.0.0.1:{port}",
+        "--access-logfile", str(access_log),
+        "--chdir", str(ROOT),
+        "app:app",
+    ]  # fmt: skip
+    with open(output, "w") as out:
+        server = subprocess.Popen(  # noqa: S603 (our own command line)
+            command, env={**os.environ, **env}, stdout=out, stderr=subprocess.STDOUT
+        )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            if server.poll() is not None:
+                raise RuntimeError(f"gunicorn exited:\n{output.read_text()[-3000:]}")
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/agenda.ics", timeout=2):  # noqa: S310
+                    break
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                if time.monotonic() > deadline:
+                    tail = output.read_text()[-3000:]
+                    raise RuntimeError(f"gunicorn did not answer:\n{tail}") from None
+                time.sleep(0.2)
+        yield port, access_log
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+
+
+@dataclass
+class Timing:
+    median_ms: float
+    p95_ms: float
+    count: int
+    status: int
+    size: int
+
+
+def timed(port: int, path: str, count: int, etag: str | None = None) -> Timing:
+    """`count` sequential GETs on one keep-alive connection, after a few to warm up."""
+    headers = {"User-Agent": "pole-bench-feeds/1"}
+    if etag:
+        headers["If-None-Match"] = etag
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    times, statuses, size = [], set(), 0
+    try:
+        for index in range(count + 10):
+            started = time.perf_counter()
+            conn.request("GET", path, headers=headers)
+            response = conn.getresponse()
+            body = response.read()
+            elapsed = (time.perf_counter() - started) * 1000
+            if index >= 10:
+                times.append(elapsed)
+                statuses.add(response.status)
+                size = len(body)
+    finally:
+        conn.close()
+    if len(statuses) != 1:
+        raise RuntimeError(f"{path}: mixed statuses {statuses}")
+    times.sort()
+    return Timing(
+        statistics.median(times), times[int(0.95 * (len(times) - 1))], count, statuses.pop(), size
+    )
+
+
+def etag_of(port: int, path: str) -> str:
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=10) as response:  # noqa: S310
+        return response.headers["ETag"]
+
+
+def run_backend(backend: str, count: int, workdir: Path) -> dict:
+    log(f"{backend}: building the benchmark year")
+    with scratch_database(backend, workdir) as (url, database_url):
+        secret = secrets.token_hex(16)
+        built = build(url, secret)
+        log(
+            f"{backend}: {built.room_events} events in the hall's feed, "
+            f"{built.organisation_events} in the Restos' ({built.build_seconds:.0f} s to build)"
+        )
+        env = {
+            "DATABASE_URL": database_url,
+            "SECRET_KEY": secret,
+            "POLE_FEED_RATE_LIMIT": "0",
+            "MAIL_SERVER": "",
+        }
+        rows = {}
+        with gunicorn({**env, "POLE_FEED_CACHE_SIZE": "0"}, workdir, f"{backend}-cold") as (
+            port,
+            cold_log,
+        ):
+            for feed, path in (
+                ("room", built.room_link),
+                ("organisation", built.organisation_link),
+            ):
+                rows[(feed, "cold")] = timed(port, path, count)
+        with gunicorn(env, workdir, f"{backend}-cached") as (port, cached_log):
+            for feed, path in (
+                ("room", built.room_link),
+                ("organisation", built.organisation_link),
+            ):
+                etag = etag_of(port, path)
+                rows[(feed, "304")] = timed(port, path, count, etag)
+                rows[(feed, "warm 200")] = timed(port, path, count)
+        leaked = []
+        for logfile in (cold_log, cached_log):
+            text = logfile.read_text()
+            for path in (built.room_link, built.organisation_link):
+                secret_part = path.removeprefix("/calendrier/").removesuffix(".ics")
+                if secret_part.split(".")[1] in text or secret_part in text:
+                    leaked.append(logfile.name)
+            if "/calendrier/***" not in text:
+                raise RuntimeError(f"no redacted feed request in {logfile}")
+        if leaked:
+            raise RuntimeError(f"a feed link reached gunicorn's access log: {leaked}")
+        return {"built": built, "rows": rows}
+
+
+# Report ----------------------------------------------------------------------------------------
+
+
+def machine() -> str:
+    cpu = "unknown CPU"
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    memory = ""
+    with contextlib.suppress(OSError, ValueError):
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal"):
+                memory = f", {int(line.split()[1]) / 1024 / 1024:.0f} GiB RAM"
+    load = ""
+    with contextlib.suppress(OSError):
+        load = f", load average {os.getloadavg()[0]:.1f} when measured"
+    return (
+        f"{os.cpu_count()} CPU ({cpu}){memory}, Linux {platform.release()}, "
+        f"Python {platform.python_version()}{load}"
+    )
+
+
+def report(results: dict[str, dict]) -> str:
+    lines = [
+        "| database | feed | events | request | median ms | p95 ms | status | bytes | target |",
+        "|---|---|---:|---|---:|---:|---:|---:|---|",
+    ]
+    for result in results.values():
+        built = result["built"]
+        events = {"room": built.room_events, "organisation": built.organisation_events}
+        names = {"room": "hall (resource)", "organisation": "Restos (organisation)"}
+        for (feed, kind), timing in result["rows"].items():
+            target = ""
+            if feed == "room" and kind in TARGETS:
+                verdict = "ok" if timing.median_ms <= TARGETS[kind] else "MISSED"
+                target = f"≤ {TARGETS[kind]:g} ms: {verdict}"
+            lines.append(
+                f"| {built.database} | {names[feed]} | {events[feed]} | {kind} | "
+                f"{timing.median_ms:.1f} | {timing.p95_ms:.1f} | {timing.status} | "
+                f"{timing.size} | {target} |"
+            )
+    lines.append("")
+    lines.append("In-process, the hall's year (median of 30):")
+    lines.append("")
+    for result in results.values():
+        built = result["built"]
+        lines.append(
+            f"- {built.database}: load the events (one query) {built.load_ms:.1f} ms, "
+            f"write the calendar {built.write_ms:.1f} ms."
+        )
+    return "\n".join(lines)
+
+
+def write_readme(table: str, count: int) -> None:
+    section = f"""{START_MARK}
+## Feeds
+
+`bench/feeds.py` (one command: `python bench/feeds.py`, about a minute and a half) builds the
+benchmark year of `bench/data.py` in a scratch SQLite file and a scratch PostgreSQL
+database (`pole_bench_feeds_*`, dropped after), shifted so that the whole year lies in the
+feeds' window (30 days back, 335 ahead), makes a secret link to the hall's feed and to the
+Restos' feed, and serves the app with `gunicorn -w 2 --threads 4` on 127.0.0.1. Each line is
+{count} sequential GETs on one keep-alive connection, after 10 to warm up:
+
+- **cold**: a server started with `POLE_FEED_CACHE_SIZE=0`, so every request checks the
+  link, reads the feed's version, loads its events in one query and writes the calendar;
+- **304**: the usual server, asked with the ETag it gave (what a calendar app does each hour);
+- **warm 200**: the usual server, without the ETag (the body comes from the worker's cache).
+
+It also checks that gunicorn's access log shows `/calendrier/***`, never a link.
+
+Last run: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, on {machine()}.
+
+{table}
+{END_MARK}
+"""
+    text = README.read_text() if README.exists() else ""
+    if START_MARK in text and END_MARK in text:
+        before, rest = text.split(START_MARK, 1)
+        after = rest.split(END_MARK, 1)[1].lstrip("\n")
+        text = before + section + ("\n" + after if after else "")
+    else:
+        text = (text.rstrip("\n") + "\n\n" if text else "") + section
+    README.write_text(text)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--requests", type=int, default=200, help="timed requests per line")
+    parser.add_argument(
+        "--backends", nargs="+", default=["sqlite", "postgresql"], choices=["sqlite", "postgresql"]
+    )
+    parser.add_argument("--no-readme", action="store_true", help="print only")
+    args = parser.parse_args()
+    log(f"machine: {machine()}")
+    results = {}
+    with tempfile.TemporaryDirectory(prefix="pole-bench-feeds-") as workdir:
+        for backend in args.backends:
+            results[backend] = run_backend(backend, args.requests, Path(workdir))
+    table = report(results)
+    print()
+    print(table)
+    if not args.no_readme:
+        write_readme(table, args.requests)
+        log(f"wrote the Feeds section of {README.relative_to(ROOT)}")
+    missed = [
+        backend
+        for backend, result in results.items()
+        for (feed, kind), timing in result["rows"].items()
+        if feed == "room" and kind in TARGETS and timing.median_ms > TARGETS[kind]
+    ]
+    return 1 if missed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,172 @@
+"""A small load client: threads, one keep-alive http.client connection each, bounded in time."""
+
+from __future__ import annotations
+
+import http.client
+import re
+import statistics
+import threading
+import time
+import urllib.parse
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from http.cookies import SimpleCookie
+
+USER_AGENT = "pole-bench/1"
+CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
+
+
+@dataclass(frozen=True)
+class Request:
+    method: str
+    path: str
+    expect: int
+    body: str | None = None
+
+
+@dataclass(frozen=True)
+class Result:
+    name: str
+    clients: int
+    count: int
+    seconds: float
+    median_ms: float
+    p95_ms: float
+    statuses: Counter
+
+    @property
+    def rate(self) -> float:
+        return self.count / self.seconds if self.seconds else 0.0
+
+    @property
+    def unexpected(self) -> int:
+        return sum(n for status, n in self.statuses.items() if status != "ok")
+
+
+class Session:
+    """A logged-in browser, as far as the server can tell: a session cookie and a CSRF token."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.cookie = ""
+        self.csrf = ""
+
+    def _send(self, method: str, path: str, body: str | None = None) -> tuple[int, str]:
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        try:
+            conn.request(method, path, body=body, headers=self.headers(body is not None))
+            response = conn.getresponse()
+            text = response.read().decode()
+            jar = SimpleCookie()
+            for header in response.headers.get_all("Set-Cookie") or []:
+                jar.load(header)
+            if "session" in jar:
+                self.cookie = f"session={jar['session'].value}"
+            return response.status, text
+        finally:
+            conn.close()
+
+    def headers(self, form: bool = False) -> dict[str, str]:
+        headers = {"User-Agent": USER_AGENT, "Accept": "text/html"}
+        if self.cookie:
+            headers["Cookie"] = self.cookie
+        if form:
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        return headers
+
+    def _scrape_csrf(self, path: str = "/") -> None:
+        status, page = self._send("GET", path)
+        match = CSRF_META.search(page)
+        if status != 200 or match is None:
+            raise RuntimeError(f"no CSRF token on {path} (status {status})")
+        self.csrf = match.group(1)
+
+    def login(self, email: str, password: str) -> None:
+        self._scrape_csrf("/connexion")
+        form = urllib.parse.urlencode(
+            {"email": email, "password": password, "csrf_token": self.csrf}
+        )
+        status, _ = self._send("POST", "/connexion", form)
+        if status != 302:
+            raise RuntimeError(f"login as {email} failed with status {status}")
+        # The login starts a fresh session: its CSRF token is made on the next page.
+        self._scrape_csrf("/")
+        self._scrape_csrf("/")
+
+    def form(self, fields: dict[str, str]) -> str:
+        return urllib.parse.urlencode({**fields, "csrf_token": self.csrf})
+
+
+def measure(
+    name: str,
+    port: int,
+    next_request: Callable[[], Request | None],
+    clients: int,
+    seconds: float,
+    warmup: float,
+    headers: dict[str, str] | None = None,
+) -> Result:
+    """Keep `clients` connections busy for warmup + seconds; time what starts after the warmup."""
+    headers = headers or {"User-Agent": USER_AGENT}
+    lock = threading.Lock()
+    samples: list[float] = []
+    statuses: Counter = Counter()
+    last_ends: list[float] = []
+    start_at = time.perf_counter() + 0.05
+    measure_from = start_at + warmup
+    stop_at = measure_from + seconds
+
+    def worker() -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        mine: list[float] = []
+        seen: Counter = Counter()
+        last_end = 0.0
+        while time.perf_counter() < start_at:
+            time.sleep(0.001)
+        try:
+            while True:
+                t0 = time.perf_counter()
+                if t0 >= stop_at:
+                    break
+                request = next_request()
+                if request is None:  # out of free slots
+                    break
+                send = dict(headers)
+                if request.body is not None:
+                    send["Content-Type"] = "application/x-www-form-urlencoded"
+                conn.request(request.method, request.path, body=request.body, headers=send)
+                response = conn.getresponse()
+                response.read()
+                last_end = time.perf_counter()
+                elapsed = last_end - t0
+                if t0 >= measure_from:
+                    mine.append(elapsed)
+                    seen["ok" if response.status == request.expect else response.status] += 1
+                if response.will_close:
+                    conn.close()
+                    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        finally:
+            conn.close()
+            with lock:
+                samples.extend(mine)
+                statuses.update(seen)
+                last_ends.append(last_end)
+
+    threads = [threading.Thread(target=worker, daemon=True) for _ in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=seconds + warmup + 60)
+    # A run that ran out of free slots early is timed until its last answer.
+    elapsed = min(max(last_ends, default=stop_at), stop_at) - measure_from
+    samples.sort()
+    return Result(
+        name=name,
+        clients=clients,
+        count=len(samples),
+        seconds=max(elapsed, 1e-9),
+        median_ms=statistics.median(samples) * 1000 if samples else float("nan"),
+        p95_ms=samples[int(0.95 * (len(samples) - 1))] * 1000 if samples else float("nan"),
+        statuses=statuses,
+    )

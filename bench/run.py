@@ -1,0 +1,560 @@
+"""Benchmark Pôle behind gunicorn on a year of realistic data, on SQLite and on PostgreSQL.
+
+    .venv/bin/python bench/run.py            # or: make bench
+    /tmp/probe/bin/python bench/run.py --seconds 3 --backends sqlite
+
+One command builds each database from scratch (real migrations, the demo building, closures,
+10 weekly series, 2,000 one-off bookings), serves the app with gunicorn next to a bare Flask
+app, measures a few pages with 1 and 10 keep-alive clients, profiles one day view in-process,
+prints a table and writes it into bench/README.md. Everything runs on 127.0.0.1 and is
+bounded in time; scratch databases and servers are removed at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import cProfile
+import io
+import itertools
+import json
+import os
+import platform
+import pstats
+import re
+import secrets
+import socket
+import sqlite3
+import subprocess
+import sys
+import sysconfig
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from datetime import datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH = ROOT / "bench"
+sys.path[:0] = [str(ROOT), str(BENCH)]
+
+import data  # noqa: E402
+import sqlalchemy as sa  # noqa: E402
+from load import Request, Result, Session, measure  # noqa: E402
+
+POSTGRES_URL = os.environ.get("POLE_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+README = BENCH / "README.md"
+START_MARK, END_MARK = "<!-- bench:results -->", "<!-- /bench:results -->"
+TARGETS = {
+    # page: (median ms with 1 client, req/s with 10 clients)
+    "day": (10.0, 150.0),
+    "week": (10.0, 150.0),
+    "post": (15.0, None),
+}
+
+
+def log(message: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+# Databases ------------------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def scratch_database(backend: str, workdir: Path) -> Iterator[tuple[str, str]]:
+    """A fresh, empty database: (SQLAlchemy URL, DATABASE_URL for the server). Dropped after."""
+    if backend == "sqlite":
+        path = workdir / "pole-bench.db"
+        url = f"sqlite:///{path}"
+        yield url, url
+        return
+    import psycopg
+
+    name = f"pole_bench_{os.getpid()}_{secrets.token_hex(3)}"
+    with psycopg.connect(POSTGRES_URL, autocommit=True, connect_timeout=5) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    url = sa.engine.make_url(POSTGRES_URL).set(database=name)
+    try:
+        yield (
+            url.set(drivername="postgresql+psycopg").render_as_string(hide_password=False),
+            url.set(drivername="postgresql").render_as_string(hide_password=False),
+        )
+    finally:
+        with psycopg.connect(POSTGRES_URL, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def make_app(url: str, secret: str):  # noqa: ANN201
+    from pole import create_app
+
+    return create_app(
+        {"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": secret, "MAIL_SERVER": "", "TESTING": False}
+    )
+
+
+def build(url: str, secret: str, one_offs: int) -> tuple[object, data.Facts, float]:
+    from flask_migrate import upgrade
+
+    started = time.perf_counter()
+    app = make_app(url, secret)
+    with app.app_context():
+        upgrade()
+    facts = data.build(app, one_offs)
+    return app, facts, time.perf_counter() - started
+
+
+def database_version(app) -> str:  # noqa: ANN001
+    from pole.db import db
+
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            return f"SQLite {sqlite3.sqlite_version}"
+        return "PostgreSQL " + db.session.scalar(sa.text("SHOW server_version")).split(" ")[0]
+
+
+# Servers --------------------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def gunicorn(app_spec: str, env: dict[str, str], workdir: Path, chdir: Path = ROOT):
+    """Serve `app_spec` with 2 workers x 4 threads on a free loopback port; stop it after."""
+    port = free_port()
+    logfile = workdir / f"gunicorn-{port}.log"
+    command = [
+        sys.executable, "-m", "gunicorn",
+        "-w", "2", "--threads", "4",
+        "-b", f"127.0.0.1:{port}",
+        "--chdir", str(chdir),
+        app_spec,
+    ]  # fmt: skip
+    with open(logfile, "w") as out:
+        server = subprocess.Popen(  # noqa: S603 (our own command line)
+            command, env={**os.environ, **env}, stdout=out, stderr=subprocess.STDOUT
+        )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            if server.poll() is not None:
+                raise RuntimeError(f"gunicorn exited:\n{logfile.read_text()[-3000:]}")
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2):  # noqa: S310
+                    break
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                if time.monotonic() > deadline:
+                    tail = logfile.read_text()[-3000:]
+                    raise RuntimeError(f"gunicorn did not answer:\n{tail}") from None
+                time.sleep(0.2)
+        yield port
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+
+
+# What is measured ------------------------------------------------------------------------------
+
+
+def cycling(requests: list[Request]) -> Callable[[], Request]:
+    lock, items = threading.Lock(), itertools.cycle(requests)
+
+    def next_request() -> Request:
+        with lock:
+            return next(items)
+
+    return next_request
+
+
+def booking_posts(
+    session: Session, slots: Iterator[tuple], org_id: int
+) -> Callable[[], Request | None]:
+    """Each call books the next free half-hour of an office: every POST should succeed."""
+    lock = threading.Lock()
+
+    def next_request() -> Request | None:
+        with lock:
+            slot = next(slots, None)
+        if slot is None:
+            return None
+        resource_id, day, start, end = slot
+        form = _booking_form(session, resource_id, org_id, day, start, end)
+        return Request("POST", "/reservations", 303, form)
+
+    return next_request
+
+
+def _booking_form(
+    session: Session, resource_id: int, org_id: int, day, start: str, end: str
+) -> str:  # noqa: ANN001
+    return session.form(
+        {
+            "resource_id": str(resource_id),
+            "organisation_id": str(org_id),
+            "date": day.isoformat(),
+            "start": start,
+            "end": end,
+            "title": "Entretien individuel",
+            "quantity": "1",
+        }
+    )
+
+
+def routes_of(app) -> set[str]:  # noqa: ANN001
+    return {rule.endpoint for rule in app.url_map.iter_rules()}
+
+
+def scenarios(app, session: Session, facts: data.Facts) -> list[tuple[str, str, Callable]]:  # noqa: ANN001
+    """(key, label, request factory) for each page measured; booking pages once they exist."""
+    endpoints = routes_of(app)
+    org_id = facts.organisations["restos"]
+    slots = iter(facts.free_slots)  # shared by the runs: a slot is booked once
+    found = []
+    if "bookings.day" in endpoints:
+        days = [Request("GET", f"/agenda?date={d.isoformat()}", 200) for d in facts.busy_days]
+        found.append(("day", "day view GET /agenda?date=", lambda: cycling(days)))
+    else:
+        found.append(("home", "home page GET /", lambda: cycling([Request("GET", "/", 200)])))
+    if "bookings.week" in endpoints:
+        rooms = [
+            facts.resources[n] for n in ("Hall d'accueil", "Cuisine équipée", "Bureau partagé 1")
+        ]
+        weeks = [
+            Request("GET", f"/salles/{r}/semaine?date={d.isoformat()}", 200)
+            for d, r in zip(facts.busy_days, itertools.cycle(rooms), strict=False)
+        ]
+        found.append(("week", "week view GET /salles/<id>/semaine", lambda: cycling(weeks)))
+    else:
+        found.append(
+            ("rooms", "rooms GET /salles/", lambda: cycling([Request("GET", "/salles/", 200)]))
+        )
+    if "bookings.create" in endpoints:
+        found.append(
+            (
+                "post",
+                "booking POST /reservations → 303",
+                lambda: booking_posts(session, slots, org_id),
+            )
+        )
+        resource_id, day, start, end = facts.taken_slot
+        clash = Request(
+            "POST",
+            "/reservations",
+            422,
+            _booking_form(session, resource_id, org_id, day, start, end),
+        )
+        found.append(("conflict", "taken slot POST /reservations → 422", lambda: cycling([clash])))
+    return found
+
+
+# Where the time goes ---------------------------------------------------------------------------
+
+BUCKETS = [
+    ("database driver", ("sqlite3", "psycopg", "socket", "select", "poll")),
+    ("SQLAlchemy", ("sqlalchemy",)),
+    ("Jinja templates", ("jinja2", ".html", "markupsafe", "jinja2_fragments")),
+    ("Babel / dates", ("babel", "flask_babel", "zoneinfo", "_strptime", "datetime")),
+    ("Pôle code", ("/pole/",)),
+    ("Flask / Werkzeug / WTForms / Login", ("flask", "werkzeug", "wtforms", "itsdangerous")),
+]
+
+
+def _bucket(filename: str, name: str) -> str:
+    where = f"{filename}:{name}"
+    for bucket, needles in BUCKETS:
+        if any(n in where for n in needles):
+            return bucket
+    return "other (stdlib, builtins)"
+
+
+def profile_day_view(app, facts: data.Facts, runs: int = 50) -> dict:  # noqa: ANN001
+    """Time the day view in-process (no HTTP), then profile it and sort its time into buckets."""
+    client = app.test_client()
+    page = client.get("/connexion").get_data(as_text=True)
+    token = re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)
+    client.post(
+        "/connexion", data={"email": data.VOLUNTEER, "password": data.PASSWORD, "csrf_token": token}
+    )
+    day = facts.busy_days[0]
+    path = f"/agenda?date={day.isoformat()}" if "bookings.day" in routes_of(app) else "/"
+    for _ in range(5):
+        assert client.get(path).status_code == 200
+    timings = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        client.get(path)
+        timings.append(time.perf_counter() - t0)
+    timings.sort()
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for _ in range(runs):
+        client.get(path)
+    profiler.disable()
+    stats = pstats.Stats(profiler)
+    buckets: dict[str, float] = defaultdict(float)
+    total = 0.0
+    for (filename, _line, name), (_cc, _nc, tottime, _ct, _callers) in stats.stats.items():
+        buckets[_bucket(filename, name)] += tottime
+        total += tottime
+    out = io.StringIO()
+    pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(25)
+    queries = _count_queries(app, client, path)
+    return {
+        "path": path,
+        "median_ms": timings[len(timings) // 2] * 1000,
+        "buckets": sorted(((k, v / total) for k, v in buckets.items()), key=lambda kv: -kv[1]),
+        "top": _trim(out.getvalue()),
+        "queries": queries,
+        "body_kb": len(client.get(path).get_data()) / 1024,
+    }
+
+
+def _count_queries(app, client, path: str) -> int:  # noqa: ANN001
+    from pole.db import db
+
+    count = 0
+
+    def before(*_args) -> None:  # noqa: ANN002
+        nonlocal count
+        count += 1
+
+    with app.app_context():
+        engine = db.engine
+    sa.event.listen(engine, "before_cursor_execute", before)
+    try:
+        client.get(path)
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", before)
+    return count
+
+
+def _trim(text: str) -> str:
+    lines = [line for line in text.splitlines() if line.strip()]
+    keep = [i for i, line in enumerate(lines) if "ncalls" in line]
+    text = "\n".join(lines[keep[0] :] if keep else lines)
+    for prefix in (sysconfig.get_paths()["purelib"], sysconfig.get_paths()["stdlib"], str(ROOT)):
+        text = text.replace(prefix + "/", "")
+    return text
+
+
+# Report ----------------------------------------------------------------------------------------
+
+
+def describe_machine() -> dict[str, str]:
+    def run(*command: str) -> str:
+        try:
+            return subprocess.run(
+                command, capture_output=True, text=True, check=False
+            ).stdout.strip()  # noqa: S603
+        except OSError:
+            return "?"
+
+    cpu = "?"
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    import gunicorn as gunicorn_pkg
+
+    return {
+        "nproc": run("nproc"),
+        "cpu": cpu,
+        "memory": run("free", "-h"),
+        "python": f"{platform.python_implementation()} {platform.python_version()}",
+        "gunicorn": gunicorn_pkg.__version__,
+        "os": platform.platform(),
+        "load": " ".join(f"{x:.2f}" for x in os.getloadavg()),
+    }
+
+
+def verdict(key: str, clients: int, result: Result) -> str:
+    median_target, rate_target = TARGETS.get(key, (None, None))
+    if clients == 1 and median_target is not None:
+        return ("✓" if result.median_ms <= median_target else "✗") + f" ≤ {median_target:g} ms"
+    if clients > 1 and rate_target is not None:
+        return ("✓" if result.rate >= rate_target else "✗") + f" ≥ {rate_target:g}/s"
+    return ""
+
+
+def table(rows: list[tuple[str, str, str, Result]]) -> str:
+    header = "| database | page | clients | median ms | p95 ms | req/s | unexpected | target |"
+    lines = [header, "|---|---|--:|--:|--:|--:|--:|---|"]
+    for backend, key, label, r in rows:
+        bad = f"{r.unexpected} {dict(r.statuses)}" if r.unexpected else "0"
+        lines.append(
+            f"| {backend} | {label} | {r.clients} | {r.median_ms:.1f} | {r.p95_ms:.1f} | "
+            f"{r.rate:.0f} | {bad} | {verdict(key, r.clients, r)} |"
+        )
+    return "\n".join(lines)
+
+
+def report(machine, builds, rows, profiles, versions, args) -> str:  # noqa: ANN001
+    parts = [
+        START_MARK,
+        f"### Last run: {datetime.now().astimezone():%Y-%m-%d %H:%M %Z}",
+        "",
+        f"- Machine: {machine['nproc']} CPU ({machine['cpu']}), {machine['os']}",
+        f"- Load average when the run started: {machine['load']} (a shared machine shows here)",
+        f"- {machine['python']}, gunicorn {machine['gunicorn']} (2 workers × 4 threads), "
+        + ", ".join(versions.values()),
+        f"- {args.seconds:g} s per measurement after {args.warmup:g} s of warm-up; the load "
+        "client (Python threads, one keep-alive connection each) runs on the same CPUs.",
+        "",
+        "```",
+        machine["memory"],
+        "```",
+        "",
+        "Data built per database (migrations + demo + closures + series + one-off bookings):",
+        "",
+    ]
+    for backend, (facts, seconds) in builds.items():
+        parts.append(
+            f"- {backend}: {facts.bookings} bookings ({facts.series} weekly series, "
+            f"{facts.closures} closures) from {facts.first_day} to {facts.last_day}, "
+            f"built in {seconds:.1f} s; {len(facts.free_slots)} free half-hours for the POSTs"
+        )
+    parts += ["", table(rows), ""]
+    for backend, prof in profiles.items():
+        parts += [
+            f"#### Profile of `GET {prof['path']}` in-process on {backend}",
+            "",
+            f"In-process median {prof['median_ms']:.1f} ms (no HTTP, no gunicorn), "
+            f"{prof['queries']} SQL queries, {prof['body_kb']:.0f} KiB of HTML. "
+            "Own time by area (cProfile):",
+            "",
+        ]
+        parts += [f"- {name}: {share:.0%}" for name, share in prof["buckets"]]
+        parts += ["", "<details><summary>Top 25 by cumulative time</summary>", "", "```"]
+        parts += [prof["top"], "```", "", "</details>", ""]
+    parts.append(END_MARK)
+    return "\n".join(parts)
+
+
+def write_readme(section: str) -> None:
+    text = README.read_text() if README.exists() else "# Benchmarks\n\n"
+    if START_MARK in text and END_MARK in text:
+        head, rest = text.split(START_MARK, 1)
+        tail = rest.split(END_MARK, 1)[1]
+        text = head + section + tail
+    else:
+        text = text.rstrip() + "\n\n## Results\n\n" + section + "\n"
+    README.write_text(text)
+
+
+def write_json(machine, builds, rows, profiles, versions) -> Path:  # noqa: ANN001
+    """Keep every run's raw numbers in bench/results/ (ignored by git) to compare runs."""
+    folder = BENCH / "results"
+    folder.mkdir(exist_ok=True)
+    path = folder / f"{datetime.now():%Y%m%d-%H%M%S}.json"
+    record = {
+        "machine": machine,
+        "versions": versions,
+        "builds": {b: {"bookings": f.bookings, "seconds": s} for b, (f, s) in builds.items()},
+        "results": [
+            {
+                "database": backend,
+                "page": key,
+                "clients": r.clients,
+                "median_ms": r.median_ms,
+                "p95_ms": r.p95_ms,
+                "rate": r.rate,
+                "count": r.count,
+                "statuses": {str(k): v for k, v in r.statuses.items()},
+            }
+            for backend, key, _label, r in rows
+        ],
+        "profiles": {b: {k: v for k, v in p.items() if k != "top"} for b, p in profiles.items()},
+    }
+    path.write_text(json.dumps(record, indent=2, default=str))
+    return path
+
+
+# Main --------------------------------------------------------------------------------------------
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seconds", type=float, default=3.0, help="measured time per run")
+    parser.add_argument("--warmup", type=float, default=0.5, help="unmeasured time per run")
+    parser.add_argument("--backends", default="sqlite,postgresql")
+    parser.add_argument("--clients", default="1,10")
+    parser.add_argument("--bookings", type=int, default=data.ONE_OFF_BOOKINGS)
+    parser.add_argument("--no-readme", action="store_true", help="print only")
+    args = parser.parse_args()
+    clients = [int(c) for c in args.clients.split(",")]
+
+    machine = describe_machine()
+    log(f"{machine['nproc']} CPU, load {machine['load']}, {machine['python']}")
+    rows: list[tuple[str, str, str, Result]] = []
+    builds, profiles, versions = {}, {}, {}
+    secret = secrets.token_hex(32)
+    with tempfile.TemporaryDirectory(prefix="pole-bench-") as tmp:
+        workdir = Path(tmp)
+        with gunicorn("bare:app", {}, workdir, chdir=BENCH) as port:
+            for n in clients:
+                result = measure(
+                    "bare", port, cycling([Request("GET", "/", 200)]), n, args.seconds, args.warmup
+                )
+                rows.append(("—", "bare", "bare Flask GET /", result))
+                log(f"bare Flask, {n} clients: {result.median_ms:.1f} ms, {result.rate:.0f}/s")
+        for backend in args.backends.split(","):
+            with scratch_database(backend, workdir) as (url, server_url):
+                log(f"{backend}: building a year of data…")
+                app, facts, seconds = build(url, secret, args.bookings)
+                builds[backend] = (facts, seconds)
+                versions[backend] = database_version(app)
+                log(f"{backend}: {facts.bookings} bookings in {seconds:.1f} s; profiling")
+                profiles[backend] = profile_day_view(app, facts)
+                env = {"DATABASE_URL": server_url, "SECRET_KEY": secret, "MAIL_SERVER": ""}
+                try:
+                    with gunicorn("pole:create_app()", env, workdir) as port:
+                        session = Session(port)
+                        session.login(data.VOLUNTEER, data.PASSWORD)
+                        headers = session.headers()
+                        for key, label, factory in scenarios(app, session, facts):
+                            for n in clients:
+                                result = measure(
+                                    key, port, factory(), n, args.seconds, args.warmup, headers
+                                )
+                                rows.append((backend, key, label, result))
+                                log(
+                                    f"{backend} {key}, {n} clients: median "
+                                    f"{result.median_ms:.1f} ms, p95 {result.p95_ms:.1f} ms, "
+                                    f"{result.rate:.0f}/s, unexpected {result.unexpected}"
+                                )
+                finally:
+                    from pole.db import db
+
+                    with app.app_context():
+                        db.engine.dispose()
+
+    section = report(machine, builds, rows, profiles, versions, args)
+    print()
+    print(table(rows))
+    for backend, prof in profiles.items():
+        shares = ", ".join(f"{name} {share:.0%}" for name, share in prof["buckets"])
+        print(
+            f"\n{backend} {prof['path']} in-process: {prof['median_ms']:.1f} ms, "
+            f"{prof['queries']} queries; {shares}"
+        )
+    if not args.no_readme:
+        write_readme(section)
+        raw = write_json(machine, builds, rows, profiles, versions)
+        print(f"\nWritten into {README.relative_to(ROOT)} and {raw.relative_to(ROOT)}")
+    return 1 if any(r.unexpected for *_, r in rows) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,296 @@
+"""The building's day and a resource's week: load the period in one query, then lay it out.
+
+Everything the grids show comes from three queries (resources, bookings with their
+organisations, closures); the layout itself is the pure pole.bookings.grid.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import url_for
+
+from pole.bookings import grid, services
+from pole.bookings.models import Booking
+from pole.db import utcnow
+from pole.resources.models import Closure, Resource, Site
+from pole.resources.services import active_resources
+from pole.timeutil import (
+    MINUTES_PER_DAY,
+    WEEKDAYS_FR,
+    WEEKDAYS_SHORT_FR,
+    NonexistentLocalTime,
+    combine_minutes,
+    local_day_bounds,
+    minutes_of_day,
+    to_local,
+)
+
+# Free time is offered in cells of at least half an hour: big enough to tap on a phone.
+MIN_CELL = 30
+DEFAULT_LENGTH = 60  # a free cell proposes an hour, or the resource's minimum if longer
+MONTHS_FR = (
+    "janvier", "février", "mars", "avril", "mai", "juin",
+    "juillet", "août", "septembre", "octobre", "novembre", "décembre",
+)  # fmt: skip
+MONTHS_SHORT_FR = (
+    "janv.", "févr.", "mars", "avr.", "mai", "juin",
+    "juil.", "août", "sept.", "oct.", "nov.", "déc.",
+)  # fmt: skip
+
+
+def today(site: Site, now: datetime | None = None) -> date:
+    return to_local(now or utcnow(), site.tz).date()
+
+
+def monday_of(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+def hhmm(minutes: int) -> str:
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+@dataclass(frozen=True)
+class BlockView:
+    """What a booking block shows: the label this viewer may read, and its page."""
+
+    booking: Booking
+    label: str
+    when: str
+    url: str
+
+    @property
+    def organisation_id(self) -> int:
+        return self.booking.organisation_id
+
+    @property
+    def is_pending(self) -> bool:
+        return self.booking.is_pending
+
+
+class Head:
+    """A column: one resource on one day, and how its free cells link to the booking form."""
+
+    def __init__(
+        self, resource: Resource, day: date, title: str, spoken: str, is_today: bool, form_url: str
+    ) -> None:
+        self.resource, self.day, self.title, self.spoken = resource, day, title, spoken
+        self.is_today = is_today
+        self.lanes = 1
+        # Read once: the grid asks for every free cell, and ORM attributes are not free.
+        step = max(resource.granularity_minutes, 1)
+        self._min_length = resource.min_duration_minutes
+        self._length = -(-max(self._min_length, DEFAULT_LENGTH) // step) * step
+        self._base = f"{form_url}?resource_id={resource.id}&date={day.isoformat()}"
+
+    def slot_url(self, cell: grid.Cell) -> str:
+        """The booking form, prefilled with this free cell's start and a sensible end."""
+        end = cell.start + self._length
+        if cell.free_until is not None and end > cell.free_until:
+            end = max(cell.free_until, cell.start + self._min_length)
+        end = min(end, MINUTES_PER_DAY)
+        # 00:00 as an end means the following midnight (the form reads it so).
+        return f"{self._base}&start={hhmm(cell.start)}&end={hhmm(end % MINUTES_PER_DAY)}"
+
+
+@dataclass
+class Agenda:
+    grid: grid.Grid
+    heads: list[Head]
+    scroll_row: int | None = None  # the row a script scrolls to first (opening, or now)
+
+    @property
+    def is_empty(self) -> bool:
+        return self.grid.is_empty
+
+
+def _scroll_row(laid_out: grid.Grid, columns_opening: list, now_minute: int | None) -> int | None:
+    """Where the day really starts: the first opening after midnight, or an hour ago today."""
+    starts = [start for opening in columns_opening for start, _ in opening if start > 0]
+    minute = min(starts) if starts else None
+    if now_minute is not None:
+        minute = max(minute or 0, now_minute - 60)
+    if minute is None:
+        return None
+    for index, row in enumerate(laid_out.rows):
+        if row.end > minute:
+            return index or None
+    return None
+
+
+def _wall(instant: datetime, day: date, tz: ZoneInfo) -> int:
+    """Wall-clock minute of `instant` counted from the start of `day`, kept within the day."""
+    local = to_local(instant, tz)
+    minutes = (local.date() - day).days * MINUTES_PER_DAY + minutes_of_day(local)
+    return min(max(minutes, 0), MINUTES_PER_DAY)
+
+
+def _missing(day: date, tz: ZoneInfo, bounds: tuple[datetime, datetime]) -> list[tuple[int, int]]:
+    """Wall times that never happen on this day (the spring-forward hour)."""
+    start, end = bounds
+    if end - start >= timedelta(days=1):
+        return []
+    gaps: list[tuple[int, int]] = []
+    for minute in range(0, MINUTES_PER_DAY, 15):
+        try:
+            combine_minutes(day, minute, tz)
+        except NonexistentLocalTime:
+            if gaps and gaps[-1][1] == minute:
+                gaps[-1] = (gaps[-1][0], minute + 15)
+            else:
+                gaps.append((minute, minute + 15))
+    return gaps
+
+
+def _bookable_from(resource: Resource, day: date, tz: ZoneInfo, now: datetime) -> int:
+    """First wall minute of the day that may still be booked (notice and horizon included)."""
+    if day > to_local(now, tz).date() + timedelta(days=resource.max_days_ahead):
+        return MINUTES_PER_DAY + 1
+    earliest = to_local(now + timedelta(minutes=resource.min_notice_minutes), tz)
+    if earliest.date() < day:
+        return 0
+    if earliest.date() > day:
+        return MINUTES_PER_DAY + 1
+    step = max(resource.granularity_minutes, 1)
+    minutes = minutes_of_day(earliest) + (1 if earliest.second or earliest.microsecond else 0)
+    return -(-minutes // step) * step
+
+
+def _when(booking: Booking, tz: ZoneInfo) -> str:
+    start, end = to_local(booking.start, tz), to_local(booking.end, tz)
+    if start.date() == end.date() or (end - start <= timedelta(days=1) and end.time() == end.min):
+        return f"{start:%H:%M}–{end:%H:%M}"
+    return f"du {start:%d/%m %H:%M} au {end:%d/%m %H:%M}"
+
+
+def _block_view(booking: Booking, viewer: object, tz: ZoneInfo) -> BlockView:
+    label = services.booking_label(booking, viewer)
+    return BlockView(
+        booking, label, _when(booking, tz), url_for("bookings.show", booking_id=booking.id)
+    )
+
+
+def _column(
+    head: Head,
+    bookings: list[Booking],
+    closures: list[Closure],
+    views: dict[int, BlockView],
+    tz: ZoneInfo,
+    now: datetime,
+    bounds: tuple[datetime, datetime],
+    missing: list[tuple[int, int]],
+) -> grid.Column:
+    resource, day = head.resource, head.day
+    day_start, day_end = bounds
+    blocks = [
+        grid.Block(
+            _wall(b.start, day, tz),
+            _wall(b.end, day, tz),
+            _wall(b.occupied_until, day, tz),
+            b.quantity,
+            views[b.id],
+        )
+        for b in bookings
+        if b.start < day_end and b.occupied_until > day_start
+    ]
+    shut = [
+        (_wall(c.start, day, tz), _wall(c.end, day, tz), c.reason)
+        for c in closures
+        if c.start < day_end
+        and c.end > day_start
+        and (c.resource_id is None or c.resource_id == resource.id)
+    ]
+    return grid.Column(
+        key=head,
+        opening=resource.hours_for(day.weekday()),
+        blocks=blocks,
+        closures=shut,
+        missing=missing,
+        capacity=resource.quantity,
+        cut=max(resource.granularity_minutes, MIN_CELL),
+        bookable_from=_bookable_from(resource, day, tz, now),
+        buffer=resource.buffer_minutes,
+        min_length=resource.min_duration_minutes,
+    )
+
+
+def _build(
+    site: Site,
+    heads: list[Head],
+    resources: list[Resource],
+    first: date,
+    last: date,
+    viewer: object,
+    now: datetime,
+) -> Agenda:
+    tz = site.tz
+    start = local_day_bounds(first, tz)[0]
+    end = local_day_bounds(last, tz)[1]
+    bookings = services.active_bookings([r.id for r in resources], start, end)
+    closures = services.site_closures(site.id, start, end)
+    by_resource: dict[int, list[Booking]] = defaultdict(list)
+    for booking in bookings:
+        by_resource[booking.resource_id].append(booking)
+    views = {b.id: _block_view(b, viewer, tz) for b in bookings}
+    days = {head.day for head in heads}
+    bounds = {day: local_day_bounds(day, tz) for day in days}
+    missing = {day: _missing(day, tz, bounds[day]) for day in days}
+    columns = [
+        _column(
+            head,
+            by_resource[head.resource.id],
+            closures,
+            views,
+            tz,
+            now,
+            bounds[head.day],
+            missing[head.day],
+        )
+        for head in heads
+    ]
+    laid_out = grid.lay_out(columns)
+    for head, lanes in zip(heads, laid_out.lanes, strict=True):
+        head.lanes = lanes
+    current = today(site, now)
+    now_minute = minutes_of_day(to_local(now, tz)) if first <= current <= last else None
+    scroll = _scroll_row(laid_out, [c.opening for c in columns], now_minute)
+    return Agenda(laid_out, heads, scroll_row=scroll)
+
+
+def day_agenda(site: Site, day: date, viewer: object, now: datetime | None = None) -> Agenda:
+    """Every active resource of the site, side by side, on one day."""
+    now = now or utcnow()
+    resources = list(active_resources(site))
+    form_url = url_for("bookings.new")
+    is_today = day == today(site, now)
+    heads = [
+        Head(r, day, r.name, r.name, is_today, form_url) for r in resources if r.site_id == site.id
+    ]
+    return _build(site, heads, resources, day, day, viewer, now)
+
+
+def week_agenda(
+    resource: Resource, monday: date, viewer: object, now: datetime | None = None
+) -> Agenda:
+    """One resource from Monday to Sunday."""
+    now = now or utcnow()
+    site = resource.site
+    days = [monday + timedelta(days=i) for i in range(7)]
+    form_url = url_for("bookings.new")
+    current = today(site, now)
+    heads = [
+        Head(
+            resource,
+            day,
+            f"{WEEKDAYS_SHORT_FR[day.weekday()]} {day.day} {MONTHS_SHORT_FR[day.month - 1]}",
+            f"{resource.name}, {WEEKDAYS_FR[day.weekday()]} {day.day} {MONTHS_FR[day.month - 1]}",
+            day == current,
+            form_url,
+        )
+        for day in days
+    ]
+    return _build(site, heads, [resource], days[0], days[-1], viewer, now)

@@ -1,0 +1,164 @@
+"""Calendar feeds: the secret-link feeds, the public agenda, one booking's .ics, "Mes agendas"."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, request, url_for
+from flask_login import current_user, login_required
+from werkzeug.http import is_resource_modified
+
+from pole import permissions
+from pole.bookings.models import Booking
+from pole.db import db
+from pole.feeds import services
+from pole.feeds.models import FEED_KINDS
+from pole.htmx import render
+
+bp = Blueprint("feeds", __name__)
+
+CALENDAR_TYPE = "text/calendar; charset=utf-8"
+FEED_CACHE_CONTROL = "private, max-age=300"
+# What each calendar app needs to know, one line each (shown under every link).
+CLIENT_HELP = [
+    (
+        "Google Agenda",
+        "sur ordinateur, « Autres agendas » › « + » › « À partir de l'URL », collez le lien "
+        "https. Google peut mettre jusqu'à 24 heures à afficher un changement.",
+    ),
+    (
+        "Outlook",
+        "« Ajouter un calendrier » › « S'abonner à partir du web », collez le lien https.",
+    ),
+    (
+        "Apple Calendrier (iPhone, Mac)",
+        "touchez le lien webcal, ou « Fichier » › « Nouvel abonnement » avec le lien https.",
+    ),
+    (
+        "Thunderbird",
+        "« Nouvel agenda » › « Sur le réseau », collez le lien https.",
+    ),
+    (
+        "Android",
+        "installez ICSx⁵ (F-Droid ou Play Store), « + », collez le lien https : l'agenda "
+        "apparaît dans l'application Agenda du téléphone.",
+    ),
+]
+
+
+@bp.after_request
+def keep_links_out_of_referrers(response: Response) -> Response:
+    # A page showing a secret link, or a feed reached through one, never names it elsewhere.
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+# Feeds ------------------------------------------------------------------------------------------
+
+
+def _calendar(built: services.BuiltFeed, cache_control: str) -> Response:
+    """The feed, or 304 when the client's copy (ETag, or date) is still the right one."""
+    if is_resource_modified(request.environ, etag=built.etag, last_modified=built.last_modified):
+        response = Response(built.body, content_type=CALENDAR_TYPE)
+    else:
+        response = Response(status=304)
+    response.set_etag(built.etag)
+    response.last_modified = built.last_modified
+    response.headers["Cache-Control"] = cache_control
+    response.headers["X-Robots-Tag"] = "noindex"
+    return response
+
+
+@bp.get("/calendrier/<token>.ics")
+def fetch_feed(token: str):
+    """Serve the calendar that a secret link opens (404 for an unknown or revoked link)."""
+    feed = services.feed_for_token(token)
+    if feed is None:
+        abort(404)
+    wait = services.retry_after(services.selector_of(token))
+    if wait:
+        response = Response("Trop de demandes pour ce lien.\n", 429, content_type="text/plain")
+        response.headers["Retry-After"] = str(wait)
+        return response
+    return _calendar(services.get(feed), FEED_CACHE_CONTROL)
+
+
+@bp.get("/agenda.ics")
+def fetch_public_agenda():
+    """Serve the public agenda of the site: public bookings only, no link needed."""
+    return _calendar(services.get(services.public_feed()), "public, max-age=300")
+
+
+@bp.get("/reservations/<int:booking_id>.ics")
+def download_booking(booking_id: int):
+    """Hand over one booking as an .ics file to add to my calendar."""
+    booking = db.get_or_404(Booking, booking_id)
+    if not permissions.can_download_booking(current_user, booking):
+        abort(404)
+    response = Response(services.booking_ics(booking, current_user), content_type=CALENDAR_TYPE)
+    response.headers["Content-Disposition"] = f'attachment; filename="reservation-{booking.id}.ics"'
+    response.headers["Cache-Control"] = "private, no-cache"
+    return response
+
+
+# "Mes agendas" ----------------------------------------------------------------------------------
+
+
+def _links(token: str) -> dict[str, str]:
+    url = url_for("feeds.fetch_feed", token=token, _external=True)
+    return {"https": url, "webcal": "webcal://" + url.partition("://")[2]}
+
+
+def _page(fresh: tuple[str, int, str] | None = None, status: int = 200) -> Response:
+    public = url_for("feeds.fetch_public_agenda", _external=True)
+    fresh_links = None
+    if fresh is not None:
+        kind, subject_id, token = fresh
+        fresh_links = {"kind": kind, "subject_id": subject_id, **_links(token)}
+    response = render(
+        "feeds/index.html",
+        block="feed_list" if request.method == "POST" else None,
+        status=status,
+        title="Mes agendas",
+        entries=services.feeds_for(current_user),
+        fresh=fresh_links,
+        public={"https": public, "webcal": "webcal://" + public.partition("://")[2]},
+        client_help=CLIENT_HELP,
+    )
+    # A freshly made link is in this page: no copy of it anywhere else.
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _managed(kind: str, subject_id: int) -> None:
+    """404 for an unknown feed, 403 unless I may make or revoke its link."""
+    if kind not in FEED_KINDS:
+        abort(404)
+    allowed = services.can_manage(current_user, kind, subject_id)
+    if allowed is None:
+        abort(404)
+    if not allowed:
+        abort(403)
+
+
+@bp.get("/agendas")
+@login_required
+def index():
+    """List the calendars I may subscribe to, with their links and how to add them."""
+    return _page()
+
+
+@bp.post("/agendas/<kind>/<int:subject_id>/lien")
+@login_required
+def issue_link(kind: str, subject_id: int):
+    """Make a feed's secret link (a new one replaces the old) and show it this once."""
+    _managed(kind, subject_id)
+    token = services.issue_link(kind, subject_id, current_user)
+    return _page(fresh=(kind, subject_id, token))
+
+
+@bp.post("/agendas/<kind>/<int:subject_id>/revoquer")
+@login_required
+def revoke_link(kind: str, subject_id: int):
+    """Stop a feed's secret link from working."""
+    _managed(kind, subject_id)
+    services.revoke_link(kind, subject_id)
+    return _page()

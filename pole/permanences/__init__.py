@@ -1,0 +1,1 @@
+"""Permanences: a social worker's slots, booked by the associations' volunteers."""

@@ -1,0 +1,175 @@
+"""The grid layout: bookings laid into rows and lanes, free time offered in tappable cells."""
+
+from __future__ import annotations
+
+import pytest
+
+from pole.bookings.grid import Block, Column, assign_lanes, lay_out, time_range
+
+H = 60  # minutes in an hour: 10 * H is 10:00
+
+
+def cells_of(grid, column_key, lane=0):
+    return [c for row in grid.rows for c in row.cells if c.column == column_key and c.lane == lane]
+
+
+def kinds(cells):
+    return [(c.kind, c.start // H * 100 + c.start % H, c.end // H * 100 + c.end % H) for c in cells]
+
+
+def test_every_lane_is_covered_once_from_first_to_last_row():
+    room = Column("room", [(8 * H, 12 * H)], [Block(9 * H, 10 * H, 10 * H)])
+    pool = Column(
+        "pool",
+        [(8 * H, 18 * H)],
+        [Block(8 * H, 11 * H, 11 * H, 3), Block(9 * H, 12 * H, 12 * H, 2)],
+        capacity=5,
+    )
+    grid = lay_out([room, pool])
+    assert (grid.start, grid.end) == (8 * H, 18 * H)
+    assert grid.lanes == [1, 3]
+    edges = [r.start for r in grid.rows] + [grid.rows[-1].end]
+    for key, lanes in (("room", 1), ("pool", 3)):
+        for lane in range(lanes):
+            cells = cells_of(grid, key, lane)
+            assert cells[0].start == grid.start and cells[-1].end == grid.end
+            assert all(a.end == b.start for a, b in zip(cells, cells[1:], strict=False))
+            for cell in cells:
+                # A cell spans exactly the rows between its edges.
+                assert edges.index(cell.end) - edges.index(cell.start) == cell.rows
+
+
+def test_a_room_shows_its_booking_between_free_half_hours_and_closed_time():
+    room = Column("room", [(8 * H, 12 * H)], [Block(9 * H, 10 * H + 30, 10 * H + 30, 1, "B")])
+    grid = lay_out([room], span=(7 * H, 12 * H))
+    assert kinds(cells_of(grid, "room")) == [
+        ("closed", 700, 800),
+        ("free", 800, 830),
+        ("free", 830, 900),
+        ("booking", 900, 1030),
+        ("free", 1030, 1100),
+        ("free", 1100, 1130),
+        ("free", 1130, 1200),
+    ]
+    booking = cells_of(grid, "room")[3]
+    assert booking.payload == "B" and booking.rows == 3  # half-hour rows
+
+
+def test_the_buffer_after_a_booking_is_shown_and_cannot_be_booked():
+    kitchen = Column("k", [(8 * H, 12 * H)], [Block(9 * H, 10 * H, 10 * H + 30)], buffer=30)
+    cells = cells_of(lay_out([kitchen]), "k")
+    assert ("buffer", 1000, 1030) in kinds(cells)
+    assert [c for c in cells if c.kind == "free"][0].free_until == 9 * H - 30
+
+
+def test_free_cells_know_how_far_the_free_time_goes_for_the_prefilled_end():
+    room = Column("room", [(8 * H, 12 * H)], [Block(10 * H, 11 * H, 11 * H)])
+    free = [c for c in cells_of(lay_out([room]), "room") if c.kind == "free"]
+    assert [(c.start, c.free_until) for c in free] == [
+        (8 * H, 10 * H),
+        (8 * H + 30, 10 * H),
+        (9 * H, 10 * H),
+        (9 * H + 30, 10 * H),
+        (11 * H, 12 * H),
+        (11 * H + 30, 12 * H),
+    ]
+
+
+def test_past_time_is_not_offered_and_stays_one_quiet_cell():
+    room = Column("room", [(8 * H, 12 * H)], bookable_from=10 * H + 15, cut=30)
+    cells = cells_of(lay_out([room]), "room")
+    assert kinds(cells)[:3] == [("free", 800, 1015), ("free", 1015, 1030), ("free", 1030, 1100)]
+    assert [c.bookable for c in cells] == [False, True, True, True, True]
+
+
+def test_a_stretch_shorter_than_the_minimum_duration_is_not_offered():
+    room = Column(
+        "room",
+        [(8 * H, 12 * H)],
+        [Block(8 * H + 30, 9 * H, 9 * H)],
+        min_length=60,
+    )
+    free = [c for c in cells_of(lay_out([room]), "room") if c.kind == "free"]
+    offered = [c.start // H * 100 + c.start % H for c in free if c.bookable]
+    # 08:00–08:30 is too short; so is 11:30 before closing at noon.
+    assert offered == [900, 930, 1000, 1030, 1100]
+
+
+def test_pooled_equipment_says_how_many_units_are_left_and_when_it_is_full():
+    tables = Column(
+        "tables",
+        [(8 * H, 12 * H)],
+        [Block(8 * H, 10 * H, 10 * H, 6), Block(9 * H, 11 * H, 11 * H, 4)],
+        capacity=10,
+        cut=60,
+    )
+    grid = lay_out([tables])
+    availability = cells_of(grid, "tables", lane=0)
+    assert [(c.kind, c.start // H, c.available) for c in availability] == [
+        ("free", 8, 4),
+        ("full", 9, 0),
+        ("free", 10, 6),
+        ("free", 11, 10),
+    ]
+    # Each booking has its own lane beside the availability lane.
+    assert [c.kind for c in cells_of(grid, "tables", 1)] == ["booking", "empty"]
+    assert [c.kind for c in cells_of(grid, "tables", 2)] == ["empty", "booking", "empty"]
+
+
+def test_closures_say_why_and_the_spring_gap_is_marked():
+    column = Column(
+        "cold-room",
+        [(0, 24 * H)],
+        closures=[(14 * H, 24 * H, "Travaux")],
+        missing=[(2 * H, 3 * H)],
+        cut=60,
+    )
+    cells = cells_of(lay_out([column]), "cold-room")
+    assert ("missing", 200, 300) in kinds(cells)
+    closed = [c for c in cells if c.kind == "closed"]
+    assert [(c.start // H, c.end // H, c.note) for c in closed] == [(14, 24, "Travaux")]
+
+
+def test_a_loan_over_several_days_is_clipped_and_says_it_goes_on():
+    shelves = Column("shelves", [(0, 24 * H)], [Block(0, 24 * H, 24 * H, 1, "loan")], capacity=6)
+    grid = lay_out([shelves], span=(8 * H, 18 * H))
+    (loan,) = [c for c in cells_of(grid, "shelves", 1) if c.kind == "booking"]
+    assert (loan.start, loan.end, loan.starts_before, loan.ends_after) == (8 * H, 18 * H, 1, 1)
+
+
+def test_rows_follow_the_finest_edge_so_a_quarter_hour_booking_lines_up():
+    grid = lay_out([Column("room", [(8 * H, 10 * H)], [Block(8 * H + 15, 9 * H, 9 * H)])])
+    assert {r.minutes for r in grid.rows} == {15}
+    assert len(grid.rows) == 8
+
+
+def test_odd_edges_add_rows_without_making_hundreds_of_one_minute_rows():
+    grid = lay_out([Column("room", [(8 * H, 10 * H)], [Block(8 * H + 7, 9 * H, 9 * H)])])
+    assert len(grid.rows) < 20
+    assert 8 * H + 7 in [r.start for r in grid.rows]
+
+
+@pytest.mark.parametrize(
+    ("blocks", "lanes"),
+    [
+        ([], 0),
+        ([Block(0, 10, 10), Block(10, 20, 20)], 1),  # touching: one lane
+        ([Block(0, 10, 10), Block(5, 20, 20)], 2),
+        ([Block(0, 10, 15), Block(12, 20, 20)], 2),  # the buffer counts
+        ([Block(0, 30, 30), Block(5, 10, 10), Block(10, 20, 20)], 2),
+    ],
+    ids=["none", "touching", "overlapping", "buffer", "nested"],
+)
+def test_lanes_hold_bookings_that_do_not_overlap(blocks, lanes):
+    assert len(assign_lanes(blocks)) == lanes
+
+
+def test_the_range_runs_from_the_earliest_opening_to_the_latest_closing_in_whole_hours():
+    columns = [
+        Column("a", [(8 * H + 30, 12 * H)]),
+        Column("b", [(14 * H, 18 * H + 30)]),
+        Column("closed today", []),
+    ]
+    assert time_range(columns) == (8 * H, 19 * H)
+    assert time_range([Column("closed", [])]) is None
+    assert lay_out([Column("closed", [])]).is_empty
