@@ -47,7 +47,9 @@ def from_environment(instance_path: str, overrides: dict) -> dict:
         "SECRET_KEY": overrides.get("SECRET_KEY") or secret_key(instance_path),
         "SQLALCHEMY_DATABASE_URI": overrides.get("SQLALCHEMY_DATABASE_URI")
         or database_url(instance_path),
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # No pre-ping: it costs a round trip per request; recycling old connections and
+        # SQLAlchemy's invalidation on a disconnect cover a restarted database.
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_recycle": 1800},
         "MAIL_SERVER": os.environ.get("MAIL_SERVER", ""),
         "MAIL_PORT": int(os.environ.get("MAIL_PORT", "25")),
         "MAIL_USE_TLS": _flag("MAIL_USE_TLS"),

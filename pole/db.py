@@ -92,17 +92,45 @@ def configure_sqlite(engine: sa.Engine) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if _begin_immediate.get() else "BEGIN")
 
 
+_in_write_transaction: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "in_write_transaction", default=False
+)
+
+
+def _end_read_transaction(session: sa.orm.Session) -> None:
+    """Commit the read transaction, keeping what it loaded (reloading it all costs queries).
+
+    Whatever a write must be sure of is read again under the lock, with populate_existing.
+    """
+    if not session.in_transaction():
+        return
+    if session.new or session.dirty or session.deleted:
+        session.commit()
+        return
+    expire = session.expire_on_commit
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = expire
+
+
 @contextmanager
 def write_transaction() -> Iterator[None]:
     """Run the block as one transaction that holds SQLite's write lock from its start.
 
     Commits at the end of the block, rolls back on any exception. On PostgreSQL this is a
-    plain transaction; callers lock the rows they check (SELECT ... FOR UPDATE).
+    plain transaction; callers lock the rows they check (SELECT ... FOR UPDATE). A block
+    nested in another write transaction joins it: the outer one commits or rolls back all.
     """
-    session = db.session
-    # End whatever read transaction the request had, so the next one begins with the lock.
-    session.commit()
+    if _in_write_transaction.get():
+        yield
+        return
+    session = db.session()
+    # End the request's read transaction, so that the next one begins with the lock.
+    _end_read_transaction(session)
     token = _begin_immediate.set(True)
+    inside = _in_write_transaction.set(True)
     try:
         yield
         session.commit()
@@ -110,7 +138,11 @@ def write_transaction() -> Iterator[None]:
         session.rollback()
         raise
     finally:
+        _in_write_transaction.reset(inside)
         _begin_immediate.reset(token)
+        # What the request does next (render a page, suggest free times) only reads, and
+        # must not hold the write lock while it does.
+        _begin_immediate.set(False)
 
 
 def is_postgresql() -> bool:

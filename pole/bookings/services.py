@@ -139,6 +139,8 @@ def active_bookings(
         )
         .options(sa.orm.joinedload(Booking.organisation))
         .order_by(Booking.start)
+        # Under a lock, what another transaction just committed wins over what we had loaded.
+        .execution_options(populate_existing=True)
     )
     exclude = list(exclude)
     if exclude:
@@ -362,7 +364,8 @@ def _in_scope(booking: Booking, scope: str, now: datetime) -> list[Booking]:
         query = query.where(Booking.start >= booking.start)
     else:
         query = query.where(Booking.end > now)
-    return list(db.session.scalars(query.order_by(Booking.start)))
+    query = query.order_by(Booking.start).execution_options(populate_existing=True)
+    return list(db.session.scalars(query))
 
 
 def _shift_to_wall_times(
