@@ -33,7 +33,8 @@ bp = Blueprint("auth", __name__)
 login_manager.login_view = "auth.login"
 login_manager.login_message = "Connectez-vous pour accéder à cette page."
 login_manager.login_message_category = "info"
-login_manager.session_protection = "strong"
+# "basic": a phone moving from wifi to 4G changes IP; "strong" would log the person out.
+login_manager.session_protection = "basic"
 
 
 @login_manager.user_loader
