@@ -7,9 +7,11 @@ are shared with the feed tests.
 
 from __future__ import annotations
 
+import ast
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import icalendar
@@ -123,6 +125,21 @@ def ics(*events: ical.Event, name: str = "Restos du cœur · Pôle") -> bytes:
 
 
 # The calendar ----------------------------------------------------------------------------------
+
+
+def test_the_writer_is_pure_python_without_flask_or_the_database():
+    tree = ast.parse(Path(ical.__file__).read_text())
+    imported = {
+        alias.name.split(".")[0]
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Import)
+        for alias in node.names
+    } | {
+        node.module.split(".")[0]
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom) and node.module
+    }
+    assert not imported & {"flask", "sqlalchemy", "flask_sqlalchemy", "pole", "icalendar"}
 
 
 def test_a_calendar_says_what_it_is_and_how_often_to_refresh():
@@ -389,6 +406,28 @@ def test_text_is_escaped_as_rfc_5545_says(text, escaped):
     assert f"SUMMARY:{escaped}" in unfolded(body)
     for read in (read_with_icalendar(body), read_with_vobject(body)):
         assert read[0].summary == ical.clean_text(text)
+
+
+def test_categories_drop_their_commas_so_both_parsers_read_the_same_list():
+    body = ics(make_event(categories=("Restos, cœur", "Épicerie")))
+    assert "CATEGORIES:Restos cœur,Épicerie" in unfolded(body)
+    calendar = icalendar.Calendar.from_ical(body)
+    assert [str(c) for c in calendar.walk("VEVENT")[0]["CATEGORIES"].cats] == [
+        "Restos cœur",
+        "Épicerie",
+    ]
+    assert vobject.readOne(body.decode()).vevent.categories.value == ["Restos cœur", "Épicerie"]
+
+
+def test_repeated_texts_are_written_once_each_and_never_mixed_up():
+    events = [
+        make_event(uid=f"e{n}", summary=f"Titre {n % 3}", location=f"Salle {n % 2}")
+        for n in range(6)
+    ]
+    read = {e.uid: e for e in read_with_vobject(ics(*events))}
+    assert [(read[f"e{n}"].summary, read[f"e{n}"].location) for n in range(6)] == [
+        (f"Titre {n % 3}", f"Salle {n % 2}") for n in range(6)
+    ]
 
 
 def test_icalendar_own_escaping_would_turn_a_backslash_n_into_a_line_break():

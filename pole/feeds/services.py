@@ -349,11 +349,9 @@ def can_manage(user: User, kind: str, subject_id: int) -> bool | None:
     """Whether `user` may make or revoke this feed's link; None when the subject is unknown."""
     if kind == "organisation":
         organisation = db.session.get(Organisation, subject_id)
-        return (
-            None
-            if organisation is None
-            else (permissions.can_manage_organisation_feed(user, organisation))
-        )
+        if organisation is None:
+            return None
+        return permissions.can_manage_organisation_feed(user, organisation)
     if kind == "resource":
         resource = db.session.get(Resource, subject_id)
         return None if resource is None else permissions.can_manage_resource_feed(user, resource)
@@ -555,7 +553,6 @@ def _parameters(feed: Feed, window: Window) -> dict:
 
 def load_booking_rows(feed: Feed, window: Window) -> list[BookingRow]:
     """The feed's bookings in the window, with their organisation, resource and site: one query."""
-    booking_scope(feed)
     rows = db.session.execute(_LOAD[feed.kind], _parameters(feed, window))
     return [BookingRow(*row) for row in rows]
 
@@ -563,7 +560,6 @@ def load_booking_rows(feed: Feed, window: Window) -> list[BookingRow]:
 def booking_version(feed: Feed, window: Window) -> tuple[Hashable, datetime | None]:
     """Changes whenever a booking of the feed does: its rows in the window, and those changed
     today even if they left it (moved far ahead). Also returns the last change."""
-    booking_scope(feed)
     count, last, sequences, highest = db.session.execute(
         _VERSION[feed.kind], _parameters(feed, window)
     ).one()
@@ -595,6 +591,7 @@ def booking_summary(row: BookingRow, scope: BookingScope) -> str:
 def booking_event(
     row: BookingRow, scope: BookingScope, uid_kind: str, link: Callable[[int], str] | None
 ) -> ical.Event:
+    """A booking as a calendar event, telling only what this feed may tell of it."""
     visible = row.is_public or scope.insiders is None or row.organisation_id in scope.insiders
     lines = [row.organisation_name]
     if row.status != "confirmed":
@@ -627,6 +624,7 @@ def booking_event(
 def booking_events(
     feed: Feed, window: Window, link: Callable[[int], str] | None
 ) -> list[ical.Event]:
+    """The feed's bookings in its window, as events."""
     scope = booking_scope(feed)
     return [booking_event(r, scope, feed.kind, link) for r in load_booking_rows(feed, window)]
 
