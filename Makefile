@@ -43,6 +43,7 @@ format: install
 
 bench: install
 	$(PY) bench/run.py
+	$(PY) bench/feeds.py
 
 clean:
 	rm -rf $(VENV) node_modules static/vendor

@@ -25,12 +25,8 @@ from __future__ import annotations
 import argparse
 import contextlib
 import http.client
-import os
-import platform
 import secrets
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -48,8 +44,8 @@ sys.path[:0] = [str(ROOT), str(BENCH)]
 
 import data  # noqa: E402  (bench/data.py: the benchmark year)
 import sqlalchemy as sa  # noqa: E402
+from common import gunicorn, machine, scratch_database  # noqa: E402
 
-POSTGRES_URL = os.environ.get("POLE_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 README = BENCH / "README.md"
 START_MARK, END_MARK = "<!-- bench:feeds -->", "<!-- /bench:feeds -->"
 TARGETS = {"cold": 30.0, "304": 3.0}  # median ms, for the room's year
@@ -60,38 +56,6 @@ FLOOR = "/organisations.css"
 
 def log(message: str) -> None:
     print(f"[feeds {time.strftime('%H:%M:%S')}] {message}", flush=True)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-# Data ------------------------------------------------------------------------------------------
-
-
-@contextlib.contextmanager
-def scratch_database(backend: str, workdir: Path) -> Iterator[tuple[str, str]]:
-    """(SQLAlchemy URL, DATABASE_URL for gunicorn) of an empty database, dropped after."""
-    if backend == "sqlite":
-        url = f"sqlite:///{workdir / 'pole-bench-feeds.db'}"
-        yield url, url
-        return
-    import psycopg
-
-    name = f"pole_bench_feeds_{os.getpid()}_{secrets.token_hex(3)}"
-    with psycopg.connect(POSTGRES_URL, autocommit=True, connect_timeout=5) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    url = sa.engine.make_url(POSTGRES_URL).set(database=name)
-    try:
-        yield (
-            url.set(drivername="postgresql+psycopg").render_as_string(hide_password=False),
-            url.set(drivername="postgresql").render_as_string(hide_password=False),
-        )
-    finally:
-        with psycopg.connect(POSTGRES_URL, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @dataclass
@@ -168,44 +132,17 @@ def build(url: str, secret: str) -> Built:
 
 
 @contextlib.contextmanager
-def gunicorn(env: dict[str, str], workdir: Path, name: str) -> Iterator[tuple[int, Path]]:
-    """The app behind gunicorn (2 workers x 4 threads) on a free loopback port."""
-    port = free_port()
+def feed_server(env: dict[str, str], workdir: Path, name: str) -> Iterator[tuple[int, Path]]:
+    """The app under gunicorn, with an access log (to check that no token reaches it)."""
     access_log = workdir / f"{name}-access.log"
-    output = workdir / f"{name}-gunicorn.log"
-    command = [
-        sys.executable, "-m", "gunicorn",
-        "-w", "2", "--threads", "4",
-        "-b", f"127.0.0.1:{port}",
-        "--access-logfile", str(access_log),
-        "--chdir", str(ROOT),
+    with gunicorn(
         "app:app",
-    ]  # fmt: skip
-    with open(output, "w") as out:
-        server = subprocess.Popen(  # noqa: S603 (our own command line)
-            command, env={**os.environ, **env}, stdout=out, stderr=subprocess.STDOUT
-        )
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            if server.poll() is not None:
-                raise RuntimeError(f"gunicorn exited:\n{output.read_text()[-3000:]}")
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/agenda.ics", timeout=2):  # noqa: S310
-                    break
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
-                if time.monotonic() > deadline:
-                    tail = output.read_text()[-3000:]
-                    raise RuntimeError(f"gunicorn did not answer:\n{tail}") from None
-                time.sleep(0.2)
+        env,
+        workdir / f"{name}-gunicorn.log",
+        ready_path="/agenda.ics",
+        access_log=access_log,
+    ) as port:
         yield port, access_log
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
 
 
 @dataclass
@@ -252,7 +189,7 @@ def etag_of(port: int, path: str) -> str:
 
 def run_backend(backend: str, count: int, workdir: Path) -> dict:
     log(f"{backend}: building the benchmark year")
-    with scratch_database(backend, workdir) as (url, database_url):
+    with scratch_database(backend, workdir, prefix="pole_bench_feeds") as (url, database_url):
         secret = secrets.token_hex(16)
         built = build(url, secret)
         log(
@@ -266,7 +203,7 @@ def run_backend(backend: str, count: int, workdir: Path) -> dict:
             "MAIL_SERVER": "",
         }
         rows = {}
-        with gunicorn({**env, "POLE_FEED_CACHE_SIZE": "0"}, workdir, f"{backend}-cold") as (
+        with feed_server({**env, "POLE_FEED_CACHE_SIZE": "0"}, workdir, f"{backend}-cold") as (
             port,
             cold_log,
         ):
@@ -275,7 +212,7 @@ def run_backend(backend: str, count: int, workdir: Path) -> dict:
                 ("organisation", built.organisation_link),
             ):
                 rows[(feed, "cold")] = timed(port, path, count)
-        with gunicorn(env, workdir, f"{backend}-cached") as (port, cached_log):
+        with feed_server(env, workdir, f"{backend}-cached") as (port, cached_log):
             for feed, path in (
                 ("room", built.room_link),
                 ("organisation", built.organisation_link),
@@ -300,27 +237,6 @@ def run_backend(backend: str, count: int, workdir: Path) -> dict:
 
 
 # Report ----------------------------------------------------------------------------------------
-
-
-def machine() -> str:
-    cpu = "unknown CPU"
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    memory = ""
-    with contextlib.suppress(OSError, ValueError):
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemTotal"):
-                memory = f", {int(line.split()[1]) / 1024 / 1024:.0f} GiB RAM"
-    load = ""
-    with contextlib.suppress(OSError):
-        load = f", load average {os.getloadavg()[0]:.1f} when measured"
-    return (
-        f"{os.cpu_count()} CPU ({cpu}){memory}, Linux {platform.release()}, "
-        f"Python {platform.python_version()}{load}"
-    )
 
 
 def report(results: dict[str, dict]) -> str:

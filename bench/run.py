@@ -23,7 +23,6 @@ import platform
 import pstats
 import re
 import secrets
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -31,8 +30,6 @@ import sysconfig
 import tempfile
 import threading
 import time
-import urllib.error
-import urllib.request
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from datetime import datetime
@@ -44,9 +41,9 @@ sys.path[:0] = [str(ROOT), str(BENCH)]
 
 import data  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
+from common import gunicorn, scratch_database  # noqa: E402
 from load import Request, Result, Session, measure  # noqa: E402
 
-POSTGRES_URL = os.environ.get("POLE_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 README = BENCH / "README.md"
 START_MARK, END_MARK = "<!-- bench:results -->", "<!-- /bench:results -->"
 TARGETS = {
@@ -59,39 +56,6 @@ TARGETS = {
 
 def log(message: str) -> None:
     print(f"[bench {time.strftime('%H:%M:%S')}] {message}", flush=True)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-# Databases ------------------------------------------------------------------------------------
-
-
-@contextlib.contextmanager
-def scratch_database(backend: str, workdir: Path) -> Iterator[tuple[str, str]]:
-    """A fresh, empty database: (SQLAlchemy URL, DATABASE_URL for the server). Dropped after."""
-    if backend == "sqlite":
-        path = workdir / "pole-bench.db"
-        url = f"sqlite:///{path}"
-        yield url, url
-        return
-    import psycopg
-
-    name = f"pole_bench_{os.getpid()}_{secrets.token_hex(3)}"
-    with psycopg.connect(POSTGRES_URL, autocommit=True, connect_timeout=5) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    url = sa.engine.make_url(POSTGRES_URL).set(database=name)
-    try:
-        yield (
-            url.set(drivername="postgresql+psycopg").render_as_string(hide_password=False),
-            url.set(drivername="postgresql").render_as_string(hide_password=False),
-        )
-    finally:
-        with psycopg.connect(POSTGRES_URL, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def make_app(url: str, secret: str):  # noqa: ANN201
@@ -120,48 +84,6 @@ def database_version(app) -> str:  # noqa: ANN001
         if db.engine.dialect.name == "sqlite":
             return f"SQLite {sqlite3.sqlite_version}"
         return "PostgreSQL " + db.session.scalar(sa.text("SHOW server_version")).split(" ")[0]
-
-
-# Servers --------------------------------------------------------------------------------------
-
-
-@contextlib.contextmanager
-def gunicorn(app_spec: str, env: dict[str, str], workdir: Path, chdir: Path = ROOT):
-    """Serve `app_spec` with 2 workers x 4 threads on a free loopback port; stop it after."""
-    port = free_port()
-    logfile = workdir / f"gunicorn-{port}.log"
-    command = [
-        sys.executable, "-m", "gunicorn",
-        "-w", "2", "--threads", "4",
-        "-b", f"127.0.0.1:{port}",
-        "--chdir", str(chdir),
-        app_spec,
-    ]  # fmt: skip
-    with open(logfile, "w") as out:
-        server = subprocess.Popen(  # noqa: S603 (our own command line)
-            command, env={**os.environ, **env}, stdout=out, stderr=subprocess.STDOUT
-        )
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            if server.poll() is not None:
-                raise RuntimeError(f"gunicorn exited:\n{logfile.read_text()[-3000:]}")
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2):  # noqa: S310
-                    break
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
-                if time.monotonic() > deadline:
-                    tail = logfile.read_text()[-3000:]
-                    raise RuntimeError(f"gunicorn did not answer:\n{tail}") from None
-                time.sleep(0.2)
-        yield port
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
 
 
 # What is measured ------------------------------------------------------------------------------
@@ -502,7 +424,7 @@ def main() -> int:
     secret = secrets.token_hex(32)
     with tempfile.TemporaryDirectory(prefix="pole-bench-") as tmp:
         workdir = Path(tmp)
-        with gunicorn("bare:app", {}, workdir, chdir=BENCH) as port:
+        with gunicorn("bare:app", {}, workdir / "bare.log", chdir=BENCH) as port:
             for n in clients:
                 result = measure(
                     "bare", port, cycling([Request("GET", "/", 200)]), n, args.seconds, args.warmup
@@ -519,7 +441,7 @@ def main() -> int:
                 profiles[backend] = profile_day_view(app, facts)
                 env = {"DATABASE_URL": server_url, "SECRET_KEY": secret, "MAIL_SERVER": ""}
                 try:
-                    with gunicorn("pole:create_app()", env, workdir) as port:
+                    with gunicorn("pole:create_app()", env, workdir / f"{backend}.log") as port:
                         session = Session(port)
                         session.login(data.VOLUNTEER, data.PASSWORD)
                         headers = session.headers()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -11,6 +10,7 @@ from pole.auth.models import User
 from pole.bookings import services
 from pole.bookings.models import Booking
 from pole.db import db
+from tests.concurrency import race
 from tests.factories import make_organisation, make_resource, make_user
 
 pytestmark = pytest.mark.concurrency
@@ -18,29 +18,6 @@ pytestmark = pytest.mark.concurrency
 START = datetime(2031, 3, 4, 9, 0, tzinfo=UTC)  # a Tuesday, far enough ahead
 NOW = datetime(2031, 3, 1, 9, 0, tzinfo=UTC)
 CLIENTS = 20
-
-
-def race(app, fn, n=CLIENTS):
-    """Run fn(i) in n threads released at the same instant; return outcomes."""
-    barrier = threading.Barrier(n)
-    outcomes: list = [None] * n
-
-    def worker(i):
-        with app.app_context():
-            barrier.wait()
-            try:
-                outcomes[i] = fn(i)
-            except services.BookingRefused as refused:
-                outcomes[i] = refused
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    return outcomes
 
 
 @pytest.mark.parametrize("round_", range(3))
@@ -54,7 +31,7 @@ def test_twenty_people_booking_the_same_room_slot_get_exactly_one_booking(app, r
         data = services.BookingData(room_id, org_id, START, START + timedelta(hours=2), f"R{i}")
         return services.create_booking(data, user, now=NOW)
 
-    outcomes = race(app, book)
+    outcomes = race(app, book, refused=(services.BookingRefused,))
     won = [o for o in outcomes if isinstance(o, Booking)]
     lost = [o for o in outcomes if isinstance(o, services.BookingRefused)]
     assert len(won) == 1 and len(lost) == CLIENTS - 1, outcomes
@@ -83,7 +60,7 @@ def test_twenty_people_taking_the_last_tables_never_exceed_the_stock(app, round_
         data = services.BookingData(tables_id, org_id, start, start + timedelta(hours=1), f"T{i}")
         return services.create_booking(data, user, now=NOW)
 
-    outcomes = race(app, take)
+    outcomes = race(app, take, refused=(services.BookingRefused,))
     assert all(isinstance(o, Booking | services.BookingRefused) for o in outcomes), outcomes
     db.session.rollback()
     booked = db.session.scalars(db.select(Booking).where(Booking.resource_id == tables_id)).all()

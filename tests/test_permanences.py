@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import re
-import threading
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -22,6 +21,7 @@ from pole.permanences.models import Appointment, Permanence, PermanenceNotice
 from pole.permanences.views import slot_key
 from pole.resources.models import Resource
 from pole.timeutil import local_to_utc
+from tests.concurrency import race
 from tests.factories import (
     errors_beside,
     make_booking,
@@ -377,29 +377,6 @@ def test_the_social_worker_marks_appointments_seen_no_show_or_cancelled(world):
 # Concurrency ----------------------------------------------------------------------------------
 
 
-def race(app, fn, n=CLIENTS):
-    """Run fn(i) in n threads released at the same instant; return outcomes."""
-    barrier = threading.Barrier(n)
-    outcomes: list = [None] * n
-
-    def worker(i):
-        with app.app_context():
-            barrier.wait()
-            try:
-                outcomes[i] = fn(i)
-            except services.PermanenceRefused as refused:
-                outcomes[i] = refused
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    return outcomes
-
-
 @pytest.mark.concurrency
 @pytest.mark.parametrize("round_", range(3))
 def test_twenty_volunteers_for_one_slot_make_exactly_one_appointment(app, world, round_):
@@ -412,7 +389,7 @@ def test_twenty_volunteers_for_one_slot_make_exactly_one_appointment(app, world,
         data = services.AppointmentData(org_id, "budget", beneficiary_ref=f"R{i}")
         return services.book_slot(permanence_id, start, data, db.session.get(User, user_id), NOW)
 
-    outcomes = race(app, book)
+    outcomes = race(app, book, refused=(services.PermanenceRefused,))
     won = [o for o in outcomes if isinstance(o, Appointment)]
     lost = [o for o in outcomes if isinstance(o, services.AppointmentRefused)]
     assert len(won) == 1 and len(lost) == CLIENTS - 1, outcomes
@@ -434,7 +411,7 @@ def test_volunteers_of_one_association_racing_past_its_fair_share_get_one_more_s
         user = db.session.get(User, volunteers[i])
         return services.book_slot(permanence_id, starts[i], data, user, NOW)
 
-    outcomes = race(app, book)
+    outcomes = race(app, book, refused=(services.PermanenceRefused,))
     won = [o for o in outcomes if isinstance(o, Appointment)]
     refused = [o for o in outcomes if isinstance(o, services.AppointmentRefused)]
     assert len(won) == 1 and len(refused) == CLIENTS - 1, outcomes
