@@ -172,11 +172,9 @@ class _PeriodMixin:
             raise ValidationError("La date de fin ne peut pas précéder la date de début.")
 
 
-class BookingForm(_PeriodMixin, FlaskForm):
-    """Book a resource for an organisation, once or again and again."""
+class _BookingFields(_PeriodMixin, FlaskForm):
+    """The fields a booking and its edit share."""
 
-    resource_id = SelectField("Salle ou matériel", coerce=optional_id, validate_choice=False)
-    organisation_id = SelectField("Pour", coerce=optional_id, validate_choice=False)
     title = StringField(
         "Titre",
         validators=[
@@ -198,6 +196,13 @@ class BookingForm(_PeriodMixin, FlaskForm):
         "Précisions (facultatif)", validators=[Optional(), Length(max=2000)]
     )
     is_public = BooleanField("Afficher le titre sur l'agenda public du pôle")
+
+
+class BookingForm(_BookingFields):
+    """Book a resource for an organisation, once or again and again."""
+
+    resource_id = SelectField("Salle ou matériel", coerce=optional_id, validate_choice=False)
+    organisation_id = SelectField("Pour", coerce=optional_id, validate_choice=False)
 
     repeat = BooleanField("Répéter cette réservation")
     freq = RadioField(
@@ -335,30 +340,9 @@ class BookingForm(_PeriodMixin, FlaskForm):
         return days
 
 
-class EditForm(_PeriodMixin, FlaskForm):
+class EditForm(_BookingFields):
     """Move a booking or change its details, for this date or more of its series."""
 
-    title = StringField(
-        "Titre",
-        validators=[
-            InputRequired("Donnez un titre."),
-            Length(max=120, message="120 caractères au plus."),
-        ],
-    )
-    date = DayField("Date", validators=[InputRequired("Indiquez la date.")])
-    start = HourField("Début", validators=[InputRequired("Indiquez l'heure de début.")])
-    end = HourField("Fin", validators=[InputRequired("Indiquez l'heure de fin.")])
-    end_date = DayField("Jusqu'au (prêt sur plusieurs jours)", validators=[Optional()])
-    quantity = IntegerField(
-        "Quantité",
-        default=1,
-        validators=[Optional(), NumberRange(1, 100000, "Indiquez une quantité d'au moins 1.")],
-        render_kw={"inputmode": "numeric", "min": 1},
-    )
-    description = TextAreaField(
-        "Précisions (facultatif)", validators=[Optional(), Length(max=2000)]
-    )
-    is_public = BooleanField("Afficher le titre sur l'agenda public du pôle")
     scope = RadioField("Appliquer à", choices=SCOPE_CHOICES, default="one", validate_choice=False)
 
     def shows(self, name: str) -> bool:
