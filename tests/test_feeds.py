@@ -3,7 +3,8 @@
 The building is the demo "Les 4 Épis" (its series of distributions, permanences and
 workshops) plus a week of real life: a booking edited, one cancelled, a series with one
 occurrence moved and one cancelled, a request refused, a private family appointment of
-another association, and a series across the October clock change. Each feed is read by
+another association, a series across the October clock change, and two more appointments
+at the social worker's permanence (one of them cancelled). Each feed is read by
 icalendar + recurring-ical-events and by vobject; both must give exactly the occurrences,
 UTC times, titles and statuses the database holds.
 """
@@ -17,6 +18,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
+import icalendar
 import pytest
 import requests
 import sqlalchemy as sa
@@ -32,6 +34,8 @@ from pole.feeds import ical
 from pole.feeds import services as feeds
 from pole.feeds.models import FeedToken
 from pole.organisations.models import Organisation
+from pole.permanences import services as permanences
+from pole.permanences.models import Appointment, Permanence
 from pole.resources.models import Resource
 from pole.timeutil import local_to_utc, to_local
 from tests.factories import (
@@ -52,6 +56,9 @@ ICAL_STATUS = {
     "rejected": "CANCELLED",
 }
 PREFIX = {"pending": "À confirmer : ", "cancelled": "Annulé : ", "rejected": "Annulé : "}
+# What only the social worker and the booking association may read: never in a feed.
+SECRET_REF, SECRET_NOTE = "ZQX-4471", "Expulsion prévue chez Mme Wolkowicz"
+CANCELLED_REF, CANCELLED_NOTE = "QJ-8812", "Dossier surendettement Plumecoq"
 
 
 @pytest.fixture(autouse=True)
@@ -210,6 +217,27 @@ def building(app):
         "Dans plus d'un an",
         now=now + timedelta(days=60),
     )
+    # At the demo permanence: Secours populaire books a slot, the Restos book one and cancel it.
+    permanence = db.session.scalar(sa.select(Permanence))
+    thursday = min(a.day for a in db.session.scalars(sa.select(Appointment)))
+    helper = make_user(populaire)
+    kept = permanences.book_slot(
+        permanence.id,
+        at(thursday, 16, 30),
+        permanences.AppointmentData(
+            populaire.id, "logement", note=SECRET_NOTE, beneficiary_ref=SECRET_REF
+        ),
+        helper,
+    )
+    gone = permanences.book_slot(
+        permanence.id,
+        at(thursday + timedelta(weeks=1), 15),
+        permanences.AppointmentData(
+            restos.id, "budget", note=CANCELLED_NOTE, beneficiary_ref=CANCELLED_REF
+        ),
+        coordinator,
+    )
+    permanences.cancel_appointment(gone.id, coordinator)
     db.session.rollback()
     return SimpleNamespace(
         users=users,
@@ -231,6 +259,11 @@ def building(app):
         dst=[b.id for b in dst.bookings],
         change=change,
         stale=stale.id,
+        permanence=permanence.id,
+        thursday=thursday,
+        helper=helper,
+        kept=kept.id,
+        gone=gone.id,
     )
 
 
@@ -277,25 +310,75 @@ def summary_of(kind: str, booking: Booking) -> str:
     return PREFIX.get(booking.status, "") + label
 
 
+def appointment_shown_in(
+    kind: str, subject_id: int | None, appointment: Appointment, now: datetime
+) -> bool:
+    """Appointments follow the bookings' window; they are in two kinds of feed."""
+    day = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    if not (
+        appointment.end > day - timedelta(days=30) and appointment.start < day + timedelta(days=365)
+    ):
+        return False
+    cancelled = appointment.status == "cancelled"
+    if cancelled and appointment.updated_at < day - timedelta(days=30):
+        return False
+    if kind == "organisation":
+        return appointment.organisation_id == subject_id
+    if kind == "social_worker":
+        return appointment.permanence.social_worker_id == subject_id
+    return False
+
+
+def appointment_summary_of(kind: str, appointment: Appointment) -> str:
+    purpose = appointment.purpose_label
+    if kind == "social_worker":
+        label = f"Rendez-vous CCAS — {purpose} ({appointment.organisation.name})"
+    else:
+        label = f"Rendez-vous avec l'assistante sociale — {purpose}"
+    return ("Annulé : " if appointment.status == "cancelled" else "") + label
+
+
+def appointment_uid(kind: str, appointment: Appointment) -> str:
+    return feeds.appointment_uid(kind, f"appointment-{appointment.id}", appointment.created_at)
+
+
+def expected_appointments(kind: str, subject_id: int | None) -> list[Expected]:
+    db.session.rollback()
+    now = datetime.now(UTC)
+    return sorted(
+        (
+            Expected(
+                appointment_uid(kind, a),
+                a.start,
+                a.end,
+                appointment_summary_of(kind, a),
+                "CANCELLED" if a.status == "cancelled" else "CONFIRMED",
+                a.sequence,
+            )
+            for a in db.session.scalars(sa.select(Appointment))
+            if appointment_shown_in(kind, subject_id, a, now)
+        ),
+        key=lambda e: (e.start, e.uid),
+    )
+
+
 def expected(kind: str, subject_id: int | None) -> list[Expected]:
     db.session.rollback()
     now = datetime.now(UTC)
     rows = db.session.scalars(sa.select(Booking)).all()
-    return sorted(
-        (
-            Expected(
-                feeds.booking_uid(kind, b.id, b.created_at),
-                b.start,
-                b.end,
-                summary_of(kind, b),
-                ICAL_STATUS[b.status],
-                b.sequence,
-            )
-            for b in rows
-            if shown_in(kind, subject_id, b, now)
-        ),
-        key=lambda e: (e.start, e.uid),
-    )
+    booked = [
+        Expected(
+            feeds.booking_uid(kind, b.id, b.created_at),
+            b.start,
+            b.end,
+            summary_of(kind, b),
+            ICAL_STATUS[b.status],
+            b.sequence,
+        )
+        for b in rows
+        if shown_in(kind, subject_id, b, now)
+    ]
+    return sorted(booked + expected_appointments(kind, subject_id), key=lambda e: (e.start, e.uid))
 
 
 def both_parsers(body: bytes) -> tuple[list[Expected], list[Expected]]:
@@ -427,6 +510,230 @@ def test_the_association_reads_its_own_private_booking_in_full(client, building)
 
 def unfold(body: bytes) -> str:
     return body.decode().replace("\r\n ", "")
+
+
+# Permanence appointments ----------------------------------------------------------------------
+
+
+def take_slot(building, user: User, short_name: str, weeks: int, hh: int, mm: int = 0):
+    """Book a slot of the demo permanence, `weeks` after its first booked Thursday."""
+    organisation = building.orgs[short_name]
+    return permanences.book_slot(
+        building.permanence,
+        at(building.thursday + timedelta(weeks=weeks), hh, mm),
+        permanences.AppointmentData(organisation.id, "sante"),
+        user,
+    )
+
+
+def appointments_of(organisation_id: int | None = None) -> list[Appointment]:
+    db.session.rollback()
+    query = sa.select(Appointment).order_by(Appointment.id)
+    if organisation_id is not None:
+        query = query.where(Appointment.organisation_id == organisation_id)
+    return list(db.session.scalars(query))
+
+
+def events_by_uid(body: bytes) -> dict[str, list]:
+    """Each UID with what both parsers read of it."""
+    found: dict[str, list] = {}
+    for reading in (read_with_icalendar(body), read_with_vobject(body)):
+        for event in reading:
+            found.setdefault(event.uid, []).append(event)
+    return found
+
+
+def test_the_social_worker_feed_holds_every_appointment_of_her_permanence(client, building):
+    body = client.get(feed_url(building, "social_worker")).data
+    want = expected_appointments("social_worker", building.social_worker.id)
+    assert len(want) == len(appointments_of()) == 7  # the demo's five, one kept, one cancelled
+    assert {e.status for e in want} == {"CONFIRMED", "CANCELLED"}
+    uids = {e.uid for e in want}
+    for reading in both_parsers(body):
+        assert [e for e in reading if e.uid in uids] == want
+
+
+@pytest.mark.parametrize("short_name", ["Restos", "Secours pop.", "Épicerie", "Secours cath."])
+def test_an_association_feed_holds_the_appointments_it_booked_and_no_others(
+    client, building, short_name
+):
+    organisation = building.orgs[short_name]
+    body = client.get(link_for("organisation", organisation.id, building.manager)).data
+    by_icalendar, by_vobject = both_parsers(body)
+    want = expected("organisation", organisation.id)
+    assert by_icalendar == want
+    assert by_vobject == want
+    ours = expected_appointments("organisation", organisation.id)
+    assert len(ours) == len(appointments_of(organisation.id))
+    others = {
+        appointment_uid("organisation", a)
+        for a in appointments_of()
+        if a.organisation_id != organisation.id
+    }
+    assert others
+    assert not others & {e.uid for e in by_icalendar + by_vobject}
+
+
+def test_an_appointment_tells_its_purpose_association_and_place(client, building):
+    kept = db.session.get(Appointment, building.kept)
+    worker = events_by_uid(client.get(feed_url(building, "social_worker")).data)
+    ours = link_for("organisation", building.populaire.id, building.manager)
+    association = events_by_uid(client.get(ours).data)
+    place = "Bureau partagé 1 — Pôle des solidarités Les 4 Épis, Andrézieux-Bouthéon (Loire)"
+    for event in worker[appointment_uid("social_worker", kept)]:
+        assert event.summary == "Rendez-vous CCAS — Logement (Secours populaire)"
+        assert event.description == (
+            "Secours populaire\nPermanence de l'assistante sociale\nObjet : Logement"
+        )
+        assert (event.start, event.end, event.location, event.status) == (
+            at(building.thursday, 16, 30),
+            at(building.thursday, 17),
+            place,
+            "CONFIRMED",
+        )
+    for event in association[appointment_uid("organisation", kept)]:
+        assert event.summary == "Rendez-vous avec l'assistante sociale — Logement"
+        assert (event.start, event.location) == (at(building.thursday, 16, 30), place)
+    summaries = {e.summary for read in worker.values() for e in read}
+    assert "Rendez-vous CCAS — Logement (Restos du cœur)" in summaries  # the demo's first
+
+
+def test_a_cancelled_appointment_is_announced_for_thirty_days_then_leaves(client, building):
+    gone = db.session.get(Appointment, building.gone)
+    urls = {"social_worker": feed_url(building, "social_worker")}
+    urls["organisation"] = feed_url(building, "organisation")  # the Restos, who cancelled
+    for kind, url in urls.items():
+        (read_one, read_other) = events_by_uid(client.get(url).data)[appointment_uid(kind, gone)]
+        assert read_one == read_other
+        assert (read_one.status, read_one.sequence) == ("CANCELLED", 1)
+        assert read_one.summary.startswith("Annulé : Rendez-vous ")
+        assert read_one.description.endswith("Statut : Annulé")
+    db.session.execute(
+        sa.update(Appointment)
+        .where(Appointment.id == gone.id)
+        .values(updated_at=utcnow() - timedelta(days=31))
+    )
+    db.session.commit()
+    for kind, url in urls.items():
+        assert appointment_uid(kind, gone) not in events_by_uid(client.get(url).data)
+
+
+def test_no_feed_tells_who_is_received_nor_the_note(client, building):
+    rows = appointments_of()
+    secrets_ = {a.beneficiary_ref for a in rows} | {a.note for a in rows}
+    assert {SECRET_REF, SECRET_NOTE, CANCELLED_REF, CANCELLED_NOTE} <= secrets_
+    secrets_ |= {"Wolkowicz", "Plumecoq"}
+    secrets_.discard("")
+    urls = [
+        feed_url(building, "social_worker"),
+        feed_url(building, "public"),
+        link_for("resource", building.office.id, building.manager),
+        link_for("personal", building.coordinator.id, building.coordinator),
+        link_for("personal", building.helper.id, building.helper),
+        *(link_for("organisation", o.id, building.manager) for o in building.orgs.values()),
+    ]
+    for url in urls:
+        body = client.get(url).data
+        text = unfold(body)
+        read = [e for reading in events_by_uid(body).values() for e in reading]
+        fields = " ".join(f"{e.summary} {e.description} {e.location}" for e in read)
+        assert not [s for s in secrets_ if s in text or s in fields], url
+
+
+@pytest.mark.parametrize("kind", ["social_worker", "organisation"])
+def test_booking_an_appointment_changes_the_etag_and_an_unchanged_feed_answers_304(
+    client, building, kind
+):
+    url = feed_url(building, kind)
+    first = client.get(url)
+    etag = first.headers["ETag"]
+    assert client.get(url, headers={"If-None-Match": etag}).status_code == 304
+    new = take_slot(building, building.coordinator, "Restos", weeks=1, hh=14, mm=30)
+    changed = client.get(url, headers={"If-None-Match": etag})
+    assert changed.status_code == 200
+    assert changed.headers["ETag"] != etag
+    assert appointment_uid(kind, new) in events_by_uid(changed.data)
+    again = client.get(url, headers={"If-None-Match": changed.headers["ETag"]})
+    assert again.status_code == 304
+
+
+@pytest.mark.parametrize("kind", ["social_worker", "organisation"])
+def test_a_rebuilt_feed_is_byte_identical_while_its_appointments_are_unchanged(
+    client, building, kind
+):
+    url = feed_url(building, kind)
+    first = client.get(url)
+    feeds.clear_cache()  # built again from the rows, not answered from memory
+    again = client.get(url)
+    assert again.data == first.data
+    assert again.headers["ETag"] == first.headers["ETag"]
+    gone = db.session.get(Appointment, building.gone)
+    calendar = icalendar.Calendar.from_ical(first.data)
+    (event,) = [e for e in calendar.walk("VEVENT") if e["UID"] == appointment_uid(kind, gone)]
+    stamp = gone.updated_at.replace(microsecond=0)
+    assert event.decoded("DTSTAMP") == event.decoded("LAST-MODIFIED") == stamp
+    assert event.decoded("CREATED") == gone.created_at.replace(microsecond=0)
+
+
+def test_appointment_uids_are_stable_and_never_a_bookings(client, building):
+    urls = {"social_worker": feed_url(building, "social_worker")}
+    urls["organisation"] = feed_url(building, "organisation")
+    before = {kind: events_by_uid(client.get(url).data) for kind, url in urls.items()}
+    booking_uids = {
+        feeds.booking_uid(kind, b.id, b.created_at)
+        for b in db.session.scalars(sa.select(Booking))
+        for kind in urls
+    }
+    restos = appointments_of(building.restos.id)
+    appointment_uids = {kind: {appointment_uid(kind, a) for a in restos} for kind in urls}
+    assert not appointment_uids["social_worker"] & appointment_uids["organisation"]
+    for kind in urls:
+        assert appointment_uids[kind] <= set(before[kind])
+        assert not appointment_uids[kind] & booking_uids
+
+    demo = next(a for a in restos if a.status == "booked")
+    later = utcnow() + timedelta(seconds=2)
+    permanences.cancel_appointment(demo.id, building.coordinator, now=later)
+    for kind, url in urls.items():
+        after = events_by_uid(client.get(url).data)
+        assert set(after) == set(before[kind])
+        for old, new in zip(
+            before[kind][appointment_uid(kind, demo)],
+            after[appointment_uid(kind, demo)],
+            strict=True,
+        ):
+            assert (new.sequence, new.status) == (old.sequence + 1, "CANCELLED")
+            assert new.last_modified > old.last_modified
+            assert new.start == old.start
+
+
+def test_seen_or_absent_is_for_the_social_worker_not_the_association(client, building):
+    kept = db.session.get(Appointment, building.kept)
+    worker_url = feed_url(building, "social_worker")
+    association_url = link_for("organisation", building.populaire.id, building.manager)
+    worker_etag = client.get(worker_url).headers["ETag"]
+    permanences.mark_appointment(kept.id, "seen", building.social_worker)
+    worker = client.get(worker_url, headers={"If-None-Match": worker_etag})
+    assert worker.status_code == 200
+    for event in events_by_uid(worker.data)[appointment_uid("social_worker", kept)]:
+        assert (event.status, event.sequence) == ("CONFIRMED", 1)
+        assert event.description.endswith("Statut : Reçu")
+    association = client.get(association_url).data
+    for event in events_by_uid(association)[appointment_uid("organisation", kept)]:
+        assert event.status == "CONFIRMED"
+        assert "Reçu" not in event.description
+
+
+def test_the_social_worker_feed_takes_the_same_few_queries_however_many_appointments(
+    client, building
+):
+    url = feed_url(building, "social_worker")
+    few = selects_of_a_cold_fetch(client, url)
+    take_slot(building, building.coordinator, "Restos", weeks=1, hh=14, mm=30)
+    take_slot(building, building.volunteer, "Épicerie", weeks=0, hh=15)
+    take_slot(building, building.volunteer, "Épicerie", weeks=1, hh=15, mm=30)
+    # the link, then a version and the events of each source: bookings and appointments
+    assert selects_of_a_cold_fetch(client, url) == few <= 5
 
 
 # Stability ------------------------------------------------------------------------------------
@@ -632,27 +939,29 @@ def test_the_feed_window_and_cancellations_follow_the_configuration(
     assert b"BEGIN:VEVENT" not in client.get(room_feed.url).data
 
 
-def test_loading_a_feed_takes_the_same_few_queries_however_many_bookings(app, client, room_feed):
+def selects_of_a_cold_fetch(client, url: str) -> int:
+    """How many SELECTs building the feed takes, with nothing cached."""
     statements: list[str] = []
 
     def count(conn, cursor, statement, *args):  # noqa: ANN001, ANN002
         statements.append(statement)
 
-    def cold_fetch() -> int:
-        feeds.clear_cache()
-        statements.clear()
-        sa.event.listen(db.engine, "before_cursor_execute", count)
-        try:
-            assert client.get(room_feed.url).status_code == 200
-        finally:
-            sa.event.remove(db.engine, "before_cursor_execute", count)
-        return len([s for s in statements if s.lstrip().upper().startswith("SELECT")])
+    feeds.clear_cache()
+    sa.event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        assert client.get(url).status_code == 200
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", count)
+    return len([s for s in statements if s.lstrip().upper().startswith("SELECT")])
 
-    few = cold_fetch()
+
+def test_loading_a_feed_takes_the_same_few_queries_however_many_bookings(app, client, room_feed):
+    few = selects_of_a_cold_fetch(client, room_feed.url)
     for n in range(30):
         start = at(today() + timedelta(days=3 + n), 9)
         make_booking(room_feed.room, room_feed.restos, start, title=f"Atelier {n}")
-    assert cold_fetch() == few <= 3  # the link, the version, the events
+    # the link, the version, the events
+    assert selects_of_a_cold_fetch(client, room_feed.url) == few <= 3
 
 
 # The public agenda and one booking ------------------------------------------------------------

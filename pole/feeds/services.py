@@ -3,8 +3,9 @@
 A feed is a kind and a subject: an organisation, a resource, a person (personal and
 social-worker feeds), or nothing for the public agenda. What a feed shows comes from its
 *event sources* (EVENT_SOURCES): each loads its rows in one query and turns them into
-`ical.Event` values; pole.feeds.ical writes the bytes. Permanence appointments will be one
-more source of the social-worker and organisation feeds, without touching ical.py.
+`ical.Event` values; pole.feeds.ical writes the bytes. Permanence appointments are one more
+source of the social-worker and organisation feeds (pole.permanences.services loads them,
+without the beneficiary reference or the note).
 
 A secret link is `<selector>.<verifier>`: the selector finds the FeedToken row, the
 verifier (192 bits from `secrets`) is kept only as its SHA-256 and compared in constant
@@ -13,9 +14,9 @@ time. Only a hash is stored, so a link is shown in full once, when it is made.
 Building a year of a room takes a few milliseconds, but a calendar app asks every hour
 whether anything changed. Each source also gives a cheap *version* (a count and the last
 change of its rows, one aggregate query); built feeds are kept in this process by version,
-so an unchanged feed is answered from memory. Rows only change through the booking
-services, which bump `sequence` and `updated_at`; renaming a room or an organisation shows
-once the cached copy expires (POLE_FEED_CACHE_SECONDS).
+so an unchanged feed is answered from memory. Rows only change through the booking and
+permanence services, which bump `sequence` and `updated_at`; renaming a room or an
+organisation shows once the cached copy expires (POLE_FEED_CACHE_SECONDS).
 """
 
 from __future__ import annotations
@@ -47,6 +48,8 @@ from pole.db import db, utcnow, write_transaction
 from pole.feeds import ical
 from pole.feeds.models import FEED_KINDS, FeedToken
 from pole.organisations.models import Membership, Organisation
+from pole.permanences import services as permanences
+from pole.permanences.rules import APPOINTMENT_STATUS_LABELS
 from pole.resources.models import Resource, Site
 
 PUBLIC = "public"
@@ -316,7 +319,8 @@ def feeds_for(user: User) -> list[FeedEntry]:
                     "organisation",
                     organisation.id,
                     organisation.name,
-                    "Toutes les réservations de l'association, confirmées et en attente.",
+                    "Toutes les réservations de l'association, confirmées et en attente, et les "
+                    "rendez-vous qu'elle a pris aux permanences.",
                     permissions.can_manage_organisation_feed(user, organisation),
                     tokens.get(organisation.id),
                 )
@@ -566,6 +570,11 @@ def booking_version(feed: Feed, window: Window) -> tuple[Hashable, datetime | No
     return (count, last, int(sequences), highest), last
 
 
+def place(room: str, site: str, address: str) -> str:
+    """LOCATION: the room, then the site and its address."""
+    return f"{room} — {site}, {address}" if address else f"{room} — {site}"
+
+
 @lru_cache(maxsize=100_000)
 def booking_uid(kind: str, booking_id: int, created_at: datetime) -> str:
     """A UID that never changes for this booking in this kind of feed (RFC 7986: a UUID).
@@ -601,9 +610,6 @@ def booking_event(
     url = link(row.id) if link is not None and scope.with_links else ""
     if url:
         lines.append(url)
-    location = f"{row.resource_name} — {row.site_name}"
-    if row.site_address:
-        location += f", {row.site_address}"
     return ical.Event(
         uid=booking_uid(uid_kind, row.id, row.created_at),
         start=row.start,
@@ -614,7 +620,7 @@ def booking_event(
         sequence=row.sequence,
         last_modified=row.updated_at,
         created=row.created_at,
-        location=location,
+        location=place(row.resource_name, row.site_name, row.site_address),
         description="\n".join(lines),
         url=url,
         categories=(row.organisation_short_name,),
@@ -632,8 +638,88 @@ def booking_events(
 def bookings_made_by_social_worker(
     feed: Feed, window: Window, link: Callable[[int], str] | None
 ) -> list[ical.Event]:
-    """What the social worker booked herself as CCAS staff, until permanences exist."""
+    """What the social worker booked herself as CCAS staff, her permanences' rooms included."""
     return booking_events(feed, window, link)
+
+
+# Events: permanence appointments ----------------------------------------------------------------
+
+# Whose appointments a feed holds: those in the social worker's permanences, or those the
+# association booked. The beneficiary reference and the note are never loaded.
+APPOINTMENT_SUBJECTS = {"social_worker": "social_worker_id", "organisation": "organisation_id"}
+
+
+def _appointment_filter(feed: Feed, window: Window) -> dict:
+    try:
+        subject = APPOINTMENT_SUBJECTS[feed.kind]
+    except KeyError:
+        raise ValueError(f"no appointments in a {feed.kind!r} feed") from None
+    return {subject: feed.subject_id, "cancelled_since": window.cancelled_since}
+
+
+def appointment_version(feed: Feed, window: Window) -> tuple[Hashable, datetime | None]:
+    """Changes whenever an appointment of the feed does, as booking_version for bookings."""
+    version = permanences.appointments_feed_version(
+        window.start, window.end, changed_since=window.day, **_appointment_filter(feed, window)
+    )
+    return tuple(version), version.last_change
+
+
+@lru_cache(maxsize=100_000)
+def appointment_uid(kind: str, appointment_uid: str, created_at: datetime) -> str:
+    """A UID that never changes for this appointment in this kind of feed, unlike any booking's.
+
+    The social worker's copy and the association's copy differ, as for bookings."""
+    created = created_at.astimezone(UTC).isoformat()
+    return str(uuid.uuid5(UID_NAMESPACE, f"{kind}/{appointment_uid}/{created}"))
+
+
+def appointment_summary(kind: str, appointment: permanences.FeedAppointment) -> str:
+    """The social worker reads "Rendez-vous CCAS — Logement (Restos du cœur)", the association
+    "Rendez-vous avec l'assistante sociale — Logement"; a cancelled one says so first."""
+    if kind == "social_worker":
+        title = (
+            f"Rendez-vous {appointment.ccas_short_name} — {appointment.purpose_label} "
+            f"({appointment.association_name})"
+        )
+    else:
+        title = f"Rendez-vous avec l'assistante sociale — {appointment.purpose_label}"
+    return (SUMMARY_PREFIX["cancelled"] if appointment.is_cancelled else "") + title
+
+
+def appointment_event(kind: str, appointment: permanences.FeedAppointment) -> ical.Event:
+    """An appointment as a calendar event: its purpose and association, never who is received.
+
+    Whether the person came (seen, no-show) is the social worker's to read, not the
+    association's: its own screens only say whether an appointment is cancelled."""
+    lines = [appointment.association_name, appointment.permanence_title]
+    lines.append(f"Objet : {appointment.purpose_label}")
+    if appointment.status != "booked" and (kind == "social_worker" or appointment.is_cancelled):
+        lines.append(f"Statut : {APPOINTMENT_STATUS_LABELS[appointment.status]}")
+    return ical.Event(
+        uid=appointment_uid(kind, appointment.uid, appointment.created_at),
+        start=appointment.start,
+        end=appointment.end,
+        tz=ZoneInfo(appointment.timezone),
+        summary=appointment_summary(kind, appointment),
+        status="CANCELLED" if appointment.is_cancelled else "CONFIRMED",
+        sequence=appointment.sequence,
+        last_modified=appointment.updated_at,
+        created=appointment.created_at,
+        location=place(appointment.room_name, appointment.site_name, appointment.site_address),
+        description="\n".join(lines),
+        categories=(appointment.ccas_short_name,),
+    )
+
+
+def appointment_events(
+    feed: Feed, window: Window, link: Callable[[int], str] | None
+) -> list[ical.Event]:
+    """The feed's permanence appointments in its window, as events (one query)."""
+    rows = permanences.appointments_for_feed(
+        window.start, window.end, **_appointment_filter(feed, window)
+    )
+    return [appointment_event(feed.kind, row) for row in rows]
 
 
 # Event sources ----------------------------------------------------------------------------------
@@ -654,18 +740,14 @@ BOOKINGS = EventSource("bookings", booking_events, booking_version)
 SOCIAL_WORKER_BOOKINGS = EventSource(
     "social_worker_bookings", bookings_made_by_social_worker, booking_version
 )
+APPOINTMENTS = EventSource("appointments", appointment_events, appointment_version)
 
-# The extension point. Permanence appointments (pole.permanences.models.Appointment, which
-# has sequence and updated_at) become one more EventSource, appended to "social_worker" (the
-# appointments in her permanences) and "organisation" (those the association booked):
-# `load` selects them in one query and builds ical.Event values whose summary and
-# description carry the purpose label and the association, never `beneficiary_ref` nor
-# `note`; `version` is the same count / max(updated_at) / sum(sequence) aggregate as
-# booking_version. ical.py needs no change.
+# The extension point: what each kind of feed shows. A new source brings its own `load` (one
+# query) and `version` (one aggregate); ical.py needs no change.
 EVENT_SOURCES: dict[str, tuple[EventSource, ...]] = {
-    "organisation": (BOOKINGS,),
+    "organisation": (BOOKINGS, APPOINTMENTS),
     "resource": (BOOKINGS,),
-    "social_worker": (SOCIAL_WORKER_BOOKINGS,),
+    "social_worker": (SOCIAL_WORKER_BOOKINGS, APPOINTMENTS),
     "personal": (BOOKINGS,),
     PUBLIC: (BOOKINGS,),
 }
