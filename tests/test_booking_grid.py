@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
+from pole.bookings.agenda import CellView, Head, row_views
 from pole.bookings.grid import Block, Column, assign_lanes, lay_out, time_range
+from pole.resources.models import Resource
 
 H = 60  # minutes in an hour: 10 * H is 10:00
 
@@ -80,6 +84,17 @@ def test_past_time_is_not_offered_and_stays_one_quiet_cell():
     cells = cells_of(lay_out([room]), "room")
     assert kinds(cells)[:3] == [("free", 800, 1015), ("free", 1015, 1030), ("free", 1030, 1100)]
     assert [c.bookable for c in cells] == [False, True, True, True, True]
+
+
+def test_the_night_is_one_closed_cell_however_long():
+    room = Column("room", [(8 * H, 9 * H)], cut=30)
+    cells = cells_of(lay_out([room], span=(0, 24 * H)), "room")
+    assert kinds(cells) == [
+        ("closed", 0, 800),
+        ("free", 800, 830),
+        ("free", 830, 900),
+        ("closed", 900, 2400),
+    ]
 
 
 def test_a_stretch_shorter_than_the_minimum_duration_is_not_offered():
@@ -173,3 +188,74 @@ def test_the_range_runs_from_the_earliest_opening_to_the_latest_closing_in_whole
     assert time_range(columns) == (8 * H, 19 * H)
     assert time_range([Column("closed", [])]) is None
     assert lay_out([Column("closed", [])]).is_empty
+
+
+def hall_head(min_duration=30):
+    hall = Resource(id=7, name="Hall", granularity_minutes=15, min_duration_minutes=min_duration)
+    return Head(
+        hall, date(2026, 3, 3), "Hall", "Hall, mardi 3 mars", False, "/reservations/nouvelle"
+    )
+
+
+def test_the_table_rows_come_ready_to_print():
+    head = hall_head()
+    room = Column(
+        head,
+        [(8 * H, 10 * H)],
+        [Block(9 * H, 9 * H + 30, 9 * H + 30, 1, "B")],
+        closures=[(9 * H + 30, 10 * H, "Travaux")],
+        bookable_from=8 * H + 30,
+    )
+    rows = row_views(lay_out([room]), scroll_row=2)
+    assert [(r.css, r.time_css, r.time) for r in rows] == [
+        ("d30", "time", "08:00"),
+        ("d30", "time", "08:30"),
+        ("d30 scroll-start", "time", "09:00"),
+        ("d30", "time", "09:30"),
+    ]
+    assert [r.cells for r in rows] == [
+        [CellView("locked", 1)],  # already past
+        [
+            CellView(
+                "free",
+                1,
+                "/reservations/nouvelle?resource_id=7&date=2026-03-03&start=08:30&end=09:00",
+                "08:30",
+                "Hall, mardi 3 mars",
+            )
+        ],
+        [CellView("booking", 1, block="B")],
+        [CellView("closed", 1, text="Travaux")],
+    ]
+
+
+def test_rows_off_the_half_hour_are_minor_and_odd_lengths_have_no_height_class():
+    room = Column(hall_head(), [(8 * H, 9 * H)], [Block(8 * H + 7, 8 * H + 30, 8 * H + 30)])
+    rows = row_views(lay_out([room]))
+    assert [(r.css, r.time_css, r.time) for r in rows[:3]] == [
+        ("dx", "time", "08:00"),
+        ("dx", "time minor", "08:07"),
+        ("d15", "time minor", "08:15"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("free_from", "free_until", "minimum", "end"),
+    [
+        (10 * H, 12 * H, 30, "11:00"),  # an hour by default
+        (10 * H, 10 * H + 30, 30, "10:30"),  # no further than the free time
+        (10 * H, 12 * H, 70, "11:15"),  # the minimum when longer, on the 15-minute step
+        (23 * H + 30, 24 * H, 30, "00:00"),  # midnight, read as the end of the day
+    ],
+    ids=["hour", "until-free-end", "long-minimum", "midnight"],
+)
+def test_a_free_cell_links_to_the_form_prefilled_with_a_sensible_end(
+    free_from, free_until, minimum, end
+):
+    head = hall_head(min_duration=minimum)
+    room = Column(head, [(free_from, free_until)], cut=30)
+    first = next(c for c in cells_of(lay_out([room]), head) if c.kind == "free")
+    start = f"{free_from // H:02d}:{free_from % H:02d}"
+    assert head.slot_url(first) == (
+        f"/reservations/nouvelle?resource_id=7&date=2026-03-03&start={start}&end={end}"
+    )

@@ -1,21 +1,28 @@
 """The building's day and a resource's week: load the period in one query, then lay it out.
 
 Everything the grids show comes from three queries (resources, bookings with their
-organisations, closures); the layout itself is the pure pole.bookings.grid.
+organisations, closures); the layout itself is the pure pole.bookings.grid. The result is
+plain rows of plain cells, every link and label already written: the template only prints
+them (a day has some 150 cells, a week more, and each call or lookup in Jinja adds up).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import cache
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
+import sqlalchemy as sa
+import sqlalchemy.orm as so
 from flask import url_for
 
 from pole.bookings import grid, services
-from pole.bookings.models import Booking
-from pole.db import utcnow
+from pole.bookings.models import ACTIVE_STATUSES, Booking
+from pole.db import db, utcnow
+from pole.organisations.models import Organisation
 from pole.resources.models import Closure, Resource, Site
 from pole.resources.services import active_resources
 from pole.timeutil import (
@@ -50,26 +57,51 @@ def monday_of(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
 
+# Every wall minute of a day as "HH:MM", written once: the grid prints hundreds per page.
+_HHMM = tuple(f"{m // 60:02d}:{m % 60:02d}" for m in range(MINUTES_PER_DAY + 1))
+
+
 def hhmm(minutes: int) -> str:
+    if 0 <= minutes <= MINUTES_PER_DAY:
+        return _HHMM[minutes]
     return f"{minutes // 60:02d}:{minutes % 60:02d}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class BlockView:
     """What a booking block shows: the label this viewer may read, and its page."""
 
-    booking: Booking
+    organisation_id: int
+    is_pending: bool
     label: str
     when: str
     url: str
 
-    @property
-    def organisation_id(self) -> int:
-        return self.booking.organisation_id
 
-    @property
-    def is_pending(self) -> bool:
-        return self.booking.is_pending
+class CellView(NamedTuple):
+    """One cell of the table, ready to print.
+
+    kind is a grid.Cell kind, except that a free cell that cannot be booked is "locked".
+    """
+
+    kind: str
+    rows: int
+    href: str = ""  # free: the booking form for this slot
+    text: str = ""  # free: its start ("10:30"); closed: why
+    spoken: str = ""  # free: what it books, for screen readers ("Hall, mardi 3 mars")
+    available: int | None = None  # free, pooled equipment: units left
+    block: BlockView | None = None  # booking
+    starts_before: bool = False  # booking: began before the first row
+    ends_after: bool = False  # booking: goes on after the last row
+
+
+class RowView(NamedTuple):
+    """One row of the table: its time, its classes and the cells that start in it."""
+
+    css: str  # "d15" (its length in minutes, for the stylesheet), "d15 scroll-start"
+    time_css: str  # "time", "time minor" off the half-hours
+    time: str
+    cells: list[CellView]
 
 
 class Head:
@@ -102,10 +134,60 @@ class Agenda:
     grid: grid.Grid
     heads: list[Head]
     scroll_row: int | None = None  # the row a script scrolls to first (opening, or now)
+    rows: list[RowView] = field(default_factory=list)
 
     @property
     def is_empty(self) -> bool:
         return self.grid.is_empty
+
+
+_ROW_LENGTHS = (5, 10, 15, 20, 30, 45, 60)  # the row heights the stylesheet knows
+
+
+def _cell_view(cell: grid.Cell) -> CellView:
+    kind = cell.kind
+    if kind == "free":
+        if not cell.bookable:
+            return CellView("locked", cell.rows)
+        head = cell.column
+        return CellView(
+            "free",
+            cell.rows,
+            head.slot_url(cell),
+            hhmm(cell.start),
+            head.spoken,
+            cell.available,
+        )
+    if kind == "booking":
+        return CellView(
+            "booking",
+            cell.rows,
+            block=cell.payload,
+            starts_before=cell.starts_before,
+            ends_after=cell.ends_after,
+        )
+    if kind == "closed":
+        return CellView("closed", cell.rows, text=cell.note)
+    return CellView(kind, cell.rows)
+
+
+def row_views(laid_out: grid.Grid, scroll_row: int | None = None) -> list[RowView]:
+    """The table's rows as the template prints them, from the grid laid out."""
+    rows = []
+    for index, row in enumerate(laid_out.rows):
+        minutes = row.end - row.start
+        css = f"d{minutes}" if minutes in _ROW_LENGTHS else "dx"
+        if index == scroll_row:
+            css += " scroll-start"
+        rows.append(
+            RowView(
+                css,
+                "time minor" if row.start % 30 else "time",
+                hhmm(row.start),
+                [_cell_view(cell) for cell in row.cells],
+            )
+        )
+    return rows
 
 
 def _scroll_row(laid_out: grid.Grid, columns_opening: list, now_minute: int | None) -> int | None:
@@ -168,10 +250,53 @@ def _when(booking: Booking, tz: ZoneInfo) -> str:
 
 
 def _block_view(booking: Booking, viewer: object, tz: ZoneInfo) -> BlockView:
-    label = services.booking_label(booking, viewer)
     return BlockView(
-        booking, label, _when(booking, tz), url_for("bookings.show", booking_id=booking.id)
+        booking.organisation_id,
+        booking.is_pending,
+        services.booking_label(booking, viewer),
+        _when(booking, tz),
+        url_for("bookings.show", booking_id=booking.id),
     )
+
+
+@cache
+def _active_bookings_query() -> sa.Select:
+    """The rows of services.active_bookings, with only what the grid shows of them.
+
+    Built once, with parameters: building the statement and its loader options for every
+    page cost more than running it.
+    """
+    return (
+        db.select(Booking)
+        .where(
+            Booking.resource_id.in_(sa.bindparam("resource_ids", expanding=True)),
+            Booking.status.in_(ACTIVE_STATUSES),
+            Booking.start < sa.bindparam("end"),
+            Booking.occupied_until > sa.bindparam("start"),
+        )
+        .options(
+            so.load_only(
+                Booking.resource_id,
+                Booking.organisation_id,
+                Booking.title,
+                Booking.is_public,
+                Booking.start,
+                Booking.end,
+                Booking.occupied_until,
+                Booking.quantity,
+                Booking.status,
+            ),
+            so.joinedload(Booking.organisation).load_only(
+                Organisation.name, Organisation.short_name
+            ),
+        )
+        .order_by(Booking.start)
+    )
+
+
+def _active_bookings(resource_ids: list[int], start: datetime, end: datetime) -> list[Booking]:
+    params = {"resource_ids": resource_ids, "start": start, "end": end}
+    return list(db.session.scalars(_active_bookings_query(), params))
 
 
 def _column(
@@ -230,7 +355,7 @@ def _build(
     tz = site.tz
     start = local_day_bounds(first, tz)[0]
     end = local_day_bounds(last, tz)[1]
-    bookings = services.active_bookings([r.id for r in resources], start, end)
+    bookings = _active_bookings([r.id for r in resources], start, end)
     closures = services.site_closures(site.id, start, end)
     by_resource: dict[int, list[Booking]] = defaultdict(list)
     for booking in bookings:
@@ -258,7 +383,7 @@ def _build(
     current = today(site, now)
     now_minute = minutes_of_day(to_local(now, tz)) if first <= current <= last else None
     scroll = _scroll_row(laid_out, [c.opening for c in columns], now_minute)
-    return Agenda(laid_out, heads, scroll_row=scroll)
+    return Agenda(laid_out, heads, scroll_row=scroll, rows=row_views(laid_out, scroll))
 
 
 def day_agenda(site: Site, day: date, viewer: object, now: datetime | None = None) -> Agenda:

@@ -21,7 +21,7 @@ _MIN_STEP = 5
 _FALLBACK_STEP = 15
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Block:
     """A booking as its column sees it, in wall minutes of the column's day (0 to 1440)."""
 
@@ -32,7 +32,7 @@ class Block:
     payload: Any = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Column:
     """One resource on one day: when it opens, what is booked, what may be booked."""
 
@@ -48,7 +48,7 @@ class Column:
     min_length: int = 0  # free stretches shorter than this cannot be booked
 
 
-@dataclass
+@dataclass(slots=True)
 class Cell:
     """A rectangle of the grid: a booking, its buffer, free time, or time that cannot be booked.
 
@@ -71,7 +71,7 @@ class Cell:
     ends_after: bool = False  # the booking goes on after the last row
 
 
-@dataclass
+@dataclass(slots=True)
 class Row:
     start: int
     end: int
@@ -126,7 +126,11 @@ def time_range(columns: Sequence[Column]) -> tuple[int, int] | None:
 
 
 def _inside(minute: int, intervals: Iterable[tuple[int, int]]) -> bool:
-    return any(a <= minute < b for a, b in intervals)
+    # A loop, not any(): it runs for every piece of every column, and a generator costs more.
+    for a, b in intervals:  # noqa: SIM110
+        if a <= minute < b:
+            return True
+    return False
 
 
 def _multiples(step: int, start: int, end: int) -> range:
@@ -234,9 +238,12 @@ class _ColumnLayout:
     def _open_cells(self, a: int, b: int, lane: int) -> list[Cell]:
         """Split time without bookings into free, full, closed and missing cells."""
         column = self.column
+        cut = max(column.cut, 1)
         edges = {a, b, column.bookable_from}
         for x, y in column.opening:
             edges.update((x, y))
+            # Slots only where it opens: the night is one closed cell, not 16 to join again.
+            edges.update(_multiples(cut, max(a, x), min(b, y)))
         for x, y, _ in column.closures:
             edges.update((x, y))
         for x, y in column.missing:
@@ -244,48 +251,48 @@ class _ColumnLayout:
         if self.pooled or len(self.booking_lanes) > 1:
             for _blk, x, _e, busy in self.clipped:
                 edges.update((x, busy))
-        edges.update(_multiples(max(column.cut, 1), a, b))
         points = sorted(e for e in edges if a <= e <= b)
-        pieces = [self._classify(x, y, lane) for x, y in zip(points, points[1:], strict=False)]
-        return self._merge(pieces)
-
-    def _classify(self, x: int, y: int, lane: int) -> Cell:
-        column = self.column
+        # Join neighbours that say the same thing; bookable free cells stay one per slot.
         key = column.key
-        if _inside(x, column.missing):
-            return Cell("missing", x, y, key, lane)
+        merged: list[Cell] = []
+        last = None
+        for x, y in zip(points, points[1:], strict=False):
+            kind, note, available, bookable = self._classify(x)
+            if (
+                last is not None
+                and not bookable
+                and not last.bookable
+                and last.kind == kind
+                and last.note == note
+                and last.available == available
+            ):
+                last.end = y
+            else:
+                last = Cell(
+                    kind, x, y, key, lane, bookable=bookable, available=available, note=note
+                )
+                merged.append(last)
+        self._set_free_until(merged)
+        return merged
+
+    def _classify(self, x: int) -> tuple[str, str, int | None, bool]:
+        """What the time from minute x says: (kind, note, units available, bookable)."""
+        column = self.column
+        if column.missing and _inside(x, column.missing):
+            return ("missing", "", None, False)
         for c_start, c_end, reason in column.closures:
             if c_start <= x < c_end:
-                return Cell("closed", x, y, key, lane, note=reason)
+                return ("closed", reason, None, False)
         if not _inside(x, column.opening):
-            return Cell("closed", x, y, key, lane)
+            return ("closed", "", None, False)
         available = None
         if self.pooled:
             available = column.capacity - self._used(x)
             if available <= 0:
-                return Cell("full", x, y, key, lane, available=0)
-        elif self._busy_elsewhere(x):
-            return Cell("busy", x, y, key, lane)
-        bookable = x >= column.bookable_from
-        return Cell("free", x, y, key, lane, bookable=bookable, available=available)
-
-    def _merge(self, pieces: list[Cell]) -> list[Cell]:
-        """Join neighbours that say the same thing; bookable free cells stay one per slot."""
-        merged: list[Cell] = []
-        for piece in pieces:
-            last = merged[-1] if merged else None
-            if (
-                last is not None
-                and not piece.bookable
-                and not last.bookable
-                and (last.kind, last.note, last.available)
-                == (piece.kind, piece.note, piece.available)
-            ):
-                last.end = piece.end
-            else:
-                merged.append(piece)
-        self._set_free_until(merged)
-        return merged
+                return ("full", "", 0, False)
+        elif len(self.booking_lanes) > 1 and self._busy_elsewhere(x):
+            return ("busy", "", None, False)
+        return ("free", "", available, x >= column.bookable_from)
 
     def _set_free_until(self, cells: list[Cell]) -> None:
         """Tell each free cell how far its free stretch goes; too short a stretch is not offered."""
