@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import sqlalchemy.orm as so
 from flask import Blueprint, abort, flash, redirect, request, session, url_for
 from flask_login import (
     current_user,
@@ -43,7 +44,8 @@ def load_user(session_id: str) -> User | None:
     user_id, _, token = session_id.partition(":")
     if not user_id.isdigit() or not token:
         return None
-    user = db.session.get(User, int(user_id))
+    # Memberships come with the user: nearly every page asks what the person may do.
+    user = db.session.get(User, int(user_id), options=[so.joinedload(User.memberships)])
     if user is None or not user.is_active or user.session_token != token:
         return None
     return user
