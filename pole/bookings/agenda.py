@@ -20,7 +20,7 @@ import sqlalchemy.orm as so
 from flask import url_for
 
 from pole.bookings import grid, services
-from pole.bookings.models import ACTIVE_STATUSES, Booking
+from pole.bookings.models import Booking
 from pole.db import db, utcnow
 from pole.organisations.models import Organisation
 from pole.resources.models import Closure, Resource, Site
@@ -270,9 +270,7 @@ def _active_bookings_query() -> sa.Select:
         db.select(Booking)
         .where(
             Booking.resource_id.in_(sa.bindparam("resource_ids", expanding=True)),
-            Booking.status.in_(ACTIVE_STATUSES),
-            Booking.start < sa.bindparam("end"),
-            Booking.occupied_until > sa.bindparam("start"),
+            Booking.occupying(sa.bindparam("start"), sa.bindparam("end")),
         )
         .options(
             so.load_only(

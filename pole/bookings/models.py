@@ -113,6 +113,11 @@ class Booking(db.Model):
     decided_by: so.Mapped[User | None] = so.relationship(foreign_keys=[decided_by_id])
     series: so.Mapped[Series | None] = so.relationship(back_populates="bookings")
 
+    @classmethod
+    def occupying(cls, start: object, end: object) -> sa.ColumnElement[bool]:
+        """SQL twin of rules.overlaps: active bookings whose occupied span meets [start, end)."""
+        return sa.and_(cls.status.in_(ACTIVE_STATUSES), cls.start < end, cls.occupied_until > start)
+
     @property
     def is_active(self) -> bool:
         return self.status in ACTIVE_STATUSES

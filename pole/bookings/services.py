@@ -133,9 +133,7 @@ def active_bookings(
         db.select(Booking)
         .where(
             Booking.resource_id.in_(list(resource_ids)),
-            Booking.status.in_(ACTIVE_STATUSES),
-            Booking.start < end,
-            Booking.occupied_until > start,
+            Booking.occupying(start, end),
         )
         .options(sa.orm.joinedload(Booking.organisation))
         .order_by(Booking.start)
