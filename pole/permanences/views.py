@@ -34,6 +34,7 @@ from pole.permanences.forms import (
 )
 from pole.permanences.models import Appointment, Permanence
 from pole.timeutil import format_day, to_local
+from pole.urls import safe_next
 
 bp = Blueprint("permanences", __name__, url_prefix="/permanences")
 
@@ -262,15 +263,7 @@ def cancel_appointment(appointment_id: int):
         context = _slot_context(permanence, start, utcnow())
         return _answer_slot(context, status, message, category)
     flash(message, category)
-    return redirect(_next_or(url_for("permanences.ours")))
-
-
-def _next_or(default: str) -> str:
-    target = request.form.get("next", "")
-    # Only paths of this site: never an open redirect.
-    if target.startswith("/") and not target.startswith("//"):
-        return target
-    return default
+    return redirect(safe_next(request.form.get("next"), url_for("permanences.ours")))
 
 
 @bp.get("/nos-rendez-vous")
