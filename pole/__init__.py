@@ -21,7 +21,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     """Create and configure the application."""
     app = Flask(
         __name__,
-        instance_path=str(ROOT / "instance"),
+        instance_path=config.instance_path(ROOT / "instance"),
         template_folder=str(ROOT / "templates"),
         static_folder=str(ROOT / "static"),
     )

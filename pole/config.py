@@ -8,10 +8,17 @@ from datetime import timedelta
 from pathlib import Path
 
 
+def instance_path(default: Path) -> str:
+    """Return the instance folder: POLE_INSTANCE_PATH if set, else `default`; always absolute."""
+    return os.path.abspath(os.environ.get("POLE_INSTANCE_PATH", "").strip() or default)
+
+
 def database_url(instance_path: str) -> str:
     """Return the SQLAlchemy URL: DATABASE_URL if set, else a SQLite file in instance/."""
     url = os.environ.get("DATABASE_URL", "").strip()
     if not url:
+        # SQLite creates the file but not its folder: a first run has no instance/ yet.
+        Path(instance_path).mkdir(parents=True, exist_ok=True)
         return "sqlite:///" + str(Path(instance_path) / "pole.db")
     # Hosting platforms hand out postgres:// URLs; we always talk to PostgreSQL through psycopg 3.
     for prefix in ("postgres://", "postgresql://"):

@@ -88,7 +88,8 @@ def pole(app):
         name="Tables pliantes",
         kind="equipment",
         quantity=10,
-        unit_label="tables",
+        unit_singular="table",
+        unit_plural="tables",
         opening_hours=DAYTIME,
     )
     marie = make_user(restos, name="Marie Restos")

@@ -67,7 +67,11 @@ def pole(app):
     hall = make_resource(name="Hall d'accueil", opening_hours=DAYTIME, granularity_minutes=30)
     office = make_resource(name="Bureau partagé", opening_hours=DAYTIME)
     make_resource(
-        name="Tables pliantes", kind="equipment", quantity=10, unit_label="tables"
+        name="Tables pliantes",
+        kind="equipment",
+        quantity=10,
+        unit_singular="table",
+        unit_plural="tables",
     )  # open day and night: the day grid runs from midnight
     marie = make_user(restos, name="Marie")
     return restos, caf, hall, office, marie

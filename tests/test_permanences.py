@@ -367,7 +367,8 @@ def test_the_social_worker_marks_appointments_seen_no_show_or_cancelled(world):
     gone = world.book(world.bob, world.restos, world.at(15))
     sw = world.social_worker
     assert services.mark_appointment(seen.id, "seen", sw, NOW).status == "seen"
-    assert services.mark_appointment(absent.id, "no_show", sw, NOW).status == "no_show"
+    # Absent only once the appointment has started.
+    assert services.mark_appointment(absent.id, "no_show", sw, world.at(14, 30)).status == "no_show"
     assert services.mark_appointment(gone.id, "cancelled", sw, NOW).status == "cancelled"
     with pytest.raises(services.AppointmentRefused, match="travailleuse sociale"):
         services.mark_appointment(seen.id, "no_show", world.manager, NOW)

@@ -26,7 +26,8 @@ def resource_form(**overrides: object) -> dict:
         "description": "Au rez-de-chaussée.",
         "capacity": "30",
         "quantity": "1",
-        "unit_label": "",
+        "unit_singular": "",
+        "unit_plural": "",
         "position": "2",
         "granularity_minutes": "15",
         "min_duration_minutes": "30",
@@ -59,7 +60,13 @@ def saved(resource_id: int) -> Resource:
 def test_a_visitor_sees_the_rooms_and_their_opening_hours(client):
     make_site(name="Pôle des solidarités Les 4 Épis")
     make_resource(name="Cuisine équipée", opening_hours={"1": [[480, 720], [840, 1140]]})
-    make_resource(name="Tables pliantes", kind="equipment", quantity=10, unit_label="tables")
+    make_resource(
+        name="Tables pliantes",
+        kind="equipment",
+        quantity=10,
+        unit_singular="table",
+        unit_plural="tables",
+    )
 
     page = page_text(client.get("/salles/"))
 
@@ -130,7 +137,12 @@ def test_the_manager_adds_pooled_equipment(client, login_as):
     client.post(
         "/salles/nouvelle",
         data=resource_form(
-            name="Étagères", kind="equipment", quantity="6", unit_label="étagères", capacity=""
+            name="Étagères",
+            kind="equipment",
+            quantity="6",
+            unit_singular="étagère",
+            unit_plural="étagères",
+            capacity="",
         ),
     )
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 import sqlalchemy.orm as so
 from flask import Blueprint, abort, flash, redirect, request, session, url_for
 from flask_login import (
@@ -28,6 +26,7 @@ from pole.auth.passwords import verify_password
 from pole.db import db, write_transaction
 from pole.extensions import login_manager
 from pole.htmx import render
+from pole.urls import safe_next
 
 bp = Blueprint("auth", __name__)
 
@@ -59,22 +58,6 @@ def bind_remembered_session(_app, user: User) -> None:  # noqa: ANN001
     login_user(user, fresh=False)
 
 
-_UNSAFE_IN_NEXT = re.compile(r"[\\\s\x00-\x1f\x7f]")  # backslashes, spaces, controls
-
-
-def _safe_next(target: str | None) -> str:
-    """Follow ?next= only to a path of this site."""
-    # Browsers read "//host" and "///host" as another site, and drop tabs and newlines first.
-    if (
-        target
-        and target.startswith("/")
-        and not target.startswith("//")
-        and not _UNSAFE_IN_NEXT.search(target)
-    ):
-        return target
-    return url_for("main.home")
-
-
 def _start_session(user: User, remember: bool = False) -> None:
     # A fresh session at login: nothing set before authentication survives it.
     session.clear()
@@ -93,7 +76,7 @@ def login():
             services.record_login(user, form.password.data)
             _start_session(user, remember=form.remember.data)
             flash(f"Bonjour {user.name} !", "success")
-            return redirect(_safe_next(request.args.get("next")))
+            return redirect(safe_next(request.args.get("next"), url_for("main.home")))
         # Same answer whether the e-mail exists or not.
         form.form_errors.append("Adresse e-mail ou mot de passe incorrect.")
     status = 422 if form.is_submitted() else 200

@@ -19,6 +19,7 @@ from pole.timeutil import (
     to_local,
 )
 
+UNIT_SINGULAR, UNIT_PLURAL = "unité", "unités"  # equipment whose unit has no name
 KIND_AUDIENCE_FR = {
     "association": "aux associations",
     "partner": "aux partenaires",
@@ -43,7 +44,7 @@ class Policy:
     allowed_kinds: frozenset[str]
     tz: ZoneInfo
     # Singular and plural noun for one unit, used in messages ("table pliante", "tables pliantes").
-    units: tuple[str, str] = ("unité", "unités")
+    units: tuple[str, str] = (UNIT_SINGULAR, UNIT_PLURAL)
 
 
 @dataclass(frozen=True)
@@ -91,6 +92,16 @@ class Reason:
 class _Span:
     start: datetime
     end: datetime = field(compare=False)
+
+
+def unit_noun(n: int, singular: str, plural: str) -> str:
+    """0 and 1 take the singular in French ("1 table pliante"), 2 and more the plural."""
+    return singular if abs(n) < 2 else plural
+
+
+def quantity_text(n: int, singular: str, plural: str) -> str:
+    """ "1 table pliante", "10 tables pliantes"."""
+    return f"{n} {unit_noun(n, singular, plural)}"
 
 
 def overlaps(a_start: datetime, a_end: datetime, b_start: datetime, b_end: datetime) -> bool:
@@ -242,7 +253,7 @@ def _check_quantity(req: BookingRequest, policy: Policy) -> Reason | None:
     if req.quantity < 1:
         return Reason("quantity", "quantity", "Indiquez une quantité d'au moins 1.")
     if req.quantity > policy.quantity:
-        noun = singular if policy.quantity == 1 else plural
+        noun = unit_noun(policy.quantity, singular, plural)
         return Reason("quantity", "quantity", f"Il n'y a que {policy.quantity} {noun} en tout.")
     return None
 
@@ -308,7 +319,7 @@ def _pool_shortage(
     if left == 0:
         message = f"Il n'y a plus de {plural} disponibles {when}."
     else:
-        noun = singular if left == 1 else plural
+        noun = unit_noun(left, singular, plural)
         adjective = "disponible" if left == 1 else "disponibles"
         message = f"Il ne reste que {left} {noun} {adjective} {when}."
     if policy.buffer:

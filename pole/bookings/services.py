@@ -97,7 +97,6 @@ class SeriesPreview:
 
 
 def policy_of(resource: Resource) -> rules.Policy:
-    unit = resource.unit_label or "unités"
     return rules.Policy(
         name=resource.name,
         is_room=resource.is_room,
@@ -114,7 +113,7 @@ def policy_of(resource: Resource) -> rules.Policy:
         buffer=resource.buffer_minutes,
         allowed_kinds=frozenset(resource.allowed_kinds),
         tz=resource.site.tz,
-        units=(unit.rstrip("s") or unit, unit),
+        units=resource.units,
     )
 
 

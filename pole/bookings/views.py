@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -34,13 +33,13 @@ from pole.resources.models import Resource, Site
 from pole.resources.services import active_resources
 from pole.resources.views import get_resource
 from pole.timeutil import to_local
+from pole.urls import safe_next
 
 bp = Blueprint("bookings", __name__)
 
 # Tells the grid on the page to reload itself (it listens with hx-trigger "... from:body").
 BOOKINGS_CHANGED = json.dumps({"booking-changed": {"target": "body"}})
 FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2099, 12, 31)
-_UNSAFE_PATH = re.compile(r"[\x00-\x1f\\]")
 
 
 # Loading -----------------------------------------------------------------------------------
@@ -90,12 +89,6 @@ def _asked_day(site: Site) -> tuple[date, str]:
     if not FIRST_DAY <= day <= LAST_DAY:
         return agenda.today(site), "Choisissez une date entre 2000 et 2099."
     return day, ""
-
-
-def _local_path(target: str | None, default: str) -> str:
-    """Follow a `next` only to a path of this site."""
-    safe = target and target.startswith("/") and not target.startswith("//")
-    return target if safe and not _UNSAFE_PATH.search(target) else default
 
 
 # Template helpers --------------------------------------------------------------------------
@@ -481,7 +474,7 @@ def cancel(booking_id: int):
     form = CancelForm()
     if not form.validate_on_submit() or form.scope.data not in SCOPE_LABELS:
         abort(400)
-    back = _local_path(request.form.get("next"), url_for("bookings.show", booking_id=booking.id))
+    back = safe_next(request.form.get("next"), url_for("bookings.show", booking_id=booking.id))
     try:
         cancelled = services.cancel_booking(booking.id, current_user, form.scope.data)
     except services.BookingRefused as refused:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from pole.bookings.rules import Reason
@@ -355,6 +356,52 @@ def check_cancel(slot_start: datetime, now: datetime) -> Reason | None:
         "Ce rendez-vous a déjà commencé : il ne peut plus être annulé. "
         "Prévenez directement la travailleuse sociale.",
     )
+
+
+NOT_STARTED = Reason(
+    "not_started",
+    "status",
+    "Ce rendez-vous n'a pas encore commencé : la personne ne peut pas encore être absente.",
+)
+
+
+def can_mark_absent(appointment: Any, now: datetime) -> bool:
+    """A person is marked absent only once their appointment has started."""
+    return now >= appointment.start
+
+
+def check_restore(
+    appointment: Any, social_worker_id: int, slot_free: bool, now: datetime
+) -> Reason | None:
+    """The social worker puts back an appointment she cancelled while its slot is free and not over.
+
+    An appointment the association cancelled itself stays cancelled: it books again if it wants.
+    """
+    if appointment.status != "cancelled":
+        return Reason("state", "", "Ce rendez-vous n'est pas annulé.")
+    if appointment.cancelled_by_id != social_worker_id:
+        return Reason(
+            "by_association",
+            "",
+            "L'association a annulé elle-même ce rendez-vous : elle peut en réserver un autre.",
+        )
+    if now >= appointment.end:
+        return Reason(
+            "over", "", "Ce créneau est passé : le rendez-vous ne peut plus être rétabli."
+        )
+    if not slot_free:
+        return Reason(
+            "taken",
+            "",
+            "Le créneau n'est plus libre (repris, bloqué ou date annulée) : "
+            "ce rendez-vous ne peut plus être rétabli.",
+        )
+    return None
+
+
+def can_restore(appointment: Any, social_worker_id: int, slot_free: bool, now: datetime) -> bool:
+    """Whether the day sheet offers to put a cancelled appointment back ("Rétablir")."""
+    return check_restore(appointment, social_worker_id, slot_free, now) is None
 
 
 def check_reference(reference: str) -> Reason | None:

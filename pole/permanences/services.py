@@ -786,34 +786,93 @@ def cancel_appointment(appointment_id: int, user: User, now: datetime | None = N
     return db.session.get(Appointment, appointment_id)
 
 
+def _lock_sheet_appointment(appointment_id: int, user: User) -> Appointment:
+    """Load an appointment under its permanence's lock, for that permanence's social worker."""
+    appointment = db.session.get(Appointment, appointment_id)
+    if appointment is None:
+        raise AppointmentRefused([Reason("missing", "", "Ce rendez-vous n'existe pas.")])
+    permanence = lock_permanence(appointment.permanence_id)
+    appointment = db.session.get(Appointment, appointment_id, populate_existing=True)
+    if not permissions.can_see_day_sheet(user, permanence):
+        raise AppointmentRefused(
+            [Reason("forbidden", "", "Réservé à la travailleuse sociale de la permanence.")]
+        )
+    return appointment
+
+
 def mark_appointment(
     appointment_id: int, status: str, user: User, now: datetime | None = None
 ) -> Appointment:
-    """The social worker marks an appointment seen, no-show or cancelled (or back to booked)."""
+    """The social worker marks an appointment seen, no-show or cancelled (or back to booked).
+
+    Absent only once the appointment has started; cancelling tells the association.
+    """
     now = now or utcnow()
     if status not in MARKS:
         raise AppointmentRefused([Reason("status", "status", "Statut inconnu.")])
+    if status == "cancelled":
+        cancel_from_sheet(appointment_id, user, now)
+        return db.session.get(Appointment, appointment_id)
     with write_transaction():
-        appointment = db.session.get(Appointment, appointment_id)
-        if appointment is None:
-            raise AppointmentRefused([Reason("missing", "", "Ce rendez-vous n'existe pas.")])
-        permanence = lock_permanence(appointment.permanence_id)
-        appointment = db.session.get(Appointment, appointment_id, populate_existing=True)
-        if not permissions.can_see_day_sheet(user, permanence):
-            raise AppointmentRefused(
-                [Reason("forbidden", "", "Réservé à la travailleuse sociale de la permanence.")]
-            )
+        appointment = _lock_sheet_appointment(appointment_id, user)
         if appointment.status == "cancelled":
             raise AppointmentRefused(
                 [Reason("state", "", "Ce rendez-vous est annulé : le créneau a pu être repris.")]
             )
-        if status == "cancelled":
-            _cancel(appointment, user, now)
-        elif appointment.status != status:
+        if status == "no_show" and not rules.can_mark_absent(appointment, now):
+            raise AppointmentRefused([rules.NOT_STARTED])
+        if appointment.status != status:
             appointment.status = status
             appointment.sequence += 1
             appointment.updated_at = now
     return db.session.get(Appointment, appointment_id)
+
+
+def cancel_from_sheet(appointment_id: int, user: User, now: datetime | None = None) -> Outcome:
+    """The social worker cancels an appointment: the slot is free, the association told by mail."""
+    now = now or utcnow()
+    with write_transaction():
+        appointment = _lock_sheet_appointment(appointment_id, user)
+        if appointment.status == "cancelled":
+            raise AppointmentRefused([Reason("state", "", "Ce rendez-vous est déjà annulé.")])
+        _cancel(appointment, user, now)
+        permanence = appointment.permanence
+    message = (
+        f"La travailleuse sociale a annulé le rendez-vous de votre association "
+        f"à la permanence « {permanence.title} ». Le créneau est de nouveau libre."
+    )
+    return _mail_associations(permanence.id, [appointment_id], message, "Rendez-vous annulé")
+
+
+def restore_appointment(appointment_id: int, user: User, now: datetime | None = None) -> Outcome:
+    """Undo the social worker's cancellation while the slot is free; the association is told."""
+    now = now or utcnow()
+    try:
+        with write_transaction():
+            appointment = _lock_sheet_appointment(appointment_id, user)
+            permanence = appointment.permanence
+            slot_free = (
+                appointment.day not in _cancelled_days(permanence.id, appointment.day)
+                and not _is_blocked(permanence.id, appointment.start)
+                and _appointment_at(permanence.id, appointment.start) is None
+            )
+            refused = rules.check_restore(appointment, permanence.social_worker_id, slot_free, now)
+            if refused:
+                raise AppointmentRefused([refused])
+            appointment.status = "booked"
+            appointment.cancelled_by_id = None
+            appointment.sequence += 1
+            appointment.updated_at = now
+            db.session.flush()
+    except sa.exc.IntegrityError as error:
+        if _is_unique_violation(error):
+            raise AppointmentRefused([rules.TAKEN]) from None
+        raise
+    message = (
+        f"Le rendez-vous de votre association à la permanence « {permanence.title} » "
+        "est rétabli : il a lieu comme prévu."
+    )
+    return _mail_associations(permanence.id, [appointment_id], message, "Rendez-vous rétabli")
 
 
 # What the screens show ------------------------------------------------------------------------
@@ -1010,10 +1069,13 @@ def session_on(
 class DaySheet:
     session: Session
     cancelled: list[Appointment]
+    # slot start -> the cancelled appointment the social worker may still put back there
+    restorable: dict[datetime, Appointment] = field(default_factory=dict)
 
 
 def day_sheet(permanence: Permanence, day: date, now: datetime | None = None) -> DaySheet | None:
     """The social worker's sheet for one date: each slot, its appointment, the cancelled ones."""
+    now = now or utcnow()
     session = session_on(permanence, day, permanence.social_worker, now)
     if session is None:
         return None
@@ -1024,9 +1086,15 @@ def day_sheet(permanence: Permanence, day: date, now: datetime | None = None) ->
             Appointment.day == day,
             Appointment.status == "cancelled",
         )
-        .order_by(Appointment.start)
+        .order_by(Appointment.start, Appointment.updated_at, Appointment.id)
     ).all()
-    return DaySheet(session, list(cancelled))
+    free = {e.slot.start for e in session.slots if e.state in ("free", "past")}
+    restorable = {
+        a.start: a  # the latest cancellation of a slot is the one to undo
+        for a in cancelled
+        if rules.can_restore(a, permanence.social_worker_id, a.start in free, now)
+    }
+    return DaySheet(session, list(cancelled), restorable)
 
 
 def week_sessions(viewer: User, first: date, now: datetime | None = None) -> list[Session]:

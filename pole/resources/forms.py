@@ -103,8 +103,15 @@ class ResourceForm(FlaskForm):
         default=1,
         validators=[InputRequired("Indiquez un nombre."), NumberRange(1, 10000, "Au moins 1.")],
     )
-    unit_label = StringField(
-        "Nom des unités (ex. « tables »)", validators=[Optional(), Length(max=60)]
+    unit_singular = StringField(
+        "Une unité s'appelle (ex. « table pliante »)",
+        validators=[Length(max=60)],  # not Optional(): it would skip the pairing check
+        filters=[strip_text],
+    )
+    unit_plural = StringField(
+        "Plusieurs unités (ex. « tables pliantes »)",
+        validators=[Length(max=60)],
+        filters=[strip_text],
     )
     position = IntegerField("Ordre d'affichage", default=0, validators=[Optional()])
     granularity_minutes = _minutes("Pas de réservation (minutes)", 5, 240, 15)
@@ -136,6 +143,14 @@ class ResourceForm(FlaskForm):
     def validate_allowed_kinds(self, field: MultiCheckboxField) -> None:
         if not field.data:
             raise ValidationError("Choisissez au moins un type d'organisation.")
+
+    def validate_unit_singular(self, field: StringField) -> None:
+        if self.unit_plural.data and not field.data:
+            raise ValidationError("Indiquez aussi le nom d'une seule unité (« table pliante »).")
+
+    def validate_unit_plural(self, field: StringField) -> None:
+        if self.unit_singular.data and not field.data:
+            raise ValidationError("Indiquez aussi le pluriel (« tables pliantes »).")
 
     def validate_quantity(self, field: IntegerField) -> None:
         if self.kind.data == "room" and field.data != 1:

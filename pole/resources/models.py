@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
+from pole.bookings.rules import UNIT_PLURAL, UNIT_SINGULAR, quantity_text
 from pole.db import UTCDateTime, db, utcnow
 
 RESOURCE_KINDS = ("room", "equipment")
@@ -49,7 +50,9 @@ class Resource(db.Model):
     description: so.Mapped[str] = so.mapped_column(sa.Text, default="")
     capacity: so.Mapped[int | None] = so.mapped_column()  # people, for rooms
     quantity: so.Mapped[int] = so.mapped_column(default=1)  # units lent at once
-    unit_label: so.Mapped[str] = so.mapped_column(sa.String(60), default="")  # "tables"
+    # What one unit and several units are called: "table pliante", "tables pliantes".
+    unit_singular: so.Mapped[str] = so.mapped_column(sa.String(60), default=UNIT_SINGULAR)
+    unit_plural: so.Mapped[str] = so.mapped_column(sa.String(60), default=UNIT_PLURAL)
     position: so.Mapped[int] = so.mapped_column(default=0)
     is_active: so.Mapped[bool] = so.mapped_column(default=True)
 
@@ -78,6 +81,15 @@ class Resource(db.Model):
     @property
     def kind_label(self) -> str:
         return "Salle" if self.is_room else "Matériel partagé"
+
+    @property
+    def units(self) -> tuple[str, str]:
+        """(singular, plural) of one unit, "unité(s)" when none is given."""
+        return (self.unit_singular or UNIT_SINGULAR, self.unit_plural or UNIT_PLURAL)
+
+    def quantity_label(self, n: int) -> str:
+        """ "1 table pliante", "10 tables pliantes"."""
+        return quantity_text(n, *self.units)
 
     def hours_for(self, weekday: int) -> list[tuple[int, int]]:
         return [tuple(interval) for interval in self.opening_hours.get(str(weekday), [])]

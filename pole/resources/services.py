@@ -19,7 +19,8 @@ class ResourceData:
     description: str
     capacity: int | None
     quantity: int
-    unit_label: str
+    unit_singular: str
+    unit_plural: str
     position: int
     opening_hours: dict
     granularity_minutes: int

@@ -6,6 +6,7 @@ from flask import Blueprint, abort, flash, redirect, url_for
 from flask_login import current_user
 
 from pole import permissions
+from pole.bookings.rules import UNIT_PLURAL, UNIT_SINGULAR
 from pole.db import db
 from pole.extensions import login_manager
 from pole.htmx import render
@@ -80,7 +81,8 @@ def _form_data(form: ResourceForm) -> services.ResourceData:
         description=(form.description.data or "").strip(),
         capacity=form.capacity.data,
         quantity=1 if form.kind.data == "room" else form.quantity.data,
-        unit_label=(form.unit_label.data or "").strip(),
+        unit_singular=(form.unit_singular.data or "").strip() or UNIT_SINGULAR,
+        unit_plural=(form.unit_plural.data or "").strip() or UNIT_PLURAL,
         position=form.position.data or 0,
         opening_hours={
             str(day): getattr(form, f"hours_{day}").data
