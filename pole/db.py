@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextvars
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -90,6 +91,27 @@ def configure_sqlite(engine: sa.Engine) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(conn):  # noqa: ANN001
         conn.exec_driver_sql("BEGIN IMMEDIATE" if _begin_immediate.get() else "BEGIN")
+
+
+# PostgreSQL's DETAIL quotes values ("Failing row contains (...)", "Key (...)=(...)"), and
+# may span lines: it and all that follows go.
+_DETAIL = re.compile(r"\nDETAIL:.*", re.DOTALL)
+
+
+def hide_row_details(engine: sa.Engine) -> None:
+    """Keep the values of a refused row out of database errors, hence out of every log.
+
+    hide_parameters only hides what SQLAlchemy adds; the database's own message can quote
+    the row, with an appointment's note and file reference. The SQLSTATE and the
+    constraint's name, which the services read, stay on the error.
+    """
+
+    @event.listens_for(engine, "handle_error")
+    def _drop_detail(context: sa.engine.ExceptionContext) -> None:
+        for error in (context.original_exception, context.sqlalchemy_exception):
+            if error is not None and error.args and isinstance(error.args[0], str):
+                message = _DETAIL.sub("\nDETAIL: (hidden: it may quote row values)", error.args[0])
+                error.args = (message, *error.args[1:])
 
 
 _in_write_transaction: contextvars.ContextVar[bool] = contextvars.ContextVar(
