@@ -9,7 +9,7 @@ from flask import Flask, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from pole import config, extensions
-from pole.db import configure_sqlite, hide_row_details, reset_write_intent, set_write_intent
+from pole.db import configure_sqlite, hide_values, reset_write_intent, set_write_intent
 from pole.extensions import babel, csrf, db, login_manager, migrate
 from pole.feeds import logs as feed_logs
 
@@ -43,7 +43,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     babel.init_app(app, locale_selector=lambda: "fr", timezone_selector=lambda: "Europe/Paris")
     extensions.htmx.init_app(app)  # pole.htmx (the module) would shadow the name here
     with app.app_context():
-        hide_row_details(db.engine)
+        hide_values(db.engine)
         if db.engine.dialect.name == "sqlite":
             configure_sqlite(db.engine)
 

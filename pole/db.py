@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextvars
+import logging
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -98,12 +99,22 @@ def configure_sqlite(engine: sa.Engine) -> None:
 _DETAIL = re.compile(r"\nDETAIL:.*", re.DOTALL)
 
 
-def hide_row_details(engine: sa.Engine) -> None:
-    """Keep the values of a refused row out of database errors, hence out of every log.
+class _HideRows(logging.Filter):
+    """SQLAlchemy's debug log (echo="debug") writes each row it reads: not the values."""
 
-    hide_parameters only hides what SQLAlchemy adds; the database's own message can quote
-    the row, with an appointment's note and file reference. The SQLSTATE and the
-    constraint's name, which the services read, stay on the error.
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.msg == "Row %r":
+            record.msg, record.args = "Row (values hidden)", ()
+        return True
+
+
+def hide_values(engine: sa.Engine) -> None:
+    """Keep the values of rows out of database errors and SQLAlchemy's logs.
+
+    hide_parameters (config.py) hides the statement's parameters; but the database's own
+    message can quote a refused row, and the debug log writes the rows read, with an
+    appointment's note and file reference. The SQLSTATE and the constraint's name, which
+    the services read, stay on the error.
     """
 
     @event.listens_for(engine, "handle_error")
@@ -112,6 +123,10 @@ def hide_row_details(engine: sa.Engine) -> None:
             if error is not None and error.args and isinstance(error.args[0], str):
                 message = _DETAIL.sub("\nDETAIL: (hidden: it may quote row values)", error.args[0])
                 error.args = (message, *error.args[1:])
+
+    logger = logging.getLogger("sqlalchemy.engine.Engine")
+    if not any(isinstance(f, _HideRows) for f in logger.filters):
+        logger.addFilter(_HideRows())
 
 
 _in_write_transaction: contextvars.ContextVar[bool] = contextvars.ContextVar(

@@ -123,6 +123,34 @@ def test_a_row_quoted_by_postgresql_in_its_error_reaches_no_log(
         book_and_fail(app, client, world, caplog, monkeypatch, "ck_refuse_all")
 
 
+def test_a_booked_appointment_read_back_with_the_debug_log_on_leaves_no_trace(
+    app, client, login_as, world, caplog
+):
+    # echo="debug": SQLAlchemy logs every statement and every row it reads.
+    login_as(world.alice)
+    caplog.set_level(logging.DEBUG)
+    caplog.set_level(logging.DEBUG, logger="sqlalchemy.engine")
+
+    response = client.post(
+        slot_url(world, world.at(14)),
+        data=booking_form(world, world.restos, beneficiary_ref=REF, note=NOTE),
+    )
+    login_as(world.social_worker)
+    page = client.get("/permanences/")
+
+    assert response.status_code == 302
+    assert page.status_code == 200
+    logged = every_logged_text(caplog.records)
+    assert any("INSERT INTO appointment" in text for text in logged)
+    for text in [*logged, caplog.text]:
+        assert REF not in text
+        assert NOTE not in text
+        assert "Sarrazin" not in text
+    assert any(text.endswith("Row (values hidden)") for text in logged)
+    db.session.rollback()
+    assert db.session.scalar(sa.select(Appointment.note)) == NOTE
+
+
 def test_statement_values_stay_hidden_when_a_deployment_passes_its_own_engine_options(
     tmp_path,
 ):
