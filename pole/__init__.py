@@ -9,7 +9,7 @@ from flask import Flask, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from pole import config, extensions
-from pole.db import configure_sqlite, reset_write_intent, set_write_intent
+from pole.db import configure_sqlite, hide_values, reset_write_intent, set_write_intent
 from pole.extensions import babel, csrf, db, login_manager, migrate
 from pole.feeds import logs as feed_logs
 
@@ -28,6 +28,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     test_config = test_config or {}
     app.config.from_mapping(config.from_environment(app.instance_path, test_config))
     app.config.update(test_config)
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = config.engine_options(
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"]
+    )
     if app.config["POLE_TRUST_PROXY"]:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
@@ -40,6 +43,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     babel.init_app(app, locale_selector=lambda: "fr", timezone_selector=lambda: "Europe/Paris")
     extensions.htmx.init_app(app)  # pole.htmx (the module) would shadow the name here
     with app.app_context():
+        hide_values(db.engine)
         if db.engine.dialect.name == "sqlite":
             configure_sqlite(db.engine)
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextvars
+import logging
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -90,6 +92,41 @@ def configure_sqlite(engine: sa.Engine) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(conn):  # noqa: ANN001
         conn.exec_driver_sql("BEGIN IMMEDIATE" if _begin_immediate.get() else "BEGIN")
+
+
+# PostgreSQL's DETAIL quotes values ("Failing row contains (...)", "Key (...)=(...)"), and
+# may span lines: it and all that follows go.
+_DETAIL = re.compile(r"\nDETAIL:.*", re.DOTALL)
+
+
+class _HideRows(logging.Filter):
+    """SQLAlchemy's debug log (echo="debug") writes each row it reads: not the values."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.msg == "Row %r":
+            record.msg, record.args = "Row (values hidden)", ()
+        return True
+
+
+def hide_values(engine: sa.Engine) -> None:
+    """Keep the values of rows out of database errors and SQLAlchemy's logs.
+
+    hide_parameters (config.py) hides the statement's parameters; but the database's own
+    message can quote a refused row, and the debug log writes the rows read, with an
+    appointment's note and file reference. The SQLSTATE and the constraint's name, which
+    the services read, stay on the error.
+    """
+
+    @event.listens_for(engine, "handle_error")
+    def _drop_detail(context: sa.engine.ExceptionContext) -> None:
+        for error in (context.original_exception, context.sqlalchemy_exception):
+            if error is not None and error.args and isinstance(error.args[0], str):
+                message = _DETAIL.sub("\nDETAIL: (hidden: it may quote row values)", error.args[0])
+                error.args = (message, *error.args[1:])
+
+    logger = logging.getLogger("sqlalchemy.engine.Engine")
+    if not any(isinstance(f, _HideRows) for f in logger.filters):
+        logger.addFilter(_HideRows())
 
 
 _in_write_transaction: contextvars.ContextVar[bool] = contextvars.ContextVar(

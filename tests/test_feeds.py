@@ -46,7 +46,7 @@ from tests.factories import (
     make_user,
     page_text,
 )
-from tests.test_ical import read_with_icalendar, read_with_vobject
+from tests.test_ical import read_with_icalendar, read_with_icalevents, read_with_vobject
 
 PARIS = ZoneInfo("Europe/Paris")
 ICAL_STATUS = {
@@ -382,8 +382,12 @@ def expected(kind: str, subject_id: int | None) -> list[Expected]:
 
 
 def both_parsers(body: bytes) -> tuple[list[Expected], list[Expected]]:
+    """What icalendar and vobject read; icalevents (the clients' reading of TZID times in
+    the repeated autumn hour) must read the same as icalendar."""
     window = feeds.current_window()
-    readings = (read_with_icalendar(body, window.start, window.end), read_with_vobject(body))
+    by_icalendar = read_with_icalendar(body, window.start, window.end)
+    assert read_with_icalevents(body, window.start, window.end) == by_icalendar
+    readings = (by_icalendar, read_with_vobject(body))
     return tuple(
         [Expected(e.uid, e.start, e.end, e.summary, e.status, e.sequence) for e in reading]
         for reading in readings
@@ -535,9 +539,11 @@ def appointments_of(organisation_id: int | None = None) -> list[Appointment]:
 
 
 def events_by_uid(body: bytes) -> dict[str, list]:
-    """Each UID with what both parsers read of it."""
+    """Each UID with what icalendar and vobject read of it (icalevents must agree)."""
     found: dict[str, list] = {}
-    for reading in (read_with_icalendar(body), read_with_vobject(body)):
+    by_icalendar = read_with_icalendar(body)
+    assert read_with_icalevents(body) == by_icalendar
+    for reading in (by_icalendar, read_with_vobject(body)):
         for event in reading:
             found.setdefault(event.uid, []).append(event)
     return found

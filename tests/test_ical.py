@@ -1,8 +1,10 @@
 """The iCalendar writer, pure: what three independent parsers read back from its bytes.
 
 icalendar (with recurring-ical-events) and vobject (which builds its time zones from our
-VTIMEZONE through dateutil) must both read exactly what was written. The helpers at the top
-are shared with the feed tests.
+VTIMEZONE through dateutil) must both read exactly what was written. icalevents reads times
+the way libical (Evolution) and ical.js (Thunderbird) do: an ambiguous local time with a
+TZID is the second one, where RFC 5545 says the first; it must read the same instants too.
+The helpers at the top are shared with the feed tests.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import recurring_ical_events
 import vobject
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from icalevents import icalevents
 
 from pole.feeds import ical
 
@@ -90,6 +93,36 @@ def read_with_vobject(body: bytes) -> list[ReadEvent]:
             )
         )
     return sorted(events, key=lambda e: (e.start, e.uid))
+
+
+def read_with_icalevents(
+    body: bytes, start: datetime = datetime(1990, 1, 1, tzinfo=UTC), end: datetime | None = None
+) -> list[ReadEvent]:
+    """icalevents reads a TZID time in the repeated autumn hour as its second pass."""
+    end = end or datetime(2100, 1, 1, tzinfo=UTC)
+    events = icalevents.events(string_content=body, start=start, end=end)
+    return sorted(
+        (
+            ReadEvent(
+                e.uid,
+                e.start.astimezone(UTC),
+                e.end.astimezone(UTC),
+                e.summary or "",
+                e.status or "",
+                int(e.sequence),
+                e.last_modified.astimezone(UTC),
+                e.description or "",
+                e.location or "",
+            )
+            for e in events
+        ),
+        key=lambda e: (e.start, e.uid),
+    )
+
+
+def read_with_every_parser(body: bytes) -> list[list[ReadEvent]]:
+    """What icalendar, vobject and icalevents each read of the same bytes."""
+    return [read_with_icalendar(body), read_with_vobject(body), read_with_icalevents(body)]
 
 
 def lines_of(body: bytes) -> list[bytes]:
@@ -249,8 +282,12 @@ def test_every_start_and_end_names_the_site_zone_and_none_floats():
         # Form #3 (TZID) or, for the repeated autumn hour only, form #2 (UTC): never form #1.
         assert re.fullmatch(r"DT(START|END)(;TZID=Europe/Paris:\d{8}T\d{6}|:\d{8}T\d{6}Z)", line)
     utc_lines = [line for line in lines if line.endswith("Z")]
-    # Events that start or end when the clock shows 02:00-03:00 for the second time.
+    # Events that start or end when the clock shows 02:00-03:00, the first or the second time.
     assert utc_lines == [
+        "DTSTART:20261024T233000Z",
+        "DTEND:20261025T000000Z",
+        "DTSTART:20261025T000000Z",
+        "DTEND:20261025T003000Z",
         "DTSTART:20261025T003000Z",
         "DTEND:20261025T010000Z",
         "DTSTART:20261025T010000Z",
@@ -260,22 +297,123 @@ def test_every_start_and_end_names_the_site_zone_and_none_floats():
     ]
 
 
+NEW_YORK = ZoneInfo("America/New_York")
+# On 25 October 2026 Paris shows 02:00-03:00 twice: 00:00-01:00 UTC, then 01:00-02:00 UTC.
+AUTUMN = datetime(2026, 10, 25, 0, 0, tzinfo=UTC)
+
+
 @pytest.mark.parametrize(
-    "start, minutes",
+    "start, end, tz, form",
     [
-        (datetime(2026, 10, 25, 0, 30, tzinfo=UTC), 30),
-        (datetime(2026, 10, 25, 1, 30, tzinfo=UTC), 30),
-        (datetime(2026, 10, 25, 0, 30, tzinfo=UTC), 60),
-        (datetime(2026, 10, 24, 22, 0, tzinfo=UTC), 8 * 60),
+        (AUTUMN + timedelta(minutes=15), AUTUMN + timedelta(minutes=45), PARIS, "UTC"),
+        (AUTUMN + timedelta(minutes=30), AUTUMN + timedelta(hours=2, minutes=30), PARIS, "UTC"),
+        (AUTUMN + timedelta(minutes=90), AUTUMN + timedelta(minutes=120), PARIS, "UTC"),
+        (AUTUMN + timedelta(minutes=30), AUTUMN + timedelta(minutes=90), PARIS, "UTC"),
+        (AUTUMN - timedelta(hours=1), AUTUMN + timedelta(minutes=30), PARIS, "UTC"),
+        (AUTUMN - timedelta(hours=1), AUTUMN + timedelta(minutes=90), PARIS, "UTC"),
+        (AUTUMN - timedelta(minutes=30), AUTUMN, PARIS, "UTC"),
+        (AUTUMN - timedelta(hours=1), AUTUMN + timedelta(hours=2), PARIS, "TZID"),
+        (AUTUMN + timedelta(hours=2), AUTUMN + timedelta(hours=3), PARIS, "TZID"),
+        (AUTUMN - timedelta(hours=2), AUTUMN + timedelta(hours=6), PARIS, "TZID"),
+        (
+            AUTUMN - timedelta(days=1),
+            AUTUMN - timedelta(days=1) + timedelta(minutes=30),
+            PARIS,
+            "TZID",
+        ),
+        (
+            datetime(2026, 11, 1, 5, 30, tzinfo=UTC),
+            datetime(2026, 11, 1, 6, 0, tzinfo=UTC),
+            NEW_YORK,
+            "UTC",
+        ),
     ],
-    ids=["first-0230-to-second-0200", "second-0230", "first-to-second-0230", "across-the-night"],
+    ids=[
+        "start-and-end-in-first-pass",
+        "start-in-first-pass",
+        "start-in-second-pass",
+        "first-pass-to-second-pass",
+        "end-in-first-pass",
+        "end-in-second-pass",
+        "end-at-the-first-0200",
+        "neither-0100-to-0300",
+        "neither-0300-after",
+        "neither-across-the-night",
+        "neither-the-day-before-at-0200",
+        "new-york-0130-first-pass",
+    ],
 )
-def test_the_repeated_autumn_hour_is_read_as_the_instant_it_is(start, minutes):
-    # 00:30 and 01:30 UTC both show 02:30 in Paris on 25 October 2026.
-    event = make_event(start=start, end=start + timedelta(minutes=minutes))
+def test_an_event_touching_the_repeated_autumn_hour_is_written_in_utc(start, end, tz, form):
+    # A TZID time in the repeated hour names its first pass (RFC 5545 3.3.5), but libical,
+    # ical.js and icalevents read the second one: UTC is the only form all of them agree on.
+    event = make_event(start=start, end=end, tz=tz)
     body = ics(event)
-    for read in (read_with_icalendar(body), read_with_vobject(body)):
-        assert [(e.start, e.end) for e in read] == [(event.start, event.end)]
+    lines = unfolded(body)
+    times = [line for line in lines[lines.index("BEGIN:VEVENT") :] if line.startswith("DT")]
+    times = [line for line in times if not line.startswith("DTSTAMP")]
+    if form == "UTC":
+        assert times == [f"DTSTART:{ical.format_utc(start)}", f"DTEND:{ical.format_utc(end)}"]
+    else:
+        assert [line.split(":")[0] for line in times] == [
+            f"DTSTART;TZID={tz.key}",
+            f"DTEND;TZID={tz.key}",
+        ]
+    for read in read_with_every_parser(body):
+        assert [(e.start, e.end) for e in read] == [(start, end)]
+
+
+def shown_twice(local: datetime) -> bool:
+    """The definition: a wall time whose two folds have different offsets (zoneinfo)."""
+    return local.replace(fold=1 - local.fold).utcoffset() != local.utcoffset()
+
+
+@pytest.mark.parametrize(
+    "key",
+    ["Europe/Paris", "America/New_York", "Australia/Sydney", "America/Santiago", "Asia/Tokyo"]
+    + ["Africa/Casablanca"],
+)
+def test_exactly_the_events_touching_a_wall_time_shown_twice_are_in_utc(key):
+    tz = ZoneInfo(key)
+    starts = [AUTUMN + timedelta(hours=n) for n in range(-3, 3)]
+    for change in ical.transitions(tz, 2026) + ical.transitions(tz, 2027):
+        at = (change.onset.replace(microsecond=0) - change.offset_from).replace(tzinfo=UTC)
+        starts += [at + timedelta(minutes=15 * n) for n in range(-12, 12)]
+    events = [
+        make_event(uid=f"e{n:04}", start=s, end=s + timedelta(minutes=15), tz=tz)
+        for n, s in enumerate(starts)
+    ]
+    lines = unfolded(ics(*events))
+    written = {}
+    for line in lines[lines.index("END:VTIMEZONE") :]:
+        if line.startswith("UID:"):
+            uid = line[4:]
+        elif line.startswith("DTSTART"):
+            written[uid] = line.endswith("Z")
+    assert written == {
+        e.uid: shown_twice(e.start.astimezone(tz)) or shown_twice(e.end.astimezone(tz))
+        for e in events
+    }
+    assert any(written.values()) == (key not in {"Asia/Tokyo"})
+
+
+def test_no_event_can_be_written_in_the_missing_spring_hour():
+    # Start and end are instants: a local time of the spring gap (02:00-03:00 on 29 March
+    # 2026) cannot come out of them, so every event of that night keeps the TZID form.
+    night = datetime(2026, 3, 28, 23, 0, tzinfo=UTC)
+    events = [
+        make_event(uid=f"e{n:02}", start=s, end=s + timedelta(minutes=30))
+        for n, s in enumerate(night + timedelta(minutes=15 * n) for n in range(16))
+    ]
+    body = ics(*events)
+    lines = unfolded(body)
+    times = [line for line in lines[lines.index("END:VTIMEZONE") :] if line.startswith("DT")]
+    times = [line for line in times if not line.startswith("DTSTAMP")]
+    assert len(times) == 32
+    assert all(line.startswith(("DTSTART;TZID=", "DTEND;TZID=")) for line in times)
+    assert not [line for line in times if "T02" in line.split(":")[1]]
+    want = [(e.start, e.end) for e in sorted(events, key=lambda e: e.start)]
+    for read in read_with_every_parser(body):
+        assert [(e.start, e.end) for e in read] == want
 
 
 def test_times_keep_their_wall_clock_across_the_october_change():
@@ -292,8 +430,8 @@ def test_times_keep_their_wall_clock_across_the_october_change():
     assert "DTSTART;TZID=Europe/Paris:20261020T140000" in unfolded(body)
     assert "DTSTART;TZID=Europe/Paris:20261027T140000" in unfolded(body)
     expected = [datetime(2026, 10, 20, 12, tzinfo=UTC), datetime(2026, 10, 27, 13, tzinfo=UTC)]
-    assert [e.start for e in read_with_icalendar(body)] == expected
-    assert [e.start for e in read_with_vobject(body)] == expected
+    for read in read_with_every_parser(body):
+        assert [e.start for e in read] == expected
 
 
 # VTIMEZONE -------------------------------------------------------------------------------------
