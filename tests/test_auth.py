@@ -157,6 +157,44 @@ def test_logging_out_forgets_remember_me(client, auth):
     assert client.get_cookie("remember_token") is None
 
 
+def test_a_session_cookie_replayed_after_logout_is_anonymous(app, client, auth):
+    user = make_user()
+    auth.login(user.email)
+    stolen = client.get_cookie("session").value
+    assert logged_in(client)
+
+    auth.logout()
+
+    replay = app.test_client()
+    replay.set_cookie("session", stolen)
+    assert not logged_in(replay)
+
+
+def test_a_remember_cookie_replayed_after_logout_is_anonymous(app, client):
+    user = make_user()
+    client.post("/connexion", data={"email": user.email, "password": PASSWORD, "remember": "y"})
+    stolen = client.get_cookie("remember_token").value
+
+    client.post("/deconnexion")
+
+    replay = app.test_client()
+    replay.set_cookie("remember_token", stolen)
+    assert not logged_in(replay)
+
+
+def test_the_remember_cookie_is_same_site_lax_and_http_only(client):
+    user = make_user()
+    response = client.post(
+        "/connexion", data={"email": user.email, "password": PASSWORD, "remember": "y"}
+    )
+
+    remember = next(
+        h for h in response.headers.getlist("Set-Cookie") if h.startswith("remember_token=")
+    )
+    assert "SameSite=Lax" in remember
+    assert "HttpOnly" in remember
+
+
 def test_an_account_deactivated_by_the_manager_loses_its_open_session(client, login_as):
     user = make_user()
     login_as(user)

@@ -40,6 +40,13 @@ def record_login(user: User, password: str) -> None:
             user.password_hash = hash_password(password)
 
 
+def end_sessions(user: User) -> None:
+    """Rotate the session token: a replayed session or remember-me cookie is anonymous."""
+    with write_transaction():
+        user = db.session.get(User, user.id)
+        user.rotate_session_token()
+
+
 def set_password(user: User, password: str) -> None:
     """Set a new password and log out every other session of this person."""
     with write_transaction():

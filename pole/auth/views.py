@@ -102,7 +102,9 @@ def login():
 
 @bp.post("/deconnexion")
 def logout():
-    """Log out of this device."""
+    """Log out: this session, and any copy of its cookies, ends on the server too."""
+    if current_user.is_authenticated:
+        services.end_sessions(current_user)
     session.clear()
     logout_user()  # after clear(): it asks for the remember-me cookie to be deleted too
     flash("Vous êtes déconnecté·e.", "info")
