@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from flask import url_for
+import logging
+import threading
+
+from flask import current_app, url_for
 
 from pole.auth.models import User
 from pole.auth.passwords import hash_password, needs_rehash, verify_password
@@ -16,6 +19,8 @@ from pole.auth.tokens import (
 from pole.db import db, utcnow, write_transaction
 from pole.mail import send_mail
 from pole.organisations.models import Invitation, Membership, Organisation
+
+log = logging.getLogger("pole.auth")
 
 
 def find_user_by_email(email: str) -> User | None:
@@ -156,6 +161,24 @@ def accept_invitation(invitation: Invitation, name: str, password: str) -> User:
 # Password reset ------------------------------------------------------------------------------
 
 
+def _send_after_response(to: str, subject: str, body: str) -> None:
+    """Hand a mail to SMTP in the background: the answer must not wait for it.
+
+    How long SMTP takes would otherwise tell a stranger whether an address has an account.
+    """
+    # Until the outbox of the notifications issue lands: then this mail goes there.
+    app = current_app._get_current_object()
+
+    def send() -> None:
+        with app.app_context():
+            try:
+                send_mail(to, subject, body)
+            except Exception:
+                log.exception("A password reset mail could not be sent")
+
+    threading.Thread(target=send, name="pole-reset-mail").start()
+
+
 def request_password_reset(email: str) -> None:
     """E-mail a reset link if the address has an account; say nothing either way."""
     user = find_user_by_email(email)
@@ -164,7 +187,7 @@ def request_password_reset(email: str) -> None:
     link = url_for(
         "auth.reset_password", token=make_reset_token(user.id, user.password_hash), _external=True
     )
-    send_mail(
+    _send_after_response(
         user.email,
         "Réinitialisation de votre mot de passe Pôle",
         f"Bonjour {user.name},\n\n"
