@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import logging
 import threading
+from datetime import datetime
 
 from flask import current_app, url_for
 
+from pole.auth import throttle
 from pole.auth.models import User
 from pole.auth.passwords import hash_password, needs_rehash, verify_password
 from pole.auth.tokens import (
@@ -34,6 +36,24 @@ def authenticate(email: str, password: str) -> User | None:
         return None
     if user is None or not user.is_active:
         return None
+    return user
+
+
+def attempt_login(
+    email: str, password: str, remote_addr: str | None, now: datetime | None = None
+) -> User | None:
+    """Log in unless the account or the address must wait (TooManyAttempts); count failures.
+
+    Unknown and known addresses are counted and answered alike.
+    """
+    now = now or utcnow()
+    attempt = throttle.Attempt.of(email, remote_addr)
+    throttle.reserve(attempt, now)  # raises TooManyAttempts before any password check
+    user = authenticate(email, password)
+    if user is None:
+        throttle.record_failure(attempt, now)
+        return None
+    throttle.forgive(attempt)
     return user
 
 
