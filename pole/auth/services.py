@@ -6,7 +6,7 @@ import logging
 import threading
 from datetime import datetime
 
-from flask import current_app, url_for
+from flask import Response, after_this_request, current_app, has_request_context, url_for
 
 from pole.auth import throttle
 from pole.auth.models import User
@@ -196,7 +196,18 @@ def _send_after_response(to: str, subject: str, body: str) -> None:
             except Exception:
                 log.exception("A password reset mail could not be sent")
 
-    threading.Thread(target=send, name="pole-reset-mail").start()
+    def start() -> None:
+        threading.Thread(target=send, name="pole-reset-mail").start()
+
+    if not has_request_context():
+        start()
+        return
+
+    @after_this_request
+    def start_once_answered(response: Response) -> Response:
+        # Once the answer has gone out: the sending thread does not slow the answer down.
+        response.call_on_close(start)
+        return response
 
 
 def request_password_reset(email: str) -> None:
