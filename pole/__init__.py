@@ -31,6 +31,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = config.engine_options(
         app.config["SQLALCHEMY_ENGINE_OPTIONS"]
     )
+    if app.config.get("POLE_HTTPS"):
+        app.wsgi_app = _served_over_https(app.wsgi_app)
     if app.config["POLE_TRUST_PROXY"]:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
@@ -55,6 +57,16 @@ def create_app(test_config: dict | None = None) -> Flask:
     errors.register(app)
     templating.register(app)
     cli.register(app)
+    return app
+
+
+def _served_over_https(wsgi_app):  # noqa: ANN001, ANN202
+    """The public face is https even when the TLS proxy says nothing: links in mails too."""
+
+    def app(environ, start_response):  # noqa: ANN001, ANN202
+        environ["wsgi.url_scheme"] = "https"
+        return wsgi_app(environ, start_response)
+
     return app
 
 
@@ -99,4 +111,6 @@ def _register_request_hooks(app: Flask) -> None:
         headers.setdefault("Referrer-Policy", "same-origin")
         headers.setdefault("X-Content-Type-Options", "nosniff")
         headers.setdefault("X-Frame-Options", "DENY")
+        if app.config.get("POLE_HTTPS"):
+            headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
         return response

@@ -83,6 +83,7 @@ def from_environment(instance_path: str, overrides: dict) -> dict:
         "MAIL_DEFAULT_SENDER": os.environ.get("MAIL_DEFAULT_SENDER", "Pôle <pole@localhost>"),
         "SESSION_COOKIE_SECURE": https,
         "REMEMBER_COOKIE_SECURE": https,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
         "PREFERRED_URL_SCHEME": "https" if https else "http",
         "SERVER_NAME": os.environ.get("SERVER_NAME") or None,
         "SESSION_COOKIE_HTTPONLY": True,
@@ -94,6 +95,8 @@ def from_environment(instance_path: str, overrides: dict) -> dict:
         "POLE_INVITATION_MAX_AGE": int(os.environ.get("POLE_INVITATION_MAX_AGE", 7 * 24 * 3600)),
         "POLE_RESET_MAX_AGE": int(os.environ.get("POLE_RESET_MAX_AGE", 3600)),
         "POLE_TRUST_PROXY": _flag("POLE_TRUST_PROXY"),
+        # Served over HTTPS only: HSTS, and https:// links even with no proxy headers trusted.
+        "POLE_HTTPS": https,
         # Appointment data (beneficiary reference, note) is kept this long after the slot.
         "POLE_APPOINTMENT_RETENTION_DAYS": int(
             os.environ.get("POLE_APPOINTMENT_RETENTION_DAYS", "365")

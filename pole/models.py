@@ -1,6 +1,6 @@
 """Every model, imported in one place for migrations and the shell."""
 
-from pole.auth.models import User
+from pole.auth.models import LoginThrottle, User
 from pole.bookings.models import Booking, Series
 from pole.feeds.models import FeedToken
 from pole.organisations.models import Invitation, Membership, Organisation
@@ -21,6 +21,7 @@ __all__ = [
     "Closure",
     "FeedToken",
     "Invitation",
+    "LoginThrottle",
     "Membership",
     "Organisation",
     "Permanence",

@@ -72,6 +72,13 @@ def can_book_resource(user: Any, organisation: Organisation, resource: Resource)
     )
 
 
+def can_open_booking(user: Any, booking: Booking) -> bool:
+    """A visitor opens only what the public agenda announces: public, confirmed bookings."""
+    if _active(user):
+        return True
+    return booking.is_public and booking.status == "confirmed"
+
+
 def can_see_booking_details(user: Any, booking: Booking) -> bool:
     """A private booking's title is for its organisation and the managers only."""
     return booking.is_public or is_manager(user) or role_in(user, booking.organisation) is not None
@@ -118,7 +125,7 @@ def can_manage_social_worker_feed(user: Any, owner: Any) -> bool:
 
 def can_download_booking(user: Any, booking: Booking) -> bool:
     """A booking's .ics is for those who may read its details (public ones for anyone)."""
-    return can_see_booking_details(user, booking)
+    return can_open_booking(user, booking) and can_see_booking_details(user, booking)
 
 
 def can_manage_permanence(user: Any, permanence: Permanence) -> bool:

@@ -242,6 +242,8 @@ class Client(FlaskClient):
         if has_app_context():
             for name in list(g):
                 g.pop(name)
+        # Read and close the answer as a server does, so call_on_close callbacks run.
+        kwargs.setdefault("buffered", True)
         return super().open(*args, **kwargs)
 
 

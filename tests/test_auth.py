@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 import time
+from collections.abc import Iterator
 from urllib.parse import urlencode
 
 import pytest
@@ -13,6 +15,7 @@ from pole.auth.passwords import verify_password
 from pole.auth.services import find_user_by_email
 from pole.auth.tokens import INVITATION, make_invitation_token
 from pole.db import db, utcnow
+from tests.conftest import Mailbox, free_port
 from tests.factories import (
     PASSWORD,
     errors_beside,
@@ -157,6 +160,44 @@ def test_logging_out_forgets_remember_me(client, auth):
     assert client.get_cookie("remember_token") is None
 
 
+def test_a_session_cookie_replayed_after_logout_is_anonymous(app, client, auth):
+    user = make_user()
+    auth.login(user.email)
+    stolen = client.get_cookie("session").value
+    assert logged_in(client)
+
+    auth.logout()
+
+    replay = app.test_client()
+    replay.set_cookie("session", stolen)
+    assert not logged_in(replay)
+
+
+def test_a_remember_cookie_replayed_after_logout_is_anonymous(app, client):
+    user = make_user()
+    client.post("/connexion", data={"email": user.email, "password": PASSWORD, "remember": "y"})
+    stolen = client.get_cookie("remember_token").value
+
+    client.post("/deconnexion")
+
+    replay = app.test_client()
+    replay.set_cookie("remember_token", stolen)
+    assert not logged_in(replay)
+
+
+def test_the_remember_cookie_is_same_site_lax_and_http_only(client):
+    user = make_user()
+    response = client.post(
+        "/connexion", data={"email": user.email, "password": PASSWORD, "remember": "y"}
+    )
+
+    remember = next(
+        h for h in response.headers.getlist("Set-Cookie") if h.startswith("remember_token=")
+    )
+    assert "SameSite=Lax" in remember
+    assert "HttpOnly" in remember
+
+
 def test_an_account_deactivated_by_the_manager_loses_its_open_session(client, login_as):
     user = make_user()
     login_as(user)
@@ -248,7 +289,46 @@ def test_asking_for_a_reset_says_the_same_for_any_address(client, mailbox):
 
     assert RESET_SENT in page_text(known)
     assert _without_secrets(known, "") == _without_secrets(unknown, "")
+    mailbox.to("marie@exemple.fr")  # sent after the answer: wait for it
     assert [message["To"] for message in mailbox.messages] == ["marie@exemple.fr"]
+
+
+SLOW_SMTP_SECONDS = 2.0
+
+
+class SlowMailbox(Mailbox):
+    """An SMTP server that takes its time to accept a message, as a busy relay does."""
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: ANN001, N802
+        await asyncio.sleep(SLOW_SMTP_SECONDS)
+        return await super().handle_DATA(server, session, envelope)
+
+
+@pytest.fixture()
+def slow_smtp(app, monkeypatch) -> Iterator[SlowMailbox]:  # noqa: ANN001
+    from aiosmtpd.controller import Controller
+
+    box = SlowMailbox()
+    controller = Controller(box, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    monkeypatch.setitem(app.config, "MAIL_PORT", controller.port)
+    yield box
+    controller.stop()
+
+
+def test_a_reset_request_does_not_wait_for_a_slow_mail_server(client, slow_smtp):
+    make_user(email="marie@exemple.fr")
+    token = client.csrf_token()
+
+    timings = {}
+    for email in ("marie@exemple.fr", "inconnue@exemple.fr"):
+        started = time.perf_counter()
+        response = client.post("/mot-de-passe-oublie", data={"email": email, "csrf_token": token})
+        timings[email] = time.perf_counter() - started
+        assert response.status_code == 302
+
+    assert max(timings.values()) < SLOW_SMTP_SECONDS / 4, timings
+    assert "/mot-de-passe/" in slow_smtp.link_to("marie@exemple.fr")
 
 
 def test_a_reset_link_fails_once_the_password_changed_otherwise(client, mailbox, login_as):

@@ -63,3 +63,15 @@ class User(db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.email}>"
+
+
+class LoginThrottle(db.Model):
+    """Failed logins counted for one account or one client address, shared by every worker."""
+
+    scope: so.Mapped[str] = so.mapped_column(sa.String(8), primary_key=True)
+    key: so.Mapped[str] = so.mapped_column(sa.String(64), primary_key=True)  # sha256, see rules
+    failures: so.Mapped[int] = so.mapped_column(default=0)
+    last_failure_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
+
+    def __repr__(self) -> str:
+        return f"<LoginThrottle {self.scope} {self.key[:8]} {self.failures}>"

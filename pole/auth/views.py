@@ -23,6 +23,7 @@ from pole.auth.forms import (
 )
 from pole.auth.models import User
 from pole.auth.passwords import verify_password
+from pole.auth.throttle import TooManyAttempts
 from pole.db import db, write_transaction
 from pole.extensions import login_manager
 from pole.htmx import render
@@ -71,7 +72,13 @@ def login():
         return redirect(url_for("main.home"))
     form = LoginForm()
     if form.validate_on_submit():
-        user = services.authenticate(form.email.data, form.password.data)
+        try:
+            user = services.attempt_login(form.email.data, form.password.data, request.remote_addr)
+        except TooManyAttempts as refused:
+            form.form_errors.append(refused.message)
+            response = _login_page(form, 429)
+            response.headers["Retry-After"] = str(refused.seconds)
+            return response
         if user is not None:
             services.record_login(user, form.password.data)
             _start_session(user, remember=form.remember.data)
@@ -79,13 +86,18 @@ def login():
             return redirect(safe_next(request.args.get("next"), url_for("main.home")))
         # Same answer whether the e-mail exists or not.
         form.form_errors.append("Adresse e-mail ou mot de passe incorrect.")
-    status = 422 if form.is_submitted() else 200
+    return _login_page(form, 422 if form.is_submitted() else 200)
+
+
+def _login_page(form: LoginForm, status: int):  # noqa: ANN202
     return render("auth/login.html", block="content", status=status, form=form, title="Connexion")
 
 
 @bp.post("/deconnexion")
 def logout():
-    """Log out of this device."""
+    """Log out: this session, and any copy of its cookies, ends on the server too."""
+    if current_user.is_authenticated:
+        services.end_sessions(current_user)
     session.clear()
     logout_user()  # after clear(): it asks for the remember-me cookie to be deleted too
     flash("Vous êtes déconnecté·e.", "info")

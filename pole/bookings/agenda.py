@@ -19,6 +19,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask import url_for
 
+from pole import permissions
 from pole.bookings import grid, services
 from pole.bookings.models import Booking
 from pole.db import db, utcnow
@@ -255,7 +256,10 @@ def _block_view(booking: Booking, viewer: object, tz: ZoneInfo) -> BlockView:
         booking.is_pending,
         services.booking_label(booking, viewer),
         _when(booking, tz),
-        url_for("bookings.show", booking_id=booking.id),
+        # A visitor has no page to open for a private booking: no dead link to a 404.
+        url_for("bookings.show", booking_id=booking.id)
+        if permissions.can_open_booking(viewer, booking)
+        else "",
     )
 
 

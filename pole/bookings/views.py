@@ -340,6 +340,8 @@ def create():
 def show(booking_id: int):
     """Show a booking, as much of it as this person may read, and what they may do with it."""
     booking = get_booking(booking_id)
+    if not permissions.can_open_booking(current_user, booking):
+        abort(404)  # ids are sequential: a visitor learns nothing by trying them
     series = booking.series
     return render(
         "bookings/show.html",
