@@ -35,6 +35,8 @@ FOR_WHOM = {
 }
 REFERENCE_MAX = 20
 NOTE_MAX = 300
+# A pattern is laid out day by day: it spans two years at most, whatever dates are typed.
+MAX_PATTERN_DAYS = 2 * 366
 # Statuses that hold the slot; "cancelled" frees it.
 APPOINTMENT_STATUSES = ("booked", "seen", "no_show", "cancelled")
 ACTIVE_APPOINTMENT_STATUSES = ("booked", "seen", "no_show")
@@ -122,6 +124,10 @@ def check_pattern(pattern: Pattern, open_days_ahead: int, fair_share: FairShare)
         reasons.append(Reason("order", "end_time", "La fin doit venir après le début."))
     if pattern.until < pattern.valid_from:
         reasons.append(Reason("order", "until", "La date de fin doit suivre la date de début."))
+    elif (pattern.until - pattern.valid_from).days > MAX_PATTERN_DAYS:
+        reasons.append(
+            Reason("too_long", "until", "Une permanence se publie pour deux ans au plus.")
+        )
     if (pattern.pause_start is None) != (pattern.pause_end is None):
         missing = "pause_end" if pattern.pause_end is None else "pause_start"
         reasons.append(
