@@ -21,6 +21,7 @@ from pole.auth.models import User
 from pole.bookings import rules
 from pole.bookings.models import Booking
 from pole.db import db, utcnow
+from pole.permanences import rules as permanence_rules
 from pole.permanences.views import slot_key
 from pole.resources.models import Closure
 from pole.timeutil import local_to_utc, to_local
@@ -537,3 +538,36 @@ def test_a_nul_byte_in_a_closure_reason_is_dropped(client, login_as, building):
     )
     assert response.status_code == 302
     assert db.session.scalar(db.select(Closure.reason)) == "Travaux"
+
+
+# Permanence patterns ------------------------------------------------------------------------
+
+
+def thursdays(valid_from: date, until: date) -> permanence_rules.Pattern:
+    return permanence_rules.Pattern(
+        valid_from=valid_from,
+        until=until,
+        weekdays=frozenset({3}),
+        start=time(14),
+        end=time(17),
+        slot_minutes=30,
+    )
+
+
+def test_a_permanence_pattern_spans_two_years_at_most():
+    fair = permanence_rules.FairShare(2, 48)
+    within = thursdays(date(2031, 3, 1), date(2033, 2, 28))
+    beyond = thursdays(date(2031, 3, 1), date(2099, 12, 31))
+    assert permanence_rules.check_pattern(within, 21, fair) == []
+    reasons = permanence_rules.check_pattern(beyond, 21, fair)
+    assert [(r.field, r.message) for r in reasons] == [
+        ("until", "Une permanence se publie pour deux ans au plus.")
+    ]
+
+
+def test_permanence_days_are_walked_only_where_a_pattern_holds():
+    pattern = thursdays(date(2031, 3, 1), date(2031, 4, 30))
+    started = clock.perf_counter()
+    days = permanence_rules.session_days([pattern], date(2000, 1, 1), date(2099, 12, 31))
+    assert clock.perf_counter() - started < 0.05
+    assert [d for d, _ in days] == [date(2031, 3, 6) + timedelta(weeks=n) for n in range(8)]

@@ -232,7 +232,11 @@ def session_days(
     A pattern change from a date applies from that date on; a cancelled date is left out.
     """
     days: list[tuple[date, Pattern]] = []
-    day = first
+    if not patterns:
+        return days
+    # Walk only the days some pattern covers (two years at most each), whatever was asked.
+    day = max(first, min(p.valid_from for p in patterns))
+    last = min(last, max(p.until for p in patterns))
     while day <= last:
         pattern = pattern_on(patterns, day)
         if pattern is not None and pattern.holds_on(day) and day not in cancelled:
