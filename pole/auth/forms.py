@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length, Optional
 
 from pole.auth.passwords import MIN_LENGTH
+from pole.forms import Form
 
 EMAIL_MESSAGE = "Saisissez une adresse e-mail valide, par exemple marie@exemple.fr."
 
@@ -20,7 +20,7 @@ def strip_text(value: str | None) -> str:
     return (value or "").strip()
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     email = EmailField(
         "Adresse e-mail",
         validators=[InputRequired("Saisissez votre adresse e-mail."), Email(EMAIL_MESSAGE)],
@@ -35,7 +35,7 @@ class LoginForm(FlaskForm):
     remember = BooleanField("Rester connecté·e sur cet appareil")
 
 
-class NewPasswordForm(FlaskForm):
+class NewPasswordForm(Form):
     password = PasswordField(
         "Nouveau mot de passe",
         validators=[
@@ -67,7 +67,7 @@ class AcceptInvitationForm(NewPasswordForm):
     )
 
 
-class ResetRequestForm(FlaskForm):
+class ResetRequestForm(Form):
     email = EmailField(
         "Adresse e-mail",
         validators=[InputRequired("Saisissez votre adresse e-mail."), Email(EMAIL_MESSAGE)],
@@ -76,7 +76,7 @@ class ResetRequestForm(FlaskForm):
     )
 
 
-class AccountForm(FlaskForm):
+class AccountForm(Form):
     name = StringField(
         "Nom",
         validators=[DataRequired("Indiquez votre nom."), Length(max=120)],

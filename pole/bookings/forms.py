@@ -7,7 +7,6 @@ from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     Field,
@@ -21,15 +20,15 @@ from wtforms import (
     TextAreaField,
     ValidationError,
 )
-from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from wtforms.validators import Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from pole.bookings import recurrence as rec
 from pole.bookings import rules, services
+from pole.forms import FIRST_DAY, LAST_DAY, DayField, Form, Given
 from pole.timeutil import WEEKDAYS_FR, NonexistentLocalTime, local_to_utc
 
 _TIME = re.compile(r"^\s*(\d{1,2})\s*[:hH.]\s*(\d{2})(?::(\d{2}))?\s*$")
-_DATE_FR = re.compile(r"^\s*(\d{1,2})/(\d{1,2})/(\d{4})\s*$")
 SCOPE_LABELS = {
     "one": "Cette date seulement",
     "following": "Cette date et les suivantes",
@@ -55,22 +54,6 @@ def parse_time(text: str) -> time:
     raise ValueError("Indiquez une heure comme 14:30.")
 
 
-def parse_day(text: str) -> date:
-    """'2026-03-14' (what date inputs send) or '14/03/2026' as a date."""
-    text = (text or "").strip()
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        pass
-    match = _DATE_FR.match(text)
-    if match:
-        try:
-            return date(int(match[3]), int(match[2]), int(match[1]))
-        except ValueError:
-            pass
-    raise ValueError("Indiquez une date comme 14/03/2026.")
-
-
 class HourField(StringField):
     """A wall-clock time, typed or picked, shown as HH:MM."""
 
@@ -89,24 +72,6 @@ class HourField(StringField):
         return self.data.strftime("%H:%M") if self.data else ""
 
 
-class DayField(StringField):
-    """A calendar date, picked or typed."""
-
-    def __init__(self, label: str, **kwargs) -> None:
-        kwargs.setdefault("render_kw", {"type": "date"})
-        super().__init__(label, **kwargs)
-
-    def process_formdata(self, valuelist: list[str]) -> None:
-        self.data = None
-        if valuelist and valuelist[0].strip():
-            self.data = parse_day(valuelist[0])
-
-    def _value(self) -> str:
-        if self.raw_data:
-            return self.raw_data[0]
-        return self.data.isoformat() if self.data else ""
-
-
 class MultiCheckboxField(SelectMultipleField):
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
@@ -116,6 +81,11 @@ class _PeriodMixin:
     """Date and hours typed in local time, turned into UTC instants of the site."""
 
     asks_quantity = False  # set by the view: only pooled equipment asks how many
+    multi_day = True  # set by the view: a room's end date is a hidden field
+    # Set by the view: the resource's policy and the site's today, so that dates no booking
+    # can have are refused here, before any service computes over them.
+    policy: rules.Policy | None = None
+    today: date | None = None
 
     date: DayField
     start: HourField
@@ -145,11 +115,17 @@ class _PeriodMixin:
         return start, end
 
     def shows(self, name: str) -> bool:
+        """Whether the field is on screen, so that an error about it can be read beside it."""
+        if name == "quantity":
+            return self.asks_quantity
+        if name == "end_date":
+            return self.multi_day
         return True
 
     def field_for(self, name: str) -> Field | None:
         """The form field a rules.Reason refers to ('' or unknown: the whole form)."""
         fields = {"start": "start", "end": "end", "quantity": "quantity"}
+        fields.update(date="date", end_date="end_date")
         fields["organisation"] = "organisation_id"
         return getattr(self, fields.get(name, ""), None)
 
@@ -162,29 +138,44 @@ class _PeriodMixin:
             elif reason.message not in target.errors:
                 target.errors = [*target.errors, reason.message]
 
-    def validate_quantity(self, field: IntegerField) -> None:
-        # Only pooled equipment asks how many; a room or a single item is always 1.
-        if self.asks_quantity and field.data is None:
-            raise ValidationError("Indiquez une quantité.")
+    def check_period(self) -> None:
+        """Refuse what no booking can be: no quantity for pooled equipment, impossible dates."""
+        # Only pooled equipment asks how many; a room or a single item is always 1. (Not a
+        # validate_quantity: Optional() would stop the chain before it on an empty field.)
+        if self.asks_quantity and self.quantity.data is None and not self.quantity.errors:
+            self.quantity.errors = [*self.quantity.errors, "Indiquez une quantité."]
+        self._raise_hidden_errors()
+        fields = (self.date, self.start, self.end, self.end_date)
+        if self.policy is None or self.today is None or any(f.errors for f in fields):
+            return
+        if self.date.data is None or self.end.data is None:
+            return
+        self.add_reasons(rules.check_dates(self.date.data, self.end_day(), self.policy, self.today))
+
+    def _raise_hidden_errors(self) -> None:
+        """An error about a field that is not on screen is said above the form."""
+        for field in (self.end_date, self.quantity):
+            if field.errors and not self.shows(field.name):
+                self.form_errors.extend(e for e in field.errors if e not in self.form_errors)
 
     def validate_end_date(self, field: DayField) -> None:
         if field.data and self.date.data and field.data < self.date.data:
             raise ValidationError("La date de fin ne peut pas précéder la date de début.")
 
 
-class _BookingFields(_PeriodMixin, FlaskForm):
+class _BookingFields(_PeriodMixin, Form):
     """The fields a booking and its edit share."""
 
     title = StringField(
         "Titre",
         validators=[
-            InputRequired("Donnez un titre, par exemple « Distribution » ou « Atelier cuisine »."),
+            Given("Donnez un titre, par exemple « Distribution » ou « Atelier cuisine »."),
             Length(max=120, message="120 caractères au plus."),
         ],
     )
-    date = DayField("Date", validators=[InputRequired("Indiquez la date.")])
-    start = HourField("Début", validators=[InputRequired("Indiquez l'heure de début.")])
-    end = HourField("Fin", validators=[InputRequired("Indiquez l'heure de fin.")])
+    date = DayField("Date", validators=[Given("Indiquez la date.")])
+    start = HourField("Début", validators=[Given("Indiquez l'heure de début.")])
+    end = HourField("Fin", validators=[Given("Indiquez l'heure de fin.")])
     end_date = DayField("Jusqu'au (prêt sur plusieurs jours)", validators=[Optional()])
     quantity = IntegerField(
         "Quantité",
@@ -247,9 +238,6 @@ class BookingForm(_BookingFields):
         super().__init__(*args, **kwargs)
         self.month_week.choices = self.month_week_choices()
 
-    def shows(self, name: str) -> bool:
-        return name != "quantity" or self.asks_quantity
-
     def month_week_choices(self) -> list[SelectChoice]:
         day = self.date.data if isinstance(self.date.data, date) else None
         weekday = WEEKDAYS_FR[day.weekday()] if day else "même jour de la semaine"
@@ -261,9 +249,10 @@ class BookingForm(_BookingFields):
 
     def validate(self, extra_validators=None) -> bool:  # noqa: ANN001
         valid = super().validate(extra_validators)
+        self.check_period()
         if self.repeat.data:
             self._validate_series()
-        return valid and not any(f.errors for f in self)
+        return valid and not any(f.errors for f in self) and not self.form_errors
 
     def _validate_series(self) -> None:
         if self.end_date.data and self.end_date.data != self.date.data:
@@ -284,6 +273,8 @@ class BookingForm(_BookingFields):
                 ]
         elif not self.count.data:
             self.count.errors = [*self.count.errors, "Indiquez combien de fois."]
+        if any(not 0 <= day <= 6 for day in self.weekdays.data or ()):
+            self.weekdays.errors = [*self.weekdays.errors, "Choisissez des jours de la semaine."]
         if self.month_week.data not in ("", *MONTH_WEEK_LABELS):
             self.month_week.errors = [*self.month_week.errors, "Choisissez dans la liste."]
 
@@ -345,17 +336,15 @@ class EditForm(_BookingFields):
 
     scope = RadioField("Appliquer à", choices=SCOPE_CHOICES, default="one", validate_choice=False)
 
-    def shows(self, name: str) -> bool:
-        return name != "quantity" or self.asks_quantity
-
     def validate(self, extra_validators=None) -> bool:  # noqa: ANN001
         valid = super().validate(extra_validators)
+        self.check_period()
         if self.scope.data not in SCOPE_LABELS:
             self.scope.errors = [*self.scope.errors, "Choisissez à quelles dates appliquer."]
-        return valid and not any(f.errors for f in self)
+        return valid and not any(f.errors for f in self) and not self.form_errors
 
 
-class CancelForm(FlaskForm):
+class CancelForm(Form):
     scope = RadioField("Annuler", choices=SCOPE_CHOICES, default="one", validate_choice=False)
 
 
@@ -364,6 +353,8 @@ def fill_from_slot(slot: str) -> dict[str, str] | None:
     try:
         first, last = (datetime.fromisoformat(part) for part in slot.split("/"))
     except ValueError:
+        return None
+    if not FIRST_DAY <= first.date() <= last.date() <= LAST_DAY:
         return None
     end_date = "" if last.date() == first.date() else last.date().isoformat()
     if last.date() == first.date() + timedelta(days=1) and last.time() == time(0, 0):

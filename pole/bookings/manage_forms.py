@@ -5,22 +5,23 @@ from __future__ import annotations
 from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
-from flask_wtf import FlaskForm
-from wtforms import DateField, SelectField, StringField, TextAreaField, TimeField
-from wtforms.validators import DataRequired, InputRequired, Length, Optional
+from wtforms import SelectField, StringField, TextAreaField, TimeField
+from wtforms.validators import DataRequired, Length, Optional
 
+from pole.forms import DayField, Form, Given
 from pole.resources.models import Resource
 from pole.timeutil import NonexistentLocalTime, local_day_bounds, local_to_utc
 
 CLOSURE_REASONS = ("Jour férié", "Travaux", "Élections", "Fermeture estivale", "Désinfection")
 WHOLE_SITE = 0
+MAX_CLOSURE_DAYS = 3 * 366  # works last months, not decades: a longer closure is a typo
 
 
 def _strip(value: str | None) -> str | None:
     return value.strip() if isinstance(value, str) else value
 
 
-class RejectForm(FlaskForm):
+class RejectForm(Form):
     reason = TextAreaField(
         "Motif du refus",
         filters=[_strip],
@@ -39,15 +40,15 @@ def reject_form(booking_id: int, blank: bool = False) -> RejectForm:
     return form
 
 
-class ClosureForm(FlaskForm):
+class ClosureForm(Form):
     """A closure in local wall time; without hours it covers whole days."""
 
     resource_id = SelectField("Ce qui ferme", coerce=int, default=WHOLE_SITE)
-    start_date = DateField(
-        "Premier jour", validators=[InputRequired("Indiquez le premier jour de la fermeture.")]
+    start_date = DayField(
+        "Premier jour", validators=[Given("Indiquez le premier jour de la fermeture.")]
     )
     start_time = TimeField("À partir de (heure)", validators=[Optional()])
-    end_date = DateField("Dernier jour", validators=[Optional()])
+    end_date = DayField("Dernier jour", validators=[Optional()])
     end_time = TimeField("Jusqu'à (heure)", validators=[Optional()])
     reason = StringField(
         "Motif",
@@ -81,6 +82,9 @@ class ClosureForm(FlaskForm):
         """The closure as aware UTC instants, or None with the errors put beside the fields."""
         first = self.start_date.data
         last = self.end_date.data or first
+        if (last - first).days > MAX_CLOSURE_DAYS:
+            self.end_date.errors.append("Une fermeture dure trois ans au plus.")
+            return None
         start_time, end_time = self.start_time.data, self.end_time.data
         if (start_time is None) != (end_time is None):
             missing = self.end_time if end_time is None else self.start_time

@@ -149,10 +149,20 @@ def _times_text(start: datetime, end: datetime, tz: ZoneInfo, ref_day: date) -> 
     return _period_text(start, end, tz)
 
 
+def _longest_days(policy: Policy) -> int:
+    """How many days after its first one the longest booking allowed can reach."""
+    return policy.max_duration // MINUTES_PER_DAY + 1
+
+
 def _opening_spans(policy: Policy, first_day: date, last_day: date) -> list[_Span]:
-    """Opening intervals of each local day as instants, merged when they touch at midnight."""
+    """Opening intervals of each local day as instants, merged when they touch at midnight.
+
+    Never walks further than the longest booking the policy allows: beyond it the spans stop,
+    which reads as closed.
+    """
     spans: list[_Span] = []
     day = first_day
+    last_day = min(last_day, first_day + timedelta(days=_longest_days(policy)))
     while day <= last_day:
         for open_min, close_min in policy.opening_hours.get(day.weekday(), ()):
             if not 0 <= open_min < close_min <= MINUTES_PER_DAY:
@@ -377,14 +387,7 @@ def check_booking(
         )
     last_bookable = to_local(now, tz).date() + timedelta(days=policy.max_days_ahead)
     if to_local(req.start, tz).date() > last_bookable:
-        reasons.append(
-            Reason(
-                "too_far",
-                "start",
-                f"On ne peut pas réserver plus de {policy.max_days_ahead} jours à l'avance "
-                f"(jusqu'au {last_bookable:%d/%m/%Y}).",
-            )
-        )
+        reasons.append(_too_far(policy, last_bookable, "start"))
 
     reasons.extend(_check_grid(req, policy))
     elapsed = (req.end - req.start) / timedelta(minutes=1)
@@ -396,16 +399,12 @@ def check_booking(
                 f"Une réservation dure au moins {_duration_text(policy.min_duration)}.",
             )
         )
-    if elapsed > policy.max_duration:
-        reasons.append(
-            Reason(
-                "too_long",
-                "end",
-                f"Une réservation ne peut pas dépasser {_duration_text(policy.max_duration)}.",
-            )
-        )
+    too_long = elapsed > policy.max_duration
+    if too_long:
+        reasons.append(_too_long(policy))
 
-    hours_problem = _check_opening_hours(req, policy)
+    # Opening hours are walked day by day: only over a period the policy allows.
+    hours_problem = None if too_long else _check_opening_hours(req, policy)
     if hours_problem:
         reasons.append(hours_problem)
     for closure in sorted(closures, key=lambda c: c.start):
@@ -421,6 +420,38 @@ def check_booking(
             shortage = _pool_shortage(req, policy, occupied)
             if shortage:
                 reasons.append(shortage)
+    return reasons
+
+
+def _too_far(policy: Policy, last_bookable: date, field_name: str) -> Reason:
+    return Reason(
+        "too_far",
+        field_name,
+        f"On ne peut pas réserver plus de {policy.max_days_ahead} jours à l'avance "
+        f"(jusqu'au {last_bookable:%d/%m/%Y}).",
+    )
+
+
+def _too_long(policy: Policy, field_name: str = "end") -> Reason:
+    return Reason(
+        "too_long",
+        field_name,
+        f"Une réservation ne peut pas dépasser {_duration_text(policy.max_duration)}.",
+    )
+
+
+def check_dates(first_day: date, last_day: date, policy: Policy, today: date) -> list[Reason]:
+    """Dates no booking of this resource can have, refused before any time is computed.
+
+    A booking starts at most `max_days_ahead` days after today and cannot span more days than
+    its maximum duration reaches; the exact checks come later, in check_booking.
+    """
+    reasons = []
+    last_bookable = today + timedelta(days=policy.max_days_ahead)
+    if first_day > last_bookable:
+        reasons.append(_too_far(policy, last_bookable, "date"))
+    if (last_day - first_day).days > _longest_days(policy):
+        reasons.append(_too_long(policy, "end_date"))
     return reasons
 
 
@@ -478,6 +509,7 @@ __all__ = [
     "Policy",
     "Reason",
     "check_booking",
+    "check_dates",
     "nonexistent_time_reason",
     "opening_hours_text",
     "overlaps",

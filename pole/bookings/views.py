@@ -21,11 +21,11 @@ from pole.bookings.forms import (
     CancelForm,
     EditForm,
     fill_from_slot,
-    parse_day,
 )
 from pole.bookings.models import Booking
 from pole.db import db
 from pole.extensions import login_manager
+from pole.forms import parse_day
 from pole.htmx import render, wants_fragment
 from pole.main import default_site
 from pole.organisations.models import Organisation
@@ -201,6 +201,8 @@ def _booking_form(formdata: MultiDict | None) -> tuple[BookingForm, Resource | N
         return form, None
     form.resource_id.data = resource.id
     form.asks_quantity = not resource.is_room and resource.quantity > 1
+    form.multi_day = not resource.is_room
+    form.policy, form.today = services.policy_of(resource), agenda.today(site)
     organisations = services.bookable_organisations(current_user, resource)
     form.organisation_id.choices = [SelectChoice(o.id, o.name) for o in organisations]
     if len(organisations) == 1 and request.method == "GET":
@@ -378,6 +380,9 @@ def _edit_form(booking: Booking, formdata: MultiDict | None) -> EditForm:
         },
     )
     form.asks_quantity = not booking.resource.is_room and booking.resource.quantity > 1
+    form.multi_day = not booking.resource.is_room
+    form.policy = services.policy_of(booking.resource)
+    form.today = agenda.today(booking.resource.site)
     if booking.series_id is None:
         form.scope.data = "one"
     return form

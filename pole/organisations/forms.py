@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import EmailField, RadioField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, Regexp
 
 from pole.auth.forms import EMAIL_MESSAGE, normalise_email, strip_text
+from pole.forms import Form
 from pole.organisations.models import KIND_LABELS, ROLE_LABELS
 
 ROLE_CHOICES = [SelectChoice(role, label) for role, label in ROLE_LABELS.items()]
@@ -14,7 +14,7 @@ ROLE_CHOICES = [SelectChoice(role, label) for role, label in ROLE_LABELS.items()
 VOLUNTEER_ONLY = [SelectChoice("volunteer", ROLE_LABELS["volunteer"])]
 
 
-class InviteForm(FlaskForm):
+class InviteForm(Form):
     email = EmailField(
         "Adresse e-mail de la personne",
         validators=[InputRequired("Indiquez son adresse e-mail."), Email(EMAIL_MESSAGE)],
@@ -31,11 +31,11 @@ class InviteForm(FlaskForm):
     )
 
 
-class RoleForm(FlaskForm):
+class RoleForm(Form):
     role = SelectField("Rôle", choices=ROLE_CHOICES)
 
 
-class OrganisationForm(FlaskForm):
+class OrganisationForm(Form):
     name = StringField(
         "Nom",
         validators=[DataRequired("Indiquez le nom."), Length(max=120)],

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    DateField,
     IntegerField,
     RadioField,
     SelectChoice,
@@ -16,11 +14,13 @@ from wtforms import (
     StringField,
     TextAreaField,
     TimeField,
+    ValidationError,
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from pole.bookings.rules import Reason
+from pole.forms import DayField, Form, Given
 from pole.permanences import rules
 from pole.permanences.services import AppointmentData, PatternData
 from pole.timeutil import WEEKDAYS_FR
@@ -35,7 +35,7 @@ class CheckboxesField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-class PatternForm(FlaskForm):
+class PatternForm(Form):
     """Weekdays, hours, slot length, optional pause, from a date until a date."""
 
     weekdays = CheckboxesField(
@@ -44,8 +44,8 @@ class PatternForm(FlaskForm):
         choices=[SelectChoice(str(i), name.capitalize()) for i, name in enumerate(WEEKDAYS_FR)],
         validators=[DataRequired("Choisissez au moins un jour.")],
     )
-    start_time = TimeField("De", validators=[InputRequired("Indiquez l'heure de début.")])
-    end_time = TimeField("À", validators=[InputRequired("Indiquez l'heure de fin.")])
+    start_time = TimeField("De", validators=[Given("Indiquez l'heure de début.")])
+    end_time = TimeField("À", validators=[Given("Indiquez l'heure de fin.")])
     slot_minutes = SelectField(
         "Durée d'un créneau",
         coerce=int,
@@ -54,8 +54,8 @@ class PatternForm(FlaskForm):
     )
     pause_start = TimeField("Pause de", validators=[Optional()])
     pause_end = TimeField("à", validators=[Optional()])
-    first_day = DateField("À partir du", validators=[InputRequired("Indiquez le premier jour.")])
-    until = DateField("Jusqu'au", validators=[InputRequired("Indiquez le dernier jour.")])
+    first_day = DayField("À partir du", validators=[Given("Indiquez le premier jour.")])
+    until = DayField("Jusqu'au", validators=[Given("Indiquez le dernier jour.")])
 
     def pattern(self) -> PatternData:
         return PatternData(
@@ -110,7 +110,7 @@ class ChangeForm(PatternForm):
     skip_conflicts = BooleanField("Appliquer sans les dates indisponibles")
 
 
-class BookSlotForm(FlaskForm):
+class BookSlotForm(Form):
     organisation_id = SelectField("Pour l'association", coerce=int)
     for_whom = RadioField(
         "Pour qui",
@@ -125,6 +125,7 @@ class BookSlotForm(FlaskForm):
             *(SelectChoice(key, label) for key, label in rules.PURPOSES.items()),
         ],
         validators=[InputRequired("Choisissez l'objet du rendez-vous.")],
+        validate_choice=False,  # validate_purpose says it in French
     )
     beneficiary_ref = StringField(
         "Initiales ou n° de dossier",
@@ -147,7 +148,7 @@ class BookSlotForm(FlaskForm):
 
     def validate_purpose(self, field) -> None:  # noqa: ANN001
         if field.data and field.data not in rules.PURPOSES:
-            raise ValueError("Choisissez l'objet dans la liste.")
+            raise ValidationError("Choisissez l'objet dans la liste.")
 
     def data_for(self) -> AppointmentData:
         return AppointmentData(
@@ -159,7 +160,7 @@ class BookSlotForm(FlaskForm):
         )
 
 
-class CancelDateForm(FlaskForm):
+class CancelDateForm(Form):
     reason = StringField(
         "Motif (envoyé aux associations)",
         filters=[_strip],
@@ -178,7 +179,7 @@ def book_form(organisations: Iterable, slot_key: str, blank: bool = False) -> Bo
     return form
 
 
-def apply_reasons(form: FlaskForm, reasons: Iterable[Reason]) -> None:
+def apply_reasons(form: Form, reasons: Iterable[Reason]) -> None:
     """Show each reason beside its field, or above the form when it concerns the whole."""
     for reason in reasons:
         if reason.field and reason.field in form:

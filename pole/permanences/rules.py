@@ -36,6 +36,8 @@ FOR_WHOM = {
 }
 REFERENCE_MAX = 20
 NOTE_MAX = 300
+# A pattern is laid out day by day: it spans two years at most, whatever dates are typed.
+MAX_PATTERN_DAYS = 2 * 366
 # Statuses that hold the slot; "cancelled" frees it.
 APPOINTMENT_STATUSES = ("booked", "seen", "no_show", "cancelled")
 ACTIVE_APPOINTMENT_STATUSES = ("booked", "seen", "no_show")
@@ -123,6 +125,10 @@ def check_pattern(pattern: Pattern, open_days_ahead: int, fair_share: FairShare)
         reasons.append(Reason("order", "end_time", "La fin doit venir après le début."))
     if pattern.until < pattern.valid_from:
         reasons.append(Reason("order", "until", "La date de fin doit suivre la date de début."))
+    elif (pattern.until - pattern.valid_from).days > MAX_PATTERN_DAYS:
+        reasons.append(
+            Reason("too_long", "until", "Une permanence se publie pour deux ans au plus.")
+        )
     if (pattern.pause_start is None) != (pattern.pause_end is None):
         missing = "pause_end" if pattern.pause_end is None else "pause_start"
         reasons.append(
@@ -227,7 +233,11 @@ def session_days(
     A pattern change from a date applies from that date on; a cancelled date is left out.
     """
     days: list[tuple[date, Pattern]] = []
-    day = first
+    if not patterns:
+        return days
+    # Walk only the days some pattern covers (two years at most each), whatever was asked.
+    day = max(first, min(p.valid_from for p in patterns))
+    last = min(last, max(p.until for p in patterns))
     while day <= last:
         pattern = pattern_on(patterns, day)
         if pattern is not None and pattern.holds_on(day) and day not in cancelled:

@@ -21,6 +21,7 @@ from jinja2_fragments.flask import render_blocks
 from pole import permissions
 from pole.bookings import services as bookings
 from pole.db import db, utcnow
+from pole.forms import FIRST_DAY, LAST_DAY
 from pole.htmx import render, wants_fragment
 from pole.permanences import rules, services
 from pole.permanences.forms import (
@@ -76,17 +77,25 @@ def _home_summary() -> dict:
 
 
 def parse_slot_key(key: str) -> datetime:
+    """A slot's UTC start from its key, or 404 for a key that names no slot we could hold."""
     try:
-        return datetime.strptime(key, SLOT_KEY).replace(tzinfo=UTC)
+        start = datetime.strptime(key, SLOT_KEY).replace(tzinfo=UTC)
     except ValueError:
         abort(404)
+    if not FIRST_DAY <= start.date() <= LAST_DAY:
+        abort(404)  # and local times near year 1 or 9999 would overflow
+    return start
 
 
 def parse_day(value: str) -> date:
+    """A date in a URL, 2000 to 2099, or 404."""
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError:
         abort(404)
+    if not FIRST_DAY <= day <= LAST_DAY:
+        abort(404)
+    return day
 
 
 def get_permanence(permanence_id: int, manage: bool = False) -> Permanence:

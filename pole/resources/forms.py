@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     IntegerField,
@@ -19,6 +18,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from pole.auth.forms import strip_text
+from pole.forms import Form
 from pole.organisations.models import KIND_LABELS
 from pole.resources.models import WEEKDAYS_FR
 
@@ -83,7 +83,7 @@ def _minutes(label: str, minimum: int, maximum: int, default: int) -> IntegerFie
     )
 
 
-class ResourceForm(FlaskForm):
+class ResourceForm(Form):
     name = StringField(
         "Nom",
         validators=[DataRequired("Indiquez le nom."), Length(max=120)],
@@ -113,7 +113,11 @@ class ResourceForm(FlaskForm):
         validators=[Length(max=60)],
         filters=[strip_text],
     )
-    position = IntegerField("Ordre d'affichage", default=0, validators=[Optional()])
+    position = IntegerField(
+        "Ordre d'affichage",
+        default=0,
+        validators=[Optional(), NumberRange(-10000, 10000, "Entre -10000 et 10000.")],
+    )
     granularity_minutes = _minutes("Pas de réservation (minutes)", 5, 240, 15)
     min_duration_minutes = _minutes("Durée minimale (minutes)", 5, 60 * 24 * 31, 15)
     max_duration_minutes = _minutes("Durée maximale (minutes)", 5, 60 * 24 * 31, 12 * 60)
