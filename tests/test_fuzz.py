@@ -122,7 +122,8 @@ def building(app):
         name="Chaises",
         kind="equipment",
         quantity=40,
-        unit_label="chaises",
+        unit_singular="chaise",
+        unit_plural="chaises",
         opening_hours=OPEN_HOURS,
     )
     association = make_organisation(name="Les 4 Ponts")

@@ -47,7 +47,12 @@ def building(app):
     site = make_site()
     room = make_resource(site, name="Salle polyvalente")  # open every day, 24 h at most
     chairs = make_resource(
-        site, name="Chaises", kind="equipment", quantity=40, unit_label="chaises"
+        site,
+        name="Chaises",
+        kind="equipment",
+        quantity=40,
+        unit_singular="chaise",
+        unit_plural="chaises",
     )
     association = make_organisation(name="Restos du cœur", short_name="Restos")
     ccas = make_organisation(kind="ccas", name="CCAS")
