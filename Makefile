@@ -32,6 +32,7 @@ $(VENV)/.installed: requirements-dev.txt pyproject.toml
 	$(PY) -m pip install --quiet pip==$(PIP_VERSION)
 	$(PY) -m pip install --quiet --require-hashes --no-deps -r requirements-dev.txt
 	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
+	$(PY) -m pip check  # a dependency added to pyproject.toml but not locked: run `make lock`
 	touch $@
 
 # requirements-dev.txt: the app, its dev extras and its build backend, for make and CI;
