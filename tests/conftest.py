@@ -2,6 +2,7 @@
 
 Database tests run once per backend (`app` is parametrised). Outside CI a missing PostgreSQL
 or Chromium skips the tests that need it, saying why; with CI=true they fail instead.
+POLE_TEST_NOW=2027-10-31T00:30:00Z runs the whole session as if it began at that instant.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from email import message_from_bytes, policy
 from pathlib import Path
 
@@ -28,6 +30,7 @@ IN_CI = os.environ.get("CI", "").lower() == "true"
 POSTGRES_URL = os.environ.get("POLE_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 CHROMIUM = os.environ.get("POLE_TEST_CHROMIUM", "/usr/bin/chromium")
 BACKENDS = ("sqlite", "postgresql")
+FAKE_NOW = os.environ.get("POLE_TEST_NOW", "").strip()
 
 
 def unavailable(reason: str) -> None:
@@ -41,6 +44,49 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+# The clock ------------------------------------------------------------------------------------
+# With POLE_TEST_NOW set, every clock Python reads (datetime.now, date.today, time.time, so
+# pole.db.utcnow and the `now` services default to) starts at that instant for the whole session
+# and keeps ticking. It starts before collection, so module-level dates see it too. Monotonic
+# clocks (timeouts, waits) and PostgreSQL's own now() keep real time: the app never asks the
+# database for the time.
+
+
+def fake_start() -> datetime | None:
+    """The instant POLE_TEST_NOW names, aware in UTC (None when the clock is real)."""
+    if not FAKE_NOW:
+        return None
+    start = datetime.fromisoformat(FAKE_NOW.replace("Z", "+00:00"))
+    if start.tzinfo is None:
+        raise pytest.UsageError(f"POLE_TEST_NOW={FAKE_NOW!r} needs a UTC offset, e.g. a final Z")
+    return start.astimezone(UTC)
+
+
+_traveller = None
+CLOCK_STARTED_AT = time.monotonic()  # real time the fake clock began (see test_clock.py)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    global _traveller, CLOCK_STARTED_AT
+    start = fake_start()
+    if start is not None:
+        import time_machine
+
+        _traveller = time_machine.travel(start, tick=True)
+        _traveller.start()
+        CLOCK_STARTED_AT = time.monotonic()
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if _traveller is not None:
+        _traveller.stop()
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    start = fake_start()
+    return f"clock: {'started at ' + start.isoformat() if start else 'real'}"
 
 
 # Databases ------------------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, time, timedelta
+from datetime import time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -10,9 +10,9 @@ import requests
 from playwright.sync_api import expect
 
 from pole.bookings import services
-from pole.db import db
+from pole.db import db, utcnow
 from pole.feeds import services as feeds
-from pole.timeutil import local_to_utc
+from pole.timeutil import local_to_utc, to_local
 from tests.factories import PASSWORD, make_organisation, make_resource, make_site, make_user
 from tests.test_ical import read_with_icalendar, read_with_vobject
 
@@ -28,7 +28,7 @@ def association(app):
     restos = make_organisation(name="Restos du cœur", short_name="Restos")
     coordinator = make_user(restos, role="coordinator", email="bernard@exemple.fr")
     hall = make_resource(site, name="Hall d'accueil")
-    day = date.today() + timedelta(days=5)
+    day = to_local(utcnow(), PARIS).date() + timedelta(days=5)  # the hall opens every day
     start = local_to_utc(day, time(8, 30), PARIS)
     data = services.BookingData(
         hall.id, restos.id, start, start + timedelta(hours=3), "Distribution de Noël, goûter"

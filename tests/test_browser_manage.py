@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, time, timedelta
+from datetime import time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -10,8 +10,8 @@ from playwright.sync_api import expect
 
 from pole.bookings import services
 from pole.bookings.models import Booking
-from pole.db import db
-from pole.timeutil import local_to_utc
+from pole.db import db, utcnow
+from pole.timeutil import local_to_utc, to_local
 from tests.factories import (
     PASSWORD,
     make_organisation,
@@ -31,7 +31,8 @@ def test_the_manager_approves_a_pending_kitchen_booking(app, page, mailbox):
     volunteer = make_user(restos, name="Monique Bénévole", email="monique@exemple.fr")
     manager = make_user(name="Nadia Gestion", email="nadia@exemple.fr", is_manager=True)
     kitchen = make_resource(site, name="Cuisine équipée", requires_approval=True)
-    start = local_to_utc(date.today() + timedelta(days=7), time(10, 0), PARIS)
+    day = to_local(utcnow(), PARIS).date() + timedelta(days=7)  # the kitchen opens every day
+    start = local_to_utc(day, time(10, 0), PARIS)
     data = services.BookingData(
         kitchen.id, restos.id, start, start + timedelta(hours=2), "Atelier cuisine"
     )

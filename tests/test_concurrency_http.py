@@ -16,8 +16,8 @@ import requests
 import sqlalchemy as sa
 
 from pole.bookings.models import Booking
-from pole.db import db
-from pole.timeutil import local_to_utc
+from pole.db import db, utcnow
+from pole.timeutil import local_to_utc, to_local
 from tests.factories import PASSWORD, make_booking, make_organisation, make_resource, make_user
 
 pytestmark = pytest.mark.concurrency
@@ -57,7 +57,8 @@ class Volunteer:
 
 
 def first_weekday_ahead(days_ahead: int = 7) -> date:
-    day = date.today() + timedelta(days=days_ahead)
+    # The Paris day by the app's clock (date.today() is the machine's: a day behind at 23:30 UTC).
+    day = to_local(utcnow(), PARIS).date() + timedelta(days=days_ahead)
     while day.weekday() > 4:
         day += timedelta(days=1)
     return day

@@ -22,6 +22,7 @@ import icalendar
 import pytest
 import requests
 import sqlalchemy as sa
+import time_machine
 from werkzeug.http import http_date
 
 from pole import demo, permissions
@@ -103,6 +104,10 @@ def book(room, org, user, start, end, title, now=None, **fields) -> Booking:
 @pytest.fixture()
 def building(app):
     """The demo building and the week described at the top of this file."""
+    return build_building(app)
+
+
+def build_building(app) -> SimpleNamespace:
     demo.load(PASSWORD)
     users = {u.email.split("@")[0]: u for u in db.session.scalars(sa.select(User))}
     orgs = {o.short_name: o for o in db.session.scalars(sa.select(Organisation))}
@@ -187,7 +192,8 @@ def building(app):
         now=now - timedelta(days=60),
     )
     bookings.cancel_booking(stale.id, coordinator, now=now - timedelta(days=45))
-    old_day = today() - timedelta(days=60)
+    # The office is closed on Sundays: these days are named weekdays, whatever today is.
+    old_day = next_weekday(0, today() - timedelta(days=67))  # a Monday 60 to 66 days ago
     book(
         office,
         restos,
@@ -197,7 +203,7 @@ def building(app):
         "Il y a deux mois",
         now=now - timedelta(days=90),
     )
-    recent_day = today() - timedelta(days=10)
+    recent_day = next_weekday(1, today() - timedelta(days=17))  # a Tuesday 10 to 16 days ago
     book(
         office,
         restos,
@@ -207,7 +213,7 @@ def building(app):
         "La semaine passée",
         now=now - timedelta(days=20),
     )
-    far_day = today() + timedelta(days=380)
+    far_day = next_weekday(0, today() + timedelta(days=379))  # a Monday 380 to 386 days ahead
     book(
         office,
         restos,
@@ -265,6 +271,15 @@ def building(app):
         kept=kept.id,
         gone=gone.id,
     )
+
+
+@pytest.mark.parametrize("days_later", range(7))
+def test_the_building_stands_whatever_day_of_the_week_it_is_built(app, days_later):
+    """Its rooms close on Sundays, so it books on named weekdays, never on "today - 10"."""
+    with time_machine.travel(utcnow() + timedelta(days=days_later), tick=True):
+        build_building(app)
+    titles = set(db.session.scalars(sa.select(Booking.title)))
+    assert {"Il y a deux mois", "La semaine passée", "Dans plus d'un an", "Point CCAS"} <= titles
 
 
 # What the database says each feed holds --------------------------------------------------------
