@@ -25,7 +25,7 @@ from pole.bookings.forms import (
 from pole.bookings.models import Booking
 from pole.db import db
 from pole.extensions import login_manager
-from pole.forms import parse_day
+from pole.forms import FIRST_DAY, LAST_DAY, parse_day
 from pole.htmx import render, wants_fragment
 from pole.main import default_site
 from pole.organisations.models import Organisation
@@ -39,7 +39,6 @@ bp = Blueprint("bookings", __name__)
 
 # Tells the grid on the page to reload itself (it listens with hx-trigger "... from:body").
 BOOKINGS_CHANGED = json.dumps({"booking-changed": {"target": "body"}})
-FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2099, 12, 31)
 
 
 # Loading -----------------------------------------------------------------------------------
