@@ -254,11 +254,13 @@ def lock_resource(resource_id: int) -> Resource:
     return lock_row(Resource, resource_id, missing)
 
 
+def needs_approval(resource: Resource, user: User) -> bool:
+    """Whether this person's booking of this resource waits for the manager's approval."""
+    return rules.needs_approval(resource.requires_approval, permissions.is_manager(user))
+
+
 def _initial_status(resource: Resource, user: User) -> str:
-    # A manager's own booking needs no approval from... the manager.
-    if resource.requires_approval and not permissions.is_manager(user):
-        return "pending"
-    return "confirmed"
+    return "pending" if needs_approval(resource, user) else "confirmed"
 
 
 def _new_booking(
@@ -338,18 +340,6 @@ def _in_scope(booking: Booking, scope: str, now: datetime) -> list[Booking]:
     return list(db.session.scalars(query))
 
 
-def _shift_to_wall_times(
-    occurrence: Booking, model: Booking, new_start: datetime, new_end: datetime, tz
-) -> tuple[datetime, datetime]:
-    """Apply the model's new local hours (not its date) to another occurrence of its series."""
-    day = to_local(occurrence.start, tz).date()
-    start_local, end_local = to_local(new_start, tz), to_local(new_end, tz)
-    extra_days = (end_local.date() - start_local.date()).days
-    start = local_to_utc(day, start_local.time(), tz)
-    end = local_to_utc(day + timedelta(days=extra_days), end_local.time(), tz)
-    return start, end
-
-
 def edit_booking(
     booking_id: int,
     changes: BookingChanges,
@@ -383,8 +373,8 @@ def edit_booking(
                     start, end = changes.start, changes.end
                 else:
                     try:
-                        start, end = _shift_to_wall_times(
-                            target, booking, changes.start, changes.end, tz
+                        start, end = rules.keep_wall_times(
+                            target.start, changes.start, changes.end, tz
                         )
                     except NonexistentLocalTime as error:
                         conflicts.append(
@@ -405,7 +395,10 @@ def edit_booking(
                 resource, target.organisation, user, start, end, quantity, now, exclude=ids
             )
             # Occurrences being moved together must not clash with each other either.
-            reasons += _clash_within(start, end, target, planned, resource)
+            others = [(s, e) for other, s, e in planned if other.id != target.id]
+            buffer = timedelta(minutes=resource.buffer_minutes)
+            clash = rules.clash_within_series(start, end, others, buffer, resource.is_room)
+            reasons += [clash] if clash else []
             if reasons:
                 conflicts.append(SeriesConflict(to_local(start, tz).date(), reasons))
         if conflicts:
@@ -424,30 +417,13 @@ def edit_booking(
                 target.is_public = changes.is_public
             if changes.quantity is not None:
                 target.quantity = changes.quantity
-            if moved and target.status == "confirmed":
-                target.status = _initial_status(resource, user)
+            target.status = rules.status_after_move(
+                target.status, moved, resource.requires_approval, permissions.is_manager(user)
+            )
             target.sequence += 1
             target.updated_at = now
         result_ids = [t.id for t, _, _ in planned]
     return [db.session.get(Booking, i) for i in result_ids]
-
-
-def _clash_within(
-    start: datetime,
-    end: datetime,
-    target: Booking,
-    planned: list[tuple[Booking, datetime, datetime]],
-    resource: Resource,
-) -> list[Reason]:
-    if not resource.is_room:
-        return []
-    buffer = timedelta(minutes=resource.buffer_minutes)
-    for other, other_start, other_end in planned:
-        if other.id != target.id and rules.overlaps(
-            start, end + buffer, other_start, other_end + buffer
-        ):
-            return [Reason("overlap", "start", "Deux dates de la série se chevauchent.")]
-    return []
 
 
 def cancel_booking(
