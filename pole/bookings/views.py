@@ -239,7 +239,6 @@ def _form_page(form: BookingForm, resource: Resource | None, status: int = 200, 
         title="Nouvelle réservation",
         form=form,
         resource=resource,
-        fragment=wants_fragment(),
         needs_approval=resource is not None and services.needs_approval(resource, current_user),
         **extra,
     )
