@@ -91,7 +91,9 @@ def configure_sqlite(engine: sa.Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn):  # noqa: ANN001
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if _begin_immediate.get() else "BEGIN")
+        immediate = _begin_immediate.get()
+        conn.info["pole.write_lock"] = immediate
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
 # PostgreSQL's DETAIL quotes values ("Failing row contains (...)", "Key (...)=(...)"), and
@@ -161,6 +163,15 @@ def _end_read_transaction(session: sa.orm.Session) -> None:
         session.expire_on_commit = expire
 
 
+def _began_for_writing(session: sa.orm.Session) -> bool:
+    if not session.in_transaction():
+        return False
+    connection = session.connection()
+    if connection.dialect.name == "sqlite":
+        return bool(connection.info.get("pole.write_lock"))
+    return True
+
+
 @contextmanager
 def write_transaction(now: datetime | None = None) -> Iterator[None]:
     """Run the block as one transaction that holds SQLite's write lock from its start.
@@ -182,8 +193,11 @@ def write_transaction(now: datetime | None = None) -> Iterator[None]:
         yield
         return
     session = db.session()
-    # End the request's read transaction, so that the next one begins with the lock.
-    _end_read_transaction(session)
+    # A request that writes began its transaction for writing (BEGIN IMMEDIATE on SQLite;
+    # PostgreSQL locks rows as the write reads them): it carries on, one transaction. Any
+    # other read transaction ends, so that the next one begins with the lock.
+    if not _began_for_writing(session):
+        _end_read_transaction(session)
     token = _begin_immediate.set(True)
     inside = _in_write_transaction.set(True)
     try:

@@ -76,7 +76,7 @@ def _integrity(sqlstate: str) -> sa.exc.IntegrityError:
     return sa.exc.IntegrityError("INSERT", {}, _Violation(sqlstate))
 
 
-def test_a_lost_race_is_a_clean_refusal_and_anything_else_is_raised():
+def test_a_lost_race_is_a_clean_refusal_and_anything_else_is_raised(app):
     with pytest.raises(Refused) as refused, lost_race(Refused([LOST_RACE])):
         raise _integrity("23P01")
     assert refused.value.reasons == [LOST_RACE]

@@ -56,10 +56,15 @@ def is_unique_violation(error: sa.exc.IntegrityError) -> bool:
 
 @contextmanager
 def lost_race(refusal: Refused, *, exclusion: bool = True, unique: bool = False) -> Iterator[None]:
-    """Turn the constraint violation of a lost race into `refusal`; re-raise anything else."""
+    """Turn the constraint violation of a lost race into `refusal`; re-raise anything else.
+
+    The failed transaction is rolled back, also when it is a request's outer transaction
+    that the service joined: the refusal can then be shown and the request go on.
+    """
     try:
         yield
     except sa.exc.IntegrityError as error:
         if (exclusion and is_exclusion_violation(error)) or (unique and is_unique_violation(error)):
+            db.session.rollback()
             raise refusal from None
         raise
