@@ -14,7 +14,7 @@ from pole.bookings.forms import BookingForm
 from pole.bookings.models import Booking
 from pole.bookings.views import BOOKINGS_CHANGED, booking_when, bp, site_or_404, with_suggestion
 from pole.core.forms import apply_reasons
-from pole.db import db
+from pole.db import db, write_transaction
 from pole.htmx import render, wants_fragment
 from pole.organisations.models import Organisation
 from pole.resources.models import Resource
@@ -158,6 +158,13 @@ def new():
 @login_required
 def create():
     """Book a slot, or preview then save a series; when refused, say why and what is free."""
+    # One transaction for the whole request: what the form reads is what the service
+    # checks under the lock, and the page is written from it without loading it again.
+    with write_transaction():
+        return _create()
+
+
+def _create():
     form, resource = _booking_form(with_suggestion(request.form))
     if request.form.get("back") and resource is not None:
         return _form_page(form, resource)
