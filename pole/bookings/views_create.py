@@ -158,18 +158,14 @@ def new():
 @login_required
 def create():
     """Book a slot, or preview then save a series; when refused, say why and what is free."""
-    # One transaction for the whole request: what the form reads is what the service
-    # checks under the lock, and the page is written from it without loading it again.
-    with write_transaction():
-        return _create()
-
-
-def _create():
     form, resource = _booking_form(with_suggestion(request.form))
     if request.form.get("back") and resource is not None:
         return _form_page(form, resource)
     if resource is None or not _is_valid(form):
         return _form_page(form, resource, 422)
-    if form.repeat.data:
-        return _save_series(form, resource)
-    return _save_booking(form, resource)
+    # One transaction for the request (the one its reads began): what the form read is what
+    # the service checks under the lock, and the page is written without loading it again.
+    with write_transaction():
+        if form.repeat.data:
+            return _save_series(form, resource)
+        return _save_booking(form, resource)
