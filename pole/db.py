@@ -164,12 +164,11 @@ def _end_read_transaction(session: sa.orm.Session) -> None:
 
 
 def _began_for_writing(session: sa.orm.Session) -> bool:
+    """Whether the session's transaction is a SQLite one begun with BEGIN IMMEDIATE."""
     if not session.in_transaction():
         return False
     connection = session.connection()
-    if connection.dialect.name == "sqlite":
-        return bool(connection.info.get("pole.write_lock"))
-    return True
+    return connection.dialect.name == "sqlite" and bool(connection.info.get("pole.write_lock"))
 
 
 @contextmanager
@@ -193,9 +192,9 @@ def write_transaction(now: datetime | None = None) -> Iterator[None]:
         yield
         return
     session = db.session()
-    # A request that writes began its transaction for writing (BEGIN IMMEDIATE on SQLite;
-    # PostgreSQL locks rows as the write reads them): it carries on, one transaction. Any
-    # other read transaction ends, so that the next one begins with the lock.
+    # On SQLite a request that writes began its transaction with the lock (BEGIN
+    # IMMEDIATE): it carries on, one transaction. Any other read transaction ends, so that
+    # the next one begins with the lock.
     if not _began_for_writing(session):
         _end_read_transaction(session)
     token = _begin_immediate.set(True)

@@ -50,18 +50,25 @@ def post_booking(client, data: dict) -> tuple[int, Tally]:  # noqa: ANN001
     return status, seen
 
 
-def test_a_booking_post_is_one_write_transaction_of_a_few_statements(client, login_as, pole):  # noqa: F811
+def test_a_booking_post_is_one_write_transaction_of_a_few_statements(
+    backend,  # noqa: ANN001
+    client,  # noqa: ANN001
+    login_as,  # noqa: ANN001
+    pole,  # noqa: F811
+):
     login_as(pole.marie)
     status, seen = post_booking(client, form_for(pole))
     assert status == 303 and len(booked()) == 1
     # The user, the site, the resources offered and the organisations, the resource locked,
     # its bookings and closures, the insert, SQLite's BEGIN IMMEDIATE: 10 (15 before, in
     # three transactions on SQLite; 9 and 12 on PostgreSQL).
-    assert (seen.commits, seen.plain_begins) == (1, 0)
+    # On PostgreSQL the reads of the form end in their own transaction before the write.
+    assert (seen.commits, seen.plain_begins) == (1 if backend == "sqlite" else 2, 0)
     assert len(seen.statements) <= 10
 
 
 def test_a_refused_post_checks_the_other_rooms_in_one_query_however_many(
+    backend,  # noqa: ANN001
     client,  # noqa: ANN001
     login_as,  # noqa: ANN001
     pole,  # noqa: F811
@@ -78,4 +85,4 @@ def test_a_refused_post_checks_the_other_rooms_in_one_query_however_many(
     assert status == 422
     # 13 statements on SQLite (before: 23, and two more for each other room).
     assert len(more.statements) == len(few.statements) <= 13
-    assert (more.commits, more.plain_begins) == (1, 0)
+    assert (more.commits, more.plain_begins) == (1 if backend == "sqlite" else 2, 0)
