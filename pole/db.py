@@ -91,7 +91,9 @@ def configure_sqlite(engine: sa.Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn):  # noqa: ANN001
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if _begin_immediate.get() else "BEGIN")
+        immediate = _begin_immediate.get()
+        conn.info["pole.write_lock"] = immediate
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
 # PostgreSQL's DETAIL quotes values ("Failing row contains (...)", "Key (...)=(...)"), and
@@ -132,6 +134,15 @@ def hide_values(engine: sa.Engine) -> None:
 _in_write_transaction: contextvars.ContextVar[bool] = contextvars.ContextVar(
     "in_write_transaction", default=False
 )
+# The time a write transaction's changes happen at: services pass their (injected) `now`.
+_change_time: contextvars.ContextVar[datetime | None] = contextvars.ContextVar(
+    "change_time", default=None
+)
+
+
+def change_time() -> datetime:
+    """When the changes being written happen: the write transaction's `now`, else utcnow()."""
+    return _change_time.get() or utcnow()
 
 
 def _end_read_transaction(session: sa.orm.Session) -> None:
@@ -152,20 +163,40 @@ def _end_read_transaction(session: sa.orm.Session) -> None:
         session.expire_on_commit = expire
 
 
+def _began_for_writing(session: sa.orm.Session) -> bool:
+    """Whether the session's transaction is a SQLite one begun with BEGIN IMMEDIATE."""
+    if not session.in_transaction():
+        return False
+    connection = session.connection()
+    return connection.dialect.name == "sqlite" and bool(connection.info.get("pole.write_lock"))
+
+
 @contextmanager
-def write_transaction() -> Iterator[None]:
+def write_transaction(now: datetime | None = None) -> Iterator[None]:
     """Run the block as one transaction that holds SQLite's write lock from its start.
 
     Commits at the end of the block, rolls back on any exception. On PostgreSQL this is a
     plain transaction; callers lock the rows they check (SELECT ... FOR UPDATE). A block
     nested in another write transaction joins it: the outer one commits or rolls back all.
+    `now` is when its changes happen (change_time()), for the iCal change stamp.
     """
+    if now is not None:
+        at = _change_time.set(now)
+        try:
+            with write_transaction():
+                yield
+        finally:
+            _change_time.reset(at)
+        return
     if _in_write_transaction.get():
         yield
         return
     session = db.session()
-    # End the request's read transaction, so that the next one begins with the lock.
-    _end_read_transaction(session)
+    # On SQLite a request that writes began its transaction with the lock (BEGIN
+    # IMMEDIATE): it carries on, one transaction. Any other read transaction ends, so that
+    # the next one begins with the lock.
+    if not _began_for_writing(session):
+        _end_read_transaction(session)
     token = _begin_immediate.set(True)
     inside = _in_write_transaction.set(True)
     try:

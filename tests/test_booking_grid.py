@@ -6,7 +6,8 @@ from datetime import date
 
 import pytest
 
-from pole.bookings.agenda import CellView, Head, row_views
+from pole.bookings.agenda import Head
+from pole.bookings.agenda_rows import CellView, row_views
 from pole.bookings.grid import Block, Column, assign_lanes, lay_out, time_range
 from pole.resources.models import Resource
 

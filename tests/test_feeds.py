@@ -81,6 +81,11 @@ def next_weekday(weekday: int, after: date | None = None) -> date:
     return after + timedelta(days=(weekday - after.weekday()) % 7 or 7)
 
 
+def open_weekday_before(day: date) -> date:
+    """The day itself if a weekday, else the Friday before: the office is shut on Sundays."""
+    return day - timedelta(days=max(day.weekday() - 4, 0))
+
+
 def at(day: date, hh: int, mm: int = 0) -> datetime:
     return local_to_utc(day, time(hh, mm), PARIS)
 

@@ -9,10 +9,10 @@ them (a day has some 150 cells, a week more, and each call or lookup in Jinja ad
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import cache
-from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -21,6 +21,7 @@ from flask import url_for
 
 from pole import permissions
 from pole.bookings import grid, services
+from pole.bookings.agenda_rows import BlockView, RowView, hhmm, row_views
 from pole.bookings.models import Booking
 from pole.db import db, utcnow
 from pole.organisations.models import Organisation
@@ -58,53 +59,6 @@ def monday_of(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
 
-# Every wall minute of a day as "HH:MM", written once: the grid prints hundreds per page.
-_HHMM = tuple(f"{m // 60:02d}:{m % 60:02d}" for m in range(MINUTES_PER_DAY + 1))
-
-
-def hhmm(minutes: int) -> str:
-    if 0 <= minutes <= MINUTES_PER_DAY:
-        return _HHMM[minutes]
-    return f"{minutes // 60:02d}:{minutes % 60:02d}"
-
-
-@dataclass(frozen=True, slots=True)
-class BlockView:
-    """What a booking block shows: the label this viewer may read, and its page."""
-
-    organisation_id: int
-    is_pending: bool
-    label: str
-    when: str
-    url: str
-
-
-class CellView(NamedTuple):
-    """One cell of the table, ready to print.
-
-    kind is a grid.Cell kind, except that a free cell that cannot be booked is "locked".
-    """
-
-    kind: str
-    rows: int
-    href: str = ""  # free: the booking form for this slot
-    text: str = ""  # free: its start ("10:30"); closed: why
-    spoken: str = ""  # free: what it books, for screen readers ("Hall, mardi 3 mars")
-    available: int | None = None  # free, pooled equipment: units left
-    block: BlockView | None = None  # booking
-    starts_before: bool = False  # booking: began before the first row
-    ends_after: bool = False  # booking: goes on after the last row
-
-
-class RowView(NamedTuple):
-    """One row of the table: its time, its classes and the cells that start in it."""
-
-    css: str  # "d15" (its length in minutes, for the stylesheet), "d15 scroll-start"
-    time_css: str  # "time", "time minor" off the half-hours
-    time: str
-    cells: list[CellView]
-
-
 class Head:
     """A column: one resource on one day, and how its free cells link to the booking form."""
 
@@ -140,55 +94,6 @@ class Agenda:
     @property
     def is_empty(self) -> bool:
         return self.grid.is_empty
-
-
-_ROW_LENGTHS = (5, 10, 15, 20, 30, 45, 60)  # the row heights the stylesheet knows
-
-
-def _cell_view(cell: grid.Cell) -> CellView:
-    kind = cell.kind
-    if kind == "free":
-        if not cell.bookable:
-            return CellView("locked", cell.rows)
-        head = cell.column
-        return CellView(
-            "free",
-            cell.rows,
-            head.slot_url(cell),
-            hhmm(cell.start),
-            head.spoken,
-            cell.available,
-        )
-    if kind == "booking":
-        return CellView(
-            "booking",
-            cell.rows,
-            block=cell.payload,
-            starts_before=cell.starts_before,
-            ends_after=cell.ends_after,
-        )
-    if kind == "closed":
-        return CellView("closed", cell.rows, text=cell.note)
-    return CellView(kind, cell.rows)
-
-
-def row_views(laid_out: grid.Grid, scroll_row: int | None = None) -> list[RowView]:
-    """The table's rows as the template prints them, from the grid laid out."""
-    rows = []
-    for index, row in enumerate(laid_out.rows):
-        minutes = row.end - row.start
-        css = f"d{minutes}" if minutes in _ROW_LENGTHS else "dx"
-        if index == scroll_row:
-            css += " scroll-start"
-        rows.append(
-            RowView(
-                css,
-                "time minor" if row.start % 30 else "time",
-                hhmm(row.start),
-                [_cell_view(cell) for cell in row.cells],
-            )
-        )
-    return rows
 
 
 def _scroll_row(laid_out: grid.Grid, columns_opening: list, now_minute: int | None) -> int | None:
@@ -301,6 +206,17 @@ def _active_bookings(resource_ids: list[int], start: datetime, end: datetime) ->
     return list(db.session.scalars(_active_bookings_query(), params))
 
 
+def _days_covered(
+    start: datetime, end: datetime, tz: ZoneInfo, first: date, last: date
+) -> Iterator[date]:
+    """The local days from first to last that the span [start, end) reaches into."""
+    day = max(to_local(start, tz).date(), first)
+    until = min(to_local(end - timedelta(microseconds=1), tz).date(), last)
+    while day <= until:
+        yield day
+        day += timedelta(days=1)
+
+
 def _column(
     head: Head,
     bookings: list[Booking],
@@ -308,11 +224,9 @@ def _column(
     views: dict[int, BlockView],
     tz: ZoneInfo,
     now: datetime,
-    bounds: tuple[datetime, datetime],
     missing: list[tuple[int, int]],
 ) -> grid.Column:
     resource, day = head.resource, head.day
-    day_start, day_end = bounds
     blocks = [
         grid.Block(
             _wall(b.start, day, tz),
@@ -322,14 +236,11 @@ def _column(
             views[b.id],
         )
         for b in bookings
-        if b.start < day_end and b.occupied_until > day_start
     ]
     shut = [
         (_wall(c.start, day, tz), _wall(c.end, day, tz), c.reason)
         for c in closures
-        if c.start < day_end
-        and c.end > day_start
-        and (c.resource_id is None or c.resource_id == resource.id)
+        if c.resource_id is None or c.resource_id == resource.id
     ]
     return grid.Column(
         key=head,
@@ -357,24 +268,29 @@ def _build(
     tz = site.tz
     start = local_day_bounds(first, tz)[0]
     end = local_day_bounds(last, tz)[1]
+    # The database answers which bookings and closures occupy the days (Booking.occupying,
+    # Closure.overlapping); each row then goes to the columns of the local days it covers.
     bookings = _active_bookings([r.id for r in resources], start, end)
     closures = services.site_closures(site.id, start, end)
-    by_resource: dict[int, list[Booking]] = defaultdict(list)
+    by_column: dict[tuple[int, date], list[Booking]] = defaultdict(list)
     for booking in bookings:
-        by_resource[booking.resource_id].append(booking)
+        for day in _days_covered(booking.start, booking.occupied_until, tz, first, last):
+            by_column[booking.resource_id, day].append(booking)
+    closures_on: dict[date, list[Closure]] = defaultdict(list)
+    for closure in closures:
+        for day in _days_covered(closure.start, closure.end, tz, first, last):
+            closures_on[day].append(closure)
     views = {b.id: _block_view(b, viewer, tz) for b in bookings}
     days = {head.day for head in heads}
-    bounds = {day: local_day_bounds(day, tz) for day in days}
-    missing = {day: _missing(day, tz, bounds[day]) for day in days}
+    missing = {day: _missing(day, tz, local_day_bounds(day, tz)) for day in days}
     columns = [
         _column(
             head,
-            by_resource[head.resource.id],
-            closures,
+            by_column[head.resource.id, head.day],
+            closures_on[head.day],
             views,
             tz,
             now,
-            bounds[head.day],
             missing[head.day],
         )
         for head in heads

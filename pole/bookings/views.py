@@ -1,4 +1,7 @@
-"""Booking screens: the building day view, a resource's week, the booking form and pages."""
+"""Booking screens: the building day view, a resource's week, a booking's page, our bookings.
+
+The booking form lives in views_create, changing a booking in views_edit (same blueprint).
+"""
 
 from __future__ import annotations
 
@@ -10,27 +13,22 @@ from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_babel import format_date, format_datetime
 from flask_login import current_user, login_required
 from werkzeug.datastructures import MultiDict
-from wtforms import SelectChoice
 
 from pole import permissions
 from pole.bookings import agenda, services
 from pole.bookings import recurrence as rec
 from pole.bookings.forms import (
     SCOPE_LABELS,
-    BookingForm,
     CancelForm,
-    EditForm,
     fill_from_slot,
 )
 from pole.bookings.models import Booking
 from pole.db import db
 from pole.extensions import login_manager
 from pole.forms import FIRST_DAY, LAST_DAY, parse_day
-from pole.htmx import render, wants_fragment
+from pole.htmx import render
 from pole.main import default_site
-from pole.organisations.models import Organisation
-from pole.resources.models import Resource, Site
-from pole.resources.services import active_resources
+from pole.resources.models import Site
 from pole.resources.views import get_resource
 from pole.timeutil import to_local
 from pole.urls import safe_next
@@ -69,7 +67,7 @@ def get_booking(booking_id: int, to_change: bool = False) -> Booking:
     return booking
 
 
-def _site() -> Site:
+def site_or_404() -> Site:
     site = default_site()
     if site is None:
         abort(404)
@@ -135,7 +133,7 @@ def _nav(endpoint: str, day: date, step: int, **params) -> dict:
 @bp.get("/agenda")
 def day():
     """Show every room and piece of equipment of the building on one day."""
-    site = _site()
+    site = site_or_404()
     shown, date_error = _asked_day(site)
     return render(
         "bookings/day.html",
@@ -174,7 +172,7 @@ def week(resource_id: int):
 # Booking -----------------------------------------------------------------------------------
 
 
-def _with_suggestion(formdata: MultiDict) -> MultiDict:
+def with_suggestion(formdata: MultiDict) -> MultiDict:
     """A tapped suggestion button books its time (or its resource) with the rest of the form."""
     formdata = formdata.copy()
     filled = fill_from_slot(formdata.get("slot", "")) if formdata.get("slot") else None
@@ -183,155 +181,6 @@ def _with_suggestion(formdata: MultiDict) -> MultiDict:
     if formdata.get("other_resource"):
         formdata["resource_id"] = formdata["other_resource"]
     return formdata
-
-
-def _booking_form(formdata: MultiDict | None) -> tuple[BookingForm, Resource | None]:
-    """The booking form with the resources and organisations this person may choose."""
-    site = _site()
-    form = BookingForm(formdata=formdata)
-    resources = active_resources(site)
-    form.resource_id.choices = [SelectChoice(r.id, r.name) for r in resources]
-    resource = next((r for r in resources if r.id == form.resource_id.data), None)
-    if resource is None and request.method == "GET":
-        resource = resources[0] if resources else None
-    if resource is None:
-        form.resource_id.errors = ["Choisissez une salle ou du matériel."]
-        form.organisation_id.choices = []
-        return form, None
-    form.resource_id.data = resource.id
-    form.asks_quantity = not resource.is_room and resource.quantity > 1
-    form.multi_day = not resource.is_room
-    form.policy, form.today = services.policy_of(resource), agenda.today(site)
-    organisations = services.bookable_organisations(current_user, resource)
-    form.organisation_id.choices = [SelectChoice(o.id, o.name) for o in organisations]
-    if len(organisations) == 1 and request.method == "GET":
-        form.organisation_id.data = organisations[0].id
-    elif len(organisations) > 1:
-        # No silent default: booking for the wrong association is easy to miss.
-        form.organisation_id.choices.insert(0, SelectChoice("", "Choisissez…"))
-    if request.method == "GET" and not form.weekdays.data and isinstance(form.date.data, date):
-        form.weekdays.data = [form.date.data.weekday()]
-    return form, resource
-
-
-def _is_valid(form: BookingForm) -> bool:
-    """The fields are well filled, and the organisation is one this person may book for."""
-    valid = form.validate()
-    allowed = {c.value for c in form.organisation_id.choices if c.value != ""}
-    if form.organisation_id.data not in allowed:
-        message = (
-            "Choisissez pour quelle organisation vous réservez."
-            if allowed
-            else "Aucune de vos organisations ne peut réserver cette ressource."
-        )
-        form.organisation_id.errors = [*form.organisation_id.errors, message]
-        return False
-    return valid
-
-
-def _form_page(form: BookingForm, resource: Resource | None, status: int = 200, **extra):
-    return render(
-        "bookings/form.html",
-        block="booking_form",
-        status=status,
-        title="Nouvelle réservation",
-        form=form,
-        resource=resource,
-        fragment=wants_fragment(),
-        needs_approval=resource is not None
-        and resource.requires_approval
-        and not permissions.is_manager(current_user),
-        **extra,
-    )
-
-
-def _suggest(form: BookingForm, resource: Resource, start: datetime, end: datetime) -> dict:
-    """Free times of that day for the same resource, and other resources free at that time."""
-    organisation = db.session.get(Organisation, form.organisation_id.data or 0)
-    if organisation is None or end <= start:
-        return {}
-    quantity = form.quantity.data if form.asks_quantity and form.quantity.data else 1
-    times, others = services.suggestions(resource, organisation, current_user, start, end, quantity)
-    tz = resource.site.tz
-    return {
-        "free_times": [(to_local(a, tz), to_local(b, tz)) for a, b in times],
-        "other_resources": others,
-    }
-
-
-def _booked(booking: Booking, count: int = 1):
-    """Say it is booked: in place for htmx (and refresh the grid), else on the booking's page."""
-    resource = booking.resource
-    if booking.is_pending:
-        message = "Votre demande est enregistrée : elle attend la validation de la gestion."
-    elif count > 1:
-        message = f"C'est réservé : {count} dates, à commencer par le {booking_when(booking)}."
-    else:
-        message = f"C'est réservé : {resource.name}, le {booking_when(booking)}."
-    if count > 1 and booking.is_pending:
-        message = f"Vos {count} demandes sont enregistrées : elles attendent la validation."
-    if wants_fragment():
-        response = render(
-            "bookings/form.html", block="booking_form", created=booking, message=message
-        )
-        response.headers["HX-Trigger"] = BOOKINGS_CHANGED
-        return response
-    flash(message, "success")
-    return redirect(url_for("bookings.show", booking_id=booking.id), 303)
-
-
-def _save_booking(form: BookingForm, resource: Resource):
-    period = form.period(resource.site.tz)
-    if period is None:
-        return _form_page(form, resource, 422)
-    try:
-        booking = services.create_booking(form.booking_data(*period), current_user)
-    except services.BookingRefused as refused:
-        form.add_reasons(refused.reasons)
-        return _form_page(form, resource, 422, **_suggest(form, resource, *period))
-    return _booked(booking)
-
-
-def _preview_page(form: BookingForm, resource: Resource, status: int = 200):
-    preview = services.preview_series(form.series_data(), current_user)
-    conflicts = {c.day: c for c in preview.conflicts}
-    return _form_page(form, resource, status, preview=preview, conflicts=conflicts)
-
-
-def _save_series(form: BookingForm, resource: Resource):
-    if not form.confirm.data:
-        return _preview_page(form, resource)
-    try:
-        series = services.create_series(form.series_data(), current_user, form.skipped_days())
-    except (services.SeriesRefused, services.BookingRefused):
-        form.form_errors.append(
-            "La série n'est pas enregistrée : certaines dates ne sont pas libres. "
-            "Cochez « ignorer cette date » pour chacune, ou modifiez la série."
-        )
-        return _preview_page(form, resource, 422)
-    return _booked(series.bookings[0], count=len(series.bookings))
-
-
-@bp.get("/reservations/nouvelle")
-@login_required
-def new():
-    """Show the booking form, prefilled from the free cell that was tapped."""
-    form, resource = _booking_form(request.args or None)
-    return _form_page(form, resource, autofocus=not request.args.get("refresh"))
-
-
-@bp.post("/reservations")
-@login_required
-def create():
-    """Book a slot, or preview then save a series; when refused, say why and what is free."""
-    form, resource = _booking_form(_with_suggestion(request.form))
-    if request.form.get("back") and resource is not None:
-        return _form_page(form, resource)
-    if resource is None or not _is_valid(form):
-        return _form_page(form, resource, 422)
-    if form.repeat.data:
-        return _save_series(form, resource)
-    return _save_booking(form, resource)
 
 
 # One booking -------------------------------------------------------------------------------
@@ -357,119 +206,6 @@ def show(booking_id: int):
         cancel_form=CancelForm(),
         scopes=SCOPE_LABELS,
     )
-
-
-def _edit_form(booking: Booking, formdata: MultiDict | None) -> EditForm:
-    tz = booking.resource.site.tz
-    start, end = to_local(booking.start, tz), to_local(booking.end, tz)
-    multi_day = (end.date() - start.date()).days > 1 or (
-        end.date() != start.date() and (end.hour, end.minute) != (0, 0)
-    )
-    form = EditForm(
-        formdata=formdata,
-        data={
-            "title": booking.title,
-            "date": start.date(),
-            "start": start.time(),
-            "end": end.time(),
-            "end_date": end.date() if multi_day else None,
-            "quantity": booking.quantity,
-            "description": booking.description,
-            "is_public": booking.is_public,
-        },
-    )
-    form.asks_quantity = not booking.resource.is_room and booking.resource.quantity > 1
-    form.multi_day = not booking.resource.is_room
-    form.policy = services.policy_of(booking.resource)
-    form.today = agenda.today(booking.resource.site)
-    if booking.series_id is None:
-        form.scope.data = "one"
-    return form
-
-
-def _changes(form: EditForm, booking: Booking, start: datetime, end: datetime):
-    """Only what was changed, so other dates of a series keep what is their own."""
-
-    def changed(new, old):  # noqa: ANN001, ANN202
-        return new if new != old else None
-
-    moved = (start, end) != (booking.start, booking.end)
-    quantity = form.quantity.data if form.asks_quantity else booking.quantity
-    return services.BookingChanges(
-        start=start if moved else None,
-        end=end if moved else None,
-        title=changed(form.title.data.strip(), booking.title),
-        description=changed((form.description.data or "").strip(), booking.description),
-        is_public=changed(form.is_public.data, booking.is_public),
-        quantity=changed(quantity, booking.quantity),
-    )
-
-
-def _edit_page(form: EditForm, booking: Booking, status: int = 200, **extra):
-    return render(
-        "bookings/edit.html",
-        block="edit_form",
-        status=status,
-        title="Modifier la réservation",
-        form=form,
-        booking=booking,
-        scopes=SCOPE_LABELS,
-        **extra,
-    )
-
-
-def _save_changes(form: EditForm, booking: Booking):
-    resource = booking.resource
-    period = form.period(resource.site.tz)
-    if period is None:
-        return _edit_page(form, booking, 422)
-    scope = form.scope.data if booking.series_id else "one"
-    try:
-        changed = services.edit_booking(
-            booking.id, _changes(form, booking, *period), current_user, scope
-        )
-    except services.BookingRefused as refused:
-        form.add_reasons(refused.reasons)
-        suggested = _suggest_for_edit(form, booking, *period)
-        return _edit_page(form, booking, 422, **suggested)
-    except services.SeriesRefused as refused:
-        for conflict in refused.conflicts:
-            reasons = " ".join(r.message for r in conflict.reasons)
-            form.form_errors.append(f"Le {format_date(conflict.day, 'EEEE d MMMM y')} : {reasons}")
-        return _edit_page(form, booking, 422)
-    message = (
-        "Modification enregistrée."
-        if len(changed) <= 1
-        else (f"Modification enregistrée pour {len(changed)} dates.")
-    )
-    if any(b.is_pending for b in changed):
-        message += " Elle attend la validation de la gestion."
-    flash(message, "success")
-    return redirect(url_for("bookings.show", booking_id=booking.id), 303)
-
-
-def _suggest_for_edit(form: EditForm, booking: Booking, start: datetime, end: datetime) -> dict:
-    if end <= start:
-        return {}
-    resource = booking.resource
-    quantity = form.quantity.data if form.asks_quantity and form.quantity.data else 1
-    times, _ = services.suggestions(
-        resource, booking.organisation, current_user, start, end, quantity, exclude=[booking.id]
-    )
-    tz = resource.site.tz
-    return {"free_times": [(to_local(a, tz), to_local(b, tz)) for a, b in times]}
-
-
-@bp.route("/reservations/<int:booking_id>/modifier", methods=["GET", "POST"])
-@login_required
-def edit(booking_id: int):
-    """Move a booking or change its details (for one date, or more of its series)."""
-    booking = get_booking(booking_id, to_change=True)
-    formdata = _with_suggestion(request.form) if request.method == "POST" else None
-    form = _edit_form(booking, formdata)
-    if not form.validate_on_submit():
-        return _edit_page(form, booking, 422 if form.is_submitted() else 200)
-    return _save_changes(form, booking)
 
 
 @bp.post("/reservations/<int:booking_id>/annuler")
@@ -520,3 +256,7 @@ def index():
         ],
         scopes=SCOPE_LABELS,
     )
+
+
+# The form screens add their routes to bp.
+from pole.bookings import views_create, views_edit  # noqa: E402, F401

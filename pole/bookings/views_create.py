@@ -1,0 +1,171 @@
+"""Booking screens: the booking form, a single booking or a series, with free times offered."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from flask import flash, redirect, request, url_for
+from flask_login import current_user, login_required
+from werkzeug.datastructures import MultiDict
+from wtforms import SelectChoice
+
+from pole.bookings import agenda, services
+from pole.bookings.forms import BookingForm
+from pole.bookings.models import Booking
+from pole.bookings.views import BOOKINGS_CHANGED, booking_when, bp, site_or_404, with_suggestion
+from pole.core.forms import apply_reasons
+from pole.db import db, write_transaction
+from pole.htmx import render, wants_fragment
+from pole.organisations.models import Organisation
+from pole.resources.models import Resource
+from pole.resources.services import active_resources
+from pole.timeutil import to_local
+
+
+def _booking_form(formdata: MultiDict | None) -> tuple[BookingForm, Resource | None]:
+    """The booking form with the resources and organisations this person may choose."""
+    site = site_or_404()
+    form = BookingForm(formdata=formdata)
+    resources = active_resources(site)
+    form.resource_id.choices = [SelectChoice(r.id, r.name) for r in resources]
+    resource = next((r for r in resources if r.id == form.resource_id.data), None)
+    if resource is None and request.method == "GET":
+        resource = resources[0] if resources else None
+    if resource is None:
+        form.resource_id.errors = ["Choisissez une salle ou du matériel."]
+        form.organisation_id.choices = []
+        return form, None
+    form.resource_id.data = resource.id
+    form.asks_quantity = not resource.is_room and resource.quantity > 1
+    form.multi_day = not resource.is_room
+    form.policy, form.today = services.policy_of(resource), agenda.today(site)
+    organisations = services.bookable_organisations(current_user, resource)
+    form.organisation_id.choices = [SelectChoice(o.id, o.name) for o in organisations]
+    if len(organisations) == 1 and request.method == "GET":
+        form.organisation_id.data = organisations[0].id
+    elif len(organisations) > 1:
+        # No silent default: booking for the wrong association is easy to miss.
+        form.organisation_id.choices.insert(0, SelectChoice("", "Choisissez…"))
+    if request.method == "GET" and not form.weekdays.data and isinstance(form.date.data, date):
+        form.weekdays.data = [form.date.data.weekday()]
+    return form, resource
+
+
+def _is_valid(form: BookingForm) -> bool:
+    """The fields are well filled, and the organisation is one this person may book for."""
+    valid = form.validate()
+    allowed = {c.value for c in form.organisation_id.choices if c.value != ""}
+    if form.organisation_id.data not in allowed:
+        message = (
+            "Choisissez pour quelle organisation vous réservez."
+            if allowed
+            else "Aucune de vos organisations ne peut réserver cette ressource."
+        )
+        form.organisation_id.errors = [*form.organisation_id.errors, message]
+        return False
+    return valid
+
+
+def _form_page(form: BookingForm, resource: Resource | None, status: int = 200, **extra):
+    return render(
+        "bookings/form.html",
+        block="booking_form",
+        status=status,
+        title="Nouvelle réservation",
+        form=form,
+        resource=resource,
+        needs_approval=resource is not None and services.needs_approval(resource, current_user),
+        **extra,
+    )
+
+
+def _suggest(form: BookingForm, resource: Resource, start: datetime, end: datetime) -> dict:
+    """Free times of that day for the same resource, and other resources free at that time."""
+    organisation = db.session.get(Organisation, form.organisation_id.data or 0)
+    if organisation is None or end <= start:
+        return {}
+    quantity = form.quantity.data if form.asks_quantity and form.quantity.data else 1
+    times, others = services.suggestions(resource, organisation, current_user, start, end, quantity)
+    tz = resource.site.tz
+    return {
+        "free_times": [(to_local(a, tz), to_local(b, tz)) for a, b in times],
+        "other_resources": others,
+    }
+
+
+def _booked(booking: Booking, count: int = 1):
+    """Say it is booked: in place for htmx (and refresh the grid), else on the booking's page."""
+    resource = booking.resource
+    if booking.is_pending:
+        message = "Votre demande est enregistrée : elle attend la validation de la gestion."
+    elif count > 1:
+        message = f"C'est réservé : {count} dates, à commencer par le {booking_when(booking)}."
+    else:
+        message = f"C'est réservé : {resource.name}, le {booking_when(booking)}."
+    if count > 1 and booking.is_pending:
+        message = f"Vos {count} demandes sont enregistrées : elles attendent la validation."
+    if wants_fragment():
+        response = render(
+            "bookings/form.html", block="booking_form", created=booking, message=message
+        )
+        response.headers["HX-Trigger"] = BOOKINGS_CHANGED
+        return response
+    flash(message, "success")
+    return redirect(url_for("bookings.show", booking_id=booking.id), 303)
+
+
+def _save_booking(form: BookingForm, resource: Resource):
+    period = form.period(resource.site.tz)
+    if period is None:
+        return _form_page(form, resource, 422)
+    try:
+        booking = services.create_booking(form.booking_data(*period), current_user)
+    except services.BookingRefused as refused:
+        apply_reasons(form, refused.reasons)
+        return _form_page(form, resource, 422, **_suggest(form, resource, *period))
+    return _booked(booking)
+
+
+def _preview_page(form: BookingForm, resource: Resource, status: int = 200):
+    preview = services.preview_series(form.series_data(), current_user)
+    conflicts = {c.day: c for c in preview.conflicts}
+    return _form_page(form, resource, status, preview=preview, conflicts=conflicts)
+
+
+def _save_series(form: BookingForm, resource: Resource):
+    if not form.confirm.data:
+        return _preview_page(form, resource)
+    try:
+        series = services.create_series(form.series_data(), current_user, form.skipped_days())
+    except (services.SeriesRefused, services.BookingRefused):
+        form.form_errors.append(
+            "La série n'est pas enregistrée : certaines dates ne sont pas libres. "
+            "Cochez « ignorer cette date » pour chacune, ou modifiez la série."
+        )
+        return _preview_page(form, resource, 422)
+    return _booked(series.bookings[0], count=len(series.bookings))
+
+
+@bp.get("/reservations/nouvelle")
+@login_required
+def new():
+    """Show the booking form, prefilled from the free cell that was tapped."""
+    form, resource = _booking_form(request.args or None)
+    return _form_page(form, resource, autofocus=not request.args.get("refresh"))
+
+
+@bp.post("/reservations")
+@login_required
+def create():
+    """Book a slot, or preview then save a series; when refused, say why and what is free."""
+    form, resource = _booking_form(with_suggestion(request.form))
+    if request.form.get("back") and resource is not None:
+        return _form_page(form, resource)
+    if resource is None or not _is_valid(form):
+        return _form_page(form, resource, 422)
+    # One transaction for the request (the one its reads began): what the form read is what
+    # the service checks under the lock, and the page is written without loading it again.
+    with write_transaction():
+        if form.repeat.data:
+            return _save_series(form, resource)
+        return _save_booking(form, resource)
