@@ -462,6 +462,34 @@ def test_cancelling_a_date_releases_the_room_and_tells_each_association(world, m
         services.cancel_date(world.permanence.id, THURSDAY, world.social_worker, now=NOW)
 
 
+def test_a_cancelled_date_that_fails_to_release_the_room_cancels_no_appointment(world, mailbox):
+    appointment = world.book(world.alice, world.restos, world.at(14))
+
+    def refuse_room_release(session, flush_context, instances) -> None:  # noqa: ANN001
+        # The database refuses the room's release, as a lost connection would.
+        if any(isinstance(o, Booking) and o.status == "cancelled" for o in session.dirty):
+            raise sa.exc.OperationalError("UPDATE bookings", {}, Exception("connection lost"))
+
+    sa.event.listen(db.session, "before_flush", refuse_room_release)
+    try:
+        with pytest.raises(sa.exc.OperationalError):
+            services.cancel_date(world.permanence.id, THURSDAY, world.social_worker, now=NOW)
+    finally:
+        sa.event.remove(db.session, "before_flush", refuse_room_release)
+
+    db.session.rollback()
+    assert db.session.get(Appointment, appointment.id).status == "booked"
+    room_booking = db.session.scalars(
+        sa.select(Booking).where(Booking.resource_id == world.room.id).order_by(Booking.start)
+    ).first()
+    assert room_booking.status == "confirmed"
+    assert not db.session.scalars(sa.select(PermanenceNotice)).all()
+    assert not mailbox.messages
+    # Nothing half-done stands in the way: the date can be called off again.
+    outcome = services.cancel_date(world.permanence.id, THURSDAY, world.social_worker, now=NOW)
+    assert outcome.cancelled == 1
+
+
 def test_the_cancelled_date_shows_on_the_home_page_of_each_association(
     world, mailbox, client, login_as
 ):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from datetime import date, datetime
 
 import sqlalchemy as sa
@@ -18,7 +17,7 @@ from pole.permanences.models import (
     Permanence,
     PermanenceCancellation,
 )
-from pole.permanences.services.data import Outcome, refuse
+from pole.permanences.services.data import Outcome, PermanenceRefused, refuse
 from pole.permanences.services.loading import (
     active_appointments,
     appointment_at,
@@ -34,32 +33,32 @@ from pole.permanences.services.loading import (
 from pole.permanences.services.mail import leave_notices, mail_associations
 from pole.timeutil import format_day, local_day_bounds
 
-log = logging.getLogger("pole.permanences")
-
 # Cancelling a date ----------------------------------------------------------------------------
 
 
 def cancel_date(
     permanence_id: int, day: date, user: User, reason: str = "", now: datetime | None = None
 ) -> Outcome:
-    """Call one date off: its slots are cancelled, the room released, associations told."""
+    """Call one date off: its slots are cancelled, the room released, associations told.
+
+    All in one transaction: the appointments and the room booking are cancelled together,
+    or neither is.
+    """
     now = now or utcnow()
     reason = reason.strip()
     permanence = get_permanence(permanence_id)
     require_manager_of(user, permanence)
     room_booking = _room_booking_on(permanence, day)
     if room_booking is not None and not permissions.can_change_booking(user, room_booking):
-        raise refuse(
-            "Vous ne pouvez pas libérer la salle de cette permanence : "
-            "demandez-le à la gestion du bâtiment.",
-            code="forbidden",
-        )
+        raise _cannot_release()
     why = f" ({reason})" if reason else ""
     message = (
         f"La permanence « {permanence.title} » du {format_day(day)} est annulée{why}. "
         "Votre rendez-vous de ce jour-là est annulé : vous pouvez en réserver un autre."
     )
     with write_transaction():
+        # The room first, then the permanence: the order a pattern change takes them in.
+        bookings.lock_resource(permanence.resource_id)
         permanence = lock_permanence(permanence_id)
         tz = tz_of(permanence)
         pattern = rules.pattern_on(permanence.rule_patterns(), day)
@@ -85,16 +84,23 @@ def cancel_date(
                 mark_cancelled(appointment, user, now)
                 dropped.append(appointment)
         leave_notices(permanence, dropped, message)
+        # Read again under the lock: a booking the manager released meanwhile is left alone.
+        room_booking = _room_booking_on(permanence, day)
+        if room_booking is not None:
+            try:
+                bookings.cancel_booking(room_booking.id, user, scope="one", now=now)
+            except bookings.BookingRefused:
+                raise _cannot_release() from None
         dropped_ids = [a.id for a in dropped]
-    if room_booking is not None:
-        try:
-            bookings.cancel_booking(room_booking.id, user, scope="one", now=now)
-        except bookings.BookingRefused:
-            # Released meanwhile (the manager cancelled it): the room is free all the same.
-            log.info(
-                "Permanence %s: room booking %s already released", permanence_id, room_booking.id
-            )
     return mail_associations(permanence_id, dropped_ids, message, "Permanence annulée")
+
+
+def _cannot_release() -> PermanenceRefused:
+    return refuse(
+        "Vous ne pouvez pas libérer la salle de cette permanence : "
+        "demandez-le à la gestion du bâtiment.",
+        code="forbidden",
+    )
 
 
 def _room_booking_on(permanence: Permanence, day: date) -> Booking | None:
