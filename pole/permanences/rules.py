@@ -356,6 +356,60 @@ def check_appointment(
     return reasons
 
 
+def why_not_bookable(
+    slot: Slot,
+    state: str,
+    *,
+    session_start: datetime,
+    held_by_each: Sequence[int],
+    open_days_ahead: int,
+    fair_share: FairShare,
+    tz: ZoneInfo,
+    now: datetime,
+) -> list[Reason]:
+    """Why a free-looking slot cannot be booked now: its window, or every association's share.
+
+    `held_by_each` counts, for each association the person books for, the slots it holds that
+    day. One reason is shown, the window first; the fair share only when no association of
+    theirs may book.
+    """
+    if state != "free":
+        return []
+    window = check_window(slot, open_days_ahead, tz, now)
+    if window:
+        return [window]
+    shares = [check_fair_share(held, session_start, fair_share, now) for held in held_by_each]
+    if shares and all(shares):
+        return [shares[0]]
+    return []
+
+
+def check_slot_open(day_cancelled: bool, blocked: bool) -> Reason | None:
+    """A slot is not booked on a cancelled date, nor when the social worker blocked it."""
+    if day_cancelled:
+        return Reason("cancelled", "slot", "La permanence de ce jour-là est annulée.")
+    if blocked:
+        return Reason("blocked", "slot", "Ce créneau n'est pas ouvert aux rendez-vous.")
+    return None
+
+
+def check_appointment_data(
+    purpose: str, for_whom: str, beneficiary_ref: str, note: str
+) -> list[Reason]:
+    """An appointment says what it is about and for whom; a reference and a note stay short."""
+    reasons = []
+    if purpose not in PURPOSES:
+        reasons.append(Reason("purpose", "purpose", "Choisissez l'objet du rendez-vous."))
+    if for_whom not in FOR_WHOM:
+        reasons.append(Reason("for_whom", "for_whom", "Indiquez pour qui est le rendez-vous."))
+    reference = check_reference(beneficiary_ref)
+    if reference:
+        reasons.append(reference)
+    if len(note) > NOTE_MAX:
+        reasons.append(Reason("note", "note", f"{NOTE_MAX} caractères au plus."))
+    return reasons
+
+
 def check_cancel(slot_start: datetime, now: datetime) -> Reason | None:
     """An association may cancel its appointment until the slot starts."""
     if now < slot_start:
@@ -366,6 +420,60 @@ def check_cancel(slot_start: datetime, now: datetime) -> Reason | None:
         "Ce rendez-vous a déjà commencé : il ne peut plus être annulé. "
         "Prévenez directement la travailleuse sociale.",
     )
+
+
+def can_cancel(appointment: Any, now: datetime) -> bool:
+    """An association cancels a booked appointment until its slot starts."""
+    return appointment.status == "booked" and check_cancel(appointment.start, now) is None
+
+
+def check_call_off(already_cancelled: bool, session_end: datetime, now: datetime) -> Reason | None:
+    """The social worker calls a date off once, and only until the permanence ends that day."""
+    if already_cancelled:
+        return Reason("already", "", "Cette date est déjà annulée.")
+    if session_end <= now:
+        return Reason("past", "", "Cette date est passée : elle ne peut plus être annulée.")
+    return None
+
+
+def can_call_off(session: Any, now: datetime) -> bool:
+    """Whether the day sheet offers to call this date off."""
+    return check_call_off(session.is_cancelled, session.end, now) is None
+
+
+def slot_state(
+    *,
+    start: datetime,
+    day_cancelled: bool,
+    appointment: Any,
+    organisation_ids: Collection[int],
+    blocked: bool,
+    now: datetime,
+) -> str:
+    """How a slot looks to one person: cancelled, mine, taken, blocked, past or free.
+
+    A cancelled date outweighs all; an appointment shows as ours when it is one of our
+    associations', even once the slot has passed.
+    """
+    if day_cancelled:
+        return "cancelled"
+    if appointment is not None:
+        return "mine" if appointment.organisation_id in organisation_ids else "taken"
+    if blocked:
+        return "blocked"
+    if start <= now:
+        return "past"
+    return "free"
+
+
+def can_see_reference(
+    appointment: Any, *, keeps_the_sheet: bool, organisation_ids: Collection[int]
+) -> bool:
+    """Only the permanence's social worker and the booking association read an appointment.
+
+    Its beneficiary reference and note never reach anyone else (design rule 5).
+    """
+    return keeps_the_sheet or appointment.organisation_id in organisation_ids
 
 
 NOT_STARTED = Reason(
@@ -434,11 +542,17 @@ __all__ = [
     "FairShare",
     "Pattern",
     "Slot",
+    "can_call_off",
+    "can_cancel",
+    "can_see_reference",
     "check_appointment",
+    "check_appointment_data",
+    "check_call_off",
     "check_cancel",
     "check_fair_share",
     "check_pattern",
     "check_reference",
+    "check_slot_open",
     "check_window",
     "day_slots",
     "describe",
@@ -447,5 +561,7 @@ __all__ = [
     "pattern_on",
     "session_bounds",
     "session_days",
+    "slot_state",
     "slots_between",
+    "why_not_bookable",
 ]

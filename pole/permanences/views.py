@@ -41,6 +41,10 @@ bp = Blueprint("permanences", __name__, url_prefix="/permanences")
 
 SLOT_KEY = "%Y%m%dT%H%MZ"
 
+# Templates ask the rules (can_cancel(appointment, now)...) instead of restating them.
+for _rule in (rules.can_cancel, rules.can_call_off, rules.can_mark_absent):
+    bp.add_app_template_global(_rule)
+
 
 @bp.before_request
 @login_required
@@ -203,24 +207,8 @@ def slot(permanence_id: int, key: str):
         within = [o for o in organisations if not session.fair_share_reason(o.id, now)]
         form.organisation_id.data = (within or organisations)[0].id
         context["form"] = form
-        context["reasons"] = _why_not(context, organisations)
+        context["reasons"] = session.why_not(context["entry"], [o.id for o in organisations], now)
     return _answer_slot(context)
-
-
-def _why_not(context: dict, organisations: list) -> list[rules.Reason]:
-    """Why a free-looking slot cannot be booked now: the window, or every association's share."""
-    session, entry, now = context["session"], context["entry"], context["now"]
-    if entry.state != "free":
-        return []
-    window = rules.check_window(
-        entry.slot, session.permanence.open_days_ahead, services.tz_of(session.permanence), now
-    )
-    if window:
-        return [window]
-    shares = [session.fair_share_reason(o.id, now) for o in organisations]
-    if shares and all(shares):
-        return [shares[0]]
-    return []
 
 
 @bp.post("/<int:permanence_id>/creneau/<key>")
@@ -499,7 +487,6 @@ def _sheet_context(permanence: Permanence, the_day: date, **extra) -> dict:
         "session": sheet.session,
         "cancel_form": CancelDateForm(formdata=None),
         "now": now,
-        "can_mark_absent": rules.can_mark_absent,
         "confirming": None,  # the appointment whose cancellation is being confirmed
         "message": "",
         "message_key": "",  # the row that shows `message`

@@ -32,20 +32,6 @@ from pole.permanences.services.mail import mail_associations
 MARKS = ("booked", "seen", "no_show", "cancelled")
 
 
-def _data_reasons(data: AppointmentData) -> list[Reason]:
-    reasons = []
-    if data.purpose not in rules.PURPOSES:
-        reasons.append(Reason("purpose", "purpose", "Choisissez l'objet du rendez-vous."))
-    if data.for_whom not in rules.FOR_WHOM:
-        reasons.append(Reason("for_whom", "for_whom", "Indiquez pour qui est le rendez-vous."))
-    reference = rules.check_reference(data.beneficiary_ref)
-    if reference:
-        reasons.append(reference)
-    if len(data.note) > rules.NOTE_MAX:
-        reasons.append(Reason("note", "note", f"{rules.NOTE_MAX} caractères au plus."))
-    return reasons
-
-
 def book_slot(
     permanence_id: int,
     start: datetime,
@@ -59,7 +45,9 @@ def book_slot(
     blocked, the window open and the association within its fair share.
     """
     now = now or utcnow()
-    reasons = _data_reasons(data)
+    reasons = rules.check_appointment_data(
+        data.purpose, data.for_whom, data.beneficiary_ref, data.note
+    )
     organisation = db.session.get(Organisation, data.organisation_id)
     if organisation is None or not permissions.can_book_slot(user, organisation):
         reasons.append(
@@ -77,14 +65,12 @@ def book_slot(
             permanence = lock_permanence(permanence_id)
             slot = slot_of(permanence, start)
             tz = tz_of(permanence)
-            if slot.day in cancelled_days(permanence.id, slot.day):
-                raise AppointmentRefused(
-                    [Reason("cancelled", "slot", "La permanence de ce jour-là est annulée.")]
-                )
-            if is_blocked(permanence.id, slot.start):
-                raise AppointmentRefused(
-                    [Reason("blocked", "slot", "Ce créneau n'est pas ouvert aux rendez-vous.")]
-                )
+            closed = rules.check_slot_open(
+                day_cancelled=slot.day in cancelled_days(permanence.id, slot.day),
+                blocked=is_blocked(permanence.id, slot.start),
+            )
+            if closed:
+                raise AppointmentRefused([closed])
             pattern = rules.pattern_on(permanence.rule_patterns(), slot.day)
             session_start, _ = rules.session_bounds(pattern, slot.day, tz)
             reasons = rules.check_appointment(

@@ -64,11 +64,10 @@ def cancel_date(
         pattern = rules.pattern_on(permanence.rule_patterns(), day)
         if pattern is None or not pattern.holds_on(day):
             raise refuse("La permanence n'a pas lieu ce jour-là.", code="no_session")
-        if day in cancelled_days(permanence.id, day):
-            raise refuse("Cette date est déjà annulée.", code="already")
         _, session_end = rules.session_bounds(pattern, day, tz)
-        if session_end <= now:
-            raise refuse("Cette date est passée : elle ne peut plus être annulée.", code="past")
+        late = rules.check_call_off(day in cancelled_days(permanence.id, day), session_end, now)
+        if late:
+            raise PermanenceRefused([late])
         db.session.add(
             PermanenceCancellation(
                 permanence_id=permanence.id,

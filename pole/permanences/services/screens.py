@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -85,6 +86,21 @@ class Session:
             self.held.get(organisation_id, 0), self.start, self.permanence.fair_share, now
         )
 
+    def why_not(
+        self, entry: SlotEntry, organisation_ids: Iterable[int], now: datetime
+    ) -> list[Reason]:
+        """Why this free-looking slot cannot be booked now by these associations."""
+        return rules.why_not_bookable(
+            entry.slot,
+            entry.state,
+            session_start=self.start,
+            held_by_each=[self.held.get(o, 0) for o in organisation_ids],
+            open_days_ahead=self.permanence.open_days_ahead,
+            fair_share=self.permanence.fair_share,
+            tz=tz_of(self.permanence),
+            now=now,
+        )
+
 
 def current_permanences(now: datetime | None = None) -> list[Permanence]:
     """Permanences with dates still to come, by title."""
@@ -160,17 +176,23 @@ def sessions_of(
             appointment = appointments.get(slot.start)
             if appointment is not None:
                 held[appointment.organisation_id] += 1
-            if cancellation is not None:
-                state = "cancelled"
-            elif appointment is not None:
-                state = "mine" if appointment.organisation_id in mine else "taken"
-            elif slot.start in blocked:
-                state = "blocked"
-            elif slot.start <= now:
-                state = "past"
-            else:
-                state = "free"
-            visible = appointment if (sees_all or state == "mine") else None
+            state = rules.slot_state(
+                start=slot.start,
+                day_cancelled=cancellation is not None,
+                appointment=appointment,
+                organisation_ids=mine,
+                blocked=slot.start in blocked,
+                now=now,
+            )
+            # On a cancelled date the slot reads "cancelled" to the associations, whoever held it.
+            readable = (
+                appointment is not None
+                and (state != "cancelled" or sees_all)
+                and rules.can_see_reference(
+                    appointment, keeps_the_sheet=sees_all, organisation_ids=mine
+                )
+            )
+            visible = appointment if readable else None
             entries.append(SlotEntry(slot, state, visible))
         sessions.append(
             Session(permanence, day, pattern, start, end, entries, cancellation, dict(held))
