@@ -15,6 +15,7 @@ from pole.auth.models import User
 from pole.bookings import services as bookings
 from pole.bookings.models import Booking, Series
 from pole.db import db, utcnow
+from pole.feeds.appointments import appointments_for_feed
 from pole.organisations.models import Organisation
 from pole.permanences import services
 from pole.permanences.models import Appointment, Permanence, PermanenceNotice
@@ -876,7 +877,7 @@ def test_reference_and_note_stay_with_the_social_worker_and_the_booking_associat
     assert not sees(live.chloe, f"/salles/{live.room.id}")
     assert not sees(None, f"/salles/{live.room.id}")
     assert not sees(None, "/")
-    feed = services.appointments_for_feed(
+    feed = appointments_for_feed(
         live.at(0), live.at(23, 59), social_worker_id=live.social_worker.id
     )
     assert len(feed) == 1 and REF not in repr(feed) and NOTE not in repr(feed)
@@ -889,7 +890,7 @@ def test_the_feed_data_is_plain_and_stable(world):
     gone = world.book(world.chloe, world.epicerie, world.at(15))
     services.cancel_appointment(gone.id, world.chloe, now=NOW)
     window = (world.at(0), world.at(23, 59))
-    of_worker = services.appointments_for_feed(*window, social_worker_id=world.social_worker.id)
+    of_worker = appointments_for_feed(*window, social_worker_id=world.social_worker.id)
     assert [(a.uid, a.status, a.is_cancelled, a.sequence) for a in of_worker] == [
         (f"appointment-{kept.id}", "booked", False, 0),
         (f"appointment-{gone.id}", "cancelled", True, 1),
@@ -898,10 +899,10 @@ def test_the_feed_data_is_plain_and_stable(world):
     assert (first.start, first.end) == (world.at(14), world.at(14, 30))
     assert (first.purpose_label, first.association_name) == ("Logement", "Restos du cœur")
     assert (first.permanence_title, first.room_name) == ("Permanence sociale", "Bureau partagé 1")
-    of_restos = services.appointments_for_feed(*window, organisation_id=world.restos.id)
+    of_restos = appointments_for_feed(*window, organisation_id=world.restos.id)
     assert [a.uid for a in of_restos] == [f"appointment-{kept.id}"]
     with pytest.raises(ValueError):
-        services.appointments_for_feed(*window)
+        appointments_for_feed(*window)
 
 
 def test_purge_deletes_appointment_data_older_than_the_retention(world):

@@ -159,3 +159,8 @@ class Closure(db.Model):
 
     site: so.Mapped[Site] = so.relationship()
     resource: so.Mapped[Resource | None] = so.relationship()
+
+    @classmethod
+    def overlapping(cls, start: object, end: object) -> sa.ColumnElement[bool]:
+        """SQL twin of bookings.rules.overlaps: closures that meet [start, end)."""
+        return sa.and_(cls.start < end, cls.end > start)

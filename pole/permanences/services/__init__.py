@@ -27,12 +27,6 @@ from pole.permanences.services.data import (
     PermanenceRefused,
 )
 from pole.permanences.services.dates import block_slot, cancel_date, unblock_slot
-from pole.permanences.services.feed import (
-    FeedAppointment,
-    FeedVersion,
-    appointments_feed_version,
-    appointments_for_feed,
-)
 from pole.permanences.services.loading import get_permanence, lock_permanence, tz_of
 from pole.permanences.services.publishing import (
     ccas_of,
@@ -61,8 +55,6 @@ __all__ = [
     "AppointmentData",
     "AppointmentRefused",
     "DaySheet",
-    "FeedAppointment",
-    "FeedVersion",
     "Outcome",
     "PatternData",
     "PermanenceData",
@@ -70,8 +62,6 @@ __all__ = [
     "Purged",
     "Session",
     "SlotEntry",
-    "appointments_feed_version",
-    "appointments_for_feed",
     "block_slot",
     "book_slot",
     "bookable_organisations",

@@ -1,24 +1,30 @@
-"""TEMPORARY: the appointments feed source, moved to pole.feeds.appointments by H8."""
+"""The permanence appointments a feed holds: the social worker's and each association's.
+
+One query loads them, and never the beneficiary reference nor the note (DESIGN rule 5); one
+aggregate gives the version that the feed cache compares.
+"""
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
+from functools import lru_cache
 from typing import NamedTuple
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from pole.db import db
+from pole.feeds import ical
+from pole.feeds.feed import SUMMARY_PREFIX, UID_NAMESPACE, Feed, Window, place
 from pole.organisations.models import Organisation
 from pole.permanences import rules
-from pole.permanences.models import (
-    Appointment,
-    Permanence,
-)
+from pole.permanences.models import Appointment, Permanence
+from pole.permanences.rules import APPOINTMENT_STATUS_LABELS
 from pole.resources.models import Resource, Site
-
-# For the calendar feeds -----------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -172,3 +178,79 @@ def appointments_feed_version(
     )
     count, last, sequences, highest = db.session.execute(query).one()
     return FeedVersion(count, last, int(sequences), highest)
+
+
+# Whose appointments a feed holds: those in the social worker's permanences, or those the
+# association booked. The beneficiary reference and the note are never loaded.
+APPOINTMENT_SUBJECTS = {"social_worker": "social_worker_id", "organisation": "organisation_id"}
+
+
+def _appointment_filter(feed: Feed, window: Window) -> dict:
+    try:
+        subject = APPOINTMENT_SUBJECTS[feed.kind]
+    except KeyError:
+        raise ValueError(f"no appointments in a {feed.kind!r} feed") from None
+    return {subject: feed.subject_id, "cancelled_since": window.cancelled_since}
+
+
+def appointment_version(feed: Feed, window: Window) -> tuple[Hashable, datetime | None]:
+    """Changes whenever an appointment of the feed does, as booking_version for bookings."""
+    version = appointments_feed_version(
+        window.start, window.end, changed_since=window.day, **_appointment_filter(feed, window)
+    )
+    return tuple(version), version.last_change
+
+
+@lru_cache(maxsize=100_000)
+def appointment_uid(kind: str, appointment_uid: str, created_at: datetime) -> str:
+    """A UID that never changes for this appointment in this kind of feed, unlike any booking's.
+
+    The social worker's copy and the association's copy differ, as for bookings."""
+    created = created_at.astimezone(UTC).isoformat()
+    return str(uuid.uuid5(UID_NAMESPACE, f"{kind}/{appointment_uid}/{created}"))
+
+
+def appointment_summary(kind: str, appointment: FeedAppointment) -> str:
+    """The social worker reads "Rendez-vous CCAS — Logement (Restos du cœur)", the association
+    "Rendez-vous avec l'assistante sociale — Logement"; a cancelled one says so first."""
+    if kind == "social_worker":
+        title = (
+            f"Rendez-vous {appointment.ccas_short_name} — {appointment.purpose_label} "
+            f"({appointment.association_name})"
+        )
+    else:
+        title = f"Rendez-vous avec l'assistante sociale — {appointment.purpose_label}"
+    return (SUMMARY_PREFIX["cancelled"] if appointment.is_cancelled else "") + title
+
+
+def appointment_event(kind: str, appointment: FeedAppointment) -> ical.Event:
+    """An appointment as a calendar event: its purpose and association, never who is received.
+
+    Whether the person came (seen, no-show) is the social worker's to read, not the
+    association's: its own screens only say whether an appointment is cancelled."""
+    lines = [appointment.association_name, appointment.permanence_title]
+    lines.append(f"Objet : {appointment.purpose_label}")
+    if appointment.status != "booked" and (kind == "social_worker" or appointment.is_cancelled):
+        lines.append(f"Statut : {APPOINTMENT_STATUS_LABELS[appointment.status]}")
+    return ical.Event(
+        uid=appointment_uid(kind, appointment.uid, appointment.created_at),
+        start=appointment.start,
+        end=appointment.end,
+        tz=ZoneInfo(appointment.timezone),
+        summary=appointment_summary(kind, appointment),
+        status="CANCELLED" if appointment.is_cancelled else "CONFIRMED",
+        sequence=appointment.sequence,
+        last_modified=appointment.updated_at,
+        created=appointment.created_at,
+        location=place(appointment.room_name, appointment.site_name, appointment.site_address),
+        description="\n".join(lines),
+        categories=(appointment.ccas_short_name,),
+    )
+
+
+def appointment_events(
+    feed: Feed, window: Window, link: Callable[[int], str] | None
+) -> list[ical.Event]:
+    """The feed's permanence appointments in its window, as events (one query)."""
+    rows = appointments_for_feed(window.start, window.end, **_appointment_filter(feed, window))
+    return [appointment_event(feed.kind, row) for row in rows]
