@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from wtforms import (
     BooleanField,
-    Field,
     HiddenField,
     IntegerField,
     RadioField,
@@ -25,6 +23,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from pole.bookings import recurrence as rec
 from pole.bookings import rules, services
+from pole.core.forms import apply_reasons
 from pole.forms import FIRST_DAY, LAST_DAY, DayField, Form, Given
 from pole.timeutil import WEEKDAYS_FR, NonexistentLocalTime, local_to_utc
 
@@ -105,12 +104,12 @@ class _PeriodMixin:
         try:
             start = local_to_utc(self.date.data, self.start.data, tz)
         except NonexistentLocalTime as error:
-            self.add_reasons([rules.nonexistent_time_reason(error, "start")])
+            apply_reasons(self, [rules.nonexistent_time_reason(error, "start")])
             return None
         try:
             end = local_to_utc(self.end_day(), self.end.data, tz)
         except NonexistentLocalTime as error:
-            self.add_reasons([rules.nonexistent_time_reason(error, "end")])
+            apply_reasons(self, [rules.nonexistent_time_reason(error, "end")])
             return None
         return start, end
 
@@ -121,22 +120,6 @@ class _PeriodMixin:
         if name == "end_date":
             return self.multi_day
         return True
-
-    def field_for(self, name: str) -> Field | None:
-        """The form field a rules.Reason refers to ('' or unknown: the whole form)."""
-        fields = {"start": "start", "end": "end", "quantity": "quantity"}
-        fields.update(date="date", end_date="end_date")
-        fields["organisation"] = "organisation_id"
-        return getattr(self, fields.get(name, ""), None)
-
-    def add_reasons(self, reasons: Iterable[rules.Reason]) -> None:
-        """Show each reason beside its field; a field that is not on screen passes it up."""
-        for reason in reasons:
-            target = self.field_for(reason.field)
-            if target is None or not self.shows(target.name):
-                self.form_errors.append(reason.message)
-            elif reason.message not in target.errors:
-                target.errors = [*target.errors, reason.message]
 
     def check_period(self) -> None:
         """Refuse what no booking can be: no quantity for pooled equipment, impossible dates."""
@@ -150,7 +133,9 @@ class _PeriodMixin:
             return
         if self.date.data is None or self.end.data is None:
             return
-        self.add_reasons(rules.check_dates(self.date.data, self.end_day(), self.policy, self.today))
+        apply_reasons(
+            self, rules.check_dates(self.date.data, self.end_day(), self.policy, self.today)
+        )
 
     def _raise_hidden_errors(self) -> None:
         """An error about a field that is not on screen is said above the form."""

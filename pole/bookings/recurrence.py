@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from dateutil.rrule import MO, MONTHLY, WEEKLY, rrule, weekday
 
+from pole.core.text import join_words
 from pole.timeutil import WEEKDAYS_FR, NonexistentLocalTime, local_to_utc
 
 FREQUENCIES = {"weekly": WEEKLY, "monthly": MONTHLY}
@@ -118,12 +119,6 @@ def expand(
     return occurrences
 
 
-def _join_fr(words: list[str]) -> str:
-    if len(words) <= 1:
-        return "".join(words)
-    return ", ".join(words[:-1]) + " et " + words[-1]
-
-
 def _every_n(n: int, unit: str) -> str:
     every = "toutes les" if unit == "semaines" else "tous les"
     return f"{every} {NUMBERS_FR.get(n, str(n))} {unit}"
@@ -140,12 +135,12 @@ def describe(rec: Recurrence) -> str:
     names = [WEEKDAYS_FR[d] for d in _days_of_week(rec)]
     if rec.freq == "weekly":
         if rec.interval == 1:
-            pattern = f"chaque {_join_fr(names)}"
+            pattern = f"chaque {join_words(names)}"
         else:
-            pattern = f"{_every_n(rec.interval, 'semaines')}, le {_join_fr(names)}"
+            pattern = f"{_every_n(rec.interval, 'semaines')}, le {join_words(names)}"
     else:
         if rec.month_week is not None:
-            which = f"le {_ordinal(rec.month_week)} {_join_fr(names)}"
+            which = f"le {_ordinal(rec.month_week)} {join_words(names)}"
         else:
             day = rec.first_day.day
             which = "le 1er" if day == 1 else f"le {day}"
@@ -162,7 +157,7 @@ def describe(rec: Recurrence) -> str:
     if rec.skipped:
         skipped = sorted(rec.skipped)
         if len(skipped) <= 3:
-            parts.append("sauf " + _join_fr([f"le {d:%d/%m/%Y}" for d in skipped]))
+            parts.append("sauf " + join_words([f"le {d:%d/%m/%Y}" for d in skipped]))
         else:
             parts.append(f"sauf {len(skipped)} dates")
     return ", ".join(parts)

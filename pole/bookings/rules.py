@@ -8,6 +8,7 @@ from datetime import date, datetime, timedelta
 from itertools import pairwise
 from zoneinfo import ZoneInfo
 
+from pole.core.refusals import Reason
 from pole.timeutil import (
     MINUTES_PER_DAY,
     WEEKDAYS_FR,
@@ -77,15 +78,6 @@ class BookingRequest:
     organisation_kind: str
     is_member: bool
     is_manager: bool
-
-
-@dataclass(frozen=True)
-class Reason:
-    """Why a booking is refused, to show beside a form field ('' means the whole form)."""
-
-    code: str
-    field: str
-    message: str
 
 
 @dataclass(frozen=True, order=True)

@@ -20,32 +20,23 @@ from pole.auth.models import User
 from pole.bookings import recurrence as rec
 from pole.bookings import rules
 from pole.bookings.models import ACTIVE_STATUSES, Booking, Series
+from pole.core.locks import LOST_RACE, lock_row, lost_race
+from pole.core.refusals import Reason, Refused
 from pole.db import db, utcnow, write_transaction
 from pole.mail import send_mail
 from pole.organisations.models import Organisation
 from pole.resources.models import Closure, Resource
 from pole.timeutil import NonexistentLocalTime, local_to_utc, to_local
 
-LOST_RACE = rules.Reason(
-    "overlap",
-    "start",
-    "Ce créneau vient d'être réservé par quelqu'un d'autre. Choisissez-en un autre.",
-)
-EXCLUSION_VIOLATION = "23P01"
 
-
-class BookingRefused(Exception):
+class BookingRefused(Refused):
     """The booking cannot be made; `reasons` say why, field by field."""
-
-    def __init__(self, reasons: Sequence[rules.Reason]) -> None:
-        super().__init__("; ".join(r.message for r in reasons))
-        self.reasons = list(reasons)
 
 
 @dataclass(frozen=True)
 class SeriesConflict:
     day: date
-    reasons: list[rules.Reason]
+    reasons: list[Reason]
 
 
 class SeriesRefused(Exception):
@@ -194,7 +185,7 @@ def check(
     quantity: int = 1,
     now: datetime | None = None,
     exclude: Iterable[int] = (),
-) -> list[rules.Reason]:
+) -> list[Reason]:
     """Every reason this booking cannot be made right now (empty: it can)."""
     now = now or utcnow()
     return rules.check_booking(
@@ -259,19 +250,8 @@ def suggestions(
 
 def lock_resource(resource_id: int) -> Resource:
     """Load the resource, holding its row lock until commit on PostgreSQL."""
-    resource = db.session.scalar(
-        db.select(Resource)
-        .where(Resource.id == resource_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    if resource is None:
-        raise BookingRefused([rules.Reason("missing", "", "Cette ressource n'existe pas.")])
-    return resource
-
-
-def _is_exclusion_violation(error: sa.exc.IntegrityError) -> bool:
-    return getattr(error.orig, "sqlstate", None) == EXCLUSION_VIOLATION
+    missing = BookingRefused.because("Cette ressource n'existe pas.", code="missing")
+    return lock_row(Resource, resource_id, missing)
 
 
 def _initial_status(resource: Resource, user: User) -> str:
@@ -303,35 +283,28 @@ def _new_booking(
 def create_booking(data: BookingData, user: User, now: datetime | None = None) -> Booking:
     """Book a resource for an organisation, or raise BookingRefused with the reasons."""
     now = now or utcnow()
-    try:
-        with write_transaction():
-            resource = lock_resource(data.resource_id)
-            organisation = db.session.get(Organisation, data.organisation_id)
-            if organisation is None:
-                raise BookingRefused(
-                    [rules.Reason("missing", "organisation", "Organisation inconnue.")]
-                )
-            reasons = check(resource, organisation, user, data.start, data.end, data.quantity, now)
-            if reasons:
-                raise BookingRefused(reasons)
-            booking = _new_booking(
-                resource,
-                organisation.id,
-                user,
-                data.start,
-                data.end,
-                title=data.title,
-                description=data.description,
-                is_public=data.is_public,
-                quantity=data.quantity,
-            )
-            db.session.add(booking)
-            db.session.flush()
-            booking_id = booking.id
-    except sa.exc.IntegrityError as error:
-        if _is_exclusion_violation(error):
-            raise BookingRefused([LOST_RACE]) from None
-        raise
+    with lost_race(BookingRefused([LOST_RACE])), write_transaction():
+        resource = lock_resource(data.resource_id)
+        organisation = db.session.get(Organisation, data.organisation_id)
+        if organisation is None:
+            raise BookingRefused([Reason("missing", "organisation", "Organisation inconnue.")])
+        reasons = check(resource, organisation, user, data.start, data.end, data.quantity, now)
+        if reasons:
+            raise BookingRefused(reasons)
+        booking = _new_booking(
+            resource,
+            organisation.id,
+            user,
+            data.start,
+            data.end,
+            title=data.title,
+            description=data.description,
+            is_public=data.is_public,
+            quantity=data.quantity,
+        )
+        db.session.add(booking)
+        db.session.flush()
+        booking_id = booking.id
     return db.session.get(Booking, booking_id)
 
 
@@ -391,80 +364,71 @@ def edit_booking(
     pending again, unless a manager moves it.
     """
     now = now or utcnow()
-    try:
-        with write_transaction():
-            booking = db.session.get(Booking, booking_id)
-            resource = lock_resource(booking.resource_id)
-            booking = db.session.get(Booking, booking_id, populate_existing=True)
-            if not permissions.can_change_booking(user, booking):
-                raise BookingRefused(
-                    [
-                        rules.Reason(
-                            "forbidden", "", "Vous ne pouvez pas modifier cette réservation."
+    with lost_race(BookingRefused([LOST_RACE])), write_transaction():
+        booking = db.session.get(Booking, booking_id)
+        resource = lock_resource(booking.resource_id)
+        booking = db.session.get(Booking, booking_id, populate_existing=True)
+        if not permissions.can_change_booking(user, booking):
+            raise BookingRefused(
+                [Reason("forbidden", "", "Vous ne pouvez pas modifier cette réservation.")]
+            )
+        targets = _in_scope(booking, scope, now)
+        tz = resource.site.tz
+        planned: list[tuple[Booking, datetime, datetime]] = []
+        conflicts: list[SeriesConflict] = []
+        for target in targets:
+            start, end = target.start, target.end
+            if changes.start is not None and changes.end is not None:
+                if target.id == booking.id:
+                    start, end = changes.start, changes.end
+                else:
+                    try:
+                        start, end = _shift_to_wall_times(
+                            target, booking, changes.start, changes.end, tz
                         )
-                    ]
-                )
-            targets = _in_scope(booking, scope, now)
-            tz = resource.site.tz
-            planned: list[tuple[Booking, datetime, datetime]] = []
-            conflicts: list[SeriesConflict] = []
-            for target in targets:
-                start, end = target.start, target.end
-                if changes.start is not None and changes.end is not None:
-                    if target.id == booking.id:
-                        start, end = changes.start, changes.end
-                    else:
-                        try:
-                            start, end = _shift_to_wall_times(
-                                target, booking, changes.start, changes.end, tz
+                    except NonexistentLocalTime as error:
+                        conflicts.append(
+                            SeriesConflict(
+                                to_local(target.start, tz).date(),
+                                [rules.nonexistent_time_reason(error)],
                             )
-                        except NonexistentLocalTime as error:
-                            conflicts.append(
-                                SeriesConflict(
-                                    to_local(target.start, tz).date(),
-                                    [rules.nonexistent_time_reason(error)],
-                                )
-                            )
-                            continue
-                planned.append((target, start, end))
-            ids = [t.id for t, _, _ in planned]
-            for target, start, end in planned:
-                moved = (start, end) != (target.start, target.end)
-                quantity = changes.quantity or target.quantity
-                if not moved and quantity == target.quantity:
-                    continue
-                reasons = check(
-                    resource, target.organisation, user, start, end, quantity, now, exclude=ids
-                )
-                # Occurrences being moved together must not clash with each other either.
-                reasons += _clash_within(start, end, target, planned, resource)
-                if reasons:
-                    conflicts.append(SeriesConflict(to_local(start, tz).date(), reasons))
-            if conflicts:
-                if len(planned) == 1 and len(conflicts) == 1 and scope == "one":
-                    raise BookingRefused(conflicts[0].reasons)
-                raise SeriesRefused(conflicts)
-            for target, start, end in planned:
-                moved = (start, end) != (target.start, target.end)
-                target.start, target.end = start, end
-                target.occupied_until = end + timedelta(minutes=resource.buffer_minutes)
-                if changes.title is not None:
-                    target.title = changes.title
-                if changes.description is not None:
-                    target.description = changes.description
-                if changes.is_public is not None:
-                    target.is_public = changes.is_public
-                if changes.quantity is not None:
-                    target.quantity = changes.quantity
-                if moved and target.status == "confirmed":
-                    target.status = _initial_status(resource, user)
-                target.sequence += 1
-                target.updated_at = now
-            result_ids = [t.id for t, _, _ in planned]
-    except sa.exc.IntegrityError as error:
-        if _is_exclusion_violation(error):
-            raise BookingRefused([LOST_RACE]) from None
-        raise
+                        )
+                        continue
+            planned.append((target, start, end))
+        ids = [t.id for t, _, _ in planned]
+        for target, start, end in planned:
+            moved = (start, end) != (target.start, target.end)
+            quantity = changes.quantity or target.quantity
+            if not moved and quantity == target.quantity:
+                continue
+            reasons = check(
+                resource, target.organisation, user, start, end, quantity, now, exclude=ids
+            )
+            # Occurrences being moved together must not clash with each other either.
+            reasons += _clash_within(start, end, target, planned, resource)
+            if reasons:
+                conflicts.append(SeriesConflict(to_local(start, tz).date(), reasons))
+        if conflicts:
+            if len(planned) == 1 and len(conflicts) == 1 and scope == "one":
+                raise BookingRefused(conflicts[0].reasons)
+            raise SeriesRefused(conflicts)
+        for target, start, end in planned:
+            moved = (start, end) != (target.start, target.end)
+            target.start, target.end = start, end
+            target.occupied_until = end + timedelta(minutes=resource.buffer_minutes)
+            if changes.title is not None:
+                target.title = changes.title
+            if changes.description is not None:
+                target.description = changes.description
+            if changes.is_public is not None:
+                target.is_public = changes.is_public
+            if changes.quantity is not None:
+                target.quantity = changes.quantity
+            if moved and target.status == "confirmed":
+                target.status = _initial_status(resource, user)
+            target.sequence += 1
+            target.updated_at = now
+        result_ids = [t.id for t, _, _ in planned]
     return [db.session.get(Booking, i) for i in result_ids]
 
 
@@ -474,7 +438,7 @@ def _clash_within(
     target: Booking,
     planned: list[tuple[Booking, datetime, datetime]],
     resource: Resource,
-) -> list[rules.Reason]:
+) -> list[Reason]:
     if not resource.is_room:
         return []
     buffer = timedelta(minutes=resource.buffer_minutes)
@@ -482,7 +446,7 @@ def _clash_within(
         if other.id != target.id and rules.overlaps(
             start, end + buffer, other_start, other_end + buffer
         ):
-            return [rules.Reason("overlap", "start", "Deux dates de la série se chevauchent.")]
+            return [Reason("overlap", "start", "Deux dates de la série se chevauchent.")]
     return []
 
 
@@ -497,7 +461,7 @@ def cancel_booking(
         booking = db.session.get(Booking, booking_id, populate_existing=True)
         if not permissions.can_change_booking(user, booking):
             raise BookingRefused(
-                [rules.Reason("forbidden", "", "Vous ne pouvez pas annuler cette réservation.")]
+                [Reason("forbidden", "", "Vous ne pouvez pas annuler cette réservation.")]
             )
         targets = _in_scope(booking, scope, now)
         for target in targets:
@@ -512,11 +476,9 @@ def _decide(booking_id: int, manager: User, status: str, note: str, now: datetim
     with write_transaction():
         booking = db.session.get(Booking, booking_id, populate_existing=True)
         if not permissions.can_approve_bookings(manager):
-            raise BookingRefused(
-                [rules.Reason("forbidden", "", "Réservé à la gestion du bâtiment.")]
-            )
+            raise BookingRefused([Reason("forbidden", "", "Réservé à la gestion du bâtiment.")])
         if booking.status != "pending":
-            raise BookingRefused([rules.Reason("state", "", "Cette demande a déjà été traitée.")])
+            raise BookingRefused([Reason("state", "", "Cette demande a déjà été traitée.")])
         booking.status = status
         booking.decided_by_id = manager.id
         booking.decision_note = note
@@ -605,7 +567,7 @@ def _preview(
         if occurrence.start is None:
             conflicts.append(
                 SeriesConflict(
-                    occurrence.day, [rules.Reason("nonexistent_time", "start", occurrence.problem)]
+                    occurrence.day, [Reason("nonexistent_time", "start", occurrence.problem)]
                 )
             )
             continue
@@ -641,72 +603,67 @@ def create_series(
     replacing = list(replacing)
     recurrence = replace(data.recurrence, skipped=frozenset(data.recurrence.skipped | skip))
     data = replace(data, recurrence=recurrence)
-    try:
-        with write_transaction():
-            resource = lock_resource(data.resource_id)
-            organisation = db.session.get(Organisation, data.organisation_id)
-            preview = _preview(resource, organisation, data, user, now, replacing)
-            if preview.conflicts:
-                raise SeriesRefused(preview.conflicts)
-            if not preview.occurrences:
-                raise SeriesRefused([])
-            if replacing:
-                replaced = db.session.scalars(
-                    db.select(Booking).where(
-                        Booking.id.in_(replacing),
-                        Booking.resource_id == resource.id,
-                        Booking.status.in_(ACTIVE_STATUSES),
-                    )
+    with lost_race(BookingRefused([LOST_RACE])), write_transaction():
+        resource = lock_resource(data.resource_id)
+        organisation = db.session.get(Organisation, data.organisation_id)
+        preview = _preview(resource, organisation, data, user, now, replacing)
+        if preview.conflicts:
+            raise SeriesRefused(preview.conflicts)
+        if not preview.occurrences:
+            raise SeriesRefused([])
+        if replacing:
+            replaced = db.session.scalars(
+                db.select(Booking).where(
+                    Booking.id.in_(replacing),
+                    Booking.resource_id == resource.id,
+                    Booking.status.in_(ACTIVE_STATUSES),
                 )
-                for booking in replaced:
-                    booking.status = "cancelled"
-                    booking.sequence += 1
-                    booking.updated_at = now
-                db.session.flush()  # before the inserts, or the exclusion constraint fires
-            series = Series(
-                resource_id=resource.id,
-                organisation_id=organisation.id,
-                created_by_id=user.id,
-                title=data.title,
-                description=data.description,
-                is_public=data.is_public,
-                quantity=data.quantity,
-                freq=recurrence.freq,
-                interval=recurrence.interval,
-                weekdays=sorted(recurrence.weekdays),
-                month_week=recurrence.month_week,
-                first_day=recurrence.first_day,
-                until=recurrence.until,
-                count=recurrence.count,
-                start_time=recurrence.start_time.strftime("%H:%M"),
-                end_time=recurrence.end_time.strftime("%H:%M"),
-                skipped=sorted(d.isoformat() for d in recurrence.skipped),
             )
-            db.session.add(series)
-            db.session.flush()
-            for occurrence in preview.occurrences:
-                db.session.add(
-                    _new_booking(
-                        resource,
-                        organisation.id,
-                        user,
-                        occurrence.start,
-                        occurrence.end,
-                        series_id=series.id,
-                        title=data.title,
-                        description=data.description,
-                        is_public=data.is_public,
-                        quantity=data.quantity,
-                    )
+            for booking in replaced:
+                booking.status = "cancelled"
+                booking.sequence += 1
+                booking.updated_at = now
+            db.session.flush()  # before the inserts, or the exclusion constraint fires
+        series = Series(
+            resource_id=resource.id,
+            organisation_id=organisation.id,
+            created_by_id=user.id,
+            title=data.title,
+            description=data.description,
+            is_public=data.is_public,
+            quantity=data.quantity,
+            freq=recurrence.freq,
+            interval=recurrence.interval,
+            weekdays=sorted(recurrence.weekdays),
+            month_week=recurrence.month_week,
+            first_day=recurrence.first_day,
+            until=recurrence.until,
+            count=recurrence.count,
+            start_time=recurrence.start_time.strftime("%H:%M"),
+            end_time=recurrence.end_time.strftime("%H:%M"),
+            skipped=sorted(d.isoformat() for d in recurrence.skipped),
+        )
+        db.session.add(series)
+        db.session.flush()
+        for occurrence in preview.occurrences:
+            db.session.add(
+                _new_booking(
+                    resource,
+                    organisation.id,
+                    user,
+                    occurrence.start,
+                    occurrence.end,
+                    series_id=series.id,
+                    title=data.title,
+                    description=data.description,
+                    is_public=data.is_public,
+                    quantity=data.quantity,
                 )
-            if on_saved is not None:
-                db.session.flush()
-                on_saved(series)
-            series_id = series.id
-    except sa.exc.IntegrityError as error:
-        if _is_exclusion_violation(error):
-            raise BookingRefused([LOST_RACE]) from None
-        raise
+            )
+        if on_saved is not None:
+            db.session.flush()
+            on_saved(series)
+        series_id = series.id
     return db.session.get(Series, series_id)
 
 

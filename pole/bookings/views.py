@@ -23,6 +23,7 @@ from pole.bookings.forms import (
     fill_from_slot,
 )
 from pole.bookings.models import Booking
+from pole.core.forms import apply_reasons
 from pole.db import db
 from pole.extensions import login_manager
 from pole.forms import parse_day
@@ -288,7 +289,7 @@ def _save_booking(form: BookingForm, resource: Resource):
     try:
         booking = services.create_booking(form.booking_data(*period), current_user)
     except services.BookingRefused as refused:
-        form.add_reasons(refused.reasons)
+        apply_reasons(form, refused.reasons)
         return _form_page(form, resource, 422, **_suggest(form, resource, *period))
     return _booked(booking)
 
@@ -430,7 +431,7 @@ def _save_changes(form: EditForm, booking: Booking):
             booking.id, _changes(form, booking, *period), current_user, scope
         )
     except services.BookingRefused as refused:
-        form.add_reasons(refused.reasons)
+        apply_reasons(form, refused.reasons)
         suggested = _suggest_for_edit(form, booking, *period)
         return _edit_page(form, booking, 422, **suggested)
     except services.SeriesRefused as refused:

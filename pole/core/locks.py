@@ -1,0 +1,65 @@
+"""Writing under a lock, and telling a lost race from a bug.
+
+Every write that checks then inserts runs in `write_transaction()` (SQLite: BEGIN
+IMMEDIATE, so writers are serialised) after locking the row it depends on (PostgreSQL:
+SELECT ... FOR UPDATE). The database's constraints back this up; a write that still hits
+one lost a race and is refused cleanly, never a 500.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TypeVar
+
+import sqlalchemy as sa
+
+from pole.core.refusals import Reason, Refused
+from pole.db import db
+
+EXCLUSION_VIOLATION = "23P01"
+UNIQUE_VIOLATION = "23505"
+
+LOST_RACE = Reason(
+    "overlap",
+    "start",
+    "Ce créneau vient d'être réservé par quelqu'un d'autre. Choisissez-en un autre.",
+)
+
+Row = TypeVar("Row")
+
+
+def lock_row(model: type[Row], row_id: int, missing: Refused) -> Row:
+    """Load a row, holding its lock until commit on PostgreSQL; raise `missing` if none."""
+    row = db.session.scalar(
+        db.select(model)
+        .where(model.id == row_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    if row is None:
+        raise missing
+    return row
+
+
+def is_exclusion_violation(error: sa.exc.IntegrityError) -> bool:
+    """PostgreSQL's exclusion constraint refused an overlapping row."""
+    return getattr(error.orig, "sqlstate", None) == EXCLUSION_VIOLATION
+
+
+def is_unique_violation(error: sa.exc.IntegrityError) -> bool:
+    """A unique constraint refused a second row (PostgreSQL's SQLSTATE, SQLite's message)."""
+    if getattr(error.orig, "sqlstate", None) == UNIQUE_VIOLATION:
+        return True
+    return "UNIQUE constraint failed" in str(error.orig)
+
+
+@contextmanager
+def lost_race(refusal: Refused, *, exclusion: bool = True, unique: bool = False) -> Iterator[None]:
+    """Turn the constraint violation of a lost race into `refusal`; re-raise anything else."""
+    try:
+        yield
+    except sa.exc.IntegrityError as error:
+        if (exclusion and is_exclusion_violation(error)) or (unique and is_unique_violation(error)):
+            raise refusal from None
+        raise
