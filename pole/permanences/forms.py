@@ -19,7 +19,6 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from pole.bookings.rules import Reason
 from pole.forms import DayField, Form, Given
 from pole.permanences import rules
 from pole.permanences.services import AppointmentData, PatternData
@@ -177,16 +176,6 @@ def book_form(organisations: Iterable, slot_key: str, blank: bool = False) -> Bo
         field = form[name]
         field.id = field.label.field_id = f"{name}-{slot_key}"
     return form
-
-
-def apply_reasons(form: Form, reasons: Iterable[Reason]) -> None:
-    """Show each reason beside its field, or above the form when it concerns the whole."""
-    for reason in reasons:
-        if reason.field and reason.field in form:
-            field = form[reason.field]
-            field.errors = [*field.errors, reason.message]
-        else:
-            form.form_errors.append(reason.message)
 
 
 def choices_of(rows: Iterable) -> list[SelectChoice]:

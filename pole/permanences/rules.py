@@ -11,7 +11,8 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from pole.bookings.rules import Reason
+from pole.core.refusals import Reason
+from pole.core.text import join_words
 from pole.timeutil import (
     WEEKDAYS_FR,
     NonexistentLocalTime,
@@ -273,8 +274,7 @@ def find_slot(pattern: Pattern, day: date, start: datetime, tz: ZoneInfo) -> Slo
 
 def describe(pattern: Pattern) -> str:
     """The pattern in French: 'le jeudi, 14:00–17:00, créneaux de 30 min, pause 15:30–15:45'."""
-    names = [WEEKDAYS_FR[d] for d in sorted(pattern.weekdays)]
-    days = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " et " + names[-1]
+    days = join_words(WEEKDAYS_FR[d] for d in sorted(pattern.weekdays))
     text = f"le {days}, {pattern.start:%H:%M}–{pattern.end:%H:%M}"
     text += f", créneaux de {pattern.slot_minutes} min"
     if pattern.pause_start is not None and pattern.pause_end is not None:

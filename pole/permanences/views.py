@@ -20,6 +20,7 @@ from jinja2_fragments.flask import render_blocks
 
 from pole import permissions
 from pole.bookings import services as bookings
+from pole.core.forms import apply_reasons
 from pole.db import db, utcnow
 from pole.forms import FIRST_DAY, LAST_DAY
 from pole.htmx import render, wants_fragment
@@ -29,7 +30,6 @@ from pole.permanences.forms import (
     ChangeForm,
     PatternForm,
     PublishForm,
-    apply_reasons,
     book_form,
     choices_of,
 )

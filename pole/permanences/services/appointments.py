@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import sqlalchemy as sa
-
 from pole import permissions
 from pole.auth.models import User
-from pole.bookings.rules import Reason
+from pole.core.locks import lost_race
+from pole.core.refusals import Reason
 from pole.db import db, utcnow, write_transaction
 from pole.organisations.models import Organisation
 from pole.permanences import rules
@@ -21,7 +20,6 @@ from pole.permanences.services.loading import (
     cancelled_days,
     held_by,
     is_blocked,
-    is_unique_violation,
     lock_permanence,
     mark_cancelled,
     slot_of,
@@ -30,6 +28,11 @@ from pole.permanences.services.loading import (
 from pole.permanences.services.mail import mail_associations
 
 MARKS = ("booked", "seen", "no_show", "cancelled")
+
+
+def _taken_on_race():  # noqa: ANN202 (a context manager)
+    """A second appointment on one slot hits the unique index: the slot was just taken."""
+    return lost_race(AppointmentRefused([rules.TAKEN]), exclusion=False, unique=True)
 
 
 def book_slot(
@@ -60,53 +63,48 @@ def book_slot(
     if reasons:
         raise AppointmentRefused(reasons)
     beneficiary_ref = data.beneficiary_ref.strip() if data.for_whom == "beneficiary" else ""
-    try:
-        with write_transaction():
-            permanence = lock_permanence(permanence_id)
-            slot = slot_of(permanence, start)
-            tz = tz_of(permanence)
-            closed = rules.check_slot_open(
-                day_cancelled=slot.day in cancelled_days(permanence.id, slot.day),
-                blocked=is_blocked(permanence.id, slot.start),
-            )
-            if closed:
-                raise AppointmentRefused([closed])
-            pattern = rules.pattern_on(permanence.rule_patterns(), slot.day)
-            session_start, _ = rules.session_bounds(pattern, slot.day, tz)
-            reasons = rules.check_appointment(
-                slot,
-                session_start,
-                held=held_by(permanence.id, slot.day, organisation.id),
-                taken=appointment_at(permanence.id, slot.start) is not None,
-                open_days_ahead=permanence.open_days_ahead,
-                fair_share=permanence.fair_share,
-                tz=tz,
-                now=now,
-            )
-            if reasons:
-                raise AppointmentRefused(reasons)
-            appointment = Appointment(
-                permanence_id=permanence.id,
-                day=slot.day,
-                start=slot.start,
-                end=slot.end,
-                organisation_id=organisation.id,
-                booked_by_id=user.id,
-                for_whom=data.for_whom,
-                purpose=data.purpose,
-                note=data.note.strip(),
-                beneficiary_ref=beneficiary_ref,
-                status="booked",
-                created_at=now,
-                updated_at=now,
-            )
-            db.session.add(appointment)
-            db.session.flush()
-            appointment_id = appointment.id
-    except sa.exc.IntegrityError as error:
-        if is_unique_violation(error):
-            raise AppointmentRefused([rules.TAKEN]) from None
-        raise
+    with _taken_on_race(), write_transaction():
+        permanence = lock_permanence(permanence_id)
+        slot = slot_of(permanence, start)
+        tz = tz_of(permanence)
+        closed = rules.check_slot_open(
+            day_cancelled=slot.day in cancelled_days(permanence.id, slot.day),
+            blocked=is_blocked(permanence.id, slot.start),
+        )
+        if closed:
+            raise AppointmentRefused([closed])
+        pattern = rules.pattern_on(permanence.rule_patterns(), slot.day)
+        session_start, _ = rules.session_bounds(pattern, slot.day, tz)
+        reasons = rules.check_appointment(
+            slot,
+            session_start,
+            held=held_by(permanence.id, slot.day, organisation.id),
+            taken=appointment_at(permanence.id, slot.start) is not None,
+            open_days_ahead=permanence.open_days_ahead,
+            fair_share=permanence.fair_share,
+            tz=tz,
+            now=now,
+        )
+        if reasons:
+            raise AppointmentRefused(reasons)
+        appointment = Appointment(
+            permanence_id=permanence.id,
+            day=slot.day,
+            start=slot.start,
+            end=slot.end,
+            organisation_id=organisation.id,
+            booked_by_id=user.id,
+            for_whom=data.for_whom,
+            purpose=data.purpose,
+            note=data.note.strip(),
+            beneficiary_ref=beneficiary_ref,
+            status="booked",
+            created_at=now,
+            updated_at=now,
+        )
+        db.session.add(appointment)
+        db.session.flush()
+        appointment_id = appointment.id
     return db.session.get(Appointment, appointment_id)
 
 
@@ -193,27 +191,22 @@ def cancel_from_sheet(appointment_id: int, user: User, now: datetime | None = No
 def restore_appointment(appointment_id: int, user: User, now: datetime | None = None) -> Outcome:
     """Undo the social worker's cancellation while the slot is free; the association is told."""
     now = now or utcnow()
-    try:
-        with write_transaction():
-            appointment = _lock_sheet_appointment(appointment_id, user)
-            permanence = appointment.permanence
-            slot_free = (
-                appointment.day not in cancelled_days(permanence.id, appointment.day)
-                and not is_blocked(permanence.id, appointment.start)
-                and appointment_at(permanence.id, appointment.start) is None
-            )
-            refused = rules.check_restore(appointment, permanence.social_worker_id, slot_free, now)
-            if refused:
-                raise AppointmentRefused([refused])
-            appointment.status = "booked"
-            appointment.cancelled_by_id = None
-            appointment.sequence += 1
-            appointment.updated_at = now
-            db.session.flush()
-    except sa.exc.IntegrityError as error:
-        if is_unique_violation(error):
-            raise AppointmentRefused([rules.TAKEN]) from None
-        raise
+    with _taken_on_race(), write_transaction():
+        appointment = _lock_sheet_appointment(appointment_id, user)
+        permanence = appointment.permanence
+        slot_free = (
+            appointment.day not in cancelled_days(permanence.id, appointment.day)
+            and not is_blocked(permanence.id, appointment.start)
+            and appointment_at(permanence.id, appointment.start) is None
+        )
+        refused = rules.check_restore(appointment, permanence.social_worker_id, slot_free, now)
+        if refused:
+            raise AppointmentRefused([refused])
+        appointment.status = "booked"
+        appointment.cancelled_by_id = None
+        appointment.sequence += 1
+        appointment.updated_at = now
+        db.session.flush()
     message = (
         f"Le rendez-vous de votre association à la permanence « {permanence.title} » "
         "est rétabli : il a lieu comme prévu."

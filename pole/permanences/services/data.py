@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, time
 
-from pole.bookings.rules import Reason
+from pole.core.refusals import Refused
 from pole.permanences import rules
 
 
-class PermanenceRefused(Exception):
+class PermanenceRefused(Refused):
     """A permanence change cannot be made; `reasons` say why, field by field."""
-
-    def __init__(self, reasons: Sequence[Reason]) -> None:
-        super().__init__("; ".join(r.message for r in reasons))
-        self.reasons = list(reasons)
 
 
 class AppointmentRefused(PermanenceRefused):
@@ -23,11 +19,7 @@ class AppointmentRefused(PermanenceRefused):
 
     @property
     def lost_race(self) -> bool:
-        return any(r.code == "taken" for r in self.reasons)
-
-
-def refuse(message: str, field_name: str = "", code: str = "refused") -> PermanenceRefused:
-    return PermanenceRefused([Reason(code, field_name, message)])
+        return self.has("taken")
 
 
 # What people ask for --------------------------------------------------------------------------

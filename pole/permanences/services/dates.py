@@ -17,7 +17,7 @@ from pole.permanences.models import (
     Permanence,
     PermanenceCancellation,
 )
-from pole.permanences.services.data import Outcome, PermanenceRefused, refuse
+from pole.permanences.services.data import Outcome, PermanenceRefused
 from pole.permanences.services.loading import (
     active_appointments,
     appointment_at,
@@ -63,7 +63,9 @@ def cancel_date(
         tz = tz_of(permanence)
         pattern = rules.pattern_on(permanence.rule_patterns(), day)
         if pattern is None or not pattern.holds_on(day):
-            raise refuse("La permanence n'a pas lieu ce jour-là.", code="no_session")
+            raise PermanenceRefused.because(
+                "La permanence n'a pas lieu ce jour-là.", code="no_session"
+            )
         _, session_end = rules.session_bounds(pattern, day, tz)
         late = rules.check_call_off(day in cancelled_days(permanence.id, day), session_end, now)
         if late:
@@ -95,7 +97,7 @@ def cancel_date(
 
 
 def _cannot_release() -> PermanenceRefused:
-    return refuse(
+    return PermanenceRefused.because(
         "Vous ne pouvez pas libérer la salle de cette permanence : "
         "demandez-le à la gestion du bâtiment.",
         code="forbidden",
@@ -127,7 +129,7 @@ def block_slot(permanence_id: int, start: datetime, user: User) -> None:
         require_manager_of(user, permanence)
         slot = slot_of(permanence, start)
         if appointment_at(permanence.id, slot.start) is not None:
-            raise refuse(
+            raise PermanenceRefused.because(
                 "Ce créneau a un rendez-vous : annulez-le d'abord depuis la feuille du jour."
             )
         if is_blocked(permanence.id, slot.start):

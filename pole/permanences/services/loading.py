@@ -8,7 +8,8 @@ import sqlalchemy as sa
 
 from pole import permissions
 from pole.auth.models import User
-from pole.bookings.rules import Reason
+from pole.core.locks import lock_row
+from pole.core.refusals import Reason
 from pole.db import db
 from pole.permanences import rules
 from pole.permanences.models import (
@@ -17,32 +18,26 @@ from pole.permanences.models import (
     Permanence,
     PermanenceCancellation,
 )
-from pole.permanences.services.data import AppointmentRefused, refuse
+from pole.permanences.services.data import AppointmentRefused, PermanenceRefused
 from pole.timeutil import to_local
-
-UNIQUE_VIOLATION = "23505"
 
 # Loading --------------------------------------------------------------------------------------
 
 
 def lock_permanence(permanence_id: int) -> Permanence:
     """Load the permanence, holding its row lock until commit on PostgreSQL."""
-    permanence = db.session.scalar(
-        db.select(Permanence)
-        .where(Permanence.id == permanence_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    if permanence is None:
-        raise refuse("Cette permanence n'existe pas.", code="missing")
-    return permanence
+    return lock_row(Permanence, permanence_id, _missing())
 
 
 def get_permanence(permanence_id: int) -> Permanence:
     permanence = db.session.get(Permanence, permanence_id)
     if permanence is None:
-        raise refuse("Cette permanence n'existe pas.", code="missing")
+        raise _missing()
     return permanence
+
+
+def _missing() -> PermanenceRefused:
+    return PermanenceRefused.because("Cette permanence n'existe pas.", code="missing")
 
 
 def tz_of(permanence: Permanence):  # noqa: ANN201 (a ZoneInfo)
@@ -64,7 +59,9 @@ def cancelled_days(permanence_id: int, since: date | None = None) -> set[date]:
 
 def require_manager_of(user: User, permanence: Permanence) -> None:
     if not permissions.can_manage_permanence(user, permanence):
-        raise refuse("Seule la travailleuse sociale de cette permanence peut la modifier.")
+        raise PermanenceRefused.because(
+            "Seule la travailleuse sociale de cette permanence peut la modifier."
+        )
 
 
 def slot_of(permanence: Permanence, start: datetime) -> rules.Slot:
@@ -131,9 +128,3 @@ def mark_cancelled(appointment: Appointment, user: User | None, now: datetime) -
     appointment.cancelled_by_id = user.id if user is not None else None
     appointment.sequence += 1
     appointment.updated_at = now
-
-
-def is_unique_violation(error: sa.exc.IntegrityError) -> bool:
-    if getattr(error.orig, "sqlstate", None) == UNIQUE_VIOLATION:
-        return True
-    return "UNIQUE constraint failed" in str(error.orig)

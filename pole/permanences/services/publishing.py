@@ -11,7 +11,7 @@ from pole.auth.models import User
 from pole.bookings import recurrence as rec
 from pole.bookings import services as bookings
 from pole.bookings.models import ACTIVE_STATUSES, Booking, Series
-from pole.bookings.rules import Reason
+from pole.core.refusals import Reason
 from pole.db import db, utcnow
 from pole.organisations.models import Organisation
 from pole.permanences import rules
@@ -25,7 +25,6 @@ from pole.permanences.services.data import (
     PatternData,
     PermanenceData,
     PermanenceRefused,
-    refuse,
 )
 from pole.permanences.services.loading import (
     active_appointments,
@@ -163,7 +162,9 @@ def publish_permanence(
 
 def _require_publisher(user: User) -> None:
     if not permissions.can_publish_permanence(user):
-        raise refuse("Seuls les travailleurs sociaux publient des permanences.", code="forbidden")
+        raise PermanenceRefused.because(
+            "Seuls les travailleurs sociaux publient des permanences.", code="forbidden"
+        )
 
 
 def publishable_rooms() -> list[Resource]:

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from pole import permissions
 from pole.auth.models import User
-from pole.bookings.rules import Reason
+from pole.core.refusals import Reason
 from pole.db import db, utcnow
 from pole.organisations.models import Organisation
 from pole.permanences import rules
