@@ -590,6 +590,37 @@ def test_booking_with_htmx_swaps_the_slot_in_place_and_refreshes_our_list(live, 
     assert len(active_appointments(live.permanence.id)) == 1
 
 
+def test_cancelling_from_the_slot_shows_the_slot_again_whatever_the_htmx_target(
+    live, client, login_as
+):
+    mine = live.book(live.alice, live.restos, live.at(14, 30), now=utcnow())
+    login_as(live.bob)
+    page = client.get("/permanences/").get_data(as_text=True)
+    url = f"/permanences/rendez-vous/{mine.id}/annuler/creneau"
+    assert f'hx-post="{url}"' in page
+    # The HTMX headers choose how to answer (the slot's block), never what.
+    response = client.post(url, headers={"HX-Request": "true", "HX-Target": "elsewhere"})
+    assert response.status_code == 200
+    html = page_text(response)
+    assert html.lstrip().startswith(
+        f'<li id="slot-{live.permanence.id}-{slot_key(live.at(14, 30))}"'
+    )
+    assert "Rendez-vous annulé : le créneau est libre." in html
+    assert "HX-Request" in response.headers["Vary"]
+    assert not active_appointments(live.permanence.id)
+
+
+def test_cancelling_from_the_slot_without_javascript_goes_back_to_the_list(live, client, login_as):
+    mine = live.book(live.alice, live.restos, live.at(15), now=utcnow())
+    login_as(live.alice)
+    response = client.post(f"/permanences/rendez-vous/{mine.id}/annuler/creneau")
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(
+        f"/permanences/#slot-{live.permanence.id}-{slot_key(live.at(15))}"
+    )
+    assert not active_appointments(live.permanence.id)
+
+
 def test_booking_without_javascript_goes_back_to_the_list(live, client, login_as):
     login_as(live.alice)
     url = slot_url(live, live.at(15))

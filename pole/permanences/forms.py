@@ -21,7 +21,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from pole.forms import DayField, Form, Given
 from pole.permanences import rules
-from pole.permanences.services import AppointmentData, PatternData
+from pole.permanences.services import AppointmentData, PatternData, PermanenceData
 from pole.timeutil import WEEKDAYS_FR
 
 
@@ -56,7 +56,8 @@ class PatternForm(Form):
     first_day = DayField("À partir du", validators=[Given("Indiquez le premier jour.")])
     until = DayField("Jusqu'au", validators=[Given("Indiquez le dernier jour.")])
 
-    def pattern(self) -> PatternData:
+    def pattern_data(self) -> PatternData:
+        """The pattern as the services take it."""
         return PatternData(
             weekdays=frozenset(self.weekdays.data or ()),
             start_time=self.start_time.data,
@@ -104,9 +105,25 @@ class PublishForm(PatternForm):
     )
     skip_conflicts = BooleanField("Publier sans les dates indisponibles")
 
+    def to_data(self) -> PermanenceData:
+        """The permanence to publish, as the services take it."""
+        return PermanenceData(
+            resource_id=self.resource_id.data,
+            organisation_id=self.organisation_id.data,
+            title=self.title.data,
+            pattern=self.pattern_data(),
+            open_days_ahead=self.open_days_ahead.data,
+            fair_share_limit=self.fair_share_limit.data,
+            fair_share_hours=self.fair_share_hours.data,
+        )
+
 
 class ChangeForm(PatternForm):
     skip_conflicts = BooleanField("Appliquer sans les dates indisponibles")
+
+    def to_data(self) -> PatternData:
+        """The new pattern, as the services take it."""
+        return self.pattern_data()
 
 
 class BookSlotForm(Form):
@@ -149,7 +166,8 @@ class BookSlotForm(Form):
         if field.data and field.data not in rules.PURPOSES:
             raise ValidationError("Choisissez l'objet dans la liste.")
 
-    def data_for(self) -> AppointmentData:
+    def to_data(self) -> AppointmentData:
+        """The appointment asked for, as the services take it."""
         return AppointmentData(
             organisation_id=self.organisation_id.data,
             purpose=self.purpose.data,

@@ -224,7 +224,7 @@ def book_slot(permanence_id: int, key: str):
         context = _slot_context(permanence, start, utcnow())
         return _answer_slot({**context, "form": form}, status=422)
     try:
-        services.book_slot(permanence.id, start, form.data_for(), current_user)
+        services.book_slot(permanence.id, start, form.to_data(), current_user)
     except services.PermanenceRefused as refused:
         context = _slot_context(permanence, start, utcnow())
         if any(r.field and r.field in form for r in refused.reasons):
@@ -249,18 +249,32 @@ def _when(slot: rules.Slot) -> str:
 def cancel_appointment(appointment_id: int):
     """Cancel one of our appointments, until the slot starts."""
     appointment = get_appointment(appointment_id)
+    message, category, _status = _cancel_ours(appointment)
+    flash(message, category)
+    return redirect(safe_next(request.form.get("next"), url_for("permanences.ours")))
+
+
+@bp.post("/rendez-vous/<int:appointment_id>/annuler/creneau")
+def cancel_from_slot(appointment_id: int):
+    """Cancel one of our appointments from its slot, and show the slot again."""
+    appointment = get_appointment(appointment_id)
     permanence, start = appointment.permanence, appointment.start
-    try:
-        services.cancel_appointment(appointment.id, current_user)
-    except services.PermanenceRefused as refused:
-        message, category, status = str(refused), "error", 422
-    else:
-        message, category, status = "Rendez-vous annulé : le créneau est libre.", "success", 200
-    if wants_fragment() and "#slot-" in request.headers.get("HX-Target", ""):
+    message, category, status = _cancel_ours(appointment)
+    if wants_fragment():
         context = _slot_context(permanence, start, utcnow())
         return _answer_slot(context, status, message, category)
     flash(message, category)
-    return redirect(safe_next(request.form.get("next"), url_for("permanences.ours")))
+    key = slot_key(start)
+    return redirect(url_for("permanences.index", _anchor=f"slot-{permanence.id}-{key}"))
+
+
+def _cancel_ours(appointment: Appointment) -> tuple[str, str, int]:
+    """Cancel for the association: the message, its category and the status to answer with."""
+    try:
+        services.cancel_appointment(appointment.id, current_user)
+    except services.PermanenceRefused as refused:
+        return str(refused), "error", 422
+    return "Rendez-vous annulé : le créneau est libre.", "success", 200
 
 
 @bp.get("/nos-rendez-vous")
@@ -311,17 +325,8 @@ def publish():
     form = _publish_form()
     conflicts: list = []
     if form.validate_on_submit():
-        data = services.PermanenceData(
-            resource_id=form.resource_id.data,
-            organisation_id=form.organisation_id.data,
-            title=form.title.data,
-            pattern=form.pattern(),
-            open_days_ahead=form.open_days_ahead.data,
-            fair_share_limit=form.fair_share_limit.data,
-            fair_share_hours=form.fair_share_hours.data,
-        )
         try:
-            permanence = services.publish_permanence(data, current_user, _skip_days(form))
+            permanence = services.publish_permanence(form.to_data(), current_user, _skip_days(form))
         except services.PermanenceRefused as refused:
             apply_reasons(form, refused.reasons)
         except bookings.SeriesRefused as refused:
@@ -377,7 +382,7 @@ def change(permanence_id: int):
     if form.validate_on_submit():
         try:
             outcome = services.change_pattern(
-                permanence.id, form.pattern(), current_user, _skip_days(form)
+                permanence.id, form.to_data(), current_user, _skip_days(form)
             )
         except services.PermanenceRefused as refused:
             apply_reasons(form, refused.reasons)
