@@ -4,23 +4,14 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from flask import (
-    Response,
-    abort,
-    flash,
-    redirect,
-    request,
-    url_for,
-)
+from flask import Response, abort, flash, redirect, request, url_for
 from flask_login import current_user
 
 from pole import permissions
 from pole.db import utcnow
 from pole.htmx import render, wants_fragment
 from pole.permanences import services
-from pole.permanences.forms import (
-    CancelDateForm,
-)
+from pole.permanences.forms import CancelDateForm
 from pole.permanences.models import Permanence
 from pole.permanences.views import bp
 from pole.permanences.views.loaders import (
@@ -32,6 +23,9 @@ from pole.permanences.views.loaders import (
     slot_key,
 )
 from pole.timeutil import to_local
+
+# The blocks of day.html an answer may be: one row, or the whole sheet (count, cancelled list).
+ROW, SHEET = "sheet_row", "day_sheet"
 
 
 @bp.get("/<int:permanence_id>/jour/<day>")
@@ -75,7 +69,8 @@ def _sheet_url(permanence: Permanence, start: datetime) -> str:
     )
 
 
-def _answer_row(
+def _answer(
+    block: str,
     permanence: Permanence,
     start: datetime,
     message: str,
@@ -83,7 +78,7 @@ def _answer_row(
     status: int = 200,
     confirming: int | None = None,
 ):
-    """The day sheet's row, swapped in place for htmx; otherwise back to the sheet."""
+    """One block of the sheet (a row, or all of it) for htmx; otherwise back to the sheet."""
     if not wants_fragment():
         flash(message, category)
         return redirect(_sheet_url(permanence, start))
@@ -95,25 +90,9 @@ def _answer_row(
         category=category,
         confirming=confirming,
     )
-    context["entry"] = next(e for e in context["session"].slots if e.slot.start == start)
-    return render("permanences/day.html", block="sheet_row", status=status, **context)
-
-
-def _answer_sheet(
-    permanence: Permanence, start: datetime, message: str, category: str, status: int = 200
-):
-    """The whole sheet block (rows, count, cancelled list) for htmx; otherwise back to it."""
-    if not wants_fragment():
-        flash(message, category)
-        return redirect(_sheet_url(permanence, start))
-    context = _sheet_context(
-        permanence,
-        _day_of(permanence, start),
-        message=message,
-        message_key=slot_key(start),
-        category=category,
-    )
-    return render("permanences/day.html", block="day_sheet", status=status, **context)
+    if block == ROW:
+        context["entry"] = next(e for e in context["session"].slots if e.slot.start == start)
+    return render("permanences/day.html", block=block, status=status, **context)
 
 
 def _told(outcome: services.Outcome) -> tuple[str, str]:
@@ -129,7 +108,7 @@ def confirm_cancel(appointment_id: int):
     permanence = get_day_sheet(appointment.permanence_id)
     confirming = appointment.id if appointment.is_active else None
     if wants_fragment():
-        return _answer_row(permanence, appointment.start, "", "info", confirming=confirming)
+        return _answer(ROW, permanence, appointment.start, "", "info", confirming=confirming)
     context = _sheet_context(permanence, appointment.day, confirming=confirming)
     return render("permanences/day.html", **context)
 
@@ -144,19 +123,19 @@ def mark(appointment_id: int):
     if status == "cancelled":
         if request.form.get("confirm") != "oui":  # never on one tap: ask first
             if wants_fragment():
-                return _answer_row(permanence, start, "", "info", confirming=appointment.id)
+                return _answer(ROW, permanence, start, "", "info", confirming=appointment.id)
             return redirect(url_for("permanences.confirm_cancel", appointment_id=appointment.id))
         try:
             outcome = services.cancel_from_sheet(appointment.id, current_user)
         except services.PermanenceRefused as refused:
-            return _answer_sheet(permanence, start, str(refused), "error", 422)
+            return _answer(SHEET, permanence, start, str(refused), "error", 422)
         told, category = _told(outcome)
-        return _answer_sheet(permanence, start, "Rendez-vous annulé." + told, category)
+        return _answer(SHEET, permanence, start, "Rendez-vous annulé." + told, category)
     try:
         services.mark_appointment(appointment.id, status, current_user)
     except services.PermanenceRefused as refused:
-        return _answer_row(permanence, start, str(refused), "error", 422)
-    return _answer_row(permanence, start, "Enregistré.", "success")
+        return _answer(ROW, permanence, start, str(refused), "error", 422)
+    return _answer(ROW, permanence, start, "Enregistré.", "success")
 
 
 @bp.post("/rendez-vous/<int:appointment_id>/retablir")
@@ -167,9 +146,9 @@ def restore(appointment_id: int):
     try:
         outcome = services.restore_appointment(appointment.id, current_user)
     except services.PermanenceRefused as refused:
-        return _answer_sheet(permanence, appointment.start, str(refused), "error", 422)
+        return _answer(SHEET, permanence, appointment.start, str(refused), "error", 422)
     told, category = _told(outcome)
-    return _answer_sheet(permanence, appointment.start, "Rendez-vous rétabli." + told, category)
+    return _answer(SHEET, permanence, appointment.start, "Rendez-vous rétabli." + told, category)
 
 
 @bp.post("/<int:permanence_id>/creneau/<key>/bloquer")
@@ -197,6 +176,6 @@ def _back_to_slot(
     permanence: Permanence, start: datetime, message: str, category: str, status: int = 200
 ) -> Response:
     if permissions.can_see_day_sheet(current_user, permanence):
-        return _answer_row(permanence, start, message, category, status)
+        return _answer(ROW, permanence, start, message, category, status)
     flash(message, category)
     return redirect(url_for("permanences.show", permanence_id=permanence.id))

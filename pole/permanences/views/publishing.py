@@ -19,13 +19,7 @@ from pole.core.forms import apply_reasons
 from pole.db import utcnow
 from pole.htmx import render
 from pole.permanences import rules, services
-from pole.permanences.forms import (
-    CancelDateForm,
-    ChangeForm,
-    PatternForm,
-    PublishForm,
-    choices_of,
-)
+from pole.permanences.forms import CancelDateForm, ChangeForm, PatternForm, PublishForm, choices_of
 from pole.permanences.models import Permanence
 from pole.permanences.views import bp
 from pole.permanences.views.loaders import get_permanence, monday_of, parse_day
@@ -58,6 +52,24 @@ def _conflicts_text(conflicts: list[bookings.SeriesConflict]) -> list[tuple[date
     return [(c.day, " ".join(r.message for r in c.reasons)) for c in conflicts]
 
 
+# The room is booked as a series: its dates may clash, or the race for the room be lost.
+ROOM_REFUSALS = (bookings.SeriesRefused, bookings.BookingRefused)
+
+
+def _show_refusal(form: PatternForm, refused: Exception, no_dates: str) -> list:
+    """Put a refusal on the form; the clashing dates, if any, come back to be listed."""
+    if isinstance(refused, bookings.SeriesRefused):
+        conflicts = _conflicts_text(refused.conflicts)
+        if not conflicts:
+            form.form_errors.append(no_dates)
+        return conflicts
+    if isinstance(refused, services.PermanenceRefused):
+        apply_reasons(form, refused.reasons)
+    else:
+        form.form_errors.extend(r.message for r in refused.reasons)
+    return []
+
+
 @bp.route("/publier", methods=["GET", "POST"])
 def publish():
     """Publish a permanence: its room is booked for those hours, its slots open to volunteers."""
@@ -68,14 +80,8 @@ def publish():
     if form.validate_on_submit():
         try:
             permanence = services.publish_permanence(form.to_data(), current_user, _skip_days(form))
-        except services.PermanenceRefused as refused:
-            apply_reasons(form, refused.reasons)
-        except bookings.SeriesRefused as refused:
-            conflicts = _conflicts_text(refused.conflicts)
-            if not conflicts:
-                form.form_errors.append("Aucune date à publier entre ces deux jours.")
-        except bookings.BookingRefused as refused:
-            form.form_errors.extend(r.message for r in refused.reasons)
+        except (services.PermanenceRefused, *ROOM_REFUSALS) as refused:
+            conflicts = _show_refusal(form, refused, "Aucune date à publier entre ces deux jours.")
         else:
             flash(
                 "Permanence publiée : la salle est réservée et les créneaux sont ouverts.",
@@ -125,14 +131,10 @@ def change(permanence_id: int):
             outcome = services.change_pattern(
                 permanence.id, form.to_data(), current_user, _skip_days(form)
             )
-        except services.PermanenceRefused as refused:
-            apply_reasons(form, refused.reasons)
-        except bookings.SeriesRefused as refused:
-            conflicts = _conflicts_text(refused.conflicts)
-            if not conflicts:
-                form.form_errors.append("Aucune date de permanence entre ces deux jours.")
-        except bookings.BookingRefused as refused:
-            form.form_errors.extend(r.message for r in refused.reasons)
+        except (services.PermanenceRefused, *ROOM_REFUSALS) as refused:
+            conflicts = _show_refusal(
+                form, refused, "Aucune date de permanence entre ces deux jours."
+            )
         else:
             flash(_outcome_text("Nouveaux horaires enregistrés.", outcome), _category(outcome))
             return redirect(url_for("permanences.show", permanence_id=permanence.id))

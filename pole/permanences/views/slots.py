@@ -19,9 +19,7 @@ from pole.core.forms import apply_reasons
 from pole.db import utcnow
 from pole.htmx import render, wants_fragment
 from pole.permanences import rules, services
-from pole.permanences.forms import (
-    book_form,
-)
+from pole.permanences.forms import book_form
 from pole.permanences.models import Appointment, Permanence
 from pole.permanences.views import bp
 from pole.permanences.views.loaders import get_appointment, get_permanence, parse_slot_key, slot_key
