@@ -132,6 +132,15 @@ def hide_values(engine: sa.Engine) -> None:
 _in_write_transaction: contextvars.ContextVar[bool] = contextvars.ContextVar(
     "in_write_transaction", default=False
 )
+# The time a write transaction's changes happen at: services pass their (injected) `now`.
+_change_time: contextvars.ContextVar[datetime | None] = contextvars.ContextVar(
+    "change_time", default=None
+)
+
+
+def change_time() -> datetime:
+    """When the changes being written happen: the write transaction's `now`, else utcnow()."""
+    return _change_time.get() or utcnow()
 
 
 def _end_read_transaction(session: sa.orm.Session) -> None:
@@ -153,13 +162,22 @@ def _end_read_transaction(session: sa.orm.Session) -> None:
 
 
 @contextmanager
-def write_transaction() -> Iterator[None]:
+def write_transaction(now: datetime | None = None) -> Iterator[None]:
     """Run the block as one transaction that holds SQLite's write lock from its start.
 
     Commits at the end of the block, rolls back on any exception. On PostgreSQL this is a
     plain transaction; callers lock the rows they check (SELECT ... FOR UPDATE). A block
     nested in another write transaction joins it: the outer one commits or rolls back all.
+    `now` is when its changes happen (change_time()), for the iCal change stamp.
     """
+    if now is not None:
+        at = _change_time.set(now)
+        try:
+            with write_transaction():
+                yield
+        finally:
+            _change_time.reset(at)
+        return
     if _in_write_transaction.get():
         yield
         return

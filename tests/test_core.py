@@ -1,5 +1,7 @@
 """The shared core: reasons go beside their field, French lists, lost races."""
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 import sqlalchemy as sa
 from wtforms import Form, IntegerField, StringField
@@ -8,6 +10,8 @@ from pole.core.forms import apply_reasons
 from pole.core.locks import LOST_RACE, lost_race
 from pole.core.refusals import Reason, Refused
 from pole.core.text import join_words
+from pole.db import db, write_transaction
+from tests.factories import make_booking, make_organisation, make_resource
 
 
 class _Form(Form):
@@ -80,3 +84,53 @@ def test_a_lost_race_is_a_clean_refusal_and_anything_else_is_raised():
         raise _integrity("23505")
     with pytest.raises(sa.exc.IntegrityError), lost_race(Refused([LOST_RACE])):
         raise _integrity("23505")
+
+
+# The iCal change stamp -----------------------------------------------------------------------
+
+STAMP_NOW = datetime(2026, 9, 1, 8, 0, tzinfo=UTC)
+TUESDAY_10 = datetime(2026, 9, 15, 8, 0, tzinfo=UTC)
+
+
+@pytest.fixture()
+def booking(app):
+    organisation = make_organisation()
+    return make_booking(make_resource(), organisation, TUESDAY_10)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda b: setattr(b, "title", "Autre titre"),
+        lambda b: setattr(b, "status", "cancelled"),
+        lambda b: setattr(b, "start", b.start - timedelta(minutes=30)),
+    ],
+    ids=["title", "status", "start"],
+)
+def test_any_change_of_a_booking_tells_calendars_once_at_the_write_time(booking, change):
+    before = booking.sequence
+    with write_transaction(now=STAMP_NOW):
+        change(booking)
+    assert (booking.sequence, booking.updated_at) == (before + 1, STAMP_NOW)
+
+
+def test_a_booking_written_unchanged_keeps_its_stamp(booking):
+    before = (booking.sequence, booking.updated_at)
+    with write_transaction(now=STAMP_NOW):
+        booking.title = booking.title
+    assert (booking.sequence, booking.updated_at) == before
+
+
+def test_a_stamp_set_by_hand_is_not_bumped_twice(booking):
+    before = booking.sequence
+    with write_transaction(now=STAMP_NOW):
+        booking.title = "Autre titre"
+        booking.sequence += 1
+    assert booking.sequence == before + 1
+
+
+def test_a_change_outside_a_timed_write_is_stamped_with_the_clock(booking):
+    before = datetime.now(UTC)
+    booking.title = "Autre titre"
+    db.session.commit()
+    assert booking.updated_at >= before.replace(microsecond=0)

@@ -86,6 +86,11 @@ def next_weekday(weekday: int, after: date | None = None) -> date:
     return after + timedelta(days=(weekday - after.weekday()) % 7 or 7)
 
 
+def open_weekday_before(day: date) -> date:
+    """The day itself if a weekday, else the Friday before: the office is shut on Sundays."""
+    return day - timedelta(days=max(day.weekday() - 4, 0))
+
+
 def at(day: date, hh: int, mm: int = 0) -> datetime:
     return local_to_utc(day, time(hh, mm), PARIS)
 
@@ -193,7 +198,7 @@ def building(app):
         now=now - timedelta(days=60),
     )
     bookings.cancel_booking(stale.id, coordinator, now=now - timedelta(days=45))
-    old_day = today() - timedelta(days=60)
+    old_day = open_weekday_before(today() - timedelta(days=60))
     book(
         office,
         restos,
@@ -203,7 +208,7 @@ def building(app):
         "Il y a deux mois",
         now=now - timedelta(days=90),
     )
-    recent_day = today() - timedelta(days=10)
+    recent_day = open_weekday_before(today() - timedelta(days=10))
     book(
         office,
         restos,
@@ -213,7 +218,7 @@ def building(app):
         "La semaine passée",
         now=now - timedelta(days=20),
     )
-    far_day = today() + timedelta(days=380)
+    far_day = open_weekday_before(today() + timedelta(days=380))
     book(
         office,
         restos,

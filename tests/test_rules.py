@@ -15,9 +15,13 @@ from pole.bookings.rules import (
     Policy,
     Reason,
     check_booking,
+    clash_within_series,
+    keep_wall_times,
+    needs_approval,
     nonexistent_time_reason,
     opening_hours_text,
     overlaps,
+    status_after_move,
     suggest_free_times,
 )
 from pole.timeutil import UTC, NonexistentLocalTime, local_to_utc, to_local
@@ -706,3 +710,107 @@ def test_suggestions_for_pooled_equipment_respect_the_stock():
 
 def test_no_suggestion_for_a_kind_that_may_not_book():
     assert suggest(ROOM, [], TUESDAY, "10:00", kind="partner") == []
+
+
+# --- Approval and changes ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("requires_approval", "by_manager", "expected"),
+    [(True, False, True), (True, True, False), (False, False, False), (False, True, False)],
+    ids=["on-request", "manager-books-it", "free-room", "free-room-manager"],
+)
+def test_a_room_on_request_waits_for_approval_unless_the_manager_books_it(
+    requires_approval, by_manager, expected
+):
+    assert needs_approval(requires_approval, by_manager) is expected
+
+
+@pytest.mark.parametrize(
+    ("status", "moved", "requires_approval", "by_manager", "expected"),
+    [
+        ("confirmed", True, True, False, "pending"),
+        ("confirmed", False, True, False, "confirmed"),
+        ("confirmed", True, True, True, "confirmed"),
+        ("confirmed", True, False, False, "confirmed"),
+        ("pending", True, True, False, "pending"),
+        ("pending", True, True, True, "pending"),
+    ],
+    ids=[
+        "moved-on-request",
+        "details-only",
+        "moved-by-manager",
+        "moved-free-room",
+        "still-pending",
+        "manager-moves-pending",
+    ],
+)
+def test_a_moved_booking_goes_back_to_pending(
+    status, moved, requires_approval, by_manager, expected
+):
+    assert status_after_move(status, moved, requires_approval, by_manager) == expected
+
+
+@pytest.mark.parametrize(
+    ("other", "buffer", "is_room", "clashes"),
+    [
+        (("12:00", "14:00"), 0, True, False),
+        (("12:00", "14:00"), 30, True, True),
+        (("12:30", "14:00"), 30, True, False),
+        (("08:00", "09:30"), 30, True, False),
+        (("07:00", "09:45"), 30, True, True),
+        (("11:00", "13:00"), 0, True, True),
+        (("11:00", "13:00"), 0, False, False),
+    ],
+    ids=[
+        "touching",
+        "touching-within-cleaning",
+        "after-cleaning",
+        "cleaned-before",
+        "cleaning-before-overlaps",
+        "overlapping",
+        "equipment-shares",
+    ],
+)
+def test_two_dates_of_one_series_must_not_clash_cleaning_included(other, buffer, is_room, clashes):
+    reason = clash_within_series(
+        at(TUESDAY, "10:00"),
+        at(TUESDAY, "12:00"),
+        [(at(TUESDAY, other[0]), at(TUESDAY, other[1]))],
+        timedelta(minutes=buffer),
+        is_room,
+    )
+    assert (reason is not None) is clashes
+    if clashes:
+        assert (reason.code, reason.field) == ("overlap", "start")
+
+
+@pytest.mark.parametrize(
+    ("occurrence_day", "new_day", "hours", "expected"),
+    [
+        (date(2026, 10, 20), date(2026, 10, 27), ("14:00", "16:00"), ("14:00", "16:00")),
+        (date(2026, 10, 27), date(2026, 10, 20), ("09:00", "10:30"), ("09:00", "10:30")),
+        (date(2026, 3, 24), date(2026, 3, 31), ("14:00", "16:00"), ("14:00", "16:00")),
+        (date(2026, 11, 24), date(2026, 11, 24), ("23:00", "00:30"), ("23:00", "00:30")),
+    ],
+    ids=["across-autumn-change", "back-across-it", "across-spring-change", "past-midnight"],
+)
+def test_a_series_move_keeps_wall_clock_times(occurrence_day, new_day, hours, expected):
+    new_start = at(new_day, hours[0])
+    end_day = new_day + timedelta(days=1) if hours[1] < hours[0] else new_day
+    new_end = at(end_day, hours[1])
+    start, end = keep_wall_times(at(occurrence_day, "10:00"), new_start, new_end, PARIS)
+    assert to_local(start, PARIS).date() == occurrence_day
+    assert (f"{to_local(start, PARIS):%H:%M}", f"{to_local(end, PARIS):%H:%M}") == expected
+    assert end - start == new_end - new_start or new_day != occurrence_day
+
+
+def test_a_series_move_to_an_hour_that_does_not_exist_that_day_is_refused():
+    spring_forward = date(2026, 3, 29)
+    with pytest.raises(NonexistentLocalTime):
+        keep_wall_times(
+            at(spring_forward, "10:00"),
+            at(date(2026, 3, 22), "02:30"),
+            at(date(2026, 3, 22), "03:30"),
+            PARIS,
+        )

@@ -9,6 +9,7 @@ them (a day has some 150 cells, a week more, and each call or lookup in Jinja ad
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import cache
@@ -301,6 +302,17 @@ def _active_bookings(resource_ids: list[int], start: datetime, end: datetime) ->
     return list(db.session.scalars(_active_bookings_query(), params))
 
 
+def _days_covered(
+    start: datetime, end: datetime, tz: ZoneInfo, first: date, last: date
+) -> Iterator[date]:
+    """The local days from first to last that the span [start, end) reaches into."""
+    day = max(to_local(start, tz).date(), first)
+    until = min(to_local(end - timedelta(microseconds=1), tz).date(), last)
+    while day <= until:
+        yield day
+        day += timedelta(days=1)
+
+
 def _column(
     head: Head,
     bookings: list[Booking],
@@ -308,11 +320,9 @@ def _column(
     views: dict[int, BlockView],
     tz: ZoneInfo,
     now: datetime,
-    bounds: tuple[datetime, datetime],
     missing: list[tuple[int, int]],
 ) -> grid.Column:
     resource, day = head.resource, head.day
-    day_start, day_end = bounds
     blocks = [
         grid.Block(
             _wall(b.start, day, tz),
@@ -322,14 +332,11 @@ def _column(
             views[b.id],
         )
         for b in bookings
-        if b.start < day_end and b.occupied_until > day_start
     ]
     shut = [
         (_wall(c.start, day, tz), _wall(c.end, day, tz), c.reason)
         for c in closures
-        if c.start < day_end
-        and c.end > day_start
-        and (c.resource_id is None or c.resource_id == resource.id)
+        if c.resource_id is None or c.resource_id == resource.id
     ]
     return grid.Column(
         key=head,
@@ -357,24 +364,29 @@ def _build(
     tz = site.tz
     start = local_day_bounds(first, tz)[0]
     end = local_day_bounds(last, tz)[1]
+    # The database answers which bookings and closures occupy the days (Booking.occupying,
+    # Closure.overlapping); each row then goes to the columns of the local days it covers.
     bookings = _active_bookings([r.id for r in resources], start, end)
     closures = services.site_closures(site.id, start, end)
-    by_resource: dict[int, list[Booking]] = defaultdict(list)
+    by_column: dict[tuple[int, date], list[Booking]] = defaultdict(list)
     for booking in bookings:
-        by_resource[booking.resource_id].append(booking)
+        for day in _days_covered(booking.start, booking.occupied_until, tz, first, last):
+            by_column[booking.resource_id, day].append(booking)
+    closures_on: dict[date, list[Closure]] = defaultdict(list)
+    for closure in closures:
+        for day in _days_covered(closure.start, closure.end, tz, first, last):
+            closures_on[day].append(closure)
     views = {b.id: _block_view(b, viewer, tz) for b in bookings}
     days = {head.day for head in heads}
-    bounds = {day: local_day_bounds(day, tz) for day in days}
-    missing = {day: _missing(day, tz, bounds[day]) for day in days}
+    missing = {day: _missing(day, tz, local_day_bounds(day, tz)) for day in days}
     columns = [
         _column(
             head,
-            by_resource[head.resource.id],
-            closures,
+            by_column[head.resource.id, head.day],
+            closures_on[head.day],
             views,
             tz,
             now,
-            bounds[head.day],
             missing[head.day],
         )
         for head in heads

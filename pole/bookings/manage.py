@@ -175,7 +175,7 @@ def closures():
 
 def closure_period(closure: Closure) -> str:
     """The closure's period as people say it: "Du lun. 04/05 au ven. 08/05"."""
-    text = rules._period_text(closure.start, closure.end, closure.site.tz)
+    text = rules.period_text(closure.start, closure.end, closure.site.tz)
     return text[:1].upper() + text[1:]
 
 

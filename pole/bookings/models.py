@@ -9,6 +9,7 @@ import sqlalchemy.orm as so
 from sqlalchemy.dialects.postgresql import ExcludeConstraint
 
 from pole.auth.models import User
+from pole.core.stamps import ChangeStamped
 from pole.db import UTCDateTime, db, utcnow
 from pole.organisations.models import Organisation
 from pole.resources.models import Resource
@@ -59,7 +60,9 @@ class Series(db.Model):
     )
 
 
-class Booking(db.Model):
+class Booking(ChangeStamped, db.Model):
+    """One booking of a resource for an organisation; feeds show it (ChangeStamped)."""
+
     __table_args__ = (
         sa.CheckConstraint(
             "status IN ('pending', 'confirmed', 'cancelled', 'rejected')", name="status"

@@ -16,6 +16,7 @@ from pole.timeutil import (
     combine_minutes,
     format_day,
     format_hhmm,
+    local_to_utc,
     minutes_of_day,
     to_local,
 )
@@ -116,7 +117,7 @@ def _hhmm(dt: datetime, tz: ZoneInfo) -> str:
     return f"{to_local(dt, tz):%H:%M}"
 
 
-def _period_text(start: datetime, end: datetime, tz: ZoneInfo) -> str:
+def period_text(start: datetime, end: datetime, tz: ZoneInfo) -> str:
     """A period in local time, as short as it can be said ('le mar. 24/11 de 10:00 à 12:00')."""
     local_start, local_end = to_local(start, tz), to_local(end, tz)
     whole_days = minutes_of_day(local_start) == 0 and minutes_of_day(local_end) == 0
@@ -138,7 +139,7 @@ def _times_text(start: datetime, end: datetime, tz: ZoneInfo, ref_day: date) -> 
     local_start, local_end = to_local(start, tz), to_local(end, tz)
     if local_start.date() == ref_day and local_end.date() == ref_day:
         return f"de {local_start:%H:%M} à {local_end:%H:%M}"
-    return _period_text(start, end, tz)
+    return period_text(start, end, tz)
 
 
 def _longest_days(policy: Policy) -> int:
@@ -401,7 +402,7 @@ def check_booking(
         reasons.append(hours_problem)
     for closure in sorted(closures, key=lambda c: c.start):
         if overlaps(req.start, req.end, closure.start, closure.end):
-            text = f"Fermeture {_period_text(closure.start, closure.end, tz)}"
+            text = f"Fermeture {period_text(closure.start, closure.end, tz)}"
             text += f" : {closure.reason}." if closure.reason else "."
             reasons.append(Reason("closure", "start", text))
 
@@ -494,6 +495,52 @@ def suggest_free_times(
     return found[:limit]
 
 
+# Approval and changes -------------------------------------------------------------------------
+
+
+def needs_approval(requires_approval: bool, by_manager: bool) -> bool:
+    """A resource lent on request waits for the manager's approval, unless she books it."""
+    return requires_approval and not by_manager
+
+
+def status_after_move(status: str, moved: bool, requires_approval: bool, by_manager: bool) -> str:
+    """A confirmed booking that is moved goes back to pending if its resource needs approval."""
+    if moved and status == "confirmed" and needs_approval(requires_approval, by_manager):
+        return "pending"
+    return status
+
+
+def clash_within_series(
+    start: datetime,
+    end: datetime,
+    others: Sequence[tuple[datetime, datetime]],
+    buffer: timedelta,
+    is_room: bool,
+) -> Reason | None:
+    """Two dates of one series moved together must not clash, cleaning time included."""
+    if not is_room:
+        return None
+    for other_start, other_end in others:
+        if overlaps(start, end + buffer, other_start, other_end + buffer):
+            return Reason("overlap", "start", "Deux dates de la série se chevauchent.")
+    return None
+
+
+def keep_wall_times(
+    occurrence_start: datetime, new_start: datetime, new_end: datetime, tz: ZoneInfo
+) -> tuple[datetime, datetime]:
+    """A series moved to 14:00 keeps each date and takes 14:00 local time on it.
+
+    Raises NonexistentLocalTime when the new hours do not exist on that date.
+    """
+    day = to_local(occurrence_start, tz).date()
+    start_local, end_local = to_local(new_start, tz), to_local(new_end, tz)
+    extra_days = (end_local.date() - start_local.date()).days
+    start = local_to_utc(day, start_local.time(), tz)
+    end = local_to_utc(day + timedelta(days=extra_days), end_local.time(), tz)
+    return start, end
+
+
 __all__ = [
     "BookingRequest",
     "ClosurePeriod",
@@ -502,6 +549,11 @@ __all__ = [
     "Reason",
     "check_booking",
     "check_dates",
+    "clash_within_series",
+    "keep_wall_times",
+    "needs_approval",
+    "period_text",
+    "status_after_move",
     "nonexistent_time_reason",
     "opening_hours_text",
     "overlaps",

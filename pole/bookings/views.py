@@ -239,10 +239,7 @@ def _form_page(form: BookingForm, resource: Resource | None, status: int = 200, 
         title="Nouvelle réservation",
         form=form,
         resource=resource,
-        fragment=wants_fragment(),
-        needs_approval=resource is not None
-        and resource.requires_approval
-        and not permissions.is_manager(current_user),
+        needs_approval=resource is not None and services.needs_approval(resource, current_user),
         **extra,
     )
 
@@ -416,6 +413,7 @@ def _edit_page(form: EditForm, booking: Booking, status: int = 200, **extra):
         form=form,
         booking=booking,
         scopes=SCOPE_LABELS,
+        needs_approval=services.needs_approval(booking.resource, current_user),
         **extra,
     )
 

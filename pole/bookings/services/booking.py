@@ -1,0 +1,200 @@
+"""One booking: create, edit (alone or with its series), cancel."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from pole import permissions
+from pole.auth.models import User
+from pole.bookings import rules
+from pole.bookings.models import ACTIVE_STATUSES, Booking
+from pole.bookings.services.checks import (
+    BookingRefused,
+    SeriesConflict,
+    SeriesRefused,
+    check,
+    lock_resource,
+    new_booking,
+)
+from pole.core.locks import LOST_RACE, lost_race
+from pole.core.refusals import Reason
+from pole.db import db, utcnow, write_transaction
+from pole.organisations.models import Organisation
+from pole.timeutil import NonexistentLocalTime, to_local
+
+
+@dataclass(frozen=True)
+class BookingData:
+    """What a person asks for, already parsed: times are aware UTC."""
+
+    resource_id: int
+    organisation_id: int
+    start: datetime
+    end: datetime
+    title: str
+    description: str = ""
+    is_public: bool = False
+    quantity: int = 1
+
+
+def create_booking(data: BookingData, user: User, now: datetime | None = None) -> Booking:
+    """Book a resource for an organisation, or raise BookingRefused with the reasons."""
+    now = now or utcnow()
+    with lost_race(BookingRefused([LOST_RACE])), write_transaction(now=now):
+        resource = lock_resource(data.resource_id)
+        organisation = db.session.get(Organisation, data.organisation_id)
+        if organisation is None:
+            raise BookingRefused([Reason("missing", "organisation", "Organisation inconnue.")])
+        reasons = check(resource, organisation, user, data.start, data.end, data.quantity, now)
+        if reasons:
+            raise BookingRefused(reasons)
+        booking = new_booking(
+            resource,
+            organisation.id,
+            user,
+            data.start,
+            data.end,
+            title=data.title,
+            description=data.description,
+            is_public=data.is_public,
+            quantity=data.quantity,
+        )
+        db.session.add(booking)
+        db.session.flush()
+        booking_id = booking.id
+    return db.session.get(Booking, booking_id)
+
+
+@dataclass(frozen=True)
+class BookingChanges:
+    """An edit: new times (aware UTC) and details; None keeps the current value."""
+
+    start: datetime | None = None
+    end: datetime | None = None
+    title: str | None = None
+    description: str | None = None
+    is_public: bool | None = None
+    quantity: int | None = None
+
+
+SCOPES = ("one", "following", "all")
+
+
+def _in_scope(booking: Booking, scope: str, now: datetime) -> list[Booking]:
+    """The occurrences a change applies to: this one, this and the following, or all to come."""
+    if scope == "one" or booking.series_id is None:
+        return [booking]
+    query = db.select(Booking).where(
+        Booking.series_id == booking.series_id, Booking.status.in_(ACTIVE_STATUSES)
+    )
+    if scope == "following":
+        query = query.where(Booking.start >= booking.start)
+    else:
+        query = query.where(Booking.end > now)
+    query = query.order_by(Booking.start).execution_options(populate_existing=True)
+    return list(db.session.scalars(query))
+
+
+def edit_booking(
+    booking_id: int,
+    changes: BookingChanges,
+    user: User,
+    scope: str = "one",
+    now: datetime | None = None,
+) -> list[Booking]:
+    """Change a booking (or several occurrences of its series), re-checked like new ones.
+
+    All occurrences in scope change together or none does. Each change bumps `sequence`
+    so calendar apps replace their copy. Moving a booking that needed approval makes it
+    pending again, unless a manager moves it.
+    """
+    now = now or utcnow()
+    with lost_race(BookingRefused([LOST_RACE])), write_transaction(now=now):
+        booking = db.session.get(Booking, booking_id)
+        resource = lock_resource(booking.resource_id)
+        booking = db.session.get(Booking, booking_id, populate_existing=True)
+        if not permissions.can_change_booking(user, booking):
+            raise BookingRefused(
+                [Reason("forbidden", "", "Vous ne pouvez pas modifier cette réservation.")]
+            )
+        targets = _in_scope(booking, scope, now)
+        tz = resource.site.tz
+        planned: list[tuple[Booking, datetime, datetime]] = []
+        conflicts: list[SeriesConflict] = []
+        for target in targets:
+            start, end = target.start, target.end
+            if changes.start is not None and changes.end is not None:
+                if target.id == booking.id:
+                    start, end = changes.start, changes.end
+                else:
+                    try:
+                        start, end = rules.keep_wall_times(
+                            target.start, changes.start, changes.end, tz
+                        )
+                    except NonexistentLocalTime as error:
+                        conflicts.append(
+                            SeriesConflict(
+                                to_local(target.start, tz).date(),
+                                [rules.nonexistent_time_reason(error)],
+                            )
+                        )
+                        continue
+            planned.append((target, start, end))
+        ids = [t.id for t, _, _ in planned]
+        for target, start, end in planned:
+            moved = (start, end) != (target.start, target.end)
+            quantity = changes.quantity or target.quantity
+            if not moved and quantity == target.quantity:
+                continue
+            reasons = check(
+                resource, target.organisation, user, start, end, quantity, now, exclude=ids
+            )
+            # Occurrences being moved together must not clash with each other either.
+            others = [(s, e) for other, s, e in planned if other.id != target.id]
+            buffer = timedelta(minutes=resource.buffer_minutes)
+            clash = rules.clash_within_series(start, end, others, buffer, resource.is_room)
+            reasons += [clash] if clash else []
+            if reasons:
+                conflicts.append(SeriesConflict(to_local(start, tz).date(), reasons))
+        if conflicts:
+            if len(planned) == 1 and len(conflicts) == 1 and scope == "one":
+                raise BookingRefused(conflicts[0].reasons)
+            raise SeriesRefused(conflicts)
+        for target, start, end in planned:
+            moved = (start, end) != (target.start, target.end)
+            target.start, target.end = start, end
+            target.occupied_until = end + timedelta(minutes=resource.buffer_minutes)
+            if changes.title is not None:
+                target.title = changes.title
+            if changes.description is not None:
+                target.description = changes.description
+            if changes.is_public is not None:
+                target.is_public = changes.is_public
+            if changes.quantity is not None:
+                target.quantity = changes.quantity
+            target.status = rules.status_after_move(
+                target.status, moved, resource.requires_approval, permissions.is_manager(user)
+            )
+        result_ids = [t.id for t, _, _ in planned]
+    return [db.session.get(Booking, i) for i in result_ids]
+
+
+def cancel_booking(
+    booking_id: int, user: User, scope: str = "one", now: datetime | None = None
+) -> list[Booking]:
+    """Cancel a booking (or occurrences of its series); rows stay, marked cancelled."""
+    now = now or utcnow()
+    with write_transaction(now=now):
+        booking = db.session.get(Booking, booking_id)
+        lock_resource(booking.resource_id)
+        booking = db.session.get(Booking, booking_id, populate_existing=True)
+        if not permissions.can_change_booking(user, booking):
+            raise BookingRefused(
+                [Reason("forbidden", "", "Vous ne pouvez pas annuler cette réservation.")]
+            )
+        targets = _in_scope(booking, scope, now)
+        for target in targets:
+            target.status = "cancelled"
+        ids = [t.id for t in targets]
+    return [db.session.get(Booking, i) for i in ids]

@@ -1,0 +1,180 @@
+"""Loading what the booking rules need, checking a booking, and the refusals."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+import sqlalchemy as sa
+
+from pole import permissions
+from pole.auth.models import User
+from pole.bookings import rules
+from pole.bookings.models import Booking
+from pole.core.locks import lock_row
+from pole.core.refusals import Reason, Refused
+from pole.db import db, utcnow
+from pole.organisations.models import Organisation
+from pole.resources.models import Closure, Resource
+
+
+class BookingRefused(Refused):
+    """The booking cannot be made; `reasons` say why, field by field."""
+
+
+@dataclass(frozen=True)
+class SeriesConflict:
+    day: date
+    reasons: list[Reason]
+
+
+class SeriesRefused(Exception):
+    """Some dates of a series cannot be booked; nothing was saved."""
+
+    def __init__(self, conflicts: Sequence[SeriesConflict]) -> None:
+        super().__init__(f"{len(conflicts)} conflicting dates")
+        self.conflicts = list(conflicts)
+
+
+def policy_of(resource: Resource) -> rules.Policy:
+    return rules.Policy(
+        name=resource.name,
+        is_room=resource.is_room,
+        quantity=resource.quantity,
+        opening_hours={
+            int(day): [tuple(i) for i in intervals]
+            for day, intervals in resource.opening_hours.items()
+        },
+        granularity=resource.granularity_minutes,
+        min_duration=resource.min_duration_minutes,
+        max_duration=resource.max_duration_minutes,
+        max_days_ahead=resource.max_days_ahead,
+        min_notice=resource.min_notice_minutes,
+        buffer=resource.buffer_minutes,
+        allowed_kinds=frozenset(resource.allowed_kinds),
+        tz=resource.site.tz,
+        units=resource.units,
+    )
+
+
+def booking_label(booking: Booking, viewer: User | None) -> str:
+    """What a person may read of a booking: private titles stay within their organisation."""
+    if viewer is not None and permissions.can_see_booking_details(viewer, booking):
+        return f"{booking.title} ({booking.organisation.short_name})"
+    return f"Réservé — {booking.organisation.name}"
+
+
+def active_bookings(
+    resource_ids: Iterable[int], start: datetime, end: datetime, exclude: Iterable[int] = ()
+) -> list[Booking]:
+    """Pending and confirmed bookings of these resources that occupy part of [start, end)."""
+    query = (
+        db.select(Booking)
+        .where(
+            Booking.resource_id.in_(list(resource_ids)),
+            Booking.occupying(start, end),
+        )
+        .options(sa.orm.joinedload(Booking.organisation))
+        .order_by(Booking.start)
+        # Under a lock, what another transaction just committed wins over what we had loaded.
+        .execution_options(populate_existing=True)
+    )
+    exclude = list(exclude)
+    if exclude:
+        query = query.where(Booking.id.not_in(exclude))
+    return list(db.session.scalars(query))
+
+
+def occupations(
+    resource: Resource,
+    start: datetime,
+    end: datetime,
+    viewer: User | None,
+    exclude: Iterable[int] = (),
+) -> list[rules.Occupation]:
+    # Widen by the buffer on both sides: the request's own cleaning time may hit a booking.
+    margin = timedelta(minutes=resource.buffer_minutes)
+    return [
+        rules.Occupation(b.start, b.end, b.quantity, booking_label(b, viewer), b.id)
+        for b in active_bookings([resource.id], start - margin, end + margin, exclude)
+    ]
+
+
+def closures_for(resource: Resource, start: datetime, end: datetime) -> list[rules.ClosurePeriod]:
+    rows = db.session.scalars(
+        db.select(Closure).where(
+            Closure.site_id == resource.site_id,
+            sa.or_(Closure.resource_id.is_(None), Closure.resource_id == resource.id),
+            Closure.overlapping(start, end),
+        )
+    )
+    return [rules.ClosurePeriod(c.start, c.end, c.reason) for c in rows]
+
+
+def booking_request(
+    user: User, organisation: Organisation, start: datetime, end: datetime, quantity: int
+) -> rules.BookingRequest:
+    return rules.BookingRequest(
+        start=start,
+        end=end,
+        quantity=quantity,
+        organisation_kind=organisation.kind,
+        is_member=user.role_in(organisation.id) is not None,
+        is_manager=permissions.is_manager(user),
+    )
+
+
+def check(
+    resource: Resource,
+    organisation: Organisation,
+    user: User,
+    start: datetime,
+    end: datetime,
+    quantity: int = 1,
+    now: datetime | None = None,
+    exclude: Iterable[int] = (),
+) -> list[Reason]:
+    """Every reason this booking cannot be made right now (empty: it can)."""
+    now = now or utcnow()
+    return rules.check_booking(
+        booking_request(user, organisation, start, end, quantity),
+        policy_of(resource),
+        occupations(resource, start, end, user, exclude),
+        closures_for(resource, start, end),
+        now,
+    )
+
+
+def lock_resource(resource_id: int) -> Resource:
+    """Load the resource, holding its row lock until commit on PostgreSQL."""
+    missing = BookingRefused.because("Cette ressource n'existe pas.", code="missing")
+    return lock_row(Resource, resource_id, missing)
+
+
+def needs_approval(resource: Resource, user: User) -> bool:
+    """Whether this person's booking of this resource waits for the manager's approval."""
+    return rules.needs_approval(resource.requires_approval, permissions.is_manager(user))
+
+
+def _initial_status(resource: Resource, user: User) -> str:
+    return "pending" if needs_approval(resource, user) else "confirmed"
+
+
+def new_booking(
+    resource: Resource, organisation_id: int, user: User, start: datetime, end: datetime, **fields
+) -> Booking:
+    now = utcnow()
+    return Booking(
+        resource_id=resource.id,
+        organisation_id=organisation_id,
+        created_by_id=user.id,
+        start=start,
+        end=end,
+        occupied_until=end + timedelta(minutes=resource.buffer_minutes),
+        exclusive=resource.quantity == 1,
+        status=_initial_status(resource, user),
+        created_at=now,
+        updated_at=now,
+        **fields,
+    )

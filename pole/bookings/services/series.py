@@ -1,0 +1,203 @@
+"""Recurring bookings: lay a series out, list its clashes, save it whole or not at all."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, time, timedelta
+
+from pole.auth.models import User
+from pole.bookings import recurrence as rec
+from pole.bookings import rules
+from pole.bookings.models import ACTIVE_STATUSES, Booking, Series
+from pole.bookings.services.checks import (
+    BookingRefused,
+    SeriesConflict,
+    SeriesRefused,
+    booking_request,
+    closures_for,
+    lock_resource,
+    new_booking,
+    occupations,
+    policy_of,
+)
+from pole.core.locks import LOST_RACE, lost_race
+from pole.core.refusals import Reason
+from pole.db import db, utcnow, write_transaction
+from pole.organisations.models import Organisation
+from pole.resources.models import Resource
+from pole.timeutil import to_local
+
+
+@dataclass(frozen=True)
+class SeriesData:
+    resource_id: int
+    organisation_id: int
+    title: str
+    recurrence: rec.Recurrence
+    description: str = ""
+    is_public: bool = False
+    quantity: int = 1
+
+
+@dataclass(frozen=True)
+class SeriesPreview:
+    occurrences: list[rec.Occurrence]
+    conflicts: list[SeriesConflict] = field(default_factory=list)
+    description: str = ""
+
+    @property
+    def bookable(self) -> list[rec.Occurrence]:
+        bad = {c.day for c in self.conflicts}
+        return [o for o in self.occurrences if o.day not in bad]
+
+
+def _horizon(resource: Resource, now: datetime) -> date:
+    return to_local(now, resource.site.tz).date() + timedelta(days=resource.max_days_ahead)
+
+
+def preview_series(
+    data: SeriesData, user: User, now: datetime | None = None, replacing: Iterable[int] = ()
+) -> SeriesPreview:
+    """Lay out a series and list the dates that cannot be booked, with their reasons.
+
+    Bookings in `replacing` (those the series would take the place of) are no clash.
+    """
+    now = now or utcnow()
+    resource = db.session.get(Resource, data.resource_id)
+    organisation = db.session.get(Organisation, data.organisation_id)
+    return _preview(resource, organisation, data, user, now, replacing)
+
+
+def _preview(
+    resource: Resource,
+    organisation: Organisation,
+    data: SeriesData,
+    user: User,
+    now: datetime,
+    replacing: Iterable[int] = (),
+) -> SeriesPreview:
+    occurrences = rec.expand(data.recurrence, resource.site.tz, _horizon(resource, now))
+    conflicts: list[SeriesConflict] = []
+    timed = [o for o in occurrences if o.start is not None]
+    existing: list[rules.Occupation] = []
+    if timed:
+        existing = occupations(resource, timed[0].start, timed[-1].end, user, replacing)
+    policy = policy_of(resource)
+    closures = closures_for(resource, timed[0].start, timed[-1].end) if timed else []
+    for occurrence in occurrences:
+        if occurrence.start is None:
+            conflicts.append(
+                SeriesConflict(
+                    occurrence.day, [Reason("nonexistent_time", "start", occurrence.problem)]
+                )
+            )
+            continue
+        reasons = rules.check_booking(
+            booking_request(user, organisation, occurrence.start, occurrence.end, data.quantity),
+            policy,
+            existing,
+            closures,
+            now,
+        )
+        if reasons:
+            conflicts.append(SeriesConflict(occurrence.day, reasons))
+    return SeriesPreview(occurrences, conflicts, rec.describe(data.recurrence))
+
+
+def create_series(
+    data: SeriesData,
+    user: User,
+    skip: Iterable[date] = (),
+    now: datetime | None = None,
+    replacing: Iterable[int] = (),
+    on_saved: Callable[[Series], None] | None = None,
+) -> Series:
+    """Save a series and all its occurrences, or nothing: raise SeriesRefused with conflicts.
+
+    Dates in `skip` are left out (recorded on the series); every other date must be free.
+    Bookings in `replacing` are no clash and are cancelled in the same transaction (a
+    permanence changing its pattern from a date). `on_saved(series)` runs inside that
+    transaction too, so what belongs with the series is saved with it or not at all.
+    """
+    now = now or utcnow()
+    skip = set(skip)
+    replacing = list(replacing)
+    recurrence = replace(data.recurrence, skipped=frozenset(data.recurrence.skipped | skip))
+    data = replace(data, recurrence=recurrence)
+    with lost_race(BookingRefused([LOST_RACE])), write_transaction(now=now):
+        resource = lock_resource(data.resource_id)
+        organisation = db.session.get(Organisation, data.organisation_id)
+        preview = _preview(resource, organisation, data, user, now, replacing)
+        if preview.conflicts:
+            raise SeriesRefused(preview.conflicts)
+        if not preview.occurrences:
+            raise SeriesRefused([])
+        if replacing:
+            replaced = db.session.scalars(
+                db.select(Booking).where(
+                    Booking.id.in_(replacing),
+                    Booking.resource_id == resource.id,
+                    Booking.status.in_(ACTIVE_STATUSES),
+                )
+            )
+            for booking in replaced:
+                booking.status = "cancelled"
+            db.session.flush()  # before the inserts, or the exclusion constraint fires
+        series = Series(
+            resource_id=resource.id,
+            organisation_id=organisation.id,
+            created_by_id=user.id,
+            title=data.title,
+            description=data.description,
+            is_public=data.is_public,
+            quantity=data.quantity,
+            freq=recurrence.freq,
+            interval=recurrence.interval,
+            weekdays=sorted(recurrence.weekdays),
+            month_week=recurrence.month_week,
+            first_day=recurrence.first_day,
+            until=recurrence.until,
+            count=recurrence.count,
+            start_time=recurrence.start_time.strftime("%H:%M"),
+            end_time=recurrence.end_time.strftime("%H:%M"),
+            skipped=sorted(d.isoformat() for d in recurrence.skipped),
+        )
+        db.session.add(series)
+        db.session.flush()
+        for occurrence in preview.occurrences:
+            db.session.add(
+                new_booking(
+                    resource,
+                    organisation.id,
+                    user,
+                    occurrence.start,
+                    occurrence.end,
+                    series_id=series.id,
+                    title=data.title,
+                    description=data.description,
+                    is_public=data.is_public,
+                    quantity=data.quantity,
+                )
+            )
+        if on_saved is not None:
+            db.session.flush()
+            on_saved(series)
+        series_id = series.id
+    return db.session.get(Series, series_id)
+
+
+def recurrence_of(series: Series) -> rec.Recurrence:
+    """The rule of a saved series, as the recurrence module reads it."""
+    return rec.Recurrence(
+        first_day=series.first_day,
+        start_time=time.fromisoformat(series.start_time),
+        end_time=time.fromisoformat(series.end_time),
+        freq=series.freq,
+        interval=series.interval,
+        weekdays=frozenset(series.weekdays or ()),
+        month_week=series.month_week,
+        until=series.until,
+        count=series.count,
+        skipped=frozenset(date.fromisoformat(d) for d in series.skipped or ()),
+    )
