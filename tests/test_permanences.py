@@ -376,6 +376,42 @@ def test_the_social_worker_marks_appointments_seen_no_show_or_cancelled(world):
     assert slot_states(world, world.chloe)["15:00"] == "free"
 
 
+def test_every_change_of_an_appointment_tells_calendars_once_at_its_time(world, mailbox):
+    """Each change raises the iCal SEQUENCE by one and dates it with the change's `now`."""
+    appointment = world.book(world.alice, world.restos, world.at(14))
+    sw = world.social_worker
+    steps = [
+        (lambda at: services.mark_appointment(appointment.id, "seen", sw, at), "seen"),
+        (lambda at: services.mark_appointment(appointment.id, "seen", sw, at), "seen"),
+        (lambda at: services.mark_appointment(appointment.id, "booked", sw, at), "booked"),
+        (lambda at: services.cancel_from_sheet(appointment.id, sw, at), "cancelled"),
+        (lambda at: services.restore_appointment(appointment.id, sw, at), "booked"),
+        (lambda at: services.cancel_appointment(appointment.id, world.alice, at), "cancelled"),
+    ]
+    expected_sequence = 0
+    for hours, (change, status) in enumerate(steps, start=1):
+        at = NOW + timedelta(hours=hours)
+        change(at)
+        db.session.expire_all()
+        row = db.session.get(Appointment, appointment.id)
+        changed = hours != 2  # marking "seen" twice changes nothing
+        expected_sequence += changed
+        assert (row.status, row.sequence) == (status, expected_sequence)
+        if changed:
+            assert row.updated_at == at
+    cancelled_day = world.book(world.bob, world.restos, world.at(15, weeks=1))
+    services.cancel_date(
+        world.permanence.id, THURSDAY + timedelta(weeks=1), sw, now=NOW + timedelta(days=1)
+    )
+    db.session.expire_all()
+    row = db.session.get(Appointment, cancelled_day.id)
+    assert (row.status, row.sequence, row.updated_at) == (
+        "cancelled",
+        1,
+        NOW + timedelta(days=1),
+    )
+
+
 # Concurrency ----------------------------------------------------------------------------------
 
 

@@ -63,7 +63,7 @@ def book_slot(
     if reasons:
         raise AppointmentRefused(reasons)
     beneficiary_ref = data.beneficiary_ref.strip() if data.for_whom == "beneficiary" else ""
-    with _taken_on_race(), write_transaction():
+    with _taken_on_race(), write_transaction(now=now):
         permanence = lock_permanence(permanence_id)
         slot = slot_of(permanence, start)
         tz = tz_of(permanence)
@@ -111,7 +111,7 @@ def book_slot(
 def cancel_appointment(appointment_id: int, user: User, now: datetime | None = None) -> Appointment:
     """An association cancels its appointment, until the slot starts; the slot is free again."""
     now = now or utcnow()
-    with write_transaction():
+    with write_transaction(now=now):
         appointment = db.session.get(Appointment, appointment_id)
         if appointment is None:
             raise AppointmentRefused([Reason("missing", "", "Ce rendez-vous n'existe pas.")])
@@ -126,7 +126,7 @@ def cancel_appointment(appointment_id: int, user: User, now: datetime | None = N
         late = rules.check_cancel(appointment.start, now)
         if late:
             raise AppointmentRefused([late])
-        mark_cancelled(appointment, user, now)
+        mark_cancelled(appointment, user)
     return db.session.get(Appointment, appointment_id)
 
 
@@ -157,7 +157,7 @@ def mark_appointment(
     if status == "cancelled":
         cancel_from_sheet(appointment_id, user, now)
         return db.session.get(Appointment, appointment_id)
-    with write_transaction():
+    with write_transaction(now=now):
         appointment = _lock_sheet_appointment(appointment_id, user)
         if appointment.status == "cancelled":
             raise AppointmentRefused(
@@ -167,19 +167,17 @@ def mark_appointment(
             raise AppointmentRefused([rules.NOT_STARTED])
         if appointment.status != status:
             appointment.status = status
-            appointment.sequence += 1
-            appointment.updated_at = now
     return db.session.get(Appointment, appointment_id)
 
 
 def cancel_from_sheet(appointment_id: int, user: User, now: datetime | None = None) -> Outcome:
     """The social worker cancels an appointment: the slot is free, the association told by mail."""
     now = now or utcnow()
-    with write_transaction():
+    with write_transaction(now=now):
         appointment = _lock_sheet_appointment(appointment_id, user)
         if appointment.status == "cancelled":
             raise AppointmentRefused([Reason("state", "", "Ce rendez-vous est déjà annulé.")])
-        mark_cancelled(appointment, user, now)
+        mark_cancelled(appointment, user)
         permanence = appointment.permanence
     message = (
         f"La travailleuse sociale a annulé le rendez-vous de votre association "
@@ -191,7 +189,7 @@ def cancel_from_sheet(appointment_id: int, user: User, now: datetime | None = No
 def restore_appointment(appointment_id: int, user: User, now: datetime | None = None) -> Outcome:
     """Undo the social worker's cancellation while the slot is free; the association is told."""
     now = now or utcnow()
-    with _taken_on_race(), write_transaction():
+    with _taken_on_race(), write_transaction(now=now):
         appointment = _lock_sheet_appointment(appointment_id, user)
         permanence = appointment.permanence
         slot_free = (
@@ -204,8 +202,6 @@ def restore_appointment(appointment_id: int, user: User, now: datetime | None = 
             raise AppointmentRefused([refused])
         appointment.status = "booked"
         appointment.cancelled_by_id = None
-        appointment.sequence += 1
-        appointment.updated_at = now
         db.session.flush()
     message = (
         f"Le rendez-vous de votre association à la permanence « {permanence.title} » "

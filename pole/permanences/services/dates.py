@@ -56,7 +56,7 @@ def cancel_date(
         f"La permanence « {permanence.title} » du {format_day(day)} est annulée{why}. "
         "Votre rendez-vous de ce jour-là est annulé : vous pouvez en réserver un autre."
     )
-    with write_transaction():
+    with write_transaction(now=now):
         # The room first, then the permanence: the order a pattern change takes them in.
         bookings.lock_resource(permanence.resource_id)
         permanence = lock_permanence(permanence_id)
@@ -82,7 +82,7 @@ def cancel_date(
         dropped = []
         for appointment in active_appointments(permanence.id, since=day, until=day):
             if appointment.status == "booked":
-                mark_cancelled(appointment, user, now)
+                mark_cancelled(appointment, user)
                 dropped.append(appointment)
         leave_notices(permanence, dropped, message)
         # Read again under the lock: a booking the manager released meanwhile is left alone.

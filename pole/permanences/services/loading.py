@@ -123,8 +123,7 @@ def held_by(permanence_id: int, day: date, organisation_id: int) -> int:
     )
 
 
-def mark_cancelled(appointment: Appointment, user: User | None, now: datetime) -> None:
+def mark_cancelled(appointment: Appointment, user: User | None) -> None:
+    """Cancel an appointment (its iCal change stamp follows at flush); the slot is free again."""
     appointment.status = "cancelled"
     appointment.cancelled_by_id = user.id if user is not None else None
-    appointment.sequence += 1
-    appointment.updated_at = now

@@ -269,7 +269,7 @@ def change_pattern(
             if new_rule.holds_on(appointment.day):
                 slot = rules.find_slot(new_rule, appointment.day, appointment.start, tz)
             if slot is None or slot.end != appointment.end:
-                mark_cancelled(appointment, user, now)
+                mark_cancelled(appointment, user)
                 dropped.append(appointment)
         leave_notices(locked, dropped, message)
         db.session.flush()
