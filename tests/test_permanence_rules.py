@@ -42,6 +42,7 @@ def test_rules_import_neither_flask_nor_the_database():
     pure = {
         "pole.bookings.rules",
         "pole.permanences.rules",
+        "pole.permanences.patterns",
         "pole.timeutil",
         "pole.core.refusals",
         "pole.core.text",
