@@ -286,38 +286,35 @@ def organisation_appointments(
 ) -> list[Appointment]:
     """The appointments of this person's associations still to come, cancelled ones included."""
     now = now or utcnow()
-    org_ids = list(_organisation_ids(user))
-    if not org_ids:
-        return []
-    return list(
-        db.session.scalars(
-            db.select(Appointment)
-            .where(Appointment.organisation_id.in_(org_ids), Appointment.end > now)
-            .options(
-                sa.orm.joinedload(Appointment.permanence).joinedload(Permanence.resource),
-                sa.orm.joinedload(Appointment.organisation),
-                sa.orm.joinedload(Appointment.booked_by),
-            )
-            .order_by(Appointment.start, Appointment.id)
-            .limit(limit)
+    query = (
+        db.select(Appointment)
+        .where(Appointment.end > now)
+        .options(
+            sa.orm.joinedload(Appointment.permanence).joinedload(Permanence.resource),
+            sa.orm.joinedload(Appointment.organisation),
+            sa.orm.joinedload(Appointment.booked_by),
         )
+        .order_by(Appointment.start, Appointment.id)
+        .limit(limit)
     )
+    return _of_our_associations(user, query, Appointment.organisation_id)
 
 
 def notices_for(user: User, now: datetime | None = None) -> list[PermanenceNotice]:
     """Notices for this person's associations about permanence dates still to come."""
     now = now or utcnow()
+    query = (
+        db.select(PermanenceNotice)
+        .where(PermanenceNotice.day >= (now - timedelta(days=1)).date())
+        .options(sa.orm.joinedload(PermanenceNotice.organisation))
+        .order_by(PermanenceNotice.day, PermanenceNotice.id)
+    )
+    return _of_our_associations(user, query, PermanenceNotice.organisation_id)
+
+
+def _of_our_associations(user: User, query: sa.Select, organisation_id: sa.Column) -> list:
+    """The rows of the query that belong to this person's associations (none: no query)."""
     org_ids = list(_organisation_ids(user))
     if not org_ids:
         return []
-    return list(
-        db.session.scalars(
-            db.select(PermanenceNotice)
-            .where(
-                PermanenceNotice.organisation_id.in_(org_ids),
-                PermanenceNotice.day >= (now - timedelta(days=1)).date(),
-            )
-            .options(sa.orm.joinedload(PermanenceNotice.organisation))
-            .order_by(PermanenceNotice.day, PermanenceNotice.id)
-        )
-    )
+    return list(db.session.scalars(query.where(organisation_id.in_(org_ids))))
