@@ -11,9 +11,7 @@ from pole.core.refusals import Reason
 from pole.db import db, utcnow, write_transaction
 from pole.organisations.models import Organisation
 from pole.permanences import rules
-from pole.permanences.models import (
-    Appointment,
-)
+from pole.permanences.models import Appointment
 from pole.permanences.services.data import AppointmentData, AppointmentRefused, Outcome
 from pole.permanences.services.loading import (
     appointment_at,

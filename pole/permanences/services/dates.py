@@ -12,11 +12,7 @@ from pole.bookings import services as bookings
 from pole.bookings.models import ACTIVE_STATUSES, Booking
 from pole.db import db, utcnow, write_transaction
 from pole.permanences import rules
-from pole.permanences.models import (
-    BlockedSlot,
-    Permanence,
-    PermanenceCancellation,
-)
+from pole.permanences.models import BlockedSlot, Permanence, PermanenceCancellation
 from pole.permanences.services.data import Outcome, PermanenceRefused
 from pole.permanences.services.loading import (
     active_appointments,

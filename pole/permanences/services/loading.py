@@ -12,12 +12,7 @@ from pole.core.locks import lock_row
 from pole.core.refusals import Reason
 from pole.db import db
 from pole.permanences import rules
-from pole.permanences.models import (
-    Appointment,
-    BlockedSlot,
-    Permanence,
-    PermanenceCancellation,
-)
+from pole.permanences.models import Appointment, BlockedSlot, Permanence, PermanenceCancellation
 from pole.permanences.services.data import AppointmentRefused, PermanenceRefused
 from pole.timeutil import to_local
 

@@ -10,11 +10,7 @@ from flask import current_app, has_request_context, url_for
 
 from pole.db import db
 from pole.mail import send_mail
-from pole.permanences.models import (
-    Appointment,
-    Permanence,
-    PermanenceNotice,
-)
+from pole.permanences.models import Appointment, Permanence, PermanenceNotice
 from pole.permanences.services.data import Outcome
 from pole.permanences.services.loading import tz_of
 from pole.timeutil import format_day, to_local

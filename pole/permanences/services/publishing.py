@@ -15,17 +15,8 @@ from pole.core.refusals import Reason
 from pole.db import db, utcnow
 from pole.organisations.models import Organisation
 from pole.permanences import rules
-from pole.permanences.models import (
-    Appointment,
-    Permanence,
-    PermanencePattern,
-)
-from pole.permanences.services.data import (
-    Outcome,
-    PatternData,
-    PermanenceData,
-    PermanenceRefused,
-)
+from pole.permanences.models import Appointment, Permanence, PermanencePattern
+from pole.permanences.services.data import Outcome, PatternData, PermanenceData, PermanenceRefused
 from pole.permanences.services.loading import (
     active_appointments,
     cancelled_days,

@@ -8,10 +8,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 
 from pole.db import db, utcnow, write_transaction
-from pole.permanences.models import (
-    Appointment,
-    PermanenceNotice,
-)
+from pole.permanences.models import Appointment, PermanenceNotice
 
 # Retention ------------------------------------------------------------------------------------
 

@@ -4,13 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from flask import (
-    abort,
-    flash,
-    redirect,
-    request,
-    url_for,
-)
+from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user
 
 from pole import permissions

@@ -4,14 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import (
-    abort,
-    flash,
-    make_response,
-    redirect,
-    request,
-    url_for,
-)
+from flask import abort, flash, make_response, redirect, request, url_for
 from flask_login import current_user
 from jinja2_fragments.flask import render_blocks
 
