@@ -77,8 +77,10 @@ def build(url: str, secret: str) -> Built:
     from pole import create_app
     from pole.auth.models import User
     from pole.db import db
+    from pole.feeds import bookings as feed_bookings
     from pole.feeds import ical
-    from pole.feeds import services as feeds
+    from pole.feeds import links as feed_links
+    from pole.feeds.feed import current_window
     from pole.resources.models import Resource
 
     started = time.perf_counter()
@@ -92,17 +94,19 @@ def build(url: str, secret: str) -> Built:
         manager = db.session.scalar(sa.select(User).where(User.is_manager))
         room = db.session.scalar(sa.select(Resource).where(Resource.name == ROOM))
         organisation_id = facts.organisations[ORGANISATION]
-        room_token = feeds.issue_link("resource", room.id, manager)
-        organisation_token = feeds.issue_link("organisation", organisation_id, manager)
-        room_feed = feeds.feed_for_token(room_token)
-        organisation_feed = feeds.feed_for_token(organisation_token)
-        window = feeds.current_window()
-        counts = [len(feeds.load_booking_rows(f, window)) for f in (room_feed, organisation_feed)]
+        room_token = feed_links.issue_link("resource", room.id, manager)
+        organisation_token = feed_links.issue_link("organisation", organisation_id, manager)
+        room_feed = feed_links.feed_for_token(room_token)
+        organisation_feed = feed_links.feed_for_token(organisation_token)
+        window = current_window()
+        counts = [
+            len(feed_bookings.load_booking_rows(f, window)) for f in (room_feed, organisation_feed)
+        ]
         loads, writes = [], []
-        link = feeds.booking_link()
+        link = feed_bookings.booking_link()
         for _ in range(30):
             t0 = time.perf_counter()
-            events = feeds.booking_events(room_feed, window, link)
+            events = feed_bookings.booking_events(room_feed, window, link)
             t1 = time.perf_counter()
             ical.to_ics(ical.Calendar(name=room_feed.name, events=tuple(events)))
             t2 = time.perf_counter()

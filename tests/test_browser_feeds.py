@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 
 from pole.bookings import services
 from pole.db import db, utcnow
-from pole.feeds import services as feeds
+from pole.feeds import cache as feed_cache
 from pole.timeutil import local_to_utc, to_local
 from tests.factories import PASSWORD, make_organisation, make_resource, make_site, make_user
 from tests.test_ical import read_with_icalendar, read_with_vobject
@@ -23,7 +23,7 @@ PARIS = ZoneInfo("Europe/Paris")
 
 @pytest.fixture()
 def association(app):
-    feeds.clear_cache()
+    feed_cache.clear_cache()
     site = make_site()
     restos = make_organisation(name="Restos du cœur", short_name="Restos")
     coordinator = make_user(restos, role="coordinator", email="bernard@exemple.fr")

@@ -31,8 +31,14 @@ from pole.bookings import services as bookings
 from pole.bookings.models import Booking
 from pole.bookings.recurrence import Recurrence
 from pole.db import db, utcnow
+from pole.feeds import appointments as feed_appointments
+from pole.feeds import bookings as feed_bookings
+from pole.feeds import cache as feed_cache
 from pole.feeds import ical
-from pole.feeds import services as feeds
+from pole.feeds import links as feed_links
+from pole.feeds import ratelimit as feed_ratelimit
+from pole.feeds import sources as feed_sources
+from pole.feeds.feed import current_window
 from pole.feeds.models import FeedToken
 from pole.organisations.models import Organisation
 from pole.permanences import services as permanences
@@ -66,7 +72,7 @@ CANCELLED_REF, CANCELLED_NOTE = "QJ-8812", "Dossier surendettement Plumecoq"
 def _fresh_feed_state(app):
     # Built feeds are cached by the version of their rows; the database is emptied between
     # tests, so ids and versions come back with other contents.
-    feeds.clear_cache()
+    feed_cache.clear_cache()
 
 
 # The building ---------------------------------------------------------------------------------
@@ -359,7 +365,9 @@ def appointment_summary_of(kind: str, appointment: Appointment) -> str:
 
 
 def appointment_uid(kind: str, appointment: Appointment) -> str:
-    return feeds.appointment_uid(kind, f"appointment-{appointment.id}", appointment.created_at)
+    return feed_appointments.appointment_uid(
+        kind, f"appointment-{appointment.id}", appointment.created_at
+    )
 
 
 def expected_appointments(kind: str, subject_id: int | None) -> list[Expected]:
@@ -388,7 +396,7 @@ def expected(kind: str, subject_id: int | None) -> list[Expected]:
     rows = db.session.scalars(sa.select(Booking)).all()
     booked = [
         Expected(
-            feeds.booking_uid(kind, b.id, b.created_at),
+            feed_bookings.booking_uid(kind, b.id, b.created_at),
             b.start,
             b.end,
             summary_of(kind, b),
@@ -404,7 +412,7 @@ def expected(kind: str, subject_id: int | None) -> list[Expected]:
 def both_parsers(body: bytes) -> tuple[list[Expected], list[Expected]]:
     """What icalendar and vobject read; icalevents (the clients' reading of TZID times in
     the repeated autumn hour) must read the same as icalendar."""
-    window = feeds.current_window()
+    window = current_window()
     by_icalendar = read_with_icalendar(body, window.start, window.end)
     assert read_with_icalevents(body, window.start, window.end) == by_icalendar
     readings = (by_icalendar, read_with_vobject(body))
@@ -415,7 +423,7 @@ def both_parsers(body: bytes) -> tuple[list[Expected], list[Expected]]:
 
 
 def link_for(kind: str, subject_id: int, by: User) -> str:
-    return f"/calendrier/{feeds.issue_link(kind, subject_id, by)}.ics"
+    return f"/calendrier/{feed_links.issue_link(kind, subject_id, by)}.ics"
 
 
 def feed_url(building, kind: str) -> str:
@@ -459,7 +467,7 @@ def test_the_association_feed_shows_the_weeks_changes(client, building):
 
     def event(booking_id: int):
         booking = db.session.get(Booking, booking_id)
-        return events.get(feeds.booking_uid("organisation", booking_id, booking.created_at))
+        return events.get(feed_bookings.booking_uid("organisation", booking_id, booking.created_at))
 
     edited = event(building.edited)
     assert edited.summary == "Réunion des bénévoles, bilan; hiver"
@@ -491,7 +499,7 @@ def test_the_association_feed_shows_the_weeks_changes(client, building):
 def test_a_weekly_series_keeps_its_wall_clock_across_the_october_change(client, building):
     body = client.get(feed_url(building, "social_worker")).data
     uids = {
-        feeds.booking_uid("social_worker", i, db.session.get(Booking, i).created_at): i
+        feed_bookings.booking_uid("social_worker", i, db.session.get(Booking, i).created_at): i
         for i in building.dst
     }
     for read in (read_with_icalendar(body), read_with_vobject(body)):
@@ -689,7 +697,7 @@ def test_a_rebuilt_feed_is_byte_identical_while_its_appointments_are_unchanged(
 ):
     url = feed_url(building, kind)
     first = client.get(url)
-    feeds.clear_cache()  # built again from the rows, not answered from memory
+    feed_cache.clear_cache()  # built again from the rows, not answered from memory
     again = client.get(url)
     assert again.data == first.data
     assert again.headers["ETag"] == first.headers["ETag"]
@@ -706,7 +714,7 @@ def test_appointment_uids_are_stable_and_never_a_bookings(client, building):
     urls["organisation"] = feed_url(building, "organisation")
     before = {kind: events_by_uid(client.get(url).data) for kind, url in urls.items()}
     booking_uids = {
-        feeds.booking_uid(kind, b.id, b.created_at)
+        feed_bookings.booking_uid(kind, b.id, b.created_at)
         for b in db.session.scalars(sa.select(Booking))
         for kind in urls
     }
@@ -782,14 +790,14 @@ def test_uids_stay_the_same_across_fetches_and_an_edit(client, building):
     )
     after = uids_and_stamps(client.get(url).data)
     assert set(after) == set(first)
-    uid = feeds.booking_uid("organisation", booking.id, booking.created_at)
+    uid = feed_bookings.booking_uid("organisation", booking.id, booking.created_at)
     assert after[uid][2] == at(day, 15)
 
 
 def test_an_edit_raises_sequence_and_last_modified(client, building):
     url = feed_url(building, "organisation")
     booking = db.session.get(Booking, building.edited)
-    uid = feeds.booking_uid("organisation", booking.id, booking.created_at)
+    uid = feed_bookings.booking_uid("organisation", booking.id, booking.created_at)
     sequence, modified, _ = uids_and_stamps(client.get(url).data)[uid]
     later = utcnow() + timedelta(seconds=2)
     bookings.edit_booking(
@@ -914,7 +922,7 @@ def test_a_wrong_link_gets_404(client, room_feed, mangle):
 
 def test_a_revoked_link_gets_404_and_a_regenerated_one_works(client, room_feed):
     assert client.get(room_feed.url).status_code == 200
-    feeds.revoke_link("resource", room_feed.room.id)
+    feed_links.revoke_link("resource", room_feed.room.id)
     assert client.get(room_feed.url).status_code == 404
     fresh = link_for("resource", room_feed.room.id, room_feed.manager)
     assert client.get(fresh).status_code == 200
@@ -930,7 +938,7 @@ def test_links_are_stored_only_as_hashes(app, room_feed):
     row = db.session.scalar(sa.select(FeedToken).where(FeedToken.selector == selector))
     stored = " ".join(str(v) for v in row.__dict__.values())
     assert verifier not in stored
-    assert row.verifier_hash == feeds._hash(verifier)
+    assert row.verifier_hash == feed_links._hash(verifier)
 
 
 def test_a_link_asking_too_often_gets_429_and_others_do_not(app, client, room_feed, monkeypatch):
@@ -944,7 +952,7 @@ def test_a_link_asking_too_often_gets_429_and_others_do_not(app, client, room_fe
 
 
 def test_the_rate_limit_refills_with_time():
-    limiter = feeds.RateLimiter()
+    limiter = feed_ratelimit.RateLimiter()
     assert [limiter.wait("a", 2, 60, now=0.0) for _ in range(2)] == [0.0, 0.0]
     assert limiter.wait("a", 2, 60, now=0.0) == pytest.approx(30.0)
     assert limiter.wait("a", 2, 60, now=30.0) == 0.0
@@ -956,7 +964,7 @@ def test_the_feed_window_and_cancellations_follow_the_configuration(
 ):
     assert b"SUMMARY:Distribution" in client.get(room_feed.url).data
     monkeypatch.setitem(app.config, "POLE_FEED_FUTURE_DAYS", 1)
-    feeds.clear_cache()
+    feed_cache.clear_cache()
     assert b"BEGIN:VEVENT" not in client.get(room_feed.url).data
     monkeypatch.setitem(app.config, "POLE_FEED_FUTURE_DAYS", 365)
     bookings.cancel_booking(room_feed.booking.id, room_feed.coordinator)
@@ -972,7 +980,7 @@ def selects_of_a_cold_fetch(client, url: str) -> int:
     def count(conn, cursor, statement, *args):  # noqa: ANN001, ANN002
         statements.append(statement)
 
-    feeds.clear_cache()
+    feed_cache.clear_cache()
     sa.event.listen(db.engine, "before_cursor_execute", count)
     try:
         assert client.get(url).status_code == 200
@@ -1100,7 +1108,7 @@ def test_making_a_link_needs_the_csrf_token(client, login_as, room_feed):
     login_as(room_feed.coordinator)
     refused = client.post(f"/agendas/organisation/{room_feed.restos.id}/lien", csrf=False)
     assert refused.status_code == 400
-    assert not feeds.active_tokens("organisation", [room_feed.restos.id])
+    assert not feed_links.active_tokens("organisation", [room_feed.restos.id])
 
 
 def test_the_page_needs_a_login(client):
@@ -1177,12 +1185,14 @@ def test_a_new_event_source_joins_a_feed_without_touching_the_writer(
             )
         ]
 
-    source = feeds.EventSource("appointments", appointments, lambda feed, window: ((1,), None))
+    source = feed_sources.EventSource(
+        "appointments", appointments, lambda feed, window: ((1,), None)
+    )
     sources = {
-        **feeds.EVENT_SOURCES,
-        "social_worker": (*feeds.EVENT_SOURCES["social_worker"], source),
+        **feed_sources.EVENT_SOURCES,
+        "social_worker": (*feed_sources.EVENT_SOURCES["social_worker"], source),
     }
-    monkeypatch.setattr(feeds, "EVENT_SOURCES", sources)
+    monkeypatch.setattr(feed_sources, "EVENT_SOURCES", sources)
     body = client.get(link_for("social_worker", worker.id, worker)).data
     (event,) = read_with_icalendar(body)
     assert (event.uid, event.summary, event.start) == (

@@ -17,7 +17,10 @@ import sqlalchemy as sa
 from pole.bookings import services as bookings
 from pole.bookings.models import Booking
 from pole.db import db, utcnow
-from pole.feeds import services as feeds
+from pole.feeds import bookings as feed_bookings
+from pole.feeds import cache as feed_cache
+from pole.feeds import links as feed_links
+from pole.feeds.feed import Feed, window_at
 from pole.timeutil import local_to_utc, to_local
 from tests.factories import make_organisation, make_resource, make_site, make_user
 from tests.test_ical import read_with_every_parser, unfolded
@@ -70,7 +73,7 @@ def stored(kind: str) -> dict[str, tuple[str, datetime, datetime]]:
     """Each booking's UID in a feed of this kind, with its title and stored instants."""
     db.session.expire_all()
     return {
-        feeds.booking_uid(kind, b.id, b.created_at): (b.title, b.start, b.end)
+        feed_bookings.booking_uid(kind, b.id, b.created_at): (b.title, b.start, b.end)
         for b in db.session.scalars(sa.select(Booking))
     }
 
@@ -105,9 +108,9 @@ NOW = datetime(2026, 10, 19, 8, 0, tzinfo=UTC)
 def test_every_parser_reads_a_booking_of_the_repeated_hour_at_its_stored_instant(app, kind):
     room, association, _ = book_the_night(NOW)
     subject = {"organisation": association.id, "resource": room.id, "public": None}[kind]
-    feed = feeds.Feed(kind, subject, "Agenda")
+    feed = Feed(kind, subject, "Agenda")
     with app.test_request_context():
-        body = feeds.get(feed, feeds.window_at(NOW)).body
+        body = feed_cache.get(feed, window_at(NOW)).body
     assert_utc_exactly_where_a_tzid_is_misread(body, kind)
     assert_every_parser_reads_the_stored_instants(body, kind)
 
@@ -131,7 +134,7 @@ def test_a_subscribed_feed_reads_the_next_autumn_night_at_the_stored_instants(cl
     # The feed's window follows the server's clock: the night is the next one after it.
     now = utcnow()
     room, association, coordinator = book_the_night(now)
-    token = feeds.issue_link("organisation", association.id, coordinator, now=now)
+    token = feed_links.issue_link("organisation", association.id, coordinator, now=now)
     response = client.get(f"/calendrier/{token}.ics")
     assert response.status_code == 200
     assert_utc_exactly_where_a_tzid_is_misread(response.data, "organisation")

@@ -6,6 +6,7 @@ import ast
 import importlib.util
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
+from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -38,7 +39,14 @@ def paris(day: date, hh: int, mm: int = 0) -> datetime:
 
 
 def test_rules_import_neither_flask_nor_the_database():
-    pure = {"pole.bookings.rules", "pole.permanences.rules", "pole.timeutil", "pole.core.refusals"}
+    pure = {
+        "pole.bookings.rules",
+        "pole.permanences.rules",
+        "pole.permanences.patterns",
+        "pole.timeutil",
+        "pole.core.refusals",
+        "pole.core.text",
+    }
     for name in pure:
         tree = ast.parse(Path(importlib.util.find_spec(name).origin).read_text())
         imported = {
@@ -325,6 +333,220 @@ def test_window_and_fair_share_add_up_and_a_past_or_taken_slot_says_only_that():
 )
 def test_an_appointment_can_be_cancelled_until_the_slot_starts(now, allowed):
     assert (rules.check_cancel(SLOT.start, now) is None) == allowed
+
+
+def appointment(status: str = "booked", organisation_id: int = 1, **fields) -> SimpleNamespace:
+    """An appointment as the rules read it: its status, association and times."""
+    return SimpleNamespace(
+        status=status,
+        organisation_id=organisation_id,
+        start=fields.get("start", SLOT.start),
+        end=fields.get("end", SLOT.end),
+    )
+
+
+@pytest.mark.parametrize(
+    ("status", "now", "allowed"),
+    [
+        ("booked", SLOT.start - timedelta(minutes=1), True),
+        ("booked", SLOT.start, False),
+        ("booked", SLOT.end, False),
+        ("cancelled", SLOT.start - timedelta(days=1), False),
+        ("seen", SLOT.start - timedelta(minutes=1), False),
+        ("no_show", SLOT.start - timedelta(minutes=1), False),
+    ],
+    ids=[
+        "booked-a-minute-before",
+        "booked-at-the-start",
+        "booked-after",
+        "cancelled",
+        "seen",
+        "no-show",
+    ],
+)
+def test_an_association_cancels_a_booked_appointment_until_its_slot_starts(status, now, allowed):
+    assert rules.can_cancel(appointment(status), now) == allowed
+
+
+SESSION_END = paris(THURSDAY, 17)
+
+
+@pytest.mark.parametrize(
+    ("already", "now", "code"),
+    [
+        (False, SESSION_END - timedelta(days=3), None),
+        (False, SESSION_END - timedelta(minutes=1), None),
+        (False, SESSION_END, "past"),
+        (False, SESSION_END + timedelta(days=1), "past"),
+        (True, SESSION_END - timedelta(days=3), "already"),
+        (True, SESSION_END + timedelta(days=1), "already"),
+    ],
+    ids=["days-before", "a-minute-before-the-end", "at-the-end", "after", "twice", "twice-late"],
+)
+def test_a_date_is_called_off_once_and_until_the_permanence_ends(already, now, code):
+    reason = rules.check_call_off(already, SESSION_END, now)
+    assert (reason.code if reason else None) == code
+    session = SimpleNamespace(is_cancelled=already, end=SESSION_END)
+    assert rules.can_call_off(session, now) == (code is None)
+
+
+BEFORE = SLOT.start - timedelta(days=1)
+
+
+@pytest.mark.parametrize(
+    ("day_cancelled", "held_by", "blocked", "now", "state"),
+    [
+        (False, None, False, BEFORE, "free"),
+        (False, None, False, SLOT.start, "past"),
+        (False, None, True, BEFORE, "blocked"),
+        (False, None, True, SLOT.end, "blocked"),
+        (False, 1, False, BEFORE, "mine"),
+        (False, 1, False, SLOT.end, "mine"),
+        (False, 2, False, BEFORE, "taken"),
+        (False, 2, False, SLOT.end, "taken"),
+        (True, None, False, BEFORE, "cancelled"),
+        (True, 1, False, BEFORE, "cancelled"),
+        (True, None, True, SLOT.end, "cancelled"),
+    ],
+    ids=[
+        "free",
+        "past-at-its-start",
+        "blocked",
+        "blocked-stays-blocked-when-past",
+        "ours",
+        "ours-once-past",
+        "taken-by-another",
+        "taken-once-past",
+        "cancelled-date",
+        "cancelled-date-outweighs-ours",
+        "cancelled-date-outweighs-blocked-and-past",
+    ],
+)
+def test_a_slot_looks_free_mine_taken_blocked_past_or_cancelled(
+    day_cancelled, held_by, blocked, now, state
+):
+    held = appointment(organisation_id=held_by) if held_by else None
+    found = rules.slot_state(
+        start=SLOT.start,
+        day_cancelled=day_cancelled,
+        appointment=held,
+        organisation_ids={1, 3},
+        blocked=blocked,
+        now=now,
+    )
+    assert found == state
+
+
+@pytest.mark.parametrize(
+    ("keeps_the_sheet", "organisation_ids", "allowed"),
+    [
+        (True, set(), True),
+        (False, {1}, True),
+        (False, {3, 1}, True),
+        (False, {2}, False),
+        (False, set(), False),
+    ],
+    ids=[
+        "the-social-worker",
+        "the-booking-association",
+        "a-member-of-several",
+        "another",
+        "nobody",
+    ],
+)
+def test_only_the_social_worker_and_the_booking_association_read_the_reference(
+    keeps_the_sheet, organisation_ids, allowed
+):
+    found = rules.can_see_reference(
+        appointment(organisation_id=1),
+        keeps_the_sheet=keeps_the_sheet,
+        organisation_ids=organisation_ids,
+    )
+    assert found == allowed
+
+
+@pytest.mark.parametrize(
+    ("day_cancelled", "blocked", "code"),
+    [
+        (False, False, None),
+        (True, False, "cancelled"),
+        (False, True, "blocked"),
+        (True, True, "cancelled"),
+    ],
+    ids=["open", "cancelled-date", "blocked-slot", "cancelled-date-first"],
+)
+def test_a_slot_is_not_booked_on_a_cancelled_date_nor_when_blocked(day_cancelled, blocked, code):
+    reason = rules.check_slot_open(day_cancelled, blocked)
+    assert (reason.code if reason else None) == code
+
+
+@pytest.mark.parametrize(
+    ("overrides", "fields"),
+    [
+        ({}, []),
+        ({"purpose": "voyage"}, ["purpose"]),
+        ({"for_whom": "cousin"}, ["for_whom"]),
+        ({"beneficiary_ref": "x" * 21}, ["beneficiary_ref"]),
+        ({"note": "x" * 300}, []),
+        ({"note": "x" * 301}, ["note"]),
+        ({"purpose": "", "for_whom": "", "note": "x" * 301}, ["purpose", "for_whom", "note"]),
+    ],
+    ids=[
+        "good",
+        "unknown-purpose",
+        "unknown-for-whom",
+        "long-reference",
+        "note-300",
+        "note-301",
+        "all",
+    ],
+)
+def test_an_appointment_says_what_and_for_whom_and_stays_short(overrides, fields):
+    data = {"purpose": "logement", "for_whom": "beneficiary", "beneficiary_ref": "M.D.", "note": ""}
+    reasons = rules.check_appointment_data(**{**data, **overrides})
+    assert [r.field for r in reasons] == fields
+
+
+OPEN = SESSION_START - timedelta(days=3)  # within the window, before the fair share lifts
+
+
+@pytest.mark.parametrize(
+    ("state", "held_by_each", "now", "codes"),
+    [
+        ("free", [0], OPEN, []),
+        ("free", [2], OPEN, ["fair_share"]),
+        ("free", [2, 2], OPEN, ["fair_share"]),
+        ("free", [2, 1], OPEN, []),
+        ("free", [], OPEN, []),
+        ("free", [2], SESSION_START - timedelta(hours=47), []),
+        ("free", [2], paris(date(2026, 2, 1), 10), ["window"]),
+        ("taken", [2], OPEN, []),
+        ("mine", [2], paris(date(2026, 2, 1), 10), []),
+    ],
+    ids=[
+        "bookable",
+        "share-used",
+        "every-association-used-its-share",
+        "another-association-still-may",
+        "no-association",
+        "share-lifted",
+        "window-closed-shown-first",
+        "not-free",
+        "ours",
+    ],
+)
+def test_a_free_slot_says_why_it_cannot_be_booked_yet(state, held_by_each, now, codes):
+    reasons = rules.why_not_bookable(
+        SLOT,
+        state,
+        session_start=SESSION_START,
+        held_by_each=held_by_each,
+        open_days_ahead=21,
+        fair_share=SHARE,
+        tz=PARIS,
+        now=now,
+    )
+    assert [r.code for r in reasons] == codes
 
 
 @pytest.mark.parametrize(

@@ -15,6 +15,7 @@ from pole.auth.models import User
 from pole.bookings import services as bookings
 from pole.bookings.models import Booking, Series
 from pole.db import db, utcnow
+from pole.feeds.appointments import appointments_for_feed
 from pole.organisations.models import Organisation
 from pole.permanences import services
 from pole.permanences.models import Appointment, Permanence, PermanenceNotice
@@ -375,6 +376,42 @@ def test_the_social_worker_marks_appointments_seen_no_show_or_cancelled(world):
     assert slot_states(world, world.chloe)["15:00"] == "free"
 
 
+def test_every_change_of_an_appointment_tells_calendars_once_at_its_time(world, mailbox):
+    """Each change raises the iCal SEQUENCE by one and dates it with the change's `now`."""
+    appointment = world.book(world.alice, world.restos, world.at(14))
+    sw = world.social_worker
+    steps = [
+        (lambda at: services.mark_appointment(appointment.id, "seen", sw, at), "seen"),
+        (lambda at: services.mark_appointment(appointment.id, "seen", sw, at), "seen"),
+        (lambda at: services.mark_appointment(appointment.id, "booked", sw, at), "booked"),
+        (lambda at: services.cancel_from_sheet(appointment.id, sw, at), "cancelled"),
+        (lambda at: services.restore_appointment(appointment.id, sw, at), "booked"),
+        (lambda at: services.cancel_appointment(appointment.id, world.alice, at), "cancelled"),
+    ]
+    expected_sequence = 0
+    for hours, (change, status) in enumerate(steps, start=1):
+        at = NOW + timedelta(hours=hours)
+        change(at)
+        db.session.expire_all()
+        row = db.session.get(Appointment, appointment.id)
+        changed = hours != 2  # marking "seen" twice changes nothing
+        expected_sequence += changed
+        assert (row.status, row.sequence) == (status, expected_sequence)
+        if changed:
+            assert row.updated_at == at
+    cancelled_day = world.book(world.bob, world.restos, world.at(15, weeks=1))
+    services.cancel_date(
+        world.permanence.id, THURSDAY + timedelta(weeks=1), sw, now=NOW + timedelta(days=1)
+    )
+    db.session.expire_all()
+    row = db.session.get(Appointment, cancelled_day.id)
+    assert (row.status, row.sequence, row.updated_at) == (
+        "cancelled",
+        1,
+        NOW + timedelta(days=1),
+    )
+
+
 # Concurrency ----------------------------------------------------------------------------------
 
 
@@ -460,6 +497,34 @@ def test_cancelling_a_date_releases_the_room_and_tells_each_association(world, m
         world.book(world.chloe, world.epicerie, world.at(16))
     with pytest.raises(services.PermanenceRefused, match="déjà annulée"):
         services.cancel_date(world.permanence.id, THURSDAY, world.social_worker, now=NOW)
+
+
+def test_a_cancelled_date_that_fails_to_release_the_room_cancels_no_appointment(world, mailbox):
+    appointment = world.book(world.alice, world.restos, world.at(14))
+
+    def refuse_room_release(session, flush_context, instances) -> None:  # noqa: ANN001
+        # The database refuses the room's release, as a lost connection would.
+        if any(isinstance(o, Booking) and o.status == "cancelled" for o in session.dirty):
+            raise sa.exc.OperationalError("UPDATE bookings", {}, Exception("connection lost"))
+
+    sa.event.listen(db.session, "before_flush", refuse_room_release)
+    try:
+        with pytest.raises(sa.exc.OperationalError):
+            services.cancel_date(world.permanence.id, THURSDAY, world.social_worker, now=NOW)
+    finally:
+        sa.event.remove(db.session, "before_flush", refuse_room_release)
+
+    db.session.rollback()
+    assert db.session.get(Appointment, appointment.id).status == "booked"
+    room_booking = db.session.scalars(
+        sa.select(Booking).where(Booking.resource_id == world.room.id).order_by(Booking.start)
+    ).first()
+    assert room_booking.status == "confirmed"
+    assert not db.session.scalars(sa.select(PermanenceNotice)).all()
+    assert not mailbox.messages
+    # Nothing half-done stands in the way: the date can be called off again.
+    outcome = services.cancel_date(world.permanence.id, THURSDAY, world.social_worker, now=NOW)
+    assert outcome.cancelled == 1
 
 
 def test_the_cancelled_date_shows_on_the_home_page_of_each_association(
@@ -559,6 +624,37 @@ def test_booking_with_htmx_swaps_the_slot_in_place_and_refreshes_our_list(live, 
     assert "5 créneaux libres sur 6" in text_of(html)
     assert "HX-Request" in response.headers["Vary"]
     assert len(active_appointments(live.permanence.id)) == 1
+
+
+def test_cancelling_from_the_slot_shows_the_slot_again_whatever_the_htmx_target(
+    live, client, login_as
+):
+    mine = live.book(live.alice, live.restos, live.at(14, 30), now=utcnow())
+    login_as(live.bob)
+    page = client.get("/permanences/").get_data(as_text=True)
+    url = f"/permanences/rendez-vous/{mine.id}/annuler/creneau"
+    assert f'hx-post="{url}"' in page
+    # The HTMX headers choose how to answer (the slot's block), never what.
+    response = client.post(url, headers={"HX-Request": "true", "HX-Target": "elsewhere"})
+    assert response.status_code == 200
+    html = page_text(response)
+    assert html.lstrip().startswith(
+        f'<li id="slot-{live.permanence.id}-{slot_key(live.at(14, 30))}"'
+    )
+    assert "Rendez-vous annulé : le créneau est libre." in html
+    assert "HX-Request" in response.headers["Vary"]
+    assert not active_appointments(live.permanence.id)
+
+
+def test_cancelling_from_the_slot_without_javascript_goes_back_to_the_list(live, client, login_as):
+    mine = live.book(live.alice, live.restos, live.at(15), now=utcnow())
+    login_as(live.alice)
+    response = client.post(f"/permanences/rendez-vous/{mine.id}/annuler/creneau")
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(
+        f"/permanences/#slot-{live.permanence.id}-{slot_key(live.at(15))}"
+    )
+    assert not active_appointments(live.permanence.id)
 
 
 def test_booking_without_javascript_goes_back_to_the_list(live, client, login_as):
@@ -848,7 +944,7 @@ def test_reference_and_note_stay_with_the_social_worker_and_the_booking_associat
     assert not sees(live.chloe, f"/salles/{live.room.id}")
     assert not sees(None, f"/salles/{live.room.id}")
     assert not sees(None, "/")
-    feed = services.appointments_for_feed(
+    feed = appointments_for_feed(
         live.at(0), live.at(23, 59), social_worker_id=live.social_worker.id
     )
     assert len(feed) == 1 and REF not in repr(feed) and NOTE not in repr(feed)
@@ -861,7 +957,7 @@ def test_the_feed_data_is_plain_and_stable(world):
     gone = world.book(world.chloe, world.epicerie, world.at(15))
     services.cancel_appointment(gone.id, world.chloe, now=NOW)
     window = (world.at(0), world.at(23, 59))
-    of_worker = services.appointments_for_feed(*window, social_worker_id=world.social_worker.id)
+    of_worker = appointments_for_feed(*window, social_worker_id=world.social_worker.id)
     assert [(a.uid, a.status, a.is_cancelled, a.sequence) for a in of_worker] == [
         (f"appointment-{kept.id}", "booked", False, 0),
         (f"appointment-{gone.id}", "cancelled", True, 1),
@@ -870,10 +966,10 @@ def test_the_feed_data_is_plain_and_stable(world):
     assert (first.start, first.end) == (world.at(14), world.at(14, 30))
     assert (first.purpose_label, first.association_name) == ("Logement", "Restos du cœur")
     assert (first.permanence_title, first.room_name) == ("Permanence sociale", "Bureau partagé 1")
-    of_restos = services.appointments_for_feed(*window, organisation_id=world.restos.id)
+    of_restos = appointments_for_feed(*window, organisation_id=world.restos.id)
     assert [a.uid for a in of_restos] == [f"appointment-{kept.id}"]
     with pytest.raises(ValueError):
-        services.appointments_for_feed(*window)
+        appointments_for_feed(*window)
 
 
 def test_purge_deletes_appointment_data_older_than_the_retention(world):

@@ -121,6 +121,11 @@ class Booking(ChangeStamped, db.Model):
         """SQL twin of rules.overlaps: active bookings whose occupied span meets [start, end)."""
         return sa.and_(cls.status.in_(ACTIVE_STATUSES), cls.start < end, cls.occupied_until > start)
 
+    @classmethod
+    def overlapping(cls, start: object, end: object) -> sa.ColumnElement[bool]:
+        """SQL twin of rules.overlaps for the booking itself, buffer not counted, any status."""
+        return sa.and_(cls.start < end, cls.end > start)
+
     @property
     def is_active(self) -> bool:
         return self.status in ACTIVE_STATUSES

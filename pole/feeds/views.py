@@ -9,7 +9,8 @@ from werkzeug.http import is_resource_modified
 from pole import permissions
 from pole.bookings.models import Booking
 from pole.db import db
-from pole.feeds import services
+from pole.feeds import access, cache, links, ratelimit
+from pole.feeds.bookings import booking_ics
 from pole.feeds.models import FEED_KINDS
 from pole.htmx import render
 
@@ -54,7 +55,7 @@ def keep_links_out_of_referrers(response: Response) -> Response:
 # Feeds ------------------------------------------------------------------------------------------
 
 
-def _calendar(built: services.BuiltFeed, cache_control: str) -> Response:
+def _calendar(built: cache.BuiltFeed, cache_control: str) -> Response:
     """The feed, or 304 when the client's copy (ETag, or date) is still the right one."""
     if is_resource_modified(request.environ, etag=built.etag, last_modified=built.last_modified):
         response = Response(built.body, content_type=CALENDAR_TYPE)
@@ -70,21 +71,21 @@ def _calendar(built: services.BuiltFeed, cache_control: str) -> Response:
 @bp.get("/calendrier/<token>.ics")
 def fetch_feed(token: str):
     """Serve the calendar that a secret link opens (404 for an unknown or revoked link)."""
-    feed = services.feed_for_token(token)
+    feed = links.feed_for_token(token)
     if feed is None:
         abort(404)
-    wait = services.retry_after(services.selector_of(token))
+    wait = ratelimit.retry_after(links.selector_of(token))
     if wait:
         response = Response("Trop de demandes pour ce lien.\n", 429, content_type="text/plain")
         response.headers["Retry-After"] = str(wait)
         return response
-    return _calendar(services.get(feed), FEED_CACHE_CONTROL)
+    return _calendar(cache.get(feed), FEED_CACHE_CONTROL)
 
 
 @bp.get("/agenda.ics")
 def fetch_public_agenda():
     """Serve the public agenda of the site: public bookings only, no link needed."""
-    return _calendar(services.get(services.public_feed()), "public, max-age=300")
+    return _calendar(cache.get(links.public_feed()), "public, max-age=300")
 
 
 @bp.get("/reservations/<int:booking_id>.ics")
@@ -93,7 +94,7 @@ def download_booking(booking_id: int):
     booking = db.get_or_404(Booking, booking_id)
     if not permissions.can_download_booking(current_user, booking):
         abort(404)
-    response = Response(services.booking_ics(booking, current_user), content_type=CALENDAR_TYPE)
+    response = Response(booking_ics(booking, current_user), content_type=CALENDAR_TYPE)
     response.headers["Content-Disposition"] = f'attachment; filename="reservation-{booking.id}.ics"'
     response.headers["Cache-Control"] = "private, no-cache"
     return response
@@ -118,7 +119,7 @@ def _page(fresh: tuple[str, int, str] | None = None, status: int = 200) -> Respo
         block="feed_list" if request.method == "POST" else None,
         status=status,
         title="Mes agendas",
-        entries=services.feeds_for(current_user),
+        entries=access.feeds_for(current_user),
         fresh=fresh_links,
         public={"https": public, "webcal": "webcal://" + public.partition("://")[2]},
         client_help=CLIENT_HELP,
@@ -132,7 +133,7 @@ def _managed(kind: str, subject_id: int) -> None:
     """404 for an unknown feed, 403 unless I may make or revoke its link."""
     if kind not in FEED_KINDS:
         abort(404)
-    allowed = services.can_manage(current_user, kind, subject_id)
+    allowed = access.can_manage(current_user, kind, subject_id)
     if allowed is None:
         abort(404)
     if not allowed:
@@ -151,7 +152,7 @@ def index():
 def issue_link(kind: str, subject_id: int):
     """Make a feed's secret link (a new one replaces the old) and show it this once."""
     _managed(kind, subject_id)
-    token = services.issue_link(kind, subject_id, current_user)
+    token = links.issue_link(kind, subject_id, current_user)
     return _page(fresh=(kind, subject_id, token))
 
 
@@ -160,5 +161,5 @@ def issue_link(kind: str, subject_id: int):
 def revoke_link(kind: str, subject_id: int):
     """Stop a feed's secret link from working."""
     _managed(kind, subject_id)
-    services.revoke_link(kind, subject_id)
+    links.revoke_link(kind, subject_id)
     return _page()

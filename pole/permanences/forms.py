@@ -19,10 +19,9 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from pole.bookings.rules import Reason
 from pole.forms import DayField, Form, Given
 from pole.permanences import rules
-from pole.permanences.services import AppointmentData, PatternData
+from pole.permanences.services import AppointmentData, PatternData, PermanenceData
 from pole.timeutil import WEEKDAYS_FR
 
 
@@ -57,7 +56,8 @@ class PatternForm(Form):
     first_day = DayField("À partir du", validators=[Given("Indiquez le premier jour.")])
     until = DayField("Jusqu'au", validators=[Given("Indiquez le dernier jour.")])
 
-    def pattern(self) -> PatternData:
+    def pattern_data(self) -> PatternData:
+        """The pattern as the services take it."""
         return PatternData(
             weekdays=frozenset(self.weekdays.data or ()),
             start_time=self.start_time.data,
@@ -105,9 +105,25 @@ class PublishForm(PatternForm):
     )
     skip_conflicts = BooleanField("Publier sans les dates indisponibles")
 
+    def to_data(self) -> PermanenceData:
+        """The permanence to publish, as the services take it."""
+        return PermanenceData(
+            resource_id=self.resource_id.data,
+            organisation_id=self.organisation_id.data,
+            title=self.title.data,
+            pattern=self.pattern_data(),
+            open_days_ahead=self.open_days_ahead.data,
+            fair_share_limit=self.fair_share_limit.data,
+            fair_share_hours=self.fair_share_hours.data,
+        )
+
 
 class ChangeForm(PatternForm):
     skip_conflicts = BooleanField("Appliquer sans les dates indisponibles")
+
+    def to_data(self) -> PatternData:
+        """The new pattern, as the services take it."""
+        return self.pattern_data()
 
 
 class BookSlotForm(Form):
@@ -150,7 +166,8 @@ class BookSlotForm(Form):
         if field.data and field.data not in rules.PURPOSES:
             raise ValidationError("Choisissez l'objet dans la liste.")
 
-    def data_for(self) -> AppointmentData:
+    def to_data(self) -> AppointmentData:
+        """The appointment asked for, as the services take it."""
         return AppointmentData(
             organisation_id=self.organisation_id.data,
             purpose=self.purpose.data,
@@ -177,16 +194,6 @@ def book_form(organisations: Iterable, slot_key: str, blank: bool = False) -> Bo
         field = form[name]
         field.id = field.label.field_id = f"{name}-{slot_key}"
     return form
-
-
-def apply_reasons(form: Form, reasons: Iterable[Reason]) -> None:
-    """Show each reason beside its field, or above the form when it concerns the whole."""
-    for reason in reasons:
-        if reason.field and reason.field in form:
-            field = form[reason.field]
-            field.errors = [*field.errors, reason.message]
-        else:
-            form.form_errors.append(reason.message)
 
 
 def choices_of(rows: Iterable) -> list[SelectChoice]:

@@ -9,6 +9,7 @@ import sqlalchemy.orm as so
 
 from pole.auth.models import User
 from pole.bookings.models import Series
+from pole.core.stamps import ChangeStamped
 from pole.db import UTCDateTime, db, utcnow
 from pole.organisations.models import Organisation
 from pole.permanences import rules
@@ -148,7 +149,7 @@ class BlockedSlot(db.Model):
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
 
 
-class Appointment(db.Model):
+class Appointment(ChangeStamped, db.Model):
     """A slot booked by an association; the beneficiary is at most initials or a file number."""
 
     __table_args__ = (

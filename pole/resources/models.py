@@ -162,5 +162,5 @@ class Closure(db.Model):
 
     @classmethod
     def overlapping(cls, start: object, end: object) -> sa.ColumnElement[bool]:
-        """SQL twin of rules.overlaps: closures that meet [start, end)."""
+        """SQL twin of bookings.rules.overlaps: closures that meet [start, end)."""
         return sa.and_(cls.start < end, cls.end > start)

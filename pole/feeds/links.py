@@ -1,0 +1,175 @@
+"""Secret links to calendar feeds: issue, revoke, and find the feed a link opens.
+
+A secret link is `<selector>.<verifier>`: the selector finds the FeedToken row, the
+verifier (192 bits from `secrets`) is kept only as its SHA-256 and compared in constant
+time. Only a hash is stored, so a link is shown in full once, when it is made.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from pole import permissions
+from pole.auth.models import User
+from pole.db import db, utcnow, write_transaction
+from pole.feeds.feed import APP_NAME, PUBLIC, Feed
+from pole.feeds.models import FeedToken
+from pole.organisations.models import Organisation
+from pole.resources.models import Resource, Site
+
+SELECTOR_BYTES = 12  # 16 characters: finds the row, not a secret
+VERIFIER_BYTES = 24  # 192 bits: the secret part of the link
+_NO_TOKEN_HASH = hashlib.sha256(b"no such feed").hexdigest()
+
+
+def _hash(verifier: str) -> str:
+    return hashlib.sha256(verifier.encode()).hexdigest()
+
+
+def _subject_column(kind: str) -> so.InstrumentedAttribute:
+    if kind == "organisation":
+        return FeedToken.organisation_id
+    if kind == "resource":
+        return FeedToken.resource_id
+    if kind in ("personal", "social_worker"):
+        return FeedToken.user_id
+    raise ValueError(f"no secret link for a {kind!r} feed")
+
+
+def active_tokens(kind: str, subject_ids: Sequence[int]) -> dict[int, FeedToken]:
+    """The live link of each subject of this kind that has one."""
+    column = _subject_column(kind)
+    rows = db.session.scalars(
+        db.select(FeedToken)
+        .where(
+            FeedToken.kind == kind, column.in_(list(subject_ids)), FeedToken.revoked_at.is_(None)
+        )
+        .order_by(FeedToken.created_at)
+    )
+    return {getattr(row, column.key): row for row in rows}
+
+
+def issue_link(kind: str, subject_id: int, by: User, now: datetime | None = None) -> str:
+    """Make a new secret link for this feed, revoking the one it replaces; return it in full.
+
+    This is the only moment the link exists in clear: the database keeps its hash.
+    """
+    now = now or utcnow()
+    column = _subject_column(kind)
+    selector = secrets.token_urlsafe(SELECTOR_BYTES)
+    verifier = secrets.token_urlsafe(VERIFIER_BYTES)
+    with write_transaction():
+        _revoke(kind, column, subject_id, now)
+        db.session.add(
+            FeedToken(
+                kind=kind,
+                selector=selector,
+                verifier_hash=_hash(verifier),
+                created_by_id=by.id,
+                created_at=now,
+                **{column.key: subject_id},
+            )
+        )
+    return f"{selector}.{verifier}"
+
+
+def revoke_link(kind: str, subject_id: int, now: datetime | None = None) -> int:
+    """Stop this feed's link from working; return how many links were revoked."""
+    with write_transaction():
+        return _revoke(kind, _subject_column(kind), subject_id, now or utcnow())
+
+
+def _revoke(kind: str, column: so.InstrumentedAttribute, subject_id: int, now: datetime) -> int:
+    rows = db.session.scalars(
+        db.select(FeedToken).where(
+            FeedToken.kind == kind, column == subject_id, FeedToken.revoked_at.is_(None)
+        )
+    ).all()
+    for row in rows:
+        row.revoked_at = now
+    return len(rows)
+
+
+def selector_of(token: str) -> str:
+    return token.partition(".")[0]
+
+
+_Owner = so.aliased(User)
+# The link's row with what naming its feed needs: one query, prepared once.
+_FIND_LINK = (
+    sa.select(
+        FeedToken.kind,
+        FeedToken.verifier_hash,
+        FeedToken.revoked_at,
+        FeedToken.organisation_id,
+        FeedToken.resource_id,
+        FeedToken.user_id,
+        Organisation.name,
+        Resource.name,
+        _Owner.name,
+        _Owner.is_active,
+        _Owner.is_social_worker,
+    )
+    .outerjoin(Organisation, Organisation.id == FeedToken.organisation_id)
+    .outerjoin(Resource, Resource.id == FeedToken.resource_id)
+    .outerjoin(_Owner, _Owner.id == FeedToken.user_id)
+    .where(FeedToken.selector == sa.bindparam("selector"))
+)
+
+
+@dataclass(frozen=True)
+class _Person:
+    """Enough of a User for the permission checks on a feed's owner."""
+
+    id: int
+    name: str
+    is_active: bool
+    is_social_worker: bool
+    is_authenticated: bool = True
+
+
+def feed_for_token(token: str) -> Feed | None:
+    """The feed a secret link opens; None when it is unknown, malformed or revoked."""
+    selector, dot, verifier = token.partition(".")
+    row = None
+    if dot and 0 < len(selector) <= 24 and verifier:
+        row = db.session.execute(_FIND_LINK, {"selector": selector}).one_or_none()
+    # Compare even when no row matched, so that timing tells nothing about selectors.
+    genuine = hmac.compare_digest(
+        _hash(verifier), row.verifier_hash if row is not None else _NO_TOKEN_HASH
+    )
+    if row is None or not genuine or row.revoked_at is not None:
+        return None
+    kind, organisation_name, resource_name = row.kind, row[6], row[7]
+    if kind == "organisation":
+        return Feed(kind, row.organisation_id, f"{organisation_name} · {APP_NAME}")
+    if kind == "resource":
+        return Feed(kind, row.resource_id, f"{resource_name} · {APP_NAME}")
+    owner = _Person(row.user_id, row[8], row[9], row[10])
+    if kind == "personal" and permissions.can_manage_personal_feed(owner, owner):
+        return Feed(kind, owner.id, personal_feed_name(owner))
+    if kind == "social_worker" and permissions.can_manage_social_worker_feed(owner, owner):
+        return Feed(kind, owner.id, social_worker_feed_name(owner))
+    return None  # the person left or lost the role: the link dies with it
+
+
+def public_feed() -> Feed:
+    site = db.session.scalar(db.select(Site).order_by(Site.id).limit(1))
+    where = site.name if site is not None else APP_NAME
+    return Feed(PUBLIC, None, f"Agenda public · {where}")
+
+
+def personal_feed_name(user: User | _Person) -> str:
+    return f"Mes réservations ({user.name}) · {APP_NAME}"
+
+
+def social_worker_feed_name(user: User | _Person) -> str:
+    return f"Permanences et rendez-vous ({user.name}) · {APP_NAME}"

@@ -1,0 +1,86 @@
+"""Who is told when appointments are lost: a notice on the home page and a mail."""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Iterable
+
+from flask import current_app, has_request_context, url_for
+
+from pole.db import db
+from pole.mail import send_mail
+from pole.permanences.models import Appointment, Permanence, PermanenceNotice
+from pole.permanences.services.data import Outcome
+from pole.permanences.services.loading import tz_of
+from pole.timeutil import format_day, to_local
+
+log = logging.getLogger("pole.permanences")
+
+
+def _by_organisation(appointments: Iterable[Appointment]) -> dict[int, list[Appointment]]:
+    by_org: dict[int, list[Appointment]] = defaultdict(list)
+    for appointment in sorted(appointments, key=lambda a: a.start):
+        by_org[appointment.organisation_id].append(appointment)
+    return by_org
+
+
+def _times(appointments: Iterable[Appointment], permanence: Permanence) -> str:
+    return ", ".join(f"{to_local(a.start, tz_of(permanence)):%H:%M}" for a in appointments)
+
+
+def leave_notices(permanence: Permanence, appointments: list[Appointment], message: str) -> None:
+    """A notice on the home page of each association that lost an appointment, per date."""
+    for org_id, held in _by_organisation(appointments).items():
+        for day in sorted({a.day for a in held}):
+            times = _times([a for a in held if a.day == day], permanence)
+            db.session.add(
+                PermanenceNotice(
+                    organisation_id=org_id,
+                    permanence_id=permanence.id,
+                    day=day,
+                    message=f"{message} Créneau(x) du {format_day(day)} : {times}."[:400],
+                )
+            )
+
+
+def mail_associations(
+    permanence_id: int, appointment_ids: list[int], message: str, subject: str
+) -> Outcome:
+    """Mail the volunteers who booked (and each association's address) about lost slots."""
+    if not appointment_ids:
+        return Outcome()
+    appointments = db.session.scalars(
+        db.select(Appointment).where(Appointment.id.in_(appointment_ids))
+    ).all()
+    by_org = _by_organisation(appointments)
+    permanence = db.session.get(Permanence, permanence_id)
+    failed = False
+    names = []
+    link = _home_link()
+    for held in by_org.values():
+        organisation = held[0].organisation
+        names.append(organisation.name)
+        addresses = {a.booked_by.email for a in held if a.booked_by is not None}
+        if organisation.email:
+            addresses.add(organisation.email)
+        times = _times(held, permanence)
+        # Only the date, the times and the association: never the reference or the note.
+        body = (
+            f"Bonjour,\n\n{message}\n\n"
+            f"Association : {organisation.name}\n"
+            f"Créneau(x) : {format_day(held[0].day)} à {times}\n" + (f"\n{link}\n" if link else "")
+        )
+        for address in sorted(addresses):
+            try:
+                send_mail(address, f"{subject} : {format_day(held[0].day)}", body)
+            except OSError:
+                failed = True
+                log.warning("Permanence %s: a notice mail could not be sent", permanence_id)
+    return Outcome(notified=sorted(names), cancelled=len(appointments), mail_failed=failed)
+
+
+def _home_link() -> str:
+    if has_request_context() or current_app.config.get("SERVER_NAME"):
+        return url_for("main.home", _external=True)
+    return ""

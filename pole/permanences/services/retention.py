@@ -1,0 +1,35 @@
+"""Retention: appointments are deleted some time after their slot."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+
+from pole.db import db, utcnow, write_transaction
+from pole.permanences.models import Appointment, PermanenceNotice
+
+# Retention ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Purged:
+    appointments: int
+    notices: int
+
+
+def purge(retention_days: int, now: datetime | None = None) -> Purged:
+    """Delete appointments (and notices) whose slot ended more than `retention_days` ago."""
+    if retention_days < 0:
+        raise ValueError("retention_days must not be negative")
+    now = now or utcnow()
+    limit = now - timedelta(days=retention_days)
+    with write_transaction():
+        appointments = db.session.execute(
+            sa.delete(Appointment).where(Appointment.end < limit)
+        ).rowcount
+        notices = db.session.execute(
+            sa.delete(PermanenceNotice).where(PermanenceNotice.day < limit.date())
+        ).rowcount
+    return Purged(appointments, notices)
