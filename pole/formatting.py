@@ -31,6 +31,7 @@ LONG_DAY = "EEEE d MMMM y"  # "mardi 24 novembre 2026"
 LONG_DATETIME = "EEEE d MMMM y 'à' HH:mm"  # "mardi 24 novembre 2026 à 10:00"
 _SHORT_DAY = "EEE dd/MM"  # "mar. 24/11"
 _SHORT_DATETIME = "EEE dd/MM HH:mm"  # "mar. 24/11 10:00"
+_NUMERIC_DAY = "dd/MM/y"  # "24/11/2026"
 
 # Every wall minute of a day as "HH:MM", written once (1440 is the next midnight, "24:00").
 _HHMM = tuple(f"{m // 60:02d}:{m % 60:02d}" for m in range(MINUTES_PER_DAY + 1))
@@ -45,7 +46,7 @@ def _pattern(text: str) -> DateTimePattern:
     return found
 
 
-for _text in (LONG_DAY, LONG_DATETIME, _SHORT_DAY, _SHORT_DATETIME):
+for _text in (LONG_DAY, LONG_DATETIME, _SHORT_DAY, _SHORT_DATETIME, _NUMERIC_DAY):
     _pattern(_text)
 
 
@@ -62,6 +63,11 @@ def format_hhmm(value: int | time | datetime, say_midnight: bool = False) -> str
 def format_date(value: date | datetime, pattern: str = LONG_DAY) -> str:
     """A day (or a wall datetime, as it stands) with a Babel pattern: 'mardi 24 novembre 2026'."""
     return _pattern(pattern).apply(value, LOCALE)
+
+
+def format_numeric_date(day: date) -> str:
+    """A day in digits, as on a form: '24/11/2026'."""
+    return _pattern(_NUMERIC_DAY).apply(day, LOCALE)
 
 
 def format_datetime(value: datetime, tz: tzinfo, pattern: str = LONG_DATETIME) -> str:
@@ -81,6 +87,19 @@ def format_local(dt: datetime, tz: tzinfo) -> str:
     if dt.tzinfo is None or dt.utcoffset() is None:
         raise ValueError(f"dt must be timezone-aware, got {dt!r}")
     return _pattern(_SHORT_DATETIME).apply(dt.astimezone(tz), LOCALE)
+
+
+def format_when(start: datetime, end: datetime, tz: tzinfo) -> str:
+    """A period as wall time in tz: 'mardi 3 mars 2026, de 10:00 à 12:00', or across days.
+
+    A period that ends at the next midnight stays on its day: 'de 20:00 à minuit'.
+    """
+    start, end = start.astimezone(tz), end.astimezone(tz)
+    day = format_date(start.date())
+    midnight = end.hour == 0 and end.minute == 0
+    if start.date() == end.date() or (midnight and (end.date() - start.date()).days == 1):
+        return f"{day}, de {format_hhmm(start)} à {format_hhmm(end, say_midnight=midnight)}"
+    return f"du {day} à {format_hhmm(start)} au {format_date(end.date())} à {format_hhmm(end)}"
 
 
 def format_duration(minutes: int) -> str:
@@ -120,6 +139,8 @@ __all__ = [
     "format_duration",
     "format_hhmm",
     "format_local",
+    "format_numeric_date",
+    "format_when",
     "join_words",
     "weekday_names",
 ]

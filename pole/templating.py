@@ -1,39 +1,59 @@
-"""Jinja helpers: French dates in the site's time zone, navigation by role."""
+"""Jinja helpers: French dates in the site's time zone, navigation by role.
+
+Every app-wide filter lives here and only words what pole.formatting (or a rules module)
+answers; view modules define none.
+"""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 from flask import Flask
-from flask_babel import format_date, format_datetime, format_time
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
-from pole import permissions
+from pole import formatting, permissions
+from pole.permanences.patterns import slot_key
+
+if TYPE_CHECKING:
+    from pole.bookings.models import Booking
+
+
+def booking_when(booking: Booking) -> str:
+    """'mardi 3 mars 2026, de 10:00 à 12:00', or from one day to another for a loan."""
+    return formatting.format_when(booking.start, booking.end, booking.resource.site.tz)
 
 
 def register(app: Flask) -> None:
+    # Instants without a zone of their own are shown in the building's zone.
+    site_tz = ZoneInfo(app.config.get("BABEL_DEFAULT_TIMEZONE", "Europe/Paris"))
+
     @app.template_filter("datetime_fr")
-    def datetime_fr(value: datetime | None, pattern: str = "EEEE d MMMM y 'à' HH:mm") -> str:
-        return "" if value is None else format_datetime(value, pattern)
+    def datetime_fr(value: datetime | None, pattern: str = formatting.LONG_DATETIME) -> str:
+        return "" if value is None else formatting.format_datetime(value, site_tz, pattern)
 
     @app.template_filter("date_fr")
-    def date_fr(value: date | datetime | None, pattern: str = "EEEE d MMMM y") -> str:
+    def date_fr(value: date | datetime | None, pattern: str = formatting.LONG_DAY) -> str:
         if value is None:
             return ""
-        return (
-            format_datetime(value, pattern)
-            if isinstance(value, datetime)
-            else format_date(value, pattern)
-        )
+        if isinstance(value, datetime):
+            return formatting.format_datetime(value, site_tz, pattern)
+        return formatting.format_date(value, pattern)
 
     @app.template_filter("time_fr")
     def time_fr(value: datetime | None) -> str:
-        return "" if value is None else format_time(value, "HH:mm")
+        return "" if value is None else formatting.format_datetime(value, site_tz, "HH:mm")
 
-    @app.template_filter("hhmm")
-    def hhmm(minutes: int) -> str:
-        return f"{minutes // 60:02d}:{minutes % 60:02d}"
+    @app.template_filter("local_fr")
+    def local_fr(value: datetime, tz: tzinfo, pattern: str = formatting.LONG_DATETIME) -> str:
+        """An instant in the given site's zone, the French way."""
+        return formatting.format_datetime(value, tz, pattern)
+
+    app.add_template_filter(formatting.format_hhmm, "hhmm")
+    app.add_template_filter(booking_when, "booking_when")
+    app.add_template_filter(slot_key, "slot_key")
 
     @app.context_processor
     def inject_helpers() -> dict:

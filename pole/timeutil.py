@@ -5,12 +5,9 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
+from pole.formatting import MINUTES_PER_DAY, format_hhmm, format_numeric_date
+
 # UTC is datetime.UTC (the same object as timezone.utc), re-exported for callers.
-
-WEEKDAYS_FR = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
-WEEKDAYS_SHORT_FR = ("lun.", "mar.", "mer.", "jeu.", "ven.", "sam.", "dim.")
-
-MINUTES_PER_DAY = 1440
 
 
 class NonexistentLocalTime(ValueError):
@@ -23,7 +20,7 @@ class NonexistentLocalTime(ValueError):
 
     def __str__(self) -> str:
         return (
-            f"Le {self.day:%d/%m/%Y} à {self.time:%H:%M} n'existe pas : "
+            f"Le {format_numeric_date(self.day)} à {format_hhmm(self.time)} n'existe pas : "
             "c'est la nuit du passage à l'heure d'été."
         )
 
@@ -104,21 +101,3 @@ def combine_minutes(day: date, minutes: int, tz: ZoneInfo, *, shift_gap: bool = 
     if shift_gap:
         return _first_instant_at_or_after(day, t, tz)
     return local_to_utc(day, t, tz)
-
-
-def format_hhmm(minutes: int) -> str:
-    """Local minute of a day as 'HH:MM', midnight (0 or 1440) said 'minuit'."""
-    if minutes in (0, MINUTES_PER_DAY):
-        return "minuit"
-    return f"{minutes // 60:02d}:{minutes % 60:02d}"
-
-
-def format_local(dt: datetime, tz: tzinfo) -> str:
-    """An instant as short French local text, e.g. 'mar. 24/11 10:00'."""
-    local = to_local(dt, tz)
-    return f"{WEEKDAYS_SHORT_FR[local.weekday()]} {local:%d/%m %H:%M}"
-
-
-def format_day(day: date) -> str:
-    """A day as short French text, e.g. 'mar. 24/11'."""
-    return f"{WEEKDAYS_SHORT_FR[day.weekday()]} {day:%d/%m}"

@@ -11,9 +11,10 @@ import sqlalchemy as sa
 from playwright.sync_api import expect
 
 from pole.db import db
+from pole.formatting import WEEKDAYS as WEEKDAYS_FR
 from pole.permanences.models import Appointment, Permanence
 from pole.permanences.views import slot_key
-from pole.timeutil import WEEKDAYS_FR, local_to_utc
+from pole.timeutil import local_to_utc
 from tests.conftest import CHROMIUM  # noqa: F401 (the browser fixture skips without it)
 from tests.factories import PASSWORD, make_organisation, make_resource, make_user
 

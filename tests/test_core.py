@@ -9,8 +9,8 @@ from wtforms import Form, IntegerField, StringField
 from pole.core.forms import apply_reasons
 from pole.core.locks import LOST_RACE, lost_race
 from pole.core.refusals import Reason, Refused
-from pole.core.text import join_words
 from pole.db import db, write_transaction
+from pole.formatting import join_words
 from tests.factories import make_booking, make_organisation, make_resource
 
 

@@ -139,7 +139,7 @@ class Statements:
     ("end_date", "message"),
     [
         ("9999-12-31", "Choisissez une date entre 2000 et 2099."),
-        ("2099-12-31", "Une réservation ne peut pas dépasser 24 heures."),
+        ("2099-12-31", "Une réservation ne peut pas dépasser 24 h."),
     ],
     ids=["year-9999", "beyond-the-longest-booking"],
 )

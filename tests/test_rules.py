@@ -192,7 +192,7 @@ def test_a_cleaning_time_conflict_says_why():
     [reason] = check(ask(TUESDAY, "12:00", "14:00"), policy=KITCHEN, occupied=[existing])
     assert reason.message == (
         "Trop près d'une autre réservation (Réservé — Banque alimentaire, de 10:00 à 12:00) : "
-        "il faut laisser 30 minutes libres entre deux réservations pour le ménage."
+        "il faut laisser 30 min libres entre deux réservations pour le ménage."
     )
 
 
@@ -263,7 +263,7 @@ def test_pooled_equipment_also_keeps_its_buffer():
     [reason] = check(ask(TUESDAY, "11:00", "12:00"), policy, lent)
     assert reason.message == (
         "Il n'y a plus de tables pliantes disponibles entre 11:00 et 11:30. "
-        "Il faut compter 30 minutes de battement après chaque emprunt."
+        "Il faut compter 30 min de battement après chaque emprunt."
     )
     assert check(ask(TUESDAY, "11:30", "12:30"), policy, lent) == []
 
@@ -373,7 +373,7 @@ def test_start_and_end_sit_on_the_half_hour_grid(start, end, fields):
 def test_the_grid_message_proposes_nearby_times():
     [reason] = check(ask(TUESDAY, "10:15", "11:30"))
     assert reason.message == (
-        "Les réservations se font par tranches de 30 minutes : "
+        "Les réservations se font par tranches de 30 min : "
         "choisissez une heure de début comme 10:00 ou 10:30."
     )
 
@@ -400,7 +400,7 @@ def test_duration_messages():
         "Une réservation dure au moins 1 h 30."
     )
     assert check(ask(TUESDAY, "10:00", "13:00"), policy)[0].message == (
-        "Une réservation ne peut pas dépasser 2 heures."
+        "Une réservation ne peut pas dépasser 2 h."
     )
 
 
@@ -419,7 +419,7 @@ def test_a_booking_is_made_at_least_two_hours_ahead(start, end, expected):
     reasons = check(ask(date(2026, 11, 20), start, end), policy)
     assert codes(reasons) == expected
     if expected == ["notice"]:
-        assert reasons[0].message == "Il faut réserver au moins 2 heures à l'avance."
+        assert reasons[0].message == "Il faut réserver au moins 2 h à l'avance."
 
 
 @pytest.mark.parametrize(

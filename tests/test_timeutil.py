@@ -9,11 +9,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from pole.formatting import format_local
 from pole.timeutil import (
     UTC,
     NonexistentLocalTime,
     combine_minutes,
-    format_local,
     local_day_bounds,
     local_to_utc,
     minutes_of_day,

@@ -21,16 +21,15 @@ from flask import url_for
 
 from pole import permissions
 from pole.bookings import grid, services
-from pole.bookings.agenda_rows import BlockView, RowView, hhmm, row_views
+from pole.bookings.agenda_rows import BlockView, RowView, row_views
 from pole.bookings.models import Booking
 from pole.db import db, utcnow
+from pole.formatting import format_date, format_hhmm
 from pole.organisations.models import Organisation
 from pole.resources.models import Closure, Resource, Site
 from pole.resources.services import active_resources
 from pole.timeutil import (
     MINUTES_PER_DAY,
-    WEEKDAYS_FR,
-    WEEKDAYS_SHORT_FR,
     NonexistentLocalTime,
     combine_minutes,
     local_day_bounds,
@@ -41,14 +40,6 @@ from pole.timeutil import (
 # Free time is offered in cells of at least half an hour: big enough to tap on a phone.
 MIN_CELL = 30
 DEFAULT_LENGTH = 60  # a free cell proposes an hour, or the resource's minimum if longer
-MONTHS_FR = (
-    "janvier", "février", "mars", "avril", "mai", "juin",
-    "juillet", "août", "septembre", "octobre", "novembre", "décembre",
-)  # fmt: skip
-MONTHS_SHORT_FR = (
-    "janv.", "févr.", "mars", "avr.", "mai", "juin",
-    "juil.", "août", "sept.", "oct.", "nov.", "déc.",
-)  # fmt: skip
 
 
 def today(site: Site, now: datetime | None = None) -> date:
@@ -81,7 +72,9 @@ class Head:
             end = max(cell.free_until, cell.start + self._min_length)
         end = min(end, MINUTES_PER_DAY)
         # 00:00 as an end means the following midnight (the form reads it so).
-        return f"{self._base}&start={hhmm(cell.start)}&end={hhmm(end % MINUTES_PER_DAY)}"
+        return (
+            f"{self._base}&start={format_hhmm(cell.start)}&end={format_hhmm(end % MINUTES_PER_DAY)}"
+        )
 
 
 @dataclass
@@ -151,8 +144,8 @@ def _bookable_from(resource: Resource, day: date, tz: ZoneInfo, now: datetime) -
 def _when(booking: Booking, tz: ZoneInfo) -> str:
     start, end = to_local(booking.start, tz), to_local(booking.end, tz)
     if start.date() == end.date() or (end - start <= timedelta(days=1) and end.time() == end.min):
-        return f"{start:%H:%M}–{end:%H:%M}"
-    return f"du {start:%d/%m %H:%M} au {end:%d/%m %H:%M}"
+        return f"{format_hhmm(start)}–{format_hhmm(end)}"
+    return f"du {format_date(start, 'dd/MM HH:mm')} au {format_date(end, 'dd/MM HH:mm')}"
 
 
 def _block_view(booking: Booking, viewer: object, tz: ZoneInfo) -> BlockView:
@@ -329,8 +322,8 @@ def week_agenda(
         Head(
             resource,
             day,
-            f"{WEEKDAYS_SHORT_FR[day.weekday()]} {day.day} {MONTHS_SHORT_FR[day.month - 1]}",
-            f"{resource.name}, {WEEKDAYS_FR[day.weekday()]} {day.day} {MONTHS_FR[day.month - 1]}",
+            format_date(day, "EEE d MMM"),
+            f"{resource.name}, {format_date(day, 'EEEE d MMMM')}",
             day == current,
             form_url,
         )

@@ -6,16 +6,7 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from pole.bookings import grid
-from pole.timeutil import MINUTES_PER_DAY
-
-# Every wall minute of a day as "HH:MM", written once: the grid prints hundreds per page.
-_HHMM = tuple(f"{m // 60:02d}:{m % 60:02d}" for m in range(MINUTES_PER_DAY + 1))
-
-
-def hhmm(minutes: int) -> str:
-    if 0 <= minutes <= MINUTES_PER_DAY:
-        return _HHMM[minutes]
-    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+from pole.formatting import format_hhmm
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +59,7 @@ def _cell_view(cell: grid.Cell) -> CellView:
             "free",
             cell.rows,
             head.slot_url(cell),
-            hhmm(cell.start),
+            format_hhmm(cell.start),
             head.spoken,
             cell.available,
         )
@@ -97,7 +88,7 @@ def row_views(laid_out: grid.Grid, scroll_row: int | None = None) -> list[RowVie
             RowView(
                 css,
                 "time minor" if row.start % 30 else "time",
-                hhmm(row.start),
+                format_hhmm(row.start),
                 [_cell_view(cell) for cell in row.cells],
             )
         )

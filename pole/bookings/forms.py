@@ -24,8 +24,9 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from pole.bookings import recurrence as rec
 from pole.bookings import rules, services
 from pole.core.forms import apply_reasons
+from pole.formatting import WEEKDAYS, format_hhmm
 from pole.forms import FIRST_DAY, LAST_DAY, DayField, Form, Given
-from pole.timeutil import WEEKDAYS_FR, NonexistentLocalTime, local_to_utc
+from pole.timeutil import NonexistentLocalTime, local_to_utc
 
 _TIME = re.compile(r"^\s*(\d{1,2})\s*[:hH.]\s*(\d{2})(?::(\d{2}))?\s*$")
 SCOPE_LABELS = {
@@ -68,7 +69,7 @@ class HourField(StringField):
     def _value(self) -> str:
         if self.raw_data:
             return self.raw_data[0]
-        return self.data.strftime("%H:%M") if self.data else ""
+        return format_hhmm(self.data) if self.data else ""
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -195,7 +196,7 @@ class BookingForm(_BookingFields):
     )
     weekdays = MultiCheckboxField(
         "Les jours",
-        choices=[SelectChoice(str(i), name) for i, name in enumerate(WEEKDAYS_FR)],
+        choices=[SelectChoice(str(i), name) for i, name in enumerate(WEEKDAYS)],
         coerce=int,
         validate_choice=False,
     )
@@ -225,7 +226,7 @@ class BookingForm(_BookingFields):
 
     def month_week_choices(self) -> list[SelectChoice]:
         day = self.date.data if isinstance(self.date.data, date) else None
-        weekday = WEEKDAYS_FR[day.weekday()] if day else "même jour de la semaine"
+        weekday = WEEKDAYS[day.weekday()] if day else "même jour de la semaine"
         on_day = f"le {day.day} de chaque mois" if day else "le même jour de chaque mois"
         return [SelectChoice("", on_day)] + [
             SelectChoice(value, f"le {label} {weekday} du mois")
@@ -346,7 +347,7 @@ def fill_from_slot(slot: str) -> dict[str, str] | None:
         end_date = ""
     return {
         "date": first.date().isoformat(),
-        "start": first.strftime("%H:%M"),
-        "end": last.strftime("%H:%M"),
+        "start": format_hhmm(first),
+        "end": format_hhmm(last),
         "end_date": end_date,
     }

@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 
 from dateutil.rrule import MO, MONTHLY, WEEKLY, rrule, weekday
 
-from pole.core.text import join_words
-from pole.timeutil import WEEKDAYS_FR, NonexistentLocalTime, local_to_utc
+from pole.formatting import format_hhmm, format_numeric_date, join_words, weekday_names
+from pole.timeutil import NonexistentLocalTime, local_to_utc
 
 FREQUENCIES = {"weekly": WEEKLY, "monthly": MONTHLY}
 MONTH_WEEKS = (1, 2, 3, 4, -1)
@@ -132,15 +132,15 @@ def _ordinal(n: int) -> str:
 
 def describe(rec: Recurrence) -> str:
     """The series said in French, e.g. 'chaque mardi et jeudi, 08:30–12:00, jusqu'au 30/06/2027'."""
-    names = [WEEKDAYS_FR[d] for d in _days_of_week(rec)]
+    names = weekday_names(_days_of_week(rec))
     if rec.freq == "weekly":
         if rec.interval == 1:
-            pattern = f"chaque {join_words(names)}"
+            pattern = f"chaque {names}"
         else:
-            pattern = f"{_every_n(rec.interval, 'semaines')}, le {join_words(names)}"
+            pattern = f"{_every_n(rec.interval, 'semaines')}, le {names}"
     else:
         if rec.month_week is not None:
-            which = f"le {_ordinal(rec.month_week)} {join_words(names)}"
+            which = f"le {_ordinal(rec.month_week)} {names}"
         else:
             day = rec.first_day.day
             which = "le 1er" if day == 1 else f"le {day}"
@@ -148,16 +148,16 @@ def describe(rec: Recurrence) -> str:
             pattern = f"{which} de chaque mois"
         else:
             pattern = f"{which}, {_every_n(rec.interval, 'mois')}"
-    parts = [pattern, f"{rec.start_time:%H:%M}–{rec.end_time:%H:%M}"]
+    parts = [pattern, f"{format_hhmm(rec.start_time)}–{format_hhmm(rec.end_time)}"]
     if rec.count is not None:
         parts.append("une seule fois" if rec.count == 1 else f"{rec.count} fois")
     if rec.until is not None:
-        until = f"jusqu'au {rec.until:%d/%m/%Y}"
+        until = f"jusqu'au {format_numeric_date(rec.until)}"
         parts.append(f"{until} au plus tard" if rec.count is not None else until)
     if rec.skipped:
         skipped = sorted(rec.skipped)
         if len(skipped) <= 3:
-            parts.append("sauf " + join_words([f"le {d:%d/%m/%Y}" for d in skipped]))
+            parts.append("sauf " + join_words(f"le {format_numeric_date(d)}" for d in skipped))
         else:
             parts.append(f"sauf {len(skipped)} dates")
     return ", ".join(parts)

@@ -9,13 +9,18 @@ from itertools import pairwise
 from zoneinfo import ZoneInfo
 
 from pole.core.refusals import Reason
+from pole.formatting import (
+    WEEKDAYS,
+    format_day,
+    format_duration,
+    format_hhmm,
+    format_numeric_date,
+    join_words,
+)
 from pole.timeutil import (
     MINUTES_PER_DAY,
-    WEEKDAYS_FR,
     NonexistentLocalTime,
     combine_minutes,
-    format_day,
-    format_hhmm,
     local_to_utc,
     minutes_of_day,
     to_local,
@@ -102,21 +107,6 @@ def overlaps(a_start: datetime, a_end: datetime, b_start: datetime, b_end: datet
     return a_start < b_end and b_start < a_end
 
 
-def _duration_text(minutes: int) -> str:
-    if minutes % MINUTES_PER_DAY == 0 and minutes >= 2 * MINUTES_PER_DAY:
-        return f"{minutes // MINUTES_PER_DAY} jours"
-    if minutes < 60:
-        return f"{minutes} minutes" if minutes > 1 else f"{minutes} minute"
-    hours, rest = divmod(minutes, 60)
-    if rest:
-        return f"{hours} h {rest:02d}"
-    return "1 heure" if hours == 1 else f"{hours} heures"
-
-
-def _hhmm(dt: datetime, tz: ZoneInfo) -> str:
-    return f"{to_local(dt, tz):%H:%M}"
-
-
 def period_text(start: datetime, end: datetime, tz: ZoneInfo) -> str:
     """A period in local time, as short as it can be said ('le mar. 24/11 de 10:00 à 12:00')."""
     local_start, local_end = to_local(start, tz), to_local(end, tz)
@@ -126,19 +116,21 @@ def period_text(start: datetime, end: datetime, tz: ZoneInfo) -> str:
         if last_day <= local_start.date():
             return f"le {format_day(local_start.date())}"
         return f"du {format_day(local_start.date())} au {format_day(last_day)}"
-    if local_start.date() == local_end.date():
-        return f"le {format_day(local_start.date())} de {local_start:%H:%M} à {local_end:%H:%M}"
-    return (
-        f"du {format_day(local_start.date())} à {local_start:%H:%M} "
-        f"au {format_day(local_end.date())} à {local_end:%H:%M}"
+    first, at, until = (
+        format_day(local_start.date()),
+        format_hhmm(local_start),
+        format_hhmm(local_end),
     )
+    if local_start.date() == local_end.date():
+        return f"le {first} de {at} à {until}"
+    return f"du {first} à {at} au {format_day(local_end.date())} à {until}"
 
 
 def _times_text(start: datetime, end: datetime, tz: ZoneInfo, ref_day: date) -> str:
     """'de 10:00 à 12:00' when on the request's day, otherwise with the dates."""
     local_start, local_end = to_local(start, tz), to_local(end, tz)
     if local_start.date() == ref_day and local_end.date() == ref_day:
-        return f"de {local_start:%H:%M} à {local_end:%H:%M}"
+        return f"de {format_hhmm(local_start)} à {format_hhmm(local_end)}"
     return period_text(start, end, tz)
 
 
@@ -190,13 +182,16 @@ def _first_uncovered(spans: Sequence[_Span], start: datetime, end: datetime) -> 
 
 def opening_hours_text(policy: Policy, weekday: int) -> str:
     """One weekday's hours in French: 'Le mardi, la salle est ouverte de 08:00 à 19:00.'."""
-    day_name = WEEKDAYS_FR[weekday]
+    day_name = WEEKDAYS[weekday]
     intervals = sorted(policy.opening_hours.get(weekday, ()))
     if not intervals:
         if policy.is_room:
             return f"La salle est fermée le {day_name}."
         return f"Le matériel ne se réserve pas le {day_name}."
-    hours = " et ".join(f"de {format_hhmm(a)} à {format_hhmm(b)}" for a, b in intervals)
+    hours = join_words(
+        f"de {format_hhmm(a, say_midnight=True)} à {format_hhmm(b, say_midnight=True)}"
+        for a, b in intervals
+    )
     if policy.is_room:
         return f"Le {day_name}, la salle est ouverte {hours}."
     return f"Le {day_name}, le matériel se réserve {hours}."
@@ -239,9 +234,9 @@ def _check_grid(req: BookingRequest, policy: Policy) -> list[Reason]:
             Reason(
                 "granularity",
                 name,
-                f"Les réservations se font par tranches de {_duration_text(step)} : "
-                f"choisissez une heure {label} comme {format_hhmm(before)} "
-                f"ou {format_hhmm(after)}.",
+                f"Les réservations se font par tranches de {format_duration(step)} : "
+                f"choisissez une heure {label} comme {format_hhmm(before, say_midnight=True)} "
+                f"ou {format_hhmm(after, say_midnight=True)}.",
             )
         )
     return reasons
@@ -277,7 +272,7 @@ def _room_conflicts(
         else:
             message = (
                 f"Trop près d'une autre réservation ({occ.label}, {when}) : il faut laisser "
-                f"{_duration_text(policy.buffer)} libres entre deux réservations pour le ménage."
+                f"{format_duration(policy.buffer)} libres entre deux réservations pour le ménage."
             )
         reasons.append(Reason("overlap", "start", message))
     return reasons
@@ -316,7 +311,9 @@ def _pool_shortage(
         return None
     left = max(policy.quantity - worst, 0)
     singular, plural = policy.units
-    when = f"entre {_hhmm(worst_start, tz)} et {_hhmm(worst_end, tz)}"
+    when = (
+        f"entre {format_hhmm(to_local(worst_start, tz))} et {format_hhmm(to_local(worst_end, tz))}"
+    )
     if to_local(worst_start, tz).date() != to_local(req.start, tz).date():
         when = f"le {format_day(to_local(worst_start, tz).date())} {when}"
     if left == 0:
@@ -327,7 +324,7 @@ def _pool_shortage(
         message = f"Il ne reste que {left} {noun} {adjective} {when}."
     if policy.buffer:
         message += (
-            f" Il faut compter {_duration_text(policy.buffer)} de battement après chaque emprunt."
+            f" Il faut compter {format_duration(policy.buffer)} de battement après chaque emprunt."
         )
     return Reason("overlap", "quantity", message)
 
@@ -375,7 +372,7 @@ def check_booking(
             Reason(
                 "notice",
                 "start",
-                f"Il faut réserver au moins {_duration_text(policy.min_notice)} à l'avance.",
+                f"Il faut réserver au moins {format_duration(policy.min_notice)} à l'avance.",
             )
         )
     last_bookable = to_local(now, tz).date() + timedelta(days=policy.max_days_ahead)
@@ -389,7 +386,7 @@ def check_booking(
             Reason(
                 "too_short",
                 "end",
-                f"Une réservation dure au moins {_duration_text(policy.min_duration)}.",
+                f"Une réservation dure au moins {format_duration(policy.min_duration)}.",
             )
         )
     too_long = elapsed > policy.max_duration
@@ -421,7 +418,7 @@ def _too_far(policy: Policy, last_bookable: date, field_name: str) -> Reason:
         "too_far",
         field_name,
         f"On ne peut pas réserver plus de {policy.max_days_ahead} jours à l'avance "
-        f"(jusqu'au {last_bookable:%d/%m/%Y}).",
+        f"(jusqu'au {format_numeric_date(last_bookable)}).",
     )
 
 
@@ -429,7 +426,7 @@ def _too_long(policy: Policy, field_name: str = "end") -> Reason:
     return Reason(
         "too_long",
         field_name,
-        f"Une réservation ne peut pas dépasser {_duration_text(policy.max_duration)}.",
+        f"Une réservation ne peut pas dépasser {format_duration(policy.max_duration)}.",
     )
 
 

@@ -6,11 +6,9 @@ The booking form lives in views_create, changing a booking in views_edit (same b
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, timedelta
 
 from flask import Blueprint, abort, flash, redirect, request, url_for
-from flask_babel import format_date, format_datetime
 from flask_login import current_user, login_required
 from werkzeug.datastructures import MultiDict
 
@@ -25,12 +23,12 @@ from pole.bookings.forms import (
 from pole.bookings.models import Booking
 from pole.db import db
 from pole.extensions import login_manager
+from pole.formatting import format_date
 from pole.forms import FIRST_DAY, LAST_DAY, parse_day
 from pole.htmx import render
 from pole.main import default_site
 from pole.resources.models import Site
 from pole.resources.views import get_resource
-from pole.timeutil import to_local
 from pole.urls import safe_next
 
 bp = Blueprint("bookings", __name__)
@@ -88,28 +86,6 @@ def _asked_day(site: Site) -> tuple[date, str]:
     return day, ""
 
 
-# Template helpers --------------------------------------------------------------------------
-
-
-@bp.app_template_filter("local_fr")
-def local_fr(value: datetime, tz: ZoneInfo, pattern: str = "EEEE d MMMM y 'à' HH:mm") -> str:
-    """An instant in the site's zone, the French way."""
-    return format_datetime(to_local(value, tz), pattern, rebase=False)
-
-
-@bp.app_template_filter("booking_when")
-def booking_when(booking: Booking) -> str:
-    """'mardi 3 mars 2026, de 10:00 à 12:00', or from one day to another for a loan."""
-    tz = booking.resource.site.tz
-    start, end = to_local(booking.start, tz), to_local(booking.end, tz)
-    day = format_date(start.date(), "EEEE d MMMM y")
-    midnight = end.hour == 0 and end.minute == 0
-    if start.date() == end.date() or (midnight and (end.date() - start.date()).days == 1):
-        until = "minuit" if midnight else f"{end:%H:%M}"
-        return f"{day}, de {start:%H:%M} à {until}"
-    return f"du {day} à {start:%H:%M} au {format_date(end.date(), 'EEEE d MMMM y')} à {end:%H:%M}"
-
-
 # The grids ---------------------------------------------------------------------------------
 
 
@@ -139,7 +115,7 @@ def day():
         "bookings/day.html",
         block="day_grid",
         status=400 if date_error else 200,
-        title=f"Agenda du {format_date(shown, 'EEEE d MMMM y')}",
+        title=f"Agenda du {format_date(shown)}",
         site=site,
         day=shown,
         is_today=shown == agenda.today(site),

@@ -12,13 +12,14 @@ from wtforms import SelectChoice
 from pole.bookings import agenda, services
 from pole.bookings.forms import BookingForm
 from pole.bookings.models import Booking
-from pole.bookings.views import BOOKINGS_CHANGED, booking_when, bp, site_or_404, with_suggestion
+from pole.bookings.views import BOOKINGS_CHANGED, bp, site_or_404, with_suggestion
 from pole.core.forms import apply_reasons
 from pole.db import db, write_transaction
 from pole.htmx import render, wants_fragment
 from pole.organisations.models import Organisation
 from pole.resources.models import Resource
 from pole.resources.services import active_resources
+from pole.templating import booking_when
 from pole.timeutil import to_local
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import flash, redirect, request, url_for
-from flask_babel import format_date
 from flask_login import current_user, login_required
 from werkzeug.datastructures import MultiDict
 
@@ -14,6 +13,7 @@ from pole.bookings.forms import SCOPE_LABELS, EditForm
 from pole.bookings.models import Booking
 from pole.bookings.views import bp, get_booking, with_suggestion
 from pole.core.forms import apply_reasons
+from pole.formatting import format_date
 from pole.htmx import render
 from pole.timeutil import to_local
 
@@ -95,7 +95,7 @@ def _save_changes(form: EditForm, booking: Booking):
     except services.SeriesRefused as refused:
         for conflict in refused.conflicts:
             reasons = " ".join(r.message for r in conflict.reasons)
-            form.form_errors.append(f"Le {format_date(conflict.day, 'EEEE d MMMM y')} : {reasons}")
+            form.form_errors.append(f"Le {format_date(conflict.day)} : {reasons}")
         return _edit_page(form, booking, 422)
     message = (
         "Modification enregistrée."

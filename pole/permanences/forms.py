@@ -19,10 +19,10 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from pole.formatting import WEEKDAYS, format_duration
 from pole.forms import DayField, Form, Given
 from pole.permanences import rules
 from pole.permanences.services import AppointmentData, PatternData, PermanenceData
-from pole.timeutil import WEEKDAYS_FR
 
 
 def _strip(value: str | None) -> str | None:
@@ -40,7 +40,7 @@ class PatternForm(Form):
     weekdays = CheckboxesField(
         "Jours",
         coerce=int,
-        choices=[SelectChoice(str(i), name.capitalize()) for i, name in enumerate(WEEKDAYS_FR)],
+        choices=[SelectChoice(str(i), name.capitalize()) for i, name in enumerate(WEEKDAYS)],
         validators=[DataRequired("Choisissez au moins un jour.")],
     )
     start_time = TimeField("De", validators=[Given("Indiquez l'heure de début.")])
@@ -48,7 +48,7 @@ class PatternForm(Form):
     slot_minutes = SelectField(
         "Durée d'un créneau",
         coerce=int,
-        choices=[SelectChoice(str(n), f"{n} min") for n in rules.SLOT_LENGTHS],
+        choices=[SelectChoice(str(n), format_duration(n)) for n in rules.SLOT_LENGTHS],
         default=30,
     )
     pause_start = TimeField("Pause de", validators=[Optional()])

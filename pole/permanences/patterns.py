@@ -8,19 +8,15 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from pole.core.refusals import Reason
-from pole.core.text import join_words
-from pole.timeutil import (
-    WEEKDAYS_FR,
-    NonexistentLocalTime,
-    combine_minutes,
-    local_to_utc,
-)
+from pole.formatting import format_duration, format_hhmm, weekday_names
+from pole.timeutil import NonexistentLocalTime, combine_minutes, local_to_utc
 
 SLOT_LENGTHS = (15, 20, 30, 45, 60)
+SLOT_KEY = "%Y%m%dT%H%MZ"
 # A pattern is laid out day by day: it spans two years at most, whatever dates are typed.
 MAX_PATTERN_DAYS = 2 * 366
 
@@ -179,8 +175,13 @@ def day_slots(pattern: Pattern, day: date, tz: ZoneInfo) -> list[Slot]:
             continue
         if start + length > session_end:
             continue
-        slots.append(Slot(day, start, start + length, f"{wall:%H:%M}"))
+        slots.append(Slot(day, start, start + length, format_hhmm(wall)))
     return slots
+
+
+def slot_key(start: datetime) -> str:
+    """A slot in URLs and element ids: its UTC start, '20260312T1330Z'."""
+    return start.astimezone(UTC).strftime(SLOT_KEY)
 
 
 def pattern_on(patterns: Sequence[Pattern], day: date) -> Pattern | None:
@@ -240,9 +241,9 @@ def find_slot(pattern: Pattern, day: date, start: datetime, tz: ZoneInfo) -> Slo
 
 def describe(pattern: Pattern) -> str:
     """The pattern in French: 'le jeudi, 14:00–17:00, créneaux de 30 min, pause 15:30–15:45'."""
-    days = join_words(WEEKDAYS_FR[d] for d in sorted(pattern.weekdays))
-    text = f"le {days}, {pattern.start:%H:%M}–{pattern.end:%H:%M}"
-    text += f", créneaux de {pattern.slot_minutes} min"
+    days = weekday_names(pattern.weekdays)
+    text = f"le {days}, {format_hhmm(pattern.start)}–{format_hhmm(pattern.end)}"
+    text += f", créneaux de {format_duration(pattern.slot_minutes)}"
     if pattern.pause_start is not None and pattern.pause_end is not None:
-        text += f", pause {pattern.pause_start:%H:%M}–{pattern.pause_end:%H:%M}"
+        text += f", pause {format_hhmm(pattern.pause_start)}–{format_hhmm(pattern.pause_end)}"
     return text

@@ -12,6 +12,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from pole.core.refusals import Reason
+from pole.formatting import format_day
 from pole.permanences.patterns import (
     SLOT_LENGTHS,
     FairShare,
@@ -26,7 +27,7 @@ from pole.permanences.patterns import (
     session_days,
     slots_between,
 )
-from pole.timeutil import format_day, to_local
+from pole.timeutil import to_local
 
 PURPOSES = {
     "droits": "Droits / accès aux aides",

@@ -18,9 +18,9 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from pole.auth.forms import strip_text
+from pole.formatting import WEEKDAYS, format_hhmm
 from pole.forms import Form
 from pole.organisations.models import KIND_LABELS
-from pole.resources.models import WEEKDAYS_FR
 
 _INTERVAL = re.compile(r"^\s*(\d{1,2})[:h](\d{2})\s*[-–à]\s*(\d{1,2})[:h](\d{2})\s*$")
 
@@ -46,7 +46,8 @@ def parse_hours(text: str) -> list[list[int]]:
 
 
 def format_hours(intervals: list) -> str:
-    return ", ".join(f"{a // 60:02d}:{a % 60:02d}-{b // 60:02d}:{b % 60:02d}" for a, b in intervals)
+    """Minute intervals as typed in the form: "08:00-12:00, 14:00-19:00"."""
+    return ", ".join(f"{format_hhmm(a)}-{format_hhmm(b)}" for a, b in intervals)
 
 
 class HoursField(StringField):
@@ -162,7 +163,7 @@ class ResourceForm(Form):
 
 
 # One opening-hours field per weekday, hours_0 (Monday) to hours_6 (Sunday).
-for _day, _name in enumerate(WEEKDAYS_FR):
+for _day, _name in enumerate(WEEKDAYS):
     setattr(
         ResourceForm,
         f"hours_{_day}",

@@ -11,9 +11,9 @@ import sqlalchemy.orm as so
 
 from pole.bookings.rules import UNIT_PLURAL, UNIT_SINGULAR, quantity_text
 from pole.db import UTCDateTime, db, utcnow
+from pole.formatting import format_duration, format_hhmm
 
 RESOURCE_KINDS = ("room", "equipment")
-WEEKDAYS_FR = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
 # Opening hours are stored as {"0": [[480, 1140]], ...}: weekday (0 = Monday) to local
 # minute intervals [open, close). A weekday that is absent is closed.
 DEFAULT_OPENING_HOURS = {str(day): [[8 * 60, 19 * 60]] for day in range(6)}
@@ -98,22 +98,23 @@ class Resource(db.Model):
         intervals = self.hours_for(weekday)
         if not intervals:
             return "fermé"
-        return ", ".join(f"{_hhmm(a)} – {_hhmm(b)}" for a, b in intervals)
+        return ", ".join(f"{format_hhmm(a)} – {format_hhmm(b)}" for a, b in intervals)
 
     def policy_summary(self) -> list[str]:
         """The booking rules of this resource, in French, for its page."""
         kinds = {"association": "associations", "partner": "partenaires", "ccas": "CCAS"}
         lines = [
             "Ouvert à : " + ", ".join(kinds[k] for k in self.allowed_kinds if k in kinds) + ".",
-            f"Réservation par pas de {_duration(self.granularity_minutes)}, "
-            f"de {_duration(self.min_duration_minutes)} à {_duration(self.max_duration_minutes)}.",
+            f"Réservation par pas de {format_duration(self.granularity_minutes)}, "
+            f"de {format_duration(self.min_duration_minutes)} "
+            f"à {format_duration(self.max_duration_minutes)}.",
             f"Réservable jusqu'à {self.max_days_ahead} jours à l'avance.",
         ]
         if self.min_notice_minutes:
-            lines.append(f"À réserver au moins {_duration(self.min_notice_minutes)} avant.")
+            lines.append(f"À réserver au moins {format_duration(self.min_notice_minutes)} avant.")
         if self.buffer_minutes:
             lines.append(
-                f"{_duration(self.buffer_minutes).capitalize()} restent libres après chaque "
+                f"{format_duration(self.buffer_minutes).capitalize()} restent libres après chaque "
                 "usage (rangement, nettoyage)."
             )
         if self.requires_approval:
@@ -122,21 +123,6 @@ class Resource(db.Model):
 
     def __repr__(self) -> str:
         return f"<Resource {self.name}>"
-
-
-def _hhmm(minutes: int) -> str:
-    return f"{minutes // 60:02d}:{minutes % 60:02d}"
-
-
-def _duration(minutes: int) -> str:
-    """French duration: "30 min", "2 h", "1 h 30", "3 jours"."""
-    if minutes >= 1440 and minutes % 1440 == 0:
-        days = minutes // 1440
-        return f"{days} jour" + ("s" if days > 1 else "")
-    hours, rest = divmod(minutes, 60)
-    if not hours:
-        return f"{rest} min"
-    return f"{hours} h" + (f" {rest:02d}" if rest else "")
 
 
 class Closure(db.Model):

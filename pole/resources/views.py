@@ -9,11 +9,12 @@ from pole import permissions
 from pole.bookings.rules import UNIT_PLURAL, UNIT_SINGULAR
 from pole.db import db
 from pole.extensions import login_manager
+from pole.formatting import WEEKDAYS
 from pole.htmx import render
 from pole.main import default_site
 from pole.resources import services
 from pole.resources.forms import ResourceForm
-from pole.resources.models import WEEKDAYS_FR, Resource, Site
+from pole.resources.models import Resource, Site
 
 bp = Blueprint("resources", __name__, url_prefix="/salles")
 
@@ -61,7 +62,7 @@ def index():
         title="Salles et matériel",
         site=site,
         resources=resources,
-        weekdays=WEEKDAYS_FR,
+        weekdays=WEEKDAYS,
     )
 
 
@@ -69,9 +70,7 @@ def index():
 def show(resource_id: int):
     """Show one room or piece of equipment and how it may be booked."""
     resource = get_resource(resource_id)
-    return render(
-        "resources/show.html", title=resource.name, resource=resource, weekdays=WEEKDAYS_FR
-    )
+    return render("resources/show.html", title=resource.name, resource=resource, weekdays=WEEKDAYS)
 
 
 def _form_data(form: ResourceForm) -> services.ResourceData:
@@ -108,7 +107,7 @@ def _edit_page(form: ResourceForm, resource: Resource | None):
         status=status,
         form=form,
         resource=resource,
-        weekdays=WEEKDAYS_FR,
+        weekdays=WEEKDAYS,
         title=f"Modifier {resource.name}" if resource else "Nouvelle ressource",
     )
 

@@ -13,6 +13,7 @@ from pole.bookings.models import Booking
 from pole.bookings.services.checks import BookingRefused
 from pole.core.refusals import Reason
 from pole.db import db, utcnow, write_transaction
+from pole.formatting import format_hhmm, format_numeric_date
 from pole.mail import send_mail
 from pole.timeutil import to_local
 
@@ -61,7 +62,8 @@ def _notify_decision(booking: Booking) -> None:
     if booking.created_by is None:
         return
     tz = booking.resource.site.tz
-    when = f"{to_local(booking.start, tz):%d/%m/%Y de %H:%M} à {to_local(booking.end, tz):%H:%M}"
+    start, end = to_local(booking.start, tz), to_local(booking.end, tz)
+    when = f"{format_numeric_date(start)} de {format_hhmm(start)} à {format_hhmm(end)}"
     link = url_for("bookings.show", booking_id=booking.id, _external=True)
     if booking.status == "confirmed":
         subject = f"Réservation confirmée : {booking.resource.name}"

@@ -24,6 +24,7 @@ from pole.bookings.services.checks import (
 from pole.core.locks import LOST_RACE, lost_race
 from pole.core.refusals import Reason
 from pole.db import db, utcnow, write_transaction
+from pole.formatting import format_hhmm
 from pole.organisations.models import Organisation
 from pole.resources.models import Resource
 from pole.timeutil import to_local
@@ -159,8 +160,8 @@ def create_series(
             first_day=recurrence.first_day,
             until=recurrence.until,
             count=recurrence.count,
-            start_time=recurrence.start_time.strftime("%H:%M"),
-            end_time=recurrence.end_time.strftime("%H:%M"),
+            start_time=format_hhmm(recurrence.start_time),
+            end_time=format_hhmm(recurrence.end_time),
             skipped=sorted(d.isoformat() for d in recurrence.skipped),
         )
         db.session.add(series)

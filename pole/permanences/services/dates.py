@@ -11,6 +11,7 @@ from pole.auth.models import User
 from pole.bookings import services as bookings
 from pole.bookings.models import ACTIVE_STATUSES, Booking
 from pole.db import db, utcnow, write_transaction
+from pole.formatting import format_day
 from pole.permanences import rules
 from pole.permanences.models import BlockedSlot, Permanence, PermanenceCancellation
 from pole.permanences.services.data import Outcome, PermanenceRefused
@@ -27,7 +28,7 @@ from pole.permanences.services.loading import (
     tz_of,
 )
 from pole.permanences.services.mail import leave_notices, mail_associations
-from pole.timeutil import format_day, local_day_bounds
+from pole.timeutil import local_day_bounds
 
 # Cancelling a date ----------------------------------------------------------------------------
 

@@ -9,11 +9,12 @@ from collections.abc import Iterable
 from flask import current_app, has_request_context, url_for
 
 from pole.db import db
+from pole.formatting import format_day, format_hhmm
 from pole.mail import send_mail
 from pole.permanences.models import Appointment, Permanence, PermanenceNotice
 from pole.permanences.services.data import Outcome
 from pole.permanences.services.loading import tz_of
-from pole.timeutil import format_day, to_local
+from pole.timeutil import to_local
 
 log = logging.getLogger("pole.permanences")
 
@@ -26,7 +27,7 @@ def _by_organisation(appointments: Iterable[Appointment]) -> dict[int, list[Appo
 
 
 def _times(appointments: Iterable[Appointment], permanence: Permanence) -> str:
-    return ", ".join(f"{to_local(a.start, tz_of(permanence)):%H:%M}" for a in appointments)
+    return ", ".join(format_hhmm(to_local(a.start, tz_of(permanence))) for a in appointments)
 
 
 def leave_notices(permanence: Permanence, appointments: list[Appointment], message: str) -> None:

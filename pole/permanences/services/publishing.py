@@ -13,6 +13,7 @@ from pole.bookings import services as bookings
 from pole.bookings.models import ACTIVE_STATUSES, Booking, Series
 from pole.core.refusals import Reason
 from pole.db import db, utcnow
+from pole.formatting import format_day, format_hhmm, format_numeric_date
 from pole.organisations.models import Organisation
 from pole.permanences import rules
 from pole.permanences.models import Appointment, Permanence, PermanencePattern
@@ -29,7 +30,7 @@ from pole.permanences.services.loading import (
 )
 from pole.permanences.services.mail import leave_notices, mail_associations
 from pole.resources.models import Resource
-from pole.timeutil import format_day, local_day_bounds, to_local
+from pole.timeutil import local_day_bounds, to_local
 
 
 def _series_data(
@@ -69,7 +70,7 @@ def _pattern_reasons(
                 "too_far",
                 "until",
                 f"{resource.name} se réserve au plus {resource.max_days_ahead} jours à l'avance : "
-                f"choisissez une date de fin jusqu'au {horizon:%d/%m/%Y}.",
+                f"choisissez une date de fin jusqu'au {format_numeric_date(horizon)}.",
             )
         )
     return reasons
@@ -84,11 +85,11 @@ def _pattern_row(
         valid_from=pattern.first_day,
         until=pattern.until,
         weekdays=sorted(pattern.weekdays),
-        start_time=f"{pattern.start_time:%H:%M}",
-        end_time=f"{pattern.end_time:%H:%M}",
+        start_time=format_hhmm(pattern.start_time),
+        end_time=format_hhmm(pattern.end_time),
         slot_minutes=pattern.slot_minutes,
-        pause_start=f"{pattern.pause_start:%H:%M}" if pattern.pause_start else None,
-        pause_end=f"{pattern.pause_end:%H:%M}" if pattern.pause_end else None,
+        pause_start=format_hhmm(pattern.pause_start) if pattern.pause_start else None,
+        pause_end=format_hhmm(pattern.pause_end) if pattern.pause_end else None,
         skipped=sorted(d.isoformat() for d in skipped),
         created_by_id=user.id,
     )

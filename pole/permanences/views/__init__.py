@@ -7,11 +7,11 @@ from flask_login import current_user, login_required
 
 from pole.db import utcnow
 from pole.permanences import rules, services
-from pole.permanences.views.loaders import site_tz, slot_key
+from pole.permanences.patterns import slot_key
+from pole.permanences.views.loaders import site_tz
 from pole.timeutil import to_local
 
 bp = Blueprint("permanences", __name__, url_prefix="/permanences")
-bp.add_app_template_filter(slot_key, "slot_key")
 
 # Templates ask the rules (can_cancel(appointment, now)...) instead of restating them.
 for _rule in (rules.can_cancel, rules.can_call_off, rules.can_mark_absent):

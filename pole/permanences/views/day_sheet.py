@@ -13,6 +13,7 @@ from pole.htmx import render, wants_fragment
 from pole.permanences import services
 from pole.permanences.forms import CancelDateForm
 from pole.permanences.models import Permanence
+from pole.permanences.patterns import slot_key
 from pole.permanences.views import bp
 from pole.permanences.views.loaders import (
     get_appointment,
@@ -20,7 +21,6 @@ from pole.permanences.views.loaders import (
     get_permanence,
     parse_day,
     parse_slot_key,
-    slot_key,
 )
 from pole.timeutil import to_local
 

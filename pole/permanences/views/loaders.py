@@ -11,14 +11,8 @@ from pole import permissions
 from pole.db import db
 from pole.forms import FIRST_DAY, LAST_DAY
 from pole.permanences.models import Appointment, Permanence
+from pole.permanences.patterns import SLOT_KEY
 from pole.timeutil import to_local
-
-SLOT_KEY = "%Y%m%dT%H%MZ"
-
-
-def slot_key(start: datetime) -> str:
-    """A slot in URLs and element ids: its UTC start, '20260312T1330Z'."""
-    return start.astimezone(UTC).strftime(SLOT_KEY)
 
 
 def parse_slot_key(key: str) -> datetime:

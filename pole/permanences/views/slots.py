@@ -10,13 +10,15 @@ from jinja2_fragments.flask import render_blocks
 
 from pole.core.forms import apply_reasons
 from pole.db import utcnow
+from pole.formatting import format_day
 from pole.htmx import render, wants_fragment
 from pole.permanences import rules, services
 from pole.permanences.forms import book_form
 from pole.permanences.models import Appointment, Permanence
+from pole.permanences.patterns import slot_key
 from pole.permanences.views import bp
-from pole.permanences.views.loaders import get_appointment, get_permanence, parse_slot_key, slot_key
-from pole.timeutil import format_day, to_local
+from pole.permanences.views.loaders import get_appointment, get_permanence, parse_slot_key
+from pole.timeutil import to_local
 from pole.urls import safe_next
 
 # Volunteers: the free slots --------------------------------------------------------------------
