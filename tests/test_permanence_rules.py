@@ -16,6 +16,7 @@ from pole.permanences import rules
 PARIS = ZoneInfo("Europe/Paris")
 THURSDAY = date(2026, 3, 12)
 SHARE = rules.FairShare(limit=2, hours=48)
+BOOKING_RULES = Path(importlib.util.find_spec("pole.bookings.rules").origin).parent
 
 
 def pattern(**overrides) -> rules.Pattern:
@@ -41,6 +42,7 @@ def paris(day: date, hh: int, mm: int = 0) -> datetime:
 def test_rules_import_neither_flask_nor_the_database():
     pure = {
         "pole.bookings.rules",
+        *(f"pole.bookings.rules.{m.stem}" for m in BOOKING_RULES.glob("*.py") if m.stem[0] != "_"),
         "pole.permanences.rules",
         "pole.permanences.patterns",
         "pole.timeutil",

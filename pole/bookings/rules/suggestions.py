@@ -1,0 +1,52 @@
+"""Free times to offer when the wished one is taken."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime, timedelta
+
+from pole.bookings.rules.check import check_booking
+from pole.bookings.rules.policy import BookingRequest, ClosurePeriod, Occupation, Policy
+from pole.timeutil import NonexistentLocalTime, combine_minutes
+
+
+def suggest_free_times(
+    policy: Policy,
+    occupied: Sequence[Occupation],
+    closures: Sequence[ClosurePeriod],
+    day: date,
+    duration: timedelta,
+    quantity: int,
+    around: datetime,
+    now: datetime,
+    org_kind: str,
+    limit: int = 3,
+) -> list[tuple[datetime, datetime]]:
+    """The free slots of that day nearest to the wished time, each bookable as it stands."""
+    if limit <= 0 or duration <= timedelta(0):
+        return []
+    step = max(policy.granularity, 1)
+    found: list[tuple[datetime, datetime]] = []
+    seen: set[datetime] = set()
+    for open_min, close_min in policy.opening_hours.get(day.weekday(), ()):
+        first = -(-open_min // step) * step
+        for minutes in range(first, close_min, step):
+            try:
+                start = combine_minutes(day, minutes, policy.tz)
+            except NonexistentLocalTime:
+                continue
+            if start in seen:
+                continue
+            seen.add(start)
+            req = BookingRequest(
+                start=start,
+                end=start + duration,
+                quantity=quantity,
+                organisation_kind=org_kind,
+                is_member=True,
+                is_manager=True,
+            )
+            if not check_booking(req, policy, occupied, closures, now):
+                found.append((req.start, req.end))
+    found.sort(key=lambda slot: (abs(slot[0] - around), slot[0]))
+    return found[:limit]
