@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, tzinfo
+from functools import lru_cache
 
 from babel import Locale
 from babel.dates import DateTimePattern, get_day_names, get_month_names, parse_pattern
@@ -52,7 +53,8 @@ for _text in (LONG_DAY, LONG_DATETIME, _SHORT_DAY, _SHORT_DATETIME, _NUMERIC_DAY
 
 def format_hhmm(value: int | time | datetime, say_midnight: bool = False) -> str:
     """A wall time as '08:30': minutes of the day (0..1440) or a time; midnight may be 'minuit'."""
-    minutes = value if isinstance(value, int) else value.hour * 60 + value.minute
+    # No isinstance call: the grids ask this hundreds of times per page.
+    minutes = value if value.__class__ is int else value.hour * 60 + value.minute
     if say_midnight and minutes in (0, MINUTES_PER_DAY):
         return "minuit"
     if 0 <= minutes <= MINUTES_PER_DAY:
@@ -62,12 +64,20 @@ def format_hhmm(value: int | time | datetime, say_midnight: bool = False) -> str
 
 def format_date(value: date | datetime, pattern: str = LONG_DAY) -> str:
     """A day (or a wall datetime, as it stands) with a Babel pattern: 'mardi 24 novembre 2026'."""
+    if type(value) is date:
+        return _day_text(value, pattern)
     return _pattern(pattern).apply(value, LOCALE)
+
+
+@lru_cache(maxsize=4096)
+def _day_text(day: date, pattern: str) -> str:
+    # The grids name the same few days on every page; a day's text never changes.
+    return _pattern(pattern).apply(day, LOCALE)
 
 
 def format_numeric_date(day: date) -> str:
     """A day in digits, as on a form: '24/11/2026'."""
-    return _pattern(_NUMERIC_DAY).apply(day, LOCALE)
+    return format_date(day, _NUMERIC_DAY)
 
 
 def format_datetime(value: datetime, tz: tzinfo, pattern: str = LONG_DATETIME) -> str:
@@ -79,7 +89,7 @@ def format_datetime(value: datetime, tz: tzinfo, pattern: str = LONG_DATETIME) -
 
 def format_day(day: date) -> str:
     """A day as short French text: 'mar. 24/11'."""
-    return _pattern(_SHORT_DAY).apply(day, LOCALE)
+    return format_date(day, _SHORT_DAY)
 
 
 def format_local(dt: datetime, tz: tzinfo) -> str:
