@@ -27,8 +27,8 @@ from pole.db import db
 from pole.extensions import login_manager
 from pole.forms import FIRST_DAY, LAST_DAY, parse_day
 from pole.htmx import render
-from pole.main import default_site
 from pole.resources.models import Site
+from pole.resources.services import default_site
 from pole.resources.views import get_resource
 from pole.timeutil import to_local
 from pole.urls import safe_next
