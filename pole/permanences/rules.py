@@ -11,7 +11,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from pole.core.refusals import Reason
+from pole.core.refusals import Reason, taken_meanwhile
 from pole.permanences.patterns import (
     SLOT_LENGTHS,
     FairShare,
@@ -51,11 +51,7 @@ APPOINTMENT_STATUS_LABELS = {
     "no_show": "Absent",
     "cancelled": "Annulé",
 }
-TAKEN = Reason(
-    "taken",
-    "slot",
-    "Ce créneau vient d'être réservé par quelqu'un d'autre. Choisissez-en un autre.",
-)
+TAKEN = taken_meanwhile("taken", "slot")
 
 
 def _slots_text(n: int) -> str:
