@@ -161,6 +161,7 @@ def week(resource_id: int):
         status=400 if date_error else 200,
         title=f"{resource.name} — semaine du {format_date(monday, 'd MMMM y')}",
         resource=resource,
+        needs_approval=services.needs_approval(resource, current_user),
         monday=monday,
         sunday=monday + timedelta(days=6),
         date_error=date_error,
