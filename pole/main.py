@@ -8,36 +8,24 @@ from flask import Blueprint, Response, request
 from flask_login import current_user
 
 from pole import permissions
-from pole.bookings.models import Booking
+from pole.bookings import services as booking_services
 from pole.db import db
 from pole.htmx import render
 from pole.organisations.models import Organisation
-from pole.resources.models import Resource, Site
+from pole.resources.services import active_resources, default_site
 
 bp = Blueprint("main", __name__)
-
-
-def default_site() -> Site | None:
-    return db.session.scalar(db.select(Site).order_by(Site.id).limit(1))
 
 
 @bp.get("/")
 def home():
     """Show each person what matters to them: their organisations and the building's rooms."""
     site = default_site()
-    resources = []
-    if site is not None:
-        resources = db.session.scalars(
-            db.select(Resource)
-            .where(Resource.site_id == site.id, Resource.is_active)
-            .order_by(Resource.position, Resource.id)
-        ).all()
+    resources = active_resources(site) if site is not None else []
     organisations = current_user.organisations() if current_user.is_authenticated else []
     pending = 0
     if permissions.can_approve_bookings(current_user):
-        pending = db.session.scalar(
-            db.select(db.func.count(Booking.id)).where(Booking.status == "pending")
-        )
+        pending = booking_services.pending_count()
     return render(
         "home.html",
         title="Accueil",

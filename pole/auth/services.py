@@ -72,6 +72,14 @@ def end_sessions(user: User) -> None:
         user.rotate_session_token()
 
 
+def update_account(user: User, name: str, phone: str) -> None:
+    """Change the name and phone number shown to the other members."""
+    with write_transaction():
+        user = db.session.get(User, user.id)
+        user.name = name.strip()
+        user.phone = phone.strip()
+
+
 def set_password(user: User, password: str) -> None:
     """Set a new password and log out every other session of this person."""
     with write_transaction():

@@ -24,7 +24,7 @@ from pole.auth.forms import (
 from pole.auth.models import User
 from pole.auth.passwords import verify_password
 from pole.auth.throttle import TooManyAttempts
-from pole.db import db, write_transaction
+from pole.db import db
 from pole.extensions import login_manager
 from pole.htmx import render
 from pole.urls import safe_next
@@ -175,10 +175,7 @@ def account():
     status = 200
     if request.method == "POST" and "account-name" in request.form:
         if form.validate_on_submit():
-            with write_transaction():
-                user = db.session.get(User, current_user.id)
-                user.name = form.name.data.strip()
-                user.phone = (form.phone.data or "").strip()
+            services.update_account(current_user, form.name.data, form.phone.data or "")
             flash("Vos informations sont enregistrées.", "success")
             return redirect(url_for("auth.account"))
         status = 422

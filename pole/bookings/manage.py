@@ -11,9 +11,9 @@ from pole.bookings.manage_forms import CLOSURE_REASONS, ClosureForm, RejectForm,
 from pole.bookings.models import Booking
 from pole.db import db
 from pole.htmx import render, wants_fragment
-from pole.main import default_site
 from pole.resources import services as resource_services
 from pole.resources.models import Closure, Resource, Site
+from pole.resources.services import default_site
 
 bp = Blueprint("manage", __name__, url_prefix="/gestion")
 

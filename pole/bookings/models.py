@@ -102,9 +102,6 @@ class Booking(ChangeStamped, db.Model):
     quantity: so.Mapped[int] = so.mapped_column(default=1)
     exclusive: so.Mapped[bool] = so.mapped_column(default=True)
     status: so.Mapped[str] = so.mapped_column(sa.String(10), default="confirmed")
-    sequence: so.Mapped[int] = so.mapped_column(default=0)
-    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
-    updated_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
     decided_by_id: so.Mapped[int | None] = so.mapped_column(
         sa.ForeignKey("user.id", ondelete="SET NULL")
     )

@@ -26,8 +26,8 @@ from pole.extensions import login_manager
 from pole.formatting import format_date
 from pole.forms import FIRST_DAY, LAST_DAY, parse_day
 from pole.htmx import render
-from pole.main import default_site
 from pole.resources.models import Site
+from pole.resources.services import default_site
 from pole.resources.views import get_resource
 from pole.urls import safe_next
 
@@ -137,6 +137,7 @@ def week(resource_id: int):
         status=400 if date_error else 200,
         title=f"{resource.name} — semaine du {format_date(monday, 'd MMMM y')}",
         resource=resource,
+        needs_approval=services.needs_approval(resource, current_user),
         monday=monday,
         sunday=monday + timedelta(days=6),
         date_error=date_error,

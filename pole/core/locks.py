@@ -14,17 +14,11 @@ from typing import TypeVar
 
 import sqlalchemy as sa
 
-from pole.core.refusals import Reason, Refused
+from pole.core.refusals import LOST_RACE, Refused  # noqa: F401 (LOST_RACE: its old home)
 from pole.db import db
 
 EXCLUSION_VIOLATION = "23P01"
 UNIQUE_VIOLATION = "23505"
-
-LOST_RACE = Reason(
-    "overlap",
-    "start",
-    "Ce créneau vient d'être réservé par quelqu'un d'autre. Choisissez-en un autre.",
-)
 
 Row = TypeVar("Row")
 

@@ -33,3 +33,15 @@ class Refused(Exception):
 
     def has(self, code: str) -> bool:
         return any(r.code == code for r in self.reasons)
+
+
+TAKEN_MEANWHILE = "Ce créneau vient d'être réservé par quelqu'un d'autre. Choisissez-en un autre."
+
+
+def taken_meanwhile(code: str, field: str) -> Reason:
+    """Someone else booked the time between the screen being shown and the click."""
+    return Reason(code, field, TAKEN_MEANWHILE)
+
+
+# The same words for a booking and an appointment; each sits beside its own form field.
+LOST_RACE = taken_meanwhile("overlap", "start")

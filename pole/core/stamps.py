@@ -14,17 +14,18 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from sqlalchemy import event
 
-from pole.db import change_time
+from pole.db import UTCDateTime, change_time, utcnow
 
 # Columns that are the stamp itself, or that no calendar shows.
 UNSTAMPED = frozenset({"sequence", "updated_at", "created_at"})
 
 
 class ChangeStamped:
-    """A mixin for rows shown in calendar feeds (`sequence`, `updated_at` columns)."""
+    """A mixin for rows shown in calendar feeds: their `sequence` and change times."""
 
-    sequence: so.Mapped[int]
-    updated_at: so.Mapped[datetime]
+    sequence: so.Mapped[int] = so.mapped_column(default=0)
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
+    updated_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
 
     def stamp_change(self, now: datetime) -> None:
         """Tell calendars this event changed: a higher SEQUENCE, a new LAST-MODIFIED."""

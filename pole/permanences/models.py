@@ -190,9 +190,6 @@ class Appointment(ChangeStamped, db.Model):
     note: so.Mapped[str] = so.mapped_column(sa.String(300), default="")
     beneficiary_ref: so.Mapped[str] = so.mapped_column(sa.String(20), default="")
     status: so.Mapped[str] = so.mapped_column(sa.String(10), default="booked")
-    sequence: so.Mapped[int] = so.mapped_column(default=0)
-    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
-    updated_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
     cancelled_by_id: so.Mapped[int | None] = so.mapped_column(
         sa.ForeignKey("user.id", ondelete="SET NULL")
     )

@@ -6,12 +6,12 @@ Patterns and their slots live in `patterns.py`; their names are re-exported here
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from pole.core.refusals import Reason
+from pole.core.refusals import Reason, taken_meanwhile
 from pole.formatting import format_day
 from pole.permanences.patterns import (
     SLOT_LENGTHS,
@@ -52,11 +52,7 @@ APPOINTMENT_STATUS_LABELS = {
     "no_show": "Absent",
     "cancelled": "Annulé",
 }
-TAKEN = Reason(
-    "taken",
-    "slot",
-    "Ce créneau vient d'être réservé par quelqu'un d'autre. Choisissez-en un autre.",
-)
+TAKEN = taken_meanwhile("taken", "slot")
 
 
 def _slots_text(n: int) -> str:
@@ -76,10 +72,14 @@ def fair_share_ends(session_start: datetime, fair_share: FairShare) -> datetime:
     return session_start - timedelta(hours=fair_share.hours)
 
 
+def has_opened(day: date, open_days_ahead: int, tz: ZoneInfo, now: datetime) -> bool:
+    """A date's slots open N days ahead, at local midnight: 21 days before a Thursday."""
+    return to_local(now, tz).date() >= opens_on(day, open_days_ahead)
+
+
 def check_window(slot: Slot, open_days_ahead: int, tz: ZoneInfo, now: datetime) -> Reason | None:
     """A date's slots open N days ahead, at local midnight: 21 days before a Thursday."""
-    today = to_local(now, tz).date()
-    if slot.day - today <= timedelta(days=open_days_ahead):
+    if has_opened(slot.day, open_days_ahead, tz, now):
         return None
     return Reason(
         "window",
@@ -208,11 +208,26 @@ def can_cancel(appointment: Any, now: datetime) -> bool:
     return appointment.status == "booked" and check_cancel(appointment.start, now) is None
 
 
+def can_book(state: str, for_an_association: bool, opened: bool) -> bool:
+    """A person books a free slot for an association of theirs, once the date has opened."""
+    return state == "free" and for_an_association and opened
+
+
+def is_over(session_end: datetime, now: datetime) -> bool:
+    """A date of a permanence is over once it has ended that day."""
+    return session_end <= now
+
+
+def still_to_come(sessions: Iterable[Any], now: datetime) -> list[Any]:
+    """The dates (anything with an `end`) that are not over yet, in their order."""
+    return [session for session in sessions if not is_over(session.end, now)]
+
+
 def check_call_off(already_cancelled: bool, session_end: datetime, now: datetime) -> Reason | None:
     """The social worker calls a date off once, and only until the permanence ends that day."""
     if already_cancelled:
         return Reason("already", "", "Cette date est déjà annulée.")
-    if session_end <= now:
+    if is_over(session_end, now):
         return Reason("past", "", "Cette date est passée : elle ne peut plus être annulée.")
     return None
 
@@ -269,6 +284,13 @@ def can_mark_absent(appointment: Any, now: datetime) -> bool:
     return now >= appointment.start
 
 
+def can_mark(appointment: Any, status: str, now: datetime) -> bool:
+    """The day sheet offers "Reçu" and, once started, "Absent", unless already marked so."""
+    if appointment.status == status:
+        return False
+    return status != "no_show" or can_mark_absent(appointment, now)
+
+
 def check_restore(
     appointment: Any, social_worker_id: int, slot_free: bool, now: datetime
 ) -> Reason | None:
@@ -323,8 +345,10 @@ __all__ = [
     "FairShare",
     "Pattern",
     "Slot",
+    "can_book",
     "can_call_off",
     "can_cancel",
+    "can_mark",
     "can_see_reference",
     "check_appointment",
     "check_appointment_data",
@@ -338,11 +362,14 @@ __all__ = [
     "day_slots",
     "describe",
     "find_slot",
+    "has_opened",
+    "is_over",
     "opens_on",
     "pattern_on",
     "session_bounds",
     "session_days",
     "slot_state",
     "slots_between",
+    "still_to_come",
     "why_not_bookable",
 ]

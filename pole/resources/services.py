@@ -34,12 +34,32 @@ class ResourceData:
     is_active: bool = True
 
 
+def default_site() -> Site | None:
+    """The building: the first site (Pôle has one)."""
+    return db.session.scalar(db.select(Site).order_by(Site.id).limit(1))
+
+
+def site_or_create() -> Site:
+    """The building, created with its default name and time zone when there is none yet."""
+    site = default_site()
+    if site is None:
+        with write_transaction():
+            db.session.add(Site(name="Pôle des solidarités", timezone="Europe/Paris"))
+        site = default_site()
+    return site
+
+
 def active_resources(site: Site) -> list[Resource]:
-    return db.session.scalars(
-        db.select(Resource)
-        .where(Resource.site_id == site.id, Resource.is_active)
-        .order_by(Resource.position, Resource.id)
-    ).all()
+    """The rooms and equipment people may book, in the building's order."""
+    return site_resources(site, inactive=False)
+
+
+def site_resources(site: Site, *, inactive: bool = True) -> list[Resource]:
+    """The site's rooms and equipment in the building's order, the retired ones too unless told."""
+    query = db.select(Resource).where(Resource.site_id == site.id)
+    if not inactive:
+        query = query.where(Resource.is_active)
+    return db.session.scalars(query.order_by(Resource.position, Resource.id)).all()
 
 
 def save_resource(site: Site, data: ResourceData, resource_id: int | None = None) -> int:

@@ -11,10 +11,9 @@ from pole.db import db
 from pole.extensions import login_manager
 from pole.formatting import WEEKDAYS
 from pole.htmx import render
-from pole.main import default_site
 from pole.resources import services
 from pole.resources.forms import ResourceForm
-from pole.resources.models import Resource, Site
+from pole.resources.models import Resource
 
 bp = Blueprint("resources", __name__, url_prefix="/salles")
 
@@ -34,29 +33,14 @@ def _require_manager() -> None:
         abort(403)
 
 
-def _site_or_create() -> Site:
-    site = default_site()
-    if site is None:
-        site = Site(name="Pôle des solidarités", timezone="Europe/Paris")
-        db.session.add(site)
-        db.session.commit()
-    return site
-
-
 @bp.get("/")
 def index():
     """List the rooms and equipment of the building, with their opening hours."""
-    site = default_site()
-    if site is None:
-        resources = []
-    elif permissions.can_manage_resources(current_user):
-        resources = db.session.scalars(
-            db.select(Resource)
-            .where(Resource.site_id == site.id)
-            .order_by(Resource.position, Resource.id)
-        ).all()
-    else:
-        resources = services.active_resources(site)
+    site = services.default_site()
+    resources = []
+    if site is not None:
+        inactive = permissions.can_manage_resources(current_user)
+        resources = services.site_resources(site, inactive=inactive)
     return render(
         "resources/index.html",
         title="Salles et matériel",
@@ -121,7 +105,7 @@ def new():
         for day in range(6):
             getattr(form, f"hours_{day}").data = [[8 * 60, 19 * 60]]
     if form.validate_on_submit():
-        resource_id = services.save_resource(_site_or_create(), _form_data(form))
+        resource_id = services.save_resource(services.site_or_create(), _form_data(form))
         flash("La ressource est ajoutée.", "success")
         return redirect(url_for("resources.show", resource_id=resource_id))
     return _edit_page(form, None)

@@ -34,7 +34,12 @@ from pole.bookings.services.checks import (
     occupations,
     policy_of,
 )
-from pole.bookings.services.decisions import approve_booking, pending_bookings, reject_booking
+from pole.bookings.services.decisions import (
+    approve_booking,
+    pending_bookings,
+    pending_count,
+    reject_booking,
+)
 from pole.bookings.services.queries import (
     bookable_organisations,
     site_closures,
@@ -74,6 +79,7 @@ __all__ = [
     "new_booking",
     "occupations",
     "pending_bookings",
+    "pending_count",
     "policy_of",
     "preview_series",
     "recurrence_of",

@@ -17,8 +17,8 @@ from pole.bookings.services.checks import (
     lock_resource,
     new_booking,
 )
-from pole.core.locks import LOST_RACE, lost_race
-from pole.core.refusals import Reason
+from pole.core.locks import lost_race
+from pole.core.refusals import LOST_RACE, Reason
 from pole.db import db, utcnow, write_transaction
 from pole.organisations.models import Organisation
 from pole.timeutil import NonexistentLocalTime, to_local

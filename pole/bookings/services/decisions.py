@@ -29,6 +29,13 @@ def pending_bookings() -> list[Booking]:
     )
 
 
+def pending_count() -> int:
+    """How many booking requests wait for a manager's decision."""
+    return db.session.scalar(
+        db.select(db.func.count(Booking.id)).where(Booking.status == "pending")
+    )
+
+
 def _decide(booking_id: int, manager: User, status: str, note: str, now: datetime) -> Booking:
     with write_transaction(now=now):
         booking = db.session.get(Booking, booking_id, populate_existing=True)

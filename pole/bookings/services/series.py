@@ -21,8 +21,8 @@ from pole.bookings.services.checks import (
     occupations,
     policy_of,
 )
-from pole.core.locks import LOST_RACE, lost_race
-from pole.core.refusals import Reason
+from pole.core.locks import lost_race
+from pole.core.refusals import LOST_RACE, Reason
 from pole.db import db, utcnow, write_transaction
 from pole.formatting import format_hhmm
 from pole.organisations.models import Organisation

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -24,7 +24,7 @@ from pole.permanences.models import (
     PermanencePattern,
 )
 from pole.permanences.services.loading import today_at, tz_of
-from pole.timeutil import local_day_bounds, to_local
+from pole.timeutil import local_day_bounds
 
 # What the screens show ------------------------------------------------------------------------
 
@@ -79,7 +79,14 @@ class Session:
         return self.count("free")
 
     def is_open(self, now: datetime) -> bool:
-        return to_local(now, tz_of(self.permanence)).date() >= self.opens_on
+        tz = tz_of(self.permanence)
+        return rules.has_opened(self.day, self.permanence.open_days_ahead, tz, now)
+
+    def can_book(
+        self, entry: SlotEntry, organisations: Sequence[Organisation], now: datetime
+    ) -> bool:
+        """Whether the slot offers its booking form to a person of these associations."""
+        return rules.can_book(entry.state, bool(organisations), self.is_open(now))
 
     def fair_share_reason(self, organisation_id: int, now: datetime) -> Reason | None:
         return rules.check_fair_share(
@@ -220,11 +227,8 @@ def upcoming_sessions(viewer: User | None, now: datetime | None = None) -> list[
     for permanence in current_permanences(now):
         today = today_at(permanence, now)
         last = today + timedelta(days=permanence.open_days_ahead)
-        sessions = [
-            s
-            for s in sessions_of(permanence, today, last + timedelta(days=14), viewer, now)
-            if s.end > now
-        ]
+        coming = sessions_of(permanence, today, last + timedelta(days=14), viewer, now)
+        sessions = rules.still_to_come(coming, now)
         within = [s for s in sessions if s.day <= last]
         found.extend(within or sessions[:1])
     return sorted(found, key=lambda s: (s.start, s.permanence.id))

@@ -14,7 +14,7 @@ from pole.timeutil import to_local
 bp = Blueprint("permanences", __name__, url_prefix="/permanences")
 
 # Templates ask the rules (can_cancel(appointment, now)...) instead of restating them.
-for _rule in (rules.can_cancel, rules.can_call_off, rules.can_mark_absent):
+for _rule in (rules.can_cancel, rules.can_call_off, rules.can_mark):
     bp.add_app_template_global(_rule)
 
 

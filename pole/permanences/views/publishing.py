@@ -104,7 +104,7 @@ def show(permanence_id: int):
         "permanences/show.html",
         title=permanence.title,
         permanence=permanence,
-        sessions=[s for s in sessions if s.end > now],
+        sessions=rules.still_to_come(sessions, now),
         cancel_form=CancelDateForm(formdata=None),
         describe=rules.describe,
         now=now,
