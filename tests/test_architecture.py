@@ -33,6 +33,7 @@ PURE_BY_NAME = [
 ]
 MAX_LINES = 400
 
+
 def relative(path: Path) -> str:
     return path.relative_to(ROOT).as_posix()
 
