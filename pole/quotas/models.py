@@ -20,9 +20,7 @@ QUOTA_KINDS = ("association", "partner")
 resource_group_member = sa.Table(
     "resource_group_member",
     db.metadata,
-    sa.Column(
-        "group_id", sa.ForeignKey("resource_group.id", ondelete="CASCADE"), primary_key=True
-    ),
+    sa.Column("group_id", sa.ForeignKey("resource_group.id", ondelete="CASCADE"), primary_key=True),
     sa.Column("resource_id", sa.ForeignKey("resource.id", ondelete="CASCADE"), primary_key=True),
 )
 
@@ -43,9 +41,7 @@ class Quota(db.Model):
     """How much of a resource (or group) an organisation, or every one of a kind, may hold."""
 
     __table_args__ = (
-        sa.CheckConstraint(
-            "(organisation_id IS NULL) <> (organisation_kind IS NULL)", name="who"
-        ),
+        sa.CheckConstraint("(organisation_id IS NULL) <> (organisation_kind IS NULL)", name="who"),
         sa.CheckConstraint("(resource_id IS NULL) <> (group_id IS NULL)", name="what"),
         sa.CheckConstraint("period IN ('week', 'month', 'season')", name="period"),
         sa.CheckConstraint("unit IN ('hours', 'bookings')", name="unit"),
