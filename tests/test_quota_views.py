@@ -33,10 +33,10 @@ def _today() -> date:
     return datetime.now(PARIS).date()
 
 
-# A Monday three to four weeks ahead, and the Tuesday after it: always in one month? No:
-# the month is read from the day itself, so the tests say "that month" in its own words.
+# A Monday three to four weeks ahead; quota messages name its month.
 MONDAY = _today() + timedelta(days=21 - _today().weekday())
 MONTH = format_date(MONDAY, "MMMM y", locale="fr")
+THIS_MONTH = "ce mois-ci" if MONDAY.month == _today().month else "ce mois-là"
 
 
 def at(day: date, hour: int) -> datetime:
@@ -80,7 +80,7 @@ def test_the_form_says_where_the_association_stands_and_refuses_past_the_quota(
     response = client.post("/reservations", data=booking_form(hall, restos, 13, 3), headers=HX)
     assert response.status_code == 422
     assert errors_beside(response, "start") == [
-        f"Restos du cœur : 4 h sur 6 h {'ce mois-ci' if MONDAY.month == _today().month else 'ce mois-là'}"
+        f"Restos du cœur : 4 h sur 6 h {THIS_MONTH}"
         f" dans « Hall d'accueil » ; cette réservation de 3 h dépasserait le quota ({MONTH})."
     ]
     assert "quota_override_note" not in response.get_data(as_text=True)
