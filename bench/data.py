@@ -17,7 +17,6 @@ from dateutil.easter import easter
 from flask import Flask
 
 from pole import demo
-from pole.quotas.models import Quota
 from pole.auth.models import User
 from pole.auth.passwords import hash_password
 from pole.bookings import rules, services
@@ -25,6 +24,7 @@ from pole.bookings.models import ACTIVE_STATUSES, Booking
 from pole.bookings.recurrence import Recurrence
 from pole.db import db
 from pole.organisations.models import Membership, Organisation
+from pole.quotas.models import Quota
 from pole.resources.models import Closure, Resource, Site
 from pole.timeutil import local_day_bounds, local_to_utc, to_local
 
