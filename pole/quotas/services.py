@@ -22,7 +22,7 @@ from pole.core.refusals import Reason
 from pole.db import db
 from pole.organisations.models import Organisation
 from pole.quotas import rules
-from pole.quotas.models import Quota, ResourceGroup, resource_group_member
+from pole.quotas.models import Quota, resource_group_member
 from pole.resources.models import Resource
 from pole.timeutil import to_local
 
@@ -36,10 +36,10 @@ def place_of(quota: Quota) -> str:
     return f"dans « {quota.resource.name} »"
 
 
-def rule_of(quota: Quota) -> rules.QuotaRule:
-    if quota.group is not None:
-        resource_ids = frozenset(r.id for r in quota.group.members)
-        target = ("group", quota.group_id)
+def rule_of(quota: Quota, members: Iterable[int] = ()) -> rules.QuotaRule:
+    """The arithmetic's view of a quota; `members` are its group's resources."""
+    if quota.group_id is not None:
+        resource_ids, target = frozenset(members), ("group", quota.group_id)
     else:
         resource_ids, target = frozenset({quota.resource_id}), ("resource", quota.resource_id)
     season = (quota.season_start, quota.season_end) if quota.period == "season" else None
@@ -58,12 +58,17 @@ def rule_of(quota: Quota) -> rules.QuotaRule:
 
 
 def rules_for(organisation: Organisation, resource_id: int) -> list[rules.QuotaRule]:
-    """The quotas on this organisation's bookings of this resource (its own replace defaults)."""
+    """The quotas on this organisation's bookings of this resource (its own replace defaults).
+
+    One query: each quota comes with its resource or group, and one row per group member.
+    """
     groups = sa.select(resource_group_member.c.group_id).where(
         resource_group_member.c.resource_id == resource_id
     )
-    quotas = db.session.scalars(
-        db.select(Quota)
+    member = resource_group_member.alias("member")
+    rows = db.session.execute(
+        db.select(Quota, member.c.resource_id)
+        .outerjoin(member, member.c.group_id == Quota.group_id)
         .where(
             sa.or_(Quota.resource_id == resource_id, Quota.group_id.in_(groups)),
             sa.or_(
@@ -71,13 +76,15 @@ def rules_for(organisation: Organisation, resource_id: int) -> list[rules.QuotaR
                 Quota.organisation_kind == organisation.kind,
             ),
         )
-        .options(
-            sa.orm.joinedload(Quota.resource),
-            sa.orm.joinedload(Quota.group).selectinload(ResourceGroup.members),
-        )
+        .options(sa.orm.joinedload(Quota.resource), sa.orm.joinedload(Quota.group))
         .order_by(Quota.id)
-    ).unique()
-    found = [rule_of(q) for q in quotas]
+    ).all()
+    members: dict[int, list[int]] = {}
+    quotas: dict[int, Quota] = {}
+    for quota, member_id in rows:
+        quotas[quota.id] = quota
+        members.setdefault(quota.id, []).append(member_id)
+    found = [rule_of(q, members[q.id]) for q in quotas.values()]
     return rules.applicable(found, organisation.id, organisation.kind, resource_id)
 
 
@@ -142,7 +149,7 @@ def may_override(user: User, note: str) -> bool:
 
 
 def enforce(
-    organisation_id: int,
+    organisation: Organisation,
     resource: Resource,
     asked: Sequence[Period],
     user: User,
@@ -152,9 +159,9 @@ def enforce(
 ) -> str:
     """Refuse what takes a quota over its limit, unless the manager gives a note.
 
-    Returns the note to keep on the booking: the manager's, when it did go beyond a quota.
+    The caller holds the organisation's lock (lock_organisation). Returns the note to keep on
+    the booking: the manager's, when it did go beyond a quota.
     """
-    organisation = lock_organisation(organisation_id)
     over = [
         r for found in quota_reasons(organisation, resource, asked, now, exclude) for r in found
     ]

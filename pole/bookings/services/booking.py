@@ -20,7 +20,6 @@ from pole.bookings.services.checks import (
 from pole.core.locks import LOST_RACE, lost_race
 from pole.core.refusals import Reason
 from pole.db import db, utcnow, write_transaction
-from pole.organisations.models import Organisation
 from pole.quotas import services as quotas
 from pole.resources.models import Resource
 from pole.timeutil import NonexistentLocalTime, to_local
@@ -47,15 +46,14 @@ def create_booking(data: BookingData, user: User, now: datetime | None = None) -
     now = now or utcnow()
     with lost_race(BookingRefused([LOST_RACE])), write_transaction(now=now):
         resource = lock_resource(data.resource_id)
-        organisation = db.session.get(Organisation, data.organisation_id)
-        if organisation is None:
-            raise BookingRefused([Reason("missing", "organisation", "Organisation inconnue.")])
+        # Locked before its quotas are summed; a missing organisation is refused there.
+        organisation = quotas.lock_organisation(data.organisation_id)
         reasons = check(resource, organisation, user, data.start, data.end, data.quantity, now)
         reasons += capacity_reasons(resource, data.expected_people)
         if reasons:
             raise BookingRefused(reasons)
         note = quotas.enforce(
-            organisation.id, resource, [(data.start, data.end)], user, data.quota_override_note, now
+            organisation, resource, [(data.start, data.end)], user, data.quota_override_note, now
         )
         booking = new_booking(
             resource,
@@ -213,8 +211,9 @@ def _quota_check(
         return {}
     asked = [(s, e) for _, s, e in moved]
     exclude = [t.id for t, _, _ in moved]
+    organisation = quotas.lock_organisation(organisation_id)
     note = quotas.enforce(
-        organisation_id, resource, asked, user, changes.quota_override_note, now, exclude
+        organisation, resource, asked, user, changes.quota_override_note, now, exclude
     )
     return {t.id: note for t, _, _ in moved} if note else {}
 

@@ -41,7 +41,7 @@ def _decide(
         if status == "confirmed":
             # A quota set or lowered since the request was made is checked again.
             kept = quotas.enforce(
-                booking.organisation_id,
+                quotas.lock_organisation(booking.organisation_id),
                 booking.resource,
                 [(booking.start, booking.end)],
                 manager,
