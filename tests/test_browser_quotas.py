@@ -49,6 +49,13 @@ def test_the_manager_sets_a_monthly_hall_quota_and_a_volunteer_is_held_to_it(pag
     )
     expect(page.locator("#booking-form-errors")).to_be_focused()
     assert len(ours(restos.id)) == 1
+    # Another month: the line follows the date, before anything is sent.
+    page.get_by_label("Date", exact=True).fill(str(MONDAY + timedelta(days=45)))
+    page.get_by_label("Date", exact=True).blur()
+    expect(page.locator("#quota-standings")).to_contain_text("Restos du cœur : 0 h sur 6 h")
+    page.get_by_label("Date", exact=True).fill(str(MONDAY))
+    page.get_by_label("Date", exact=True).blur()
+    expect(page.locator("#quota-standings")).to_contain_text("Restos du cœur : 4 h sur 6 h")
 
     page.get_by_label("Fin", exact=True).fill("16:00")
     page.get_by_role("button", name="Réserver", exact=True).click()

@@ -215,3 +215,18 @@ def test_the_sharing_page_counts_a_late_cancellation(pole, client, login_as, man
     login_as(manager)
     page = page_text(client.get(f"/partage?month={MONDAY:%Y-%m}"))
     assert 'data-label="Annulées tard">2 h<' in page
+
+
+def test_the_standing_line_follows_the_organisation_and_the_date(pole, client, login_as):
+    _, restos, hall = pole
+    stranger = make_organisation(name="Secours catholique")
+    make_quota(resource=hall, maximum=6)
+    make_booking(hall, restos, at(MONDAY, 8), hours=4)
+    login_as(make_user(restos))
+    ask = f"/quotas/situation?resource_id={hall.id}&date={MONDAY}&organisation_id="
+    assert "Restos du cœur : 4 h sur 6 h" in page_text(client.get(ask + str(restos.id)))
+    assert "sur 6 h" not in page_text(client.get(ask + str(stranger.id)))  # not theirs
+    later = MONDAY + timedelta(days=45)
+    line = page_text(client.get(ask.replace(str(MONDAY), str(later)) + str(restos.id)))
+    assert "Restos du cœur : 0 h sur 6 h ce mois-là" in line
+    assert client.get("/quotas/situation?resource_id=x&date=nope").status_code == 200

@@ -11,14 +11,17 @@ from wtforms import SelectChoice
 from pole import permissions
 from pole.bookings.agenda import today
 from pole.db import db, utcnow
+from pole.forms import parse_day
 from pole.htmx import render
 from pole.main import default_site
+from pole.organisations.models import Organisation
 from pole.quotas import admin
+from pole.quotas import services as quotas
 from pole.quotas.forms import GroupForm, QuotaForm, SharingForm
 from pole.quotas.models import Quota, ResourceGroup
 from pole.quotas.rules import hours_text
 from pole.quotas.sharing import sharing
-from pole.resources.models import Site
+from pole.resources.models import Resource, Site
 from pole.resources.services import active_resources
 
 bp = Blueprint("quotas", __name__)
@@ -156,6 +159,24 @@ def delete_group(group_id: int):
     admin.delete_group(db.get_or_404(ResourceGroup, group_id).id)
     flash("Le groupe et ses quotas sont supprimés.", "success")
     return redirect(url_for("quotas.index"), 303)
+
+
+@bp.get("/quotas/situation")
+def standing():
+    """Say where the chosen organisation stands on the chosen resource's quotas that day."""
+    resource = db.session.get(Resource, request.args.get("resource_id", type=int) or 0)
+    organisation = db.session.get(Organisation, request.args.get("organisation_id", type=int) or 0)
+    try:
+        day = parse_day(request.args.get("date", ""))
+    except ValueError:
+        day = None
+    lines: list[str] = []
+    known = resource is not None and organisation is not None and day is not None
+    if known and permissions.can_book_for(current_user, organisation):
+        lines = quotas.standings(organisation, resource, day, utcnow())
+    response = render("quotas/_standings.html", lines=lines)
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def _period(form: SharingForm, current: date) -> tuple[date, date]:
