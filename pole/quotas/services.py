@@ -19,7 +19,7 @@ from pole.bookings.models import Booking
 from pole.bookings.services.checks import BookingRefused
 from pole.core.locks import lock_row
 from pole.core.refusals import Reason
-from pole.db import db
+from pole.db import db, is_postgresql
 from pole.organisations.models import Organisation
 from pole.quotas import rules
 from pole.quotas.models import Quota, resource_group_member
@@ -138,8 +138,16 @@ def quota_reasons(
 
 
 def lock_organisation(organisation_id: int) -> Organisation:
-    """Hold the organisation's row until commit: its quotas are summed under this lock."""
+    """Hold the organisation's row until commit: its quotas are summed under this lock.
+
+    SQLite's BEGIN IMMEDIATE already serialises writers: the row loaded is enough there.
+    """
     missing = BookingRefused([Reason("missing", "organisation", "Organisation inconnue.")])
+    if not is_postgresql():
+        organisation = db.session.get(Organisation, organisation_id)
+        if organisation is None:
+            raise missing
+        return organisation
     return lock_row(Organisation, organisation_id, missing)
 
 

@@ -20,6 +20,7 @@ from pole.bookings.services.checks import (
 from pole.core.locks import LOST_RACE, lost_race
 from pole.core.refusals import Reason
 from pole.db import db, utcnow, write_transaction
+from pole.organisations.models import Organisation
 from pole.quotas import services as quotas
 from pole.resources.models import Resource
 from pole.timeutil import NonexistentLocalTime, to_local
@@ -46,12 +47,14 @@ def create_booking(data: BookingData, user: User, now: datetime | None = None) -
     now = now or utcnow()
     with lost_race(BookingRefused([LOST_RACE])), write_transaction(now=now):
         resource = lock_resource(data.resource_id)
-        # Locked before its quotas are summed; a missing organisation is refused there.
-        organisation = quotas.lock_organisation(data.organisation_id)
+        organisation = db.session.get(Organisation, data.organisation_id)
+        if organisation is None:
+            raise BookingRefused([Reason("missing", "organisation", "Organisation inconnue.")])
         reasons = check(resource, organisation, user, data.start, data.end, data.quantity, now)
         reasons += capacity_reasons(resource, data.expected_people)
         if reasons:
             raise BookingRefused(reasons)
+        quotas.lock_organisation(organisation.id)  # before its quotas are summed
         note = quotas.enforce(
             organisation, resource, [(data.start, data.end)], user, data.quota_override_note, now
         )
