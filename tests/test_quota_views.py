@@ -75,7 +75,7 @@ def test_the_form_says_where_the_association_stands_and_refuses_past_the_quota(
     make_quota(resource=hall, maximum=6)
     make_booking(hall, restos, at(MONDAY, 8), hours=4)
     login_as(make_user(restos))
-    form = page_text(client.get(f"/reservations/nouvelle?resource_id={hall.id}"))
+    form = page_text(client.get(f"/reservations/nouvelle?resource_id={hall.id}&date={MONDAY}"))
     assert "Restos du cœur : 4 h sur 6 h" in form
     response = client.post("/reservations", data=booking_form(hall, restos, 13, 3), headers=HX)
     assert response.status_code == 422
