@@ -230,3 +230,24 @@ def test_the_standing_line_follows_the_organisation_and_the_date(pole, client, l
     line = page_text(client.get(ask.replace(str(MONDAY), str(later)) + str(restos.id)))
     assert "Restos du cœur : 0 h sur 6 h ce mois-là" in line
     assert client.get("/quotas/situation?resource_id=x&date=nope").status_code == 200
+
+
+def test_the_manager_approves_a_request_beyond_a_quota_only_with_a_note(
+    pole, client, login_as, manager, mailbox
+):
+    site, restos, _ = pole
+    kitchen = make_resource(site, name="Cuisine", requires_approval=True)
+    make_booking(kitchen, restos, at(MONDAY, 8), hours=4)
+    request = make_booking(kitchen, restos, at(MONDAY, 13), hours=4, status="pending")
+    make_quota(resource=kitchen, maximum=6)  # set after the request was made
+    login_as(manager)
+    refused = client.post(f"/gestion/demandes/{request.id}/valider", headers=HX)
+    text = page_text(refused)
+    assert "dépasserait le quota" in text
+    assert '<details class="quota-override" open>' in text
+    client.post(
+        f"/gestion/demandes/{request.id}/valider", data={"quota_override_note": "Repas de Noël"}
+    )
+    db.session.expire_all()
+    approved = db.session.get(Booking, request.id)
+    assert (approved.status, approved.quota_override_note) == ("confirmed", "Repas de Noël")
