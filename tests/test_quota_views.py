@@ -251,3 +251,17 @@ def test_the_manager_approves_a_request_beyond_a_quota_only_with_a_note(
     db.session.expire_all()
     approved = db.session.get(Booking, request.id)
     assert (approved.status, approved.quota_override_note) == ("confirmed", "Repas de Noël")
+
+
+def test_a_note_with_a_nul_character_is_no_500(pole, client, login_as, manager):
+    site, restos, _ = pole
+    kitchen = make_resource(site, name="Cuisine", requires_approval=True)
+    request = make_booking(kitchen, restos, at(MONDAY, 13), hours=4, status="pending")
+    make_quota(resource=kitchen, maximum=2)
+    login_as(manager)
+    answer = client.post(
+        f"/gestion/demandes/{request.id}/valider", data={"quota_override_note": "a\x00b"}
+    )
+    assert answer.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Booking, request.id).quota_override_note == "ab"

@@ -10,6 +10,7 @@ from pole.bookings import rules, services
 from pole.bookings.manage_forms import CLOSURE_REASONS, ClosureForm, RejectForm, reject_form
 from pole.bookings.models import Booking
 from pole.db import db
+from pole.forms import clean_text
 from pole.htmx import render, wants_fragment
 from pole.main import default_site
 from pole.resources import services as resource_services
@@ -123,7 +124,9 @@ def approve(booking_id: int):
     booking = get_request(booking_id)
     return _decide(
         lambda: services.approve_booking(
-            booking.id, current_user, quota_note=request.form.get("quota_override_note", "")[:1000]
+            booking.id,
+            current_user,
+            quota_note=clean_text(request.form.get("quota_override_note", ""))[:1000],
         ),
         booking,
         "Réservation confirmée.",
