@@ -52,6 +52,7 @@ TARGETS = {
     "week": (10.0, 150.0),
     "post": (15.0, None),
 }
+QUOTA_SLOWDOWN = 0.20  # a booking POST with quotas stays within 20 % of one without
 
 
 def log(message: str) -> None:
@@ -133,6 +134,62 @@ def _booking_form(
     )
 
 
+def set_quotas(app, facts: data.Facts) -> None:  # noqa: ANN001
+    """The demo's kinds of quotas, on the offices the POSTs book, too high to refuse any.
+
+    A monthly hall quota for associations, the Restos' own in hours on the two offices, and a
+    weekly count of bookings for every association there: every POST sums its month and week.
+    """
+    from pole.db import db
+    from pole.quotas.models import Quota, ResourceGroup
+
+    with app.app_context():
+        if db.session.scalar(sa.select(sa.func.count(Quota.id))):
+            return
+        offices = ResourceGroup(
+            name="bureaux (bench)",
+            members=[
+                db.session.get(data.Resource, facts.resources[name])
+                for name in ("Bureau partagé 1", "Bureau partagé 2")
+            ],
+        )
+        hall = facts.resources["Hall d'accueil"]
+        restos = facts.organisations["restos"]
+        db.session.add_all(
+            [
+                offices,
+                Quota(
+                    organisation_kind="association", resource_id=hall, period="month", maximum=30
+                ),
+                Quota(organisation_id=restos, group=offices, period="month", maximum=10_000),
+                Quota(
+                    organisation_kind="association",
+                    group=offices,
+                    period="week",
+                    unit="bookings",
+                    maximum=10_000,
+                ),
+            ]
+        )
+        db.session.commit()
+
+
+def quota_cost(rows: list[tuple[str, str, str, Result]]) -> list[str]:
+    """Per database, the one-client median of a booking POST with quotas against one without."""
+    lines = []
+    medians = {(b, k): r.median_ms for b, k, _l, r in rows if r.clients == 1}
+    for backend in dict.fromkeys(b for b, *_ in rows):
+        plain, quota = medians.get((backend, "post")), medians.get((backend, "post_quota"))
+        if plain and quota:
+            change = quota / plain - 1
+            mark = "✓" if change <= QUOTA_SLOWDOWN else "✗"
+            lines.append(
+                f"- {backend}: booking POST {plain:.1f} ms without quotas, {quota:.1f} ms with "
+                f"them ({change:+.0%}; {mark} within {QUOTA_SLOWDOWN:.0%})"
+            )
+    return lines
+
+
 def routes_of(app) -> set[str]:  # noqa: ANN001
     return {rule.endpoint for rule in app.url_map.iter_rules()}
 
@@ -167,6 +224,13 @@ def scenarios(app, session: Session, facts: data.Facts) -> list[tuple[str, str, 
                 "post",
                 "booking POST /reservations → 303",
                 lambda: booking_posts(session, slots, org_id),
+            )
+        )
+        found.append(
+            (
+                "post_quota",
+                "booking POST with quotas → 303",
+                lambda: (set_quotas(app, facts), booking_posts(session, slots, org_id))[1],
             )
         )
         resource_id, day, start, end = facts.taken_slot
@@ -348,6 +412,8 @@ def report(machine, builds, rows, profiles, versions, args) -> str:  # noqa: ANN
             f"built in {seconds:.1f} s; {len(facts.free_slots)} free half-hours for the POSTs"
         )
     parts += ["", table(rows), ""]
+    if quota_cost(rows):
+        parts += ["Quotas:", "", *quota_cost(rows), ""]
     for backend, prof in profiles.items():
         parts += [
             f"#### Profile of `GET {prof['path']}` in-process on {backend}",
@@ -465,6 +531,7 @@ def main() -> int:
     section = report(machine, builds, rows, profiles, versions, args)
     print()
     print(table(rows))
+    print("\n".join(quota_cost(rows)))
     for backend, prof in profiles.items():
         shares = ", ".join(f"{name} {share:.0%}" for name, share in prof["buckets"])
         print(

@@ -156,6 +156,7 @@ def load(password: str) -> list[DemoAccount]:
         db.session.add(Membership(user=user, organisation=orgs[key], role=role))
     db.session.commit()
     load_bookings(site)
+    load_quotas(site)
     from pole.permanences.demo import load_permanence  # it builds on the rows above
 
     load_permanence()
@@ -281,3 +282,33 @@ def load_bookings(site: Site) -> None:
         time(18, 0),
         time(19, 0),
     )
+
+
+def load_quotas(site: Site) -> None:
+    """A monthly hall quota for every association, the Restos' own for the winter, and a
+    weekly one on the two offices: set after the bookings, so the Partage page has numbers."""
+    from pole.quotas.models import Quota, ResourceGroup
+
+    rooms = {r.name: r for r in site.resources}
+    restos = db.session.scalar(db.select(Organisation).where(Organisation.short_name == "Restos"))
+    offices = ResourceGroup(
+        name="les deux bureaux", members=[rooms["Bureau partagé 1"], rooms["Bureau partagé 2"]]
+    )
+    hall = rooms["Hall d'accueil"]
+    db.session.add_all(
+        [
+            offices,
+            Quota(organisation_kind="association", resource=hall, period="month", maximum=30),
+            # The winter distribution needs more: the Restos' own quota replaces the default.
+            Quota(organisation=restos, resource=hall, period="month", maximum=40),
+            Quota(
+                organisation_kind="association",
+                group=offices,
+                period="week",
+                unit="bookings",
+                maximum=4,
+            ),
+            Quota(organisation_kind="partner", group=offices, period="month", maximum=30),
+        ]
+    )
+    db.session.commit()

@@ -125,6 +125,18 @@ def format_duration(minutes: int) -> str:
     return f"{hours} h {rest:02d}" if rest else f"{hours} h"
 
 
+def format_hours(minutes: int) -> str:
+    """An amount of hours, as a quota counts them: '0 h', '18 h', '1 h 30', '48 h'."""
+    hours, rest = divmod(minutes, 60)
+    return f"{hours} h {rest:02d}" if rest else f"{hours} h"
+
+
+def format_long_day(day: date) -> str:
+    """A day in a sentence: '1er décembre 2026', '14 janvier 2027'."""
+    text = format_date(day, "d MMMM y")
+    return "1er" + text[1:] if day.day == 1 else text
+
+
 def join_words(words: Iterable[str]) -> str:
     """'lundi, mardi et jeudi': a French list, as Babel writes it."""
     words = list(words)

@@ -12,6 +12,7 @@ from pole.permanences.models import (
     PermanenceNotice,
     PermanencePattern,
 )
+from pole.quotas.models import Quota, ResourceGroup
 from pole.resources.models import Closure, Resource, Site
 
 __all__ = [
@@ -28,7 +29,9 @@ __all__ = [
     "PermanenceCancellation",
     "PermanenceNotice",
     "PermanencePattern",
+    "Quota",
     "Resource",
+    "ResourceGroup",
     "Series",
     "Site",
     "User",

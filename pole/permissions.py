@@ -153,3 +153,15 @@ def can_see_appointment(user: Any, appointment: Appointment) -> bool:
         user.id == appointment.permanence.social_worker_id
         or role_in(user, appointment.organisation) is not None
     )
+
+
+def can_manage_quotas(user: Any) -> bool:
+    """The building manager sets the quotas and the groups of resources they count."""
+    return is_manager(user)
+
+
+def can_see_sharing(user: Any) -> bool:
+    """The Partage page is for the manager and every association's coordinator."""
+    if is_manager(user):
+        return True
+    return _active(user) and any(user.role_in(o.id) == "coordinator" for o in user.organisations())

@@ -17,6 +17,7 @@ from pole.auth.passwords import hash_password
 from pole.bookings.models import Booking
 from pole.db import db, write_transaction
 from pole.organisations.models import Invitation, Membership, Organisation
+from pole.quotas.models import Quota, ResourceGroup
 from pole.resources.models import Resource, Site
 
 PASSWORD = "motdepasse-de-test"  # noqa: S105 (test-only)
@@ -123,6 +124,26 @@ def make_booking(
     db.session.add(booking)
     db.session.commit()
     return booking
+
+
+@_writes
+def make_group(name: str, *members: Resource) -> ResourceGroup:
+    group = ResourceGroup(name=name, members=list(members))
+    db.session.add(group)
+    db.session.commit()
+    return group
+
+
+@_writes
+def make_quota(**overrides) -> Quota:
+    """A quota of 20 hours a month for every association, on the resource or group given."""
+    fields = {"period": "month", "unit": "hours", "maximum": 20}
+    if "organisation" not in overrides and "organisation_id" not in overrides:
+        fields["organisation_kind"] = "association"
+    quota = Quota(**{**fields, **overrides})
+    db.session.add(quota)
+    db.session.commit()
+    return quota
 
 
 @_writes

@@ -173,6 +173,16 @@ class _BookingFields(_PeriodMixin, Form):
         "Précisions (facultatif)", validators=[Optional(), Length(max=2000)]
     )
     is_public = BooleanField("Afficher le titre sur l'agenda public du pôle")
+    expected_people = IntegerField(
+        "Personnes attendues (facultatif)",
+        validators=[Optional(), NumberRange(1, 10000, "Entre 1 et 10 000 personnes.")],
+        render_kw={"inputmode": "numeric", "min": 1},
+    )
+    quota_override_note = TextAreaField(
+        "Motif du dépassement de quota",
+        validators=[Optional(), Length(max=1000, message="1000 caractères au plus.")],
+        render_kw={"rows": 2},
+    )
 
 
 class BookingForm(_BookingFields):
@@ -274,6 +284,8 @@ class BookingForm(_BookingFields):
             description=(self.description.data or "").strip(),
             is_public=self.is_public.data,
             quantity=self.quantity.data if self.asks_quantity else 1,
+            expected_people=self.expected_people.data,
+            quota_override_note=(self.quota_override_note.data or "").strip(),
         )
 
     def recurrence(self) -> rec.Recurrence:
@@ -305,6 +317,8 @@ class BookingForm(_BookingFields):
             description=(self.description.data or "").strip(),
             is_public=self.is_public.data,
             quantity=self.quantity.data if self.asks_quantity else 1,
+            expected_people=self.expected_people.data,
+            quota_override_note=(self.quota_override_note.data or "").strip(),
         )
 
     def skipped_days(self) -> set[date]:

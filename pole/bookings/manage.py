@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, url_for
+from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_login import current_user, login_required
 
 from pole import permissions
@@ -10,6 +10,7 @@ from pole.bookings import rules, services
 from pole.bookings.manage_forms import CLOSURE_REASONS, ClosureForm, RejectForm, reject_form
 from pole.bookings.models import Booking
 from pole.db import db
+from pole.forms import clean_text
 from pole.htmx import render, wants_fragment
 from pole.resources import services as resource_services
 from pole.resources.models import Closure, Resource, Site
@@ -69,7 +70,13 @@ def _queue(form: RejectForm | None = None, failed_id: int | None = None, status:
     )
 
 
-def _answer(booking: Booking, message: str, category: str, form: RejectForm | None = None):
+def _answer(
+    booking: Booking,
+    message: str,
+    category: str,
+    form: RejectForm | None = None,
+    over_quota: bool = False,
+):
     """Swap the request's row for htmx; otherwise back to the queue with a flash message."""
     if wants_fragment():
         form = form or reject_form(booking.id, blank=True)
@@ -81,6 +88,7 @@ def _answer(booking: Booking, message: str, category: str, form: RejectForm | No
             forms={booking.id: form},
             message=message,
             category=category,
+            over_quota=over_quota,
         )
     if form is not None and form.errors:
         return _queue(form, booking.id, status=422)
@@ -94,7 +102,7 @@ def _decide(decide, booking: Booking, done: str):  # noqa: ANN001
         decided = decide()
     except services.BookingRefused as refused:
         db.session.refresh(booking)
-        return _answer(booking, str(refused), "error")
+        return _answer(booking, str(refused), "error", over_quota=refused.has("quota"))
     except OSError:  # the SMTP server is down: the decision itself is saved
         return _answer(db.session.get(Booking, booking.id), MAIL_FAILED, "warning")
     if decided.created_by is not None:
@@ -115,7 +123,11 @@ def approve(booking_id: int):
     """Confirm a pending booking; the person who asked gets an e-mail."""
     booking = get_request(booking_id)
     return _decide(
-        lambda: services.approve_booking(booking.id, current_user),
+        lambda: services.approve_booking(
+            booking.id,
+            current_user,
+            quota_note=clean_text(request.form.get("quota_override_note", ""))[:1000],
+        ),
         booking,
         "Réservation confirmée.",
     )

@@ -106,6 +106,9 @@ class Booking(ChangeStamped, db.Model):
         sa.ForeignKey("user.id", ondelete="SET NULL")
     )
     decision_note: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    expected_people: so.Mapped[int | None] = so.mapped_column()
+    # Why the manager booked (or approved) beyond an organisation's quota; kept and shown.
+    quota_override_note: so.Mapped[str] = so.mapped_column(sa.Text, default="")
 
     resource: so.Mapped[Resource] = so.relationship()
     organisation: so.Mapped[Organisation] = so.relationship()

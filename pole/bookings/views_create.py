@@ -9,14 +9,16 @@ from flask_login import current_user, login_required
 from werkzeug.datastructures import MultiDict
 from wtforms import SelectChoice
 
+from pole import permissions
 from pole.bookings import agenda, services
 from pole.bookings.forms import BookingForm
 from pole.bookings.models import Booking
 from pole.bookings.views import BOOKINGS_CHANGED, bp, site_or_404, with_suggestion
 from pole.core.forms import apply_reasons
-from pole.db import db, write_transaction
+from pole.db import db, utcnow, write_transaction
 from pole.htmx import render, wants_fragment
 from pole.organisations.models import Organisation
+from pole.quotas import services as quotas
 from pole.resources.models import Resource
 from pole.resources.services import active_resources
 from pole.templating import booking_when
@@ -67,7 +69,26 @@ def _is_valid(form: BookingForm) -> bool:
     return valid
 
 
+def _standings(form: BookingForm, resource: Resource | None) -> list[str]:
+    """Where the chosen organisation (or each one this person may choose) stands on quotas."""
+    day = form.date.data if isinstance(form.date.data, date) else form.today
+    if resource is None or day is None:
+        return []
+    chosen = [c.value for c in form.organisation_id.choices if c.value != ""]
+    if form.organisation_id.data in chosen:
+        chosen = [form.organisation_id.data]
+    elif permissions.is_manager(current_user):
+        return []  # every organisation of the building: too many lines to help
+    lines: list[str] = []
+    for organisation_id in chosen:
+        organisation = db.session.get(Organisation, organisation_id)
+        lines += quotas.standings(organisation, resource, day, utcnow())
+    return lines
+
+
 def _form_page(form: BookingForm, resource: Resource | None, status: int = 200, **extra):
+    extra.setdefault("standings", _standings(form, resource))
+    extra.setdefault("show_quota_note", _may_pass_quota(form))
     return render(
         "bookings/form.html",
         block="booking_form",
@@ -86,7 +107,15 @@ def _suggest(form: BookingForm, resource: Resource, start: datetime, end: dateti
     if organisation is None or end <= start:
         return {}
     quantity = form.quantity.data if form.asks_quantity and form.quantity.data else 1
-    times, others = services.suggestions(resource, organisation, current_user, start, end, quantity)
+    times, others = services.suggestions(
+        resource,
+        organisation,
+        current_user,
+        start,
+        end,
+        quantity,
+        expected_people=form.expected_people.data,
+    )
     tz = resource.site.tz
     return {
         "free_times": [(to_local(a, tz), to_local(b, tz)) for a, b in times],
@@ -123,14 +152,25 @@ def _save_booking(form: BookingForm, resource: Resource):
         booking = services.create_booking(form.booking_data(*period), current_user)
     except services.BookingRefused as refused:
         apply_reasons(form, refused.reasons)
-        return _form_page(form, resource, 422, **_suggest(form, resource, *period))
+        over_quota = refused.has("quota") and permissions.is_manager(current_user)
+        suggested = _suggest(form, resource, *period)
+        return _form_page(form, resource, 422, show_quota_note=over_quota, **suggested)
     return _booked(booking)
 
 
 def _preview_page(form: BookingForm, resource: Resource, status: int = 200):
     preview = services.preview_series(form.series_data(), current_user)
     conflicts = {c.day: c for c in preview.conflicts}
-    return _form_page(form, resource, status, preview=preview, conflicts=conflicts)
+    over_quota = any(r.code == "quota" for c in preview.conflicts for r in c.reasons)
+    show_note = _may_pass_quota(form) or (over_quota and permissions.is_manager(current_user))
+    return _form_page(
+        form, resource, status, preview=preview, conflicts=conflicts, show_quota_note=show_note
+    )
+
+
+def _may_pass_quota(form: BookingForm) -> bool:
+    """The manager has begun to say why he books beyond a quota: keep the field on screen."""
+    return permissions.is_manager(current_user) and bool(form.quota_override_note.data)
 
 
 def _save_series(form: BookingForm, resource: Resource):

@@ -8,6 +8,7 @@ from flask import flash, redirect, request, url_for
 from flask_login import current_user, login_required
 from werkzeug.datastructures import MultiDict
 
+from pole import permissions
 from pole.bookings import agenda, services
 from pole.bookings.forms import SCOPE_LABELS, EditForm
 from pole.bookings.models import Booking
@@ -35,6 +36,7 @@ def _edit_form(booking: Booking, formdata: MultiDict | None) -> EditForm:
             "quantity": booking.quantity,
             "description": booking.description,
             "is_public": booking.is_public,
+            "expected_people": booking.expected_people,
         },
     )
     form.asks_quantity = not booking.resource.is_room and booking.resource.quantity > 1
@@ -61,6 +63,8 @@ def _changes(form: EditForm, booking: Booking, start: datetime, end: datetime):
         description=changed((form.description.data or "").strip(), booking.description),
         is_public=changed(form.is_public.data, booking.is_public),
         quantity=changed(quantity, booking.quantity),
+        expected_people=changed(form.expected_people.data, booking.expected_people),
+        quota_override_note=(form.quota_override_note.data or "").strip(),
     )
 
 
@@ -91,7 +95,8 @@ def _save_changes(form: EditForm, booking: Booking):
     except services.BookingRefused as refused:
         apply_reasons(form, refused.reasons)
         suggested = _suggest_for_edit(form, booking, *period)
-        return _edit_page(form, booking, 422, **suggested)
+        over_quota = refused.has("quota") and permissions.is_manager(current_user)
+        return _edit_page(form, booking, 422, show_quota_note=over_quota, **suggested)
     except services.SeriesRefused as refused:
         for conflict in refused.conflicts:
             reasons = " ".join(r.message for r in conflict.reasons)

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 from pole import permissions
 from pole.auth.models import User
-from pole.bookings import rules
+from pole.bookings import capacity, rules
 from pole.bookings.models import ACTIVE_STATUSES, Booking
 from pole.bookings.services.checks import (
     BookingRefused,
@@ -21,6 +21,8 @@ from pole.core.locks import lost_race
 from pole.core.refusals import LOST_RACE, Reason
 from pole.db import db, utcnow, write_transaction
 from pole.organisations.models import Organisation
+from pole.quotas import services as quotas
+from pole.resources.models import Resource
 from pole.timeutil import NonexistentLocalTime, to_local
 
 
@@ -36,6 +38,8 @@ class BookingData:
     description: str = ""
     is_public: bool = False
     quantity: int = 1
+    expected_people: int | None = None
+    quota_override_note: str = ""  # the manager's reason to go beyond a quota
 
 
 def create_booking(data: BookingData, user: User, now: datetime | None = None) -> Booking:
@@ -47,8 +51,13 @@ def create_booking(data: BookingData, user: User, now: datetime | None = None) -
         if organisation is None:
             raise BookingRefused([Reason("missing", "organisation", "Organisation inconnue.")])
         reasons = check(resource, organisation, user, data.start, data.end, data.quantity, now)
+        reasons += capacity_reasons(resource, data.expected_people)
         if reasons:
             raise BookingRefused(reasons)
+        quotas.lock_organisation(organisation.id)  # before its quotas are summed
+        note = quotas.enforce(
+            organisation, resource, [(data.start, data.end)], user, data.quota_override_note, now
+        )
         booking = new_booking(
             resource,
             organisation.id,
@@ -59,6 +68,8 @@ def create_booking(data: BookingData, user: User, now: datetime | None = None) -
             description=data.description,
             is_public=data.is_public,
             quantity=data.quantity,
+            expected_people=data.expected_people,
+            quota_override_note=note,
         )
         db.session.add(booking)
         db.session.flush()
@@ -76,6 +87,8 @@ class BookingChanges:
     description: str | None = None
     is_public: bool | None = None
     quantity: int | None = None
+    expected_people: int | None = None
+    quota_override_note: str = ""
 
 
 SCOPES = ("one", "following", "all")
@@ -118,6 +131,9 @@ def edit_booking(
             raise BookingRefused(
                 [Reason("forbidden", "", "Vous ne pouvez pas modifier cette réservation.")]
             )
+        reasons = capacity_reasons(resource, changes.expected_people)
+        if reasons:
+            raise BookingRefused(reasons)
         targets = _in_scope(booking, scope, now)
         tz = resource.site.tz
         planned: list[tuple[Booking, datetime, datetime]] = []
@@ -161,6 +177,7 @@ def edit_booking(
             if len(planned) == 1 and len(conflicts) == 1 and scope == "one":
                 raise BookingRefused(conflicts[0].reasons)
             raise SeriesRefused(conflicts)
+        note = _quota_check(resource, booking.organisation_id, planned, changes, user, now)
         for target, start, end in planned:
             moved = (start, end) != (target.start, target.end)
             target.start, target.end = start, end
@@ -173,11 +190,40 @@ def edit_booking(
                 target.is_public = changes.is_public
             if changes.quantity is not None:
                 target.quantity = changes.quantity
+            if changes.expected_people is not None:
+                target.expected_people = changes.expected_people
+            target.quota_override_note = note.get(target.id, target.quota_override_note)
             target.status = rules.status_after_move(
                 target.status, moved, resource.requires_approval, permissions.is_manager(user)
             )
         result_ids = [t.id for t, _, _ in planned]
     return [db.session.get(Booking, i) for i in result_ids]
+
+
+def _quota_check(
+    resource: Resource,
+    organisation_id: int,
+    planned: list[tuple[Booking, datetime, datetime]],
+    changes: BookingChanges,
+    user: User,
+    now: datetime,
+) -> dict[int, str]:
+    """Refuse moves that take a quota over its limit; the manager's note for those kept."""
+    moved = [(t, s, e) for t, s, e in planned if (s, e) != (t.start, t.end)]
+    if not moved:
+        return {}
+    asked = [(s, e) for _, s, e in moved]
+    exclude = [t.id for t, _, _ in moved]
+    organisation = quotas.lock_organisation(organisation_id)
+    note = quotas.enforce(
+        organisation, resource, asked, user, changes.quota_override_note, now, exclude
+    )
+    return {t.id: note for t, _, _ in moved} if note else {}
+
+
+def capacity_reasons(resource: Resource, expected_people: int | None) -> list[Reason]:
+    reason = capacity.capacity_reason(resource.name, resource.capacity, expected_people)
+    return [reason] if reason else []
 
 
 def cancel_booking(

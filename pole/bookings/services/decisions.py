@@ -15,6 +15,7 @@ from pole.core.refusals import Reason
 from pole.db import db, utcnow, write_transaction
 from pole.formatting import format_hhmm, format_numeric_date
 from pole.mail import send_mail
+from pole.quotas import services as quotas
 from pole.timeutil import to_local
 
 
@@ -36,22 +37,38 @@ def pending_count() -> int:
     )
 
 
-def _decide(booking_id: int, manager: User, status: str, note: str, now: datetime) -> Booking:
+def _decide(
+    booking_id: int, manager: User, status: str, note: str, now: datetime, quota_note: str = ""
+) -> Booking:
     with write_transaction(now=now):
         booking = db.session.get(Booking, booking_id, populate_existing=True)
         if not permissions.can_approve_bookings(manager):
             raise BookingRefused([Reason("forbidden", "", "Réservé à la gestion du bâtiment.")])
         if booking.status != "pending":
             raise BookingRefused([Reason("state", "", "Cette demande a déjà été traitée.")])
+        if status == "confirmed":
+            # A quota set or lowered since the request was made is checked again.
+            kept = quotas.enforce(
+                quotas.lock_organisation(booking.organisation_id),
+                booking.resource,
+                [(booking.start, booking.end)],
+                manager,
+                quota_note,
+                now,
+                exclude=[booking.id],
+            )
+            booking.quota_override_note = kept or booking.quota_override_note
         booking.status = status
         booking.decided_by_id = manager.id
         booking.decision_note = note
     return db.session.get(Booking, booking_id)
 
 
-def approve_booking(booking_id: int, manager: User, now: datetime | None = None) -> Booking:
-    """Confirm a pending booking and tell the person who asked."""
-    booking = _decide(booking_id, manager, "confirmed", "", now or utcnow())
+def approve_booking(
+    booking_id: int, manager: User, now: datetime | None = None, quota_note: str = ""
+) -> Booking:
+    """Confirm a pending booking and tell the person who asked; beyond a quota, say why."""
+    booking = _decide(booking_id, manager, "confirmed", "", now or utcnow(), quota_note)
     _notify_decision(booking)
     return booking
 

@@ -35,6 +35,7 @@ def suggestions(
     quantity: int = 1,
     now: datetime | None = None,
     exclude: Iterable[int] = (),
+    expected_people: int | None = None,
 ) -> tuple[list[tuple[datetime, datetime]], list[Resource]]:
     """Nearest free times for the same resource that day, and other resources free then."""
     now = now or utcnow()
@@ -55,7 +56,7 @@ def suggestions(
         now,
         organisation.kind,
     )
-    others = free_others(resource, organisation, user, start, end, quantity, now)
+    others = free_others(resource, organisation, user, start, end, quantity, now, expected_people)
     return times, others
 
 
@@ -67,8 +68,9 @@ def free_others(
     end: datetime,
     quantity: int,
     now: datetime,
+    expected_people: int | None = None,
 ) -> list[Resource]:
-    """Other resources of the same kind that could take this booking: two queries for all."""
+    """Other resources of the same kind that could take this booking (and its people)."""
     closed = sa.exists().where(
         Closure.site_id == Resource.site_id,
         sa.or_(Closure.resource_id.is_(None), Closure.resource_id == Resource.id),
@@ -83,6 +85,7 @@ def free_others(
                 Resource.kind == resource.kind,
                 Resource.id != resource.id,
                 Resource.quantity >= quantity,
+                sa.or_(Resource.capacity.is_(None), Resource.capacity >= (expected_people or 0)),
                 ~closed,
             )
             .order_by(Resource.position, Resource.id)

@@ -10,6 +10,7 @@ from pole.auth.models import User
 from pole.bookings import recurrence as rec
 from pole.bookings import rules
 from pole.bookings.models import ACTIVE_STATUSES, Booking, Series
+from pole.bookings.services.booking import capacity_reasons
 from pole.bookings.services.checks import (
     BookingRefused,
     SeriesConflict,
@@ -26,6 +27,7 @@ from pole.core.refusals import LOST_RACE, Reason
 from pole.db import db, utcnow, write_transaction
 from pole.formatting import format_hhmm
 from pole.organisations.models import Organisation
+from pole.quotas import services as quotas
 from pole.resources.models import Resource
 from pole.timeutil import to_local
 
@@ -39,6 +41,8 @@ class SeriesData:
     description: str = ""
     is_public: bool = False
     quantity: int = 1
+    expected_people: int | None = None
+    quota_override_note: str = ""  # the manager's reason to go beyond a quota
 
 
 @dataclass(frozen=True)
@@ -46,6 +50,8 @@ class SeriesPreview:
     occurrences: list[rec.Occurrence]
     conflicts: list[SeriesConflict] = field(default_factory=list)
     description: str = ""
+    standings: list[str] = field(default_factory=list)  # where the organisation stands
+    beyond_quota: frozenset[date] = frozenset()  # dates the manager books beyond a quota
 
     @property
     def bookable(self) -> list[rec.Occurrence]:
@@ -78,6 +84,7 @@ def _preview(
     now: datetime,
     replacing: Iterable[int] = (),
 ) -> SeriesPreview:
+    replacing = list(replacing)
     occurrences = rec.expand(data.recurrence, resource.site.tz, _horizon(resource, now))
     conflicts: list[SeriesConflict] = []
     timed = [o for o in occurrences if o.start is not None]
@@ -101,9 +108,24 @@ def _preview(
             closures,
             now,
         )
+        reasons += capacity_reasons(resource, data.expected_people)
         if reasons:
             conflicts.append(SeriesConflict(occurrence.day, reasons))
-    return SeriesPreview(occurrences, conflicts, rec.describe(data.recurrence))
+    # Quotas count the dates that can be booked, so skipping the dates listed is enough.
+    bad = {c.day for c in conflicts}
+    free = [o for o in timed if o.day not in bad]
+    over = quotas.quota_reasons(
+        organisation, resource, [(o.start, o.end) for o in free], now, replacing
+    )
+    beyond = {o.day: reasons for o, reasons in zip(free, over, strict=True) if reasons}
+    if beyond and not quotas.may_override(user, data.quota_override_note):
+        conflicts += [SeriesConflict(day, reasons) for day, reasons in beyond.items()]
+        conflicts.sort(key=lambda c: c.day)
+        beyond = {}
+    standings = quotas.standings(organisation, resource, occurrences[0].day, now) if timed else []
+    return SeriesPreview(
+        occurrences, conflicts, rec.describe(data.recurrence), standings, frozenset(beyond)
+    )
 
 
 def create_series(
@@ -128,7 +150,7 @@ def create_series(
     data = replace(data, recurrence=recurrence)
     with lost_race(BookingRefused([LOST_RACE])), write_transaction(now=now):
         resource = lock_resource(data.resource_id)
-        organisation = db.session.get(Organisation, data.organisation_id)
+        organisation = quotas.lock_organisation(data.organisation_id)
         preview = _preview(resource, organisation, data, user, now, replacing)
         if preview.conflicts:
             raise SeriesRefused(preview.conflicts)
@@ -179,6 +201,12 @@ def create_series(
                     description=data.description,
                     is_public=data.is_public,
                     quantity=data.quantity,
+                    expected_people=data.expected_people,
+                    quota_override_note=(
+                        data.quota_override_note.strip()
+                        if occurrence.day in preview.beyond_quota
+                        else ""
+                    ),
                 )
             )
         if on_saved is not None:

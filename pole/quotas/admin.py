@@ -1,0 +1,151 @@
+"""The manager's quota pages: list, save and delete quotas and groups of resources."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import sqlalchemy as sa
+
+from pole.db import db, write_transaction
+from pole.formatting import format_hours
+from pole.organisations.models import Organisation
+from pole.quotas.models import Quota, ResourceGroup
+from pole.resources.models import Resource
+
+KIND_WHO = {"association": "Chaque association", "partner": "Chaque partenaire"}
+
+
+@dataclass(frozen=True)
+class QuotaData:
+    """A quota as the form gives it: who ("org:3" or "kind:association"), what ("resource:1"
+    or "group:2"), the period and how much."""
+
+    who: str
+    what: str
+    period: str
+    unit: str
+    maximum: int
+    season_start: date | None = None
+    season_end: date | None = None
+
+
+def all_quotas() -> list[Quota]:
+    return list(
+        db.session.scalars(
+            db.select(Quota)
+            .options(
+                sa.orm.joinedload(Quota.organisation),
+                sa.orm.joinedload(Quota.resource),
+                sa.orm.joinedload(Quota.group),
+            )
+            .order_by(Quota.id)
+        )
+    )
+
+
+def all_groups() -> list[ResourceGroup]:
+    return list(
+        db.session.scalars(
+            db.select(ResourceGroup)
+            .options(sa.orm.selectinload(ResourceGroup.members))
+            .order_by(ResourceGroup.name)
+        )
+    )
+
+
+def who_choices() -> list[tuple[str, str]]:
+    organisations = db.session.scalars(
+        db.select(Organisation).where(
+            Organisation.is_active, Organisation.kind.in_(("association", "partner"))
+        )
+    ).all()
+    organisations = sorted(organisations, key=lambda o: o.sort_key)
+    return [(f"kind:{k}", label) for k, label in KIND_WHO.items()] + [
+        (f"org:{o.id}", o.name) for o in organisations
+    ]
+
+
+def what_choices(resources: list[Resource]) -> list[tuple[str, str]]:
+    return [(f"resource:{r.id}", r.name) for r in resources] + [
+        (f"group:{g.id}", f"Groupe : {g.name}") for g in all_groups()
+    ]
+
+
+def who_of(quota: Quota) -> str:
+    return (
+        f"org:{quota.organisation_id}"
+        if quota.organisation_id
+        else f"kind:{quota.organisation_kind}"
+    )
+
+
+def what_of(quota: Quota) -> str:
+    return f"group:{quota.group_id}" if quota.group_id else f"resource:{quota.resource_id}"
+
+
+def describe(quota: Quota) -> str:
+    """'20 h par mois' or '3 réservations du 1er nov. au 31 mars'."""
+    amount = (
+        format_hours(quota.maximum * 60)
+        if quota.unit == "hours"
+        else f"{quota.maximum} réservation{'s' if quota.maximum > 1 else ''}"
+    )
+    if quota.period == "week":
+        return f"{amount} par semaine"
+    if quota.period == "month":
+        return f"{amount} par mois"
+    return f"{amount} du {quota.season_start:%d/%m/%Y} au {quota.season_end:%d/%m/%Y}"
+
+
+def save_quota(data: QuotaData, quota_id: int | None = None) -> int:
+    """Create or change a quota."""
+    who_kind, who_id = data.who.split(":", 1)
+    what_kind, what_id = data.what.split(":", 1)
+    with write_transaction():
+        quota = db.session.get(Quota, quota_id) if quota_id else Quota()
+        quota.organisation_id = int(who_id) if who_kind == "org" else None
+        quota.organisation_kind = who_id if who_kind == "kind" else None
+        quota.resource_id = int(what_id) if what_kind == "resource" else None
+        quota.group_id = int(what_id) if what_kind == "group" else None
+        quota.period = data.period
+        quota.unit = data.unit
+        quota.maximum = data.maximum
+        season = data.period == "season"
+        quota.season_start = data.season_start if season else None
+        quota.season_end = data.season_end if season else None
+        db.session.add(quota)
+        db.session.flush()
+        return quota.id
+
+
+def delete_quota(quota_id: int) -> None:
+    with write_transaction():
+        db.session.execute(sa.delete(Quota).where(Quota.id == quota_id))
+
+
+def save_group(name: str, member_ids: list[int], group_id: int | None = None) -> int:
+    """Create or change a group of resources (its quotas then count the new members)."""
+    with write_transaction():
+        group = db.session.get(ResourceGroup, group_id) if group_id else ResourceGroup()
+        group.name = name
+        group.members = list(
+            db.session.scalars(db.select(Resource).where(Resource.id.in_(member_ids)))
+        )
+        db.session.add(group)
+        db.session.flush()
+        return group.id
+
+
+def group_name_taken(name: str, group_id: int | None) -> bool:
+    query = db.select(ResourceGroup.id).where(sa.func.lower(ResourceGroup.name) == name.lower())
+    if group_id:
+        query = query.where(ResourceGroup.id != group_id)
+    return db.session.scalar(query) is not None
+
+
+def delete_group(group_id: int) -> None:
+    """Delete a group, and the quotas counted on it."""
+    with write_transaction():
+        db.session.execute(sa.delete(Quota).where(Quota.group_id == group_id))
+        db.session.execute(sa.delete(ResourceGroup).where(ResourceGroup.id == group_id))
