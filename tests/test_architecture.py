@@ -24,6 +24,7 @@ PURE_LIBRARIES = {"babel", "dateutil", "zoneinfo"}
 # Pure by design, besides every rules module (found by glob below).
 PURE_BY_NAME = [
     "pole/bookings/grid.py",
+    "pole/bookings/capacity.py",
     "pole/bookings/recurrence.py",
     "pole/timeutil.py",
     "pole/formatting.py",

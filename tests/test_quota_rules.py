@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import ast
 from dataclasses import replace
 from datetime import date, datetime, time, timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -311,19 +309,3 @@ def test_a_room_fits_the_people_expected(capacity, expected, ok):
         assert (
             reason.message == "Hall d'accueil accueille 30 personnes au plus (vous en attendez 31)."
         )
-
-
-@pytest.mark.parametrize("path", ["pole/quotas/rules.py", "pole/bookings/capacity.py"])
-def test_the_quota_rules_stay_pure(path):
-    tree = ast.parse((Path(__file__).parent.parent / path).read_text(encoding="utf-8"))
-    modules = {
-        node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module
-    } | {
-        alias.name
-        for node in ast.walk(tree)
-        if isinstance(node, ast.Import)
-        for alias in node.names
-    }
-    impure = {m for m in modules if m.split(".")[0] in {"flask", "sqlalchemy", "flask_sqlalchemy"}}
-    assert not impure
-    assert {m for m in modules if m.startswith("pole")} <= {"pole.core.refusals", "pole.timeutil"}
