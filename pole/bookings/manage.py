@@ -17,8 +17,6 @@ from pole.resources.models import Closure, Resource, Site
 
 bp = Blueprint("manage", __name__, url_prefix="/gestion")
 
-MAIL_FAILED = "La décision est enregistrée, mais l'e-mail n'a pas pu être envoyé."
-
 
 @bp.before_request
 @login_required
@@ -89,14 +87,12 @@ def _answer(booking: Booking, message: str, category: str, form: RejectForm | No
 
 
 def _decide(decide, booking: Booking, done: str):  # noqa: ANN001
-    """Apply a decision and say how it went: done, already decided, or mail not sent."""
+    """Apply a decision and say how it went: done (its mail is queued), or already decided."""
     try:
         decided = decide()
     except services.BookingRefused as refused:
         db.session.refresh(booking)
         return _answer(booking, str(refused), "error")
-    except OSError:  # the SMTP server is down: the decision itself is saved
-        return _answer(db.session.get(Booking, booking.id), MAIL_FAILED, "warning")
     if decided.created_by is not None:
         done += f" {decided.created_by.name} est prévenu·e par e-mail."
     return _answer(decided, done, "success")
