@@ -89,6 +89,8 @@ def from_environment(instance_path: str, overrides: dict) -> dict:
         "POLE_MAIL_KICK": _flag("POLE_MAIL_KICK", default=True),
         # `flask pole worker`: seconds between two looks at the outbox.
         "POLE_WORKER_INTERVAL": float(os.environ.get("POLE_WORKER_INTERVAL", "5")),
+        # Sent and given-up mails are deleted by the worker this many days after they were written.
+        "POLE_OUTBOX_KEEP_DAYS": int(os.environ.get("POLE_OUTBOX_KEEP_DAYS", "30")),
         "SESSION_COOKIE_SECURE": https,
         "REMEMBER_COOKIE_SECURE": https,
         "REMEMBER_COOKIE_SAMESITE": "Lax",

@@ -15,7 +15,9 @@ from dataclasses import dataclass, field
 
 from flask import Flask
 
+from pole.db import utcnow
 from pole.outbox import deliver_due
+from pole.outbox.sender import forget_old
 
 log = logging.getLogger("pole.worker")
 DAY = 24 * 3600
@@ -29,6 +31,12 @@ def purge_appointments(app: Flask) -> None:
     log.info("Purge: %s appointments and %s notices deleted", purged.appointments, purged.notices)
 
 
+def forget_old_mail(app: Flask) -> None:
+    """Sent and given-up mails leave the outbox after POLE_OUTBOX_KEEP_DAYS, once a day."""
+    forgotten = forget_old(utcnow(), app.config["POLE_OUTBOX_KEEP_DAYS"])
+    log.info("Outbox: %s old mail(s) deleted", forgotten)
+
+
 @dataclass
 class TimedJob:
     """A job run when the worker starts, then every `every` seconds."""
@@ -39,7 +47,7 @@ class TimedJob:
 
 
 def timed_jobs() -> list[TimedJob]:
-    return [TimedJob(purge_appointments, DAY)]
+    return [TimedJob(purge_appointments, DAY), TimedJob(forget_old_mail, DAY)]
 
 
 def send_outbox(stop: threading.Event) -> int:

@@ -16,7 +16,7 @@ from pole.db import db, utcnow, write_transaction
 from pole.feeds.bookings import booking_uid
 from pole.outbox import Delivery, deliver_due, queue_mail, rules
 from pole.outbox.models import OutgoingMail
-from pole.outbox.sender import claim
+from pole.outbox.sender import claim, forget_old
 from tests.conftest import Mailbox, free_port
 from tests.factories import make_booking, make_organisation, make_resource, make_user
 
@@ -257,3 +257,23 @@ def test_without_smtp_a_mail_goes_to_the_log_its_link_only_in_development(
     assert "marie@exemple.fr: Réinitialisation" in caplog.text
     assert ("SECRET" in caplog.text) is shown
     assert ("body withheld" in caplog.text) is not shown
+
+
+def test_sent_and_given_up_mails_leave_the_outbox_after_the_retention(app, smtp):
+    smtp.up()
+    long_ago = utcnow() - timedelta(days=31)
+    queue(2, now=long_ago)
+    queue(1)
+    deliver_due()
+    queue(1, now=long_ago)  # still waiting: never deleted
+
+    assert forget_old(utcnow(), keep_days=30) == 2
+    assert statuses() == {"sent": 1, "queued": 1}
+
+
+def test_a_reset_for_an_unknown_address_leaves_no_mail_in_the_outbox(app, client):
+    make_user(email="marie@exemple.fr")
+    for email in ("inconnue@exemple.fr", "marie@exemple.fr"):
+        client.post("/mot-de-passe-oublie", data={"email": email})
+    db.session.rollback()
+    assert db.session.scalars(sa.select(OutgoingMail.to)).all() == ["marie@exemple.fr"]

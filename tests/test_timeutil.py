@@ -25,7 +25,12 @@ SPRING = date(2026, 3, 29)  # clocks jump from 02:00 to 03:00
 AUTUMN = date(2026, 10, 25)  # clocks fall back from 03:00 to 02:00
 
 ROOT = Path(__file__).resolve().parents[1]
-PURE_MODULES = ["pole/timeutil.py", "pole/bookings/rules.py", "pole/bookings/recurrence.py"]
+PURE_MODULES = [
+    "pole/timeutil.py",
+    "pole/bookings/rules.py",
+    "pole/bookings/recurrence.py",
+    "pole/outbox/rules.py",
+]
 
 
 @pytest.mark.parametrize(

@@ -185,26 +185,29 @@ def accept_invitation(invitation: Invitation, name: str, password: str) -> User:
 def request_password_reset(email: str) -> None:
     """E-mail a reset link if the address has an account; say nothing either way.
 
-    The mail is only queued, SMTP never runs in the request: the answer takes the same time
-    for an address with an account and one without (bench/reset.py measures it).
+    The answer must not tell a stranger whether an address has an account, by its words or
+    by its time: SMTP never runs in the request (the mail is queued), and an unknown
+    address does the same work as a known one, its mail withdrawn before the commit
+    (bench/reset.py measures both).
     """
     user = find_user_by_email(email)
-    if user is None or not user.is_active:
-        return
-    link = url_for(
-        "auth.reset_password", token=make_reset_token(user.id, user.password_hash), _external=True
-    )
+    known = user is not None and user.is_active
+    token = make_reset_token(user.id, user.password_hash) if known else make_reset_token(0, "")
+    link = url_for("auth.reset_password", token=token, _external=True)
     with write_transaction():
-        queue_mail(
-            user.email,
+        mail = queue_mail(
+            user.email if known else email.strip().lower()[:320],
             "Réinitialisation de votre mot de passe Pôle",
-            f"Bonjour {user.name},\n\n"
+            f"Bonjour {user.name if known else ''},\n\n"
             "Quelqu'un (sans doute vous) a demandé à changer le mot de passe de votre compte "
             "Pôle.\n"
             f"Pour choisir un nouveau mot de passe, ouvrez ce lien dans l'heure :\n{link}\n\n"
             "Si vous n'avez rien demandé, ignorez ce message : votre mot de passe ne change pas.\n",
             kind="password_reset",
         )
+        db.session.flush()
+        if not known:
+            db.session.delete(mail)
 
 
 def user_for_reset_token(token: str) -> User | None:

@@ -13,7 +13,7 @@ import contextlib
 import logging
 import smtplib
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
@@ -135,3 +135,14 @@ def record(mail: OutgoingMail, error: str | None, now: datetime) -> str:
         row.status, row.due_at = "queued", retry_at
         log.warning("Mail %s (%s) not sent, retried at %s: %s", row.id, row.kind, retry_at, error)
         return "queued"
+
+
+def forget_old(now: datetime, keep_days: int) -> int:
+    """Delete the mails sent or given up more than `keep_days` ago (their text is personal)."""
+    limit = now - timedelta(days=keep_days)
+    with write_transaction(now=now):
+        return db.session.execute(
+            sa.delete(OutgoingMail).where(
+                OutgoingMail.status.in_(("sent", "failed")), OutgoingMail.created_at < limit
+            )
+        ).rowcount
