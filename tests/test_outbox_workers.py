@@ -43,6 +43,8 @@ def worker_env(app, smtp_server, tmp_path: Path) -> dict:  # noqa: ANN001
         "MAIL_SERVER": "127.0.0.1",
         "MAIL_PORT": str(smtp_server[1]),
         "POLE_INSTANCE_PATH": str(tmp_path),
+        # The workers' daily clean-up would delete these mails "sent long ago" at once.
+        "POLE_OUTBOX_KEEP_DAYS": "100000",
     }
 
 
