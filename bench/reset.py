@@ -14,13 +14,12 @@ from __future__ import annotations
 import argparse
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import machine, scratch_database  # noqa: E402
+from bench.common import each_backend, machine  # noqa: E402
 
 KNOWN = "benevole@demo.les4epis.fr"
 UNKNOWN = "personne.inconnue@exemple.fr"
@@ -60,31 +59,29 @@ def main() -> None:
     parser.add_argument("--backends", default="sqlite,postgresql")
     args = parser.parse_args()
     print(machine())
-    with tempfile.TemporaryDirectory() as workdir:
-        for backend in args.backends.split(","):
-            with scratch_database(backend, Path(workdir)) as (url, _):
-                app = build(url)
-                with app.app_context():
-                    from flask_migrate import upgrade
+    for backend, url in each_backend(args.backends):
+        app = build(url)
+        with app.app_context():
+            from flask_migrate import upgrade
 
-                    from pole import demo
-                    from pole.db import db
+            from pole import demo
+            from pole.db import db
 
-                    upgrade()
-                    demo.load("bench-password")
-                    spent = measure(app, args.requests)
-                    db.engine.dispose()
-            medians = {}
-            for email, times in spent.items():
-                ms = sorted(s * 1000 for s in times)
-                medians[email] = statistics.median(ms)
-                label = "known" if email == KNOWN else "unknown"
-                print(
-                    f"{backend:10} {label:8} {len(ms)} requests  "
-                    f"median {medians[email]:.3f} ms  p95 {ms[int(len(ms) * 0.95)]:.3f} ms"
-                )
-            gap = (medians[KNOWN] - medians[UNKNOWN]) * 1000
-            print(f"{backend:10} known - unknown: {gap:.0f} µs")
+            upgrade()
+            demo.load("bench-password")
+            spent = measure(app, args.requests)
+            db.engine.dispose()
+        medians = {}
+        for email, times in spent.items():
+            ms = sorted(s * 1000 for s in times)
+            medians[email] = statistics.median(ms)
+            label = "known" if email == KNOWN else "unknown"
+            print(
+                f"{backend:10} {label:8} {len(ms)} requests  "
+                f"median {medians[email]:.3f} ms  p95 {ms[int(len(ms) * 0.95)]:.3f} ms"
+            )
+        gap = (medians[KNOWN] - medians[UNKNOWN]) * 1000
+        print(f"{backend:10} known - unknown: {gap:.0f} µs")
 
 
 if __name__ == "__main__":
