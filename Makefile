@@ -15,7 +15,11 @@ LOCK_FLAGS = --quiet --generate-hashes --allow-unsafe --strip-extras --all-build
 run: install
 	$(FLASK) db upgrade
 	$(FLASK) pole demo --if-empty
-	$(FLASK) run --host $(HOST) --port $(PORT)
+	@# The worker (outbox, daily jobs) runs beside the server and stops with it. Without
+	@# MAIL_SERVER, mails (reset and invitation links included) are written to the log.
+	POLE_MAIL_LOG_BODY=1 $(FLASK) pole worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
+	POLE_MAIL_LOG_BODY=1 $(FLASK) run --host $(HOST) --port $(PORT)
 
 test: install
 	$(VENV)/bin/ruff check .

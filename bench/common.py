@@ -121,3 +121,13 @@ def machine() -> str:
         f"{os.cpu_count()} CPU ({cpu}){memory}, Linux {platform.release()}, "
         f"Python {platform.python_version()}{load}"
     )
+
+
+def each_backend(backends: str) -> Iterator[tuple[str, str]]:
+    """Each backend named ("sqlite,postgresql") in turn: (name, URL of a scratch database)."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as workdir:
+        for backend in backends.split(","):
+            with scratch_database(backend, Path(workdir)) as (url, _):
+                yield backend, url

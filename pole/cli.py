@@ -84,5 +84,32 @@ def purge_command(days: int | None) -> None:
     )
 
 
+@pole_cli.command("worker")
+@click.option(
+    "--once", is_flag=True, help="One round (send the due mails, run the jobs), then exit."
+)
+@click.option(
+    "--interval",
+    type=click.FloatRange(min=0.1),
+    default=None,
+    help="Seconds between two looks at the outbox (default: POLE_WORKER_INTERVAL, 5).",
+)
+def worker_command(once: bool, interval: float | None) -> None:
+    """Send the outbox and run the daily jobs (retention purge) until SIGTERM."""
+    import threading
+
+    from flask import current_app
+
+    from pole import worker
+
+    app = current_app._get_current_object()
+    stop = threading.Event()
+    worker.stop_on_signals(stop)
+    every = app.config["POLE_WORKER_INTERVAL"] if interval is None else interval
+    click.echo(f"Pôle worker : envoi des e-mails toutes les {every:g} s (arrêt : SIGTERM).")
+    worker.run(app, stop, every, once=once)
+    click.echo("Pôle worker arrêté.")
+
+
 def register(app: Flask) -> None:
     app.cli.add_command(pole_cli)

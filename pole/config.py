@@ -81,6 +81,16 @@ def from_environment(instance_path: str, overrides: dict) -> dict:
         "MAIL_USERNAME": os.environ.get("MAIL_USERNAME", ""),
         "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD", ""),
         "MAIL_DEFAULT_SENDER": os.environ.get("MAIL_DEFAULT_SENDER", "Pôle <pole@localhost>"),
+        # Without MAIL_SERVER, mails go to the log: with their body (links, tokens) only when
+        # this is on, or the app runs in debug or test mode.
+        "POLE_MAIL_LOG_BODY": _flag("POLE_MAIL_LOG_BODY"),
+        # After a request commits mails, a thread of the web process sends them at once (the
+        # worker sends whatever it leaves).
+        "POLE_MAIL_KICK": _flag("POLE_MAIL_KICK", default=True),
+        # `flask pole worker`: seconds between two looks at the outbox.
+        "POLE_WORKER_INTERVAL": float(os.environ.get("POLE_WORKER_INTERVAL", "5")),
+        # Sent and given-up mails are deleted by the worker this many days after they were written.
+        "POLE_OUTBOX_KEEP_DAYS": int(os.environ.get("POLE_OUTBOX_KEEP_DAYS", "30")),
         "SESSION_COOKIE_SECURE": https,
         "REMEMBER_COOKIE_SECURE": https,
         "REMEMBER_COOKIE_SAMESITE": "Lax",

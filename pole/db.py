@@ -140,6 +140,11 @@ _change_time: contextvars.ContextVar[datetime | None] = contextvars.ContextVar(
 )
 
 
+def in_write_transaction() -> bool:
+    """Whether a write_transaction block is running in this context."""
+    return _in_write_transaction.get()
+
+
 def change_time() -> datetime:
     """When the changes being written happen: the write transaction's `now`, else utcnow()."""
     return _change_time.get() or utcnow()

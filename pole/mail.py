@@ -1,36 +1,41 @@
-"""Outgoing mail through SMTP; written to the log when no SMTP server is configured."""
+"""SMTP delivery, or the log when no SMTP server is configured. Only the outbox sends."""
 
 from __future__ import annotations
 
 import logging
 import smtplib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from email.message import EmailMessage
-from email.utils import make_msgid
-
-from flask import current_app
 
 log = logging.getLogger("pole.mail")
 
+# A mail that waits on a slow server blocks only its sender, and not for ever.
+SMTP_TIMEOUT = 10
 
-def send_mail(to: str, subject: str, body: str) -> None:
-    """Send a plain-text French e-mail to one address."""
-    config = current_app.config
-    message = EmailMessage()
-    message["From"] = config["MAIL_DEFAULT_SENDER"]
-    message["To"] = to
-    message["Subject"] = subject
-    message["Message-ID"] = make_msgid(domain="pole.local")
-    message.set_content(body)
 
-    if not config["MAIL_SERVER"]:
-        # Development: no SMTP configured, so show the message (and its link) in the log.
-        log.info("Mail not sent (no MAIL_SERVER) to %s: %s\n%s", to, subject, body)
-        return
-
+@contextmanager
+def smtp_connection(config: dict) -> Iterator[smtplib.SMTP]:
+    """One SMTP session (STARTTLS, login as configured) for a batch of mails."""
     smtp_class = smtplib.SMTP_SSL if config["MAIL_USE_SSL"] else smtplib.SMTP
-    with smtp_class(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=10) as smtp:
+    with smtp_class(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=SMTP_TIMEOUT) as smtp:
         if config["MAIL_USE_TLS"]:
             smtp.starttls()
         if config["MAIL_USERNAME"]:
             smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
-        smtp.send_message(message)
+        yield smtp
+
+
+def log_instead(message: EmailMessage, text: str, with_body: bool) -> None:
+    """No SMTP configured: write the mail to the log (its body only where told to)."""
+    if with_body:
+        log.info(
+            "Mail not sent (no MAIL_SERVER) to %s: %s\n%s", message["To"], message["Subject"], text
+        )
+    else:
+        # A body may hold a reset or invitation link: outside development it stays out of logs.
+        log.info(
+            "Mail not sent (no MAIL_SERVER) to %s: %s (body withheld)",
+            message["To"],
+            message["Subject"],
+        )

@@ -4,6 +4,7 @@ from pole.auth.models import LoginThrottle, User
 from pole.bookings.models import Booking, Series
 from pole.feeds.models import FeedToken
 from pole.organisations.models import Invitation, Membership, Organisation
+from pole.outbox.models import OutgoingMail
 from pole.permanences.models import (
     Appointment,
     BlockedSlot,
@@ -25,6 +26,7 @@ __all__ = [
     "LoginThrottle",
     "Membership",
     "Organisation",
+    "OutgoingMail",
     "Permanence",
     "PermanenceCancellation",
     "PermanenceNotice",

@@ -13,9 +13,10 @@ import secrets
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from email import message_from_bytes, policy
+from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
@@ -145,37 +146,85 @@ def scratch_app(scratch_url: str, smtp_server: tuple[Mailbox, int]) -> Iterator[
 # Mail: a real SMTP server on 127.0.0.1 that keeps what it receives ----------------------------
 
 
+class Mail(EmailMessage):
+    """A received message; get_content() of a multipart mail is its plain-text part."""
+
+    def get_content(self, *args, **kwargs):  # noqa: ANN002, ANN003, ANN201
+        if self.is_multipart():
+            return self.get_body(("plain",)).get_content(*args, **kwargs)
+        return super().get_content(*args, **kwargs)
+
+
 class Mailbox:
+    """What the SMTP server received. Reading it first runs the outbox's sender (`deliver`),
+    as `flask pole worker` would: mails are queued by the request, sent after it."""
+
     def __init__(self) -> None:
-        self.messages: list = []
+        self._messages: list = []
         self._lock = threading.Lock()
+        self.deliver: Callable[[], object] | None = None
 
     async def handle_DATA(self, server, session, envelope):  # noqa: ANN001, N802 (aiosmtpd API)
-        message = message_from_bytes(envelope.content, policy=policy.default)
+        message = message_from_bytes(envelope.content, _class=Mail, policy=policy.default)
         with self._lock:
-            self.messages.append(message)
+            self._messages.append(message)
         return "250 Message accepted for delivery"
 
-    def clear(self) -> None:
+    def _send_queued(self) -> None:
+        if self.deliver is not None:
+            self.deliver()
+
+    @property
+    def messages(self) -> list:
+        self._send_queued()
         with self._lock:
-            self.messages.clear()
+            return list(self._messages)
+
+    def clear(self) -> None:
+        """Forget every mail sent so far (the queued ones are sent first)."""
+        self._send_queued()
+        with self._lock:
+            self._messages.clear()
 
     def to(self, address: str, timeout: float = 5.0):
         """The last message sent to `address`, waiting a little for it to arrive."""
+        self._send_queued()
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             with self._lock:
-                found = [m for m in self.messages if address in m["To"]]
+                found = [m for m in self._messages if address in m["To"]]
             if found:
                 return found[-1]
             time.sleep(0.05)
-        raise AssertionError(f"no mail to {address}; got {[m['To'] for m in self.messages]}")
+        raise AssertionError(f"no mail to {address}; got {[m['To'] for m in self._messages]}")
 
     def link_to(self, address: str) -> str:
         body = self.to(address).get_content()
         match = re.search(r"https?://\S+", body)
         assert match, body
         return match.group(0)
+
+
+def deliver_mail(app: Flask) -> int:
+    """Run the outbox's sender until nothing is due, as the worker would; how many it sent.
+
+    It runs at the latest instant a queued mail is due, so that mails queued by a service
+    given a `now` ahead of the clock go out too.
+    """
+    from pole.db import utcnow
+    from pole.outbox import deliver_due
+    from pole.outbox.models import OutgoingMail
+
+    sent = 0
+    with app.app_context():
+        latest = db.session.scalar(
+            sa.select(sa.func.max(OutgoingMail.due_at)).where(OutgoingMail.status == "queued")
+        )
+        db.session.rollback()
+        now = max(utcnow(), latest) if latest is not None else utcnow()
+        while (delivery := deliver_due(now)).claimed:
+            sent += delivery.sent
+    return sent
 
 
 @pytest.fixture(scope="session")
@@ -191,10 +240,15 @@ def smtp_server() -> Iterator[tuple[Mailbox, int]]:
 
 
 @pytest.fixture()
-def mailbox(smtp_server: tuple[Mailbox, int]) -> Mailbox:
+def mailbox(smtp_server: tuple[Mailbox, int], request: pytest.FixtureRequest) -> Iterator[Mailbox]:
+    """The SMTP capture, emptied; reading it sends what the test's app has queued."""
     box, _ = smtp_server
+    if "app" in request.fixturenames:
+        app = request.getfixturevalue("app")
+        box.deliver = lambda: deliver_mail(app)
     box.clear()
-    return box
+    yield box
+    box.deliver = None
 
 
 # The app --------------------------------------------------------------------------------------
@@ -210,6 +264,8 @@ def build_app(url: str, smtp_port: int, **overrides) -> Flask:
         "MAIL_USE_TLS": False,
         "MAIL_USE_SSL": False,
         "SERVER_NAME": None,
+        # Mails leave when a test reads the mailbox (or runs deliver_mail), not on their own.
+        "POLE_MAIL_KICK": False,
     }
     config.update(overrides)
     return create_app(config)

@@ -312,6 +312,8 @@ def slow_smtp(app, monkeypatch) -> Iterator[SlowMailbox]:  # noqa: ANN001
     controller = Controller(box, hostname="127.0.0.1", port=free_port())
     controller.start()
     monkeypatch.setitem(app.config, "MAIL_PORT", controller.port)
+    # The web process's outbox thread sends the mail once the answer is committed.
+    monkeypatch.setitem(app.config, "POLE_MAIL_KICK", True)
     yield box
     controller.stop()
 

@@ -30,6 +30,7 @@ PURE_MODULES = [
     "pole/formatting.py",
     "pole/bookings/recurrence.py",
     *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "pole/bookings/rules").glob("*.py")),
+    "pole/outbox/rules.py",
 ]
 
 

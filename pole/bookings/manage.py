@@ -18,8 +18,6 @@ from pole.resources.services import default_site
 
 bp = Blueprint("manage", __name__, url_prefix="/gestion")
 
-MAIL_FAILED = "La décision est enregistrée, mais l'e-mail n'a pas pu être envoyé."
-
 
 @bp.before_request
 @login_required
@@ -97,14 +95,12 @@ def _answer(
 
 
 def _decide(decide, booking: Booking, done: str):  # noqa: ANN001
-    """Apply a decision and say how it went: done, already decided, or mail not sent."""
+    """Apply a decision and say how it went: done (its mail is queued), or already decided."""
     try:
         decided = decide()
     except services.BookingRefused as refused:
         db.session.refresh(booking)
         return _answer(booking, str(refused), "error", over_quota=refused.has("quota"))
-    except OSError:  # the SMTP server is down: the decision itself is saved
-        return _answer(db.session.get(Booking, booking.id), MAIL_FAILED, "warning")
     if decided.created_by is not None:
         done += f" {decided.created_by.name} est prévenu·e par e-mail."
     return _answer(decided, done, "success")

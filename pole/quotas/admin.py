@@ -8,7 +8,7 @@ from datetime import date
 import sqlalchemy as sa
 
 from pole.db import db, write_transaction
-from pole.formatting import format_hours
+from pole.formatting import format_hours, format_numeric_date
 from pole.organisations.models import Organisation
 from pole.quotas.models import Quota, ResourceGroup
 from pole.resources.models import Resource
@@ -95,7 +95,7 @@ def describe(quota: Quota) -> str:
         return f"{amount} par semaine"
     if quota.period == "month":
         return f"{amount} par mois"
-    return f"{amount} du {quota.season_start:%d/%m/%Y} au {quota.season_end:%d/%m/%Y}"
+    return f"{amount} du {format_numeric_date(quota.season_start)} au {format_numeric_date(quota.season_end)}"
 
 
 def save_quota(data: QuotaData, quota_id: int | None = None) -> int:

@@ -14,7 +14,7 @@ from pole.bookings.services.checks import BookingRefused
 from pole.core.refusals import Reason
 from pole.db import db, utcnow, write_transaction
 from pole.formatting import format_hhmm, format_numeric_date
-from pole.mail import send_mail
+from pole.outbox.bookings import queue_booking_mail
 from pole.quotas import services as quotas
 from pole.timeutil import to_local
 
@@ -61,6 +61,8 @@ def _decide(
         booking.status = status
         booking.decided_by_id = manager.id
         booking.decision_note = note
+        db.session.flush()  # the change stamp moves the SEQUENCE the invitation carries
+        _notify_decision(booking)
     return db.session.get(Booking, booking_id)
 
 
@@ -68,21 +70,18 @@ def approve_booking(
     booking_id: int, manager: User, now: datetime | None = None, quota_note: str = ""
 ) -> Booking:
     """Confirm a pending booking and tell the person who asked; beyond a quota, say why."""
-    booking = _decide(booking_id, manager, "confirmed", "", now or utcnow(), quota_note)
-    _notify_decision(booking)
-    return booking
+    return _decide(booking_id, manager, "confirmed", "", now or utcnow(), quota_note)
 
 
 def reject_booking(
     booking_id: int, manager: User, note: str, now: datetime | None = None
 ) -> Booking:
     """Refuse a pending booking, with a reason sent to the person who asked."""
-    booking = _decide(booking_id, manager, "rejected", note.strip(), now or utcnow())
-    _notify_decision(booking)
-    return booking
+    return _decide(booking_id, manager, "rejected", note.strip(), now or utcnow())
 
 
 def _notify_decision(booking: Booking) -> None:
+    """Queue the decision's mail to the person who asked, in the decision's transaction."""
     if booking.created_by is None:
         return
     tz = booking.resource.site.tz
@@ -104,4 +103,4 @@ def _notify_decision(booking: Booking) -> None:
             f"pour {booking.organisation.name} n'a pas pu être acceptée.\n\n"
             f"Motif : {booking.decision_note or 'non précisé'}\n\n{link}\n"
         )
-    send_mail(booking.created_by.email, subject, body)
+    queue_booking_mail(booking, booking.created_by.email, subject, body, kind="booking_decision")

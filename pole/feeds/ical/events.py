@@ -31,6 +31,9 @@ class Event:
     description: str = ""
     url: str = ""
     categories: tuple[str, ...] = ()
+    # For an invitation sent by mail (iTIP, RFC 5546): who sends it, who receives it.
+    organizer: str = ""
+    attendees: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         for name in ("start", "end", "last_modified"):
@@ -55,6 +58,12 @@ class Calendar:
     events: tuple[Event, ...] = field(default_factory=tuple)
     description: str = ""
     refresh: timedelta = timedelta(hours=1)
+    # PUBLISH for a feed; REQUEST or CANCEL for an invitation sent by mail (RFC 5546).
+    method: str = "PUBLISH"
+
+    def __post_init__(self) -> None:
+        if self.method not in ("PUBLISH", "REQUEST", "CANCEL"):
+            raise ValueError(f"unknown iTIP method {self.method!r}")
 
 
 def to_ics(cal: Calendar) -> bytes:
@@ -64,7 +73,7 @@ def to_ics(cal: Calendar) -> bytes:
         "VERSION:2.0",
         "PRODID:" + escape_text(PRODID),
         "CALSCALE:GREGORIAN",
-        "METHOD:PUBLISH",
+        "METHOD:" + cal.method,
         "NAME:" + escape_text(cal.name),
         "X-WR-CALNAME:" + escape_text(cal.name),
     ]
@@ -135,6 +144,9 @@ def _event_text(event: Event, seen: dict[tuple[str, str], str] | None = None) ->
             names = (escape_text(" ".join(c.replace(",", " ").split())) for c in event.categories)
             line = seen[key] = fold("CATEGORIES:" + ",".join(names))
         lines.append(line)
+    if event.organizer:
+        lines.append(fold("ORGANIZER:mailto:" + CONTROL.sub("", event.organizer)))
+    lines.extend(fold("ATTENDEE;RSVP=FALSE:mailto:" + CONTROL.sub("", a)) for a in event.attendees)
     lines.append("STATUS:" + event.status)
     # A cancelled occurrence no longer makes anyone busy.
     lines.append("TRANSP:TRANSPARENT" if event.status == "CANCELLED" else "TRANSP:OPAQUE")

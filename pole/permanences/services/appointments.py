@@ -177,11 +177,13 @@ def cancel_from_sheet(appointment_id: int, user: User, now: datetime | None = No
             raise AppointmentRefused([Reason("state", "", "Ce rendez-vous est déjà annulé.")])
         mark_cancelled(appointment, user)
         permanence = appointment.permanence
-    message = (
-        f"La travailleuse sociale a annulé le rendez-vous de votre association "
-        f"à la permanence « {permanence.title} ». Le créneau est de nouveau libre."
-    )
-    return mail_associations(permanence.id, [appointment_id], message, "Rendez-vous annulé")
+        message = (
+            f"La travailleuse sociale a annulé le rendez-vous de votre association "
+            f"à la permanence « {permanence.title} ». Le créneau est de nouveau libre."
+        )
+        db.session.flush()
+        outcome = mail_associations(permanence.id, [appointment_id], message, "Rendez-vous annulé")
+    return outcome
 
 
 def restore_appointment(appointment_id: int, user: User, now: datetime | None = None) -> Outcome:
@@ -201,8 +203,9 @@ def restore_appointment(appointment_id: int, user: User, now: datetime | None = 
         appointment.status = "booked"
         appointment.cancelled_by_id = None
         db.session.flush()
-    message = (
-        f"Le rendez-vous de votre association à la permanence « {permanence.title} » "
-        "est rétabli : il a lieu comme prévu."
-    )
-    return mail_associations(permanence.id, [appointment_id], message, "Rendez-vous rétabli")
+        message = (
+            f"Le rendez-vous de votre association à la permanence « {permanence.title} » "
+            "est rétabli : il a lieu comme prévu."
+        )
+        outcome = mail_associations(permanence.id, [appointment_id], message, "Rendez-vous rétabli")
+    return outcome

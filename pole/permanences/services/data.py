@@ -78,4 +78,3 @@ class Outcome:
 
     notified: list[str] = field(default_factory=list)  # association names told by mail
     cancelled: int = 0  # appointments cancelled
-    mail_failed: bool = False

@@ -89,8 +89,11 @@ def cancel_date(
                 bookings.cancel_booking(room_booking.id, user, scope="one", now=now)
             except bookings.BookingRefused:
                 raise _cannot_release() from None
-        dropped_ids = [a.id for a in dropped]
-    return mail_associations(permanence_id, dropped_ids, message, "Permanence annulée")
+        db.session.flush()
+        outcome = mail_associations(
+            permanence_id, [a.id for a in dropped], message, "Permanence annulée"
+        )
+    return outcome
 
 
 def _cannot_release() -> PermanenceRefused:

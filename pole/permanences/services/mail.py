@@ -1,8 +1,7 @@
-"""Who is told when appointments are lost: a notice on the home page and a mail."""
+"""Who is told when appointments are lost: a notice on the home page and a mail (outbox)."""
 
 from __future__ import annotations
 
-import logging
 from collections import defaultdict
 from collections.abc import Iterable
 
@@ -10,13 +9,11 @@ from flask import current_app, has_request_context, url_for
 
 from pole.db import db
 from pole.formatting import format_day, format_hhmm
-from pole.mail import send_mail
+from pole.outbox import queue_mail
 from pole.permanences.models import Appointment, Permanence, PermanenceNotice
 from pole.permanences.services.data import Outcome
 from pole.permanences.services.loading import tz_of
 from pole.timeutil import to_local
-
-log = logging.getLogger("pole.permanences")
 
 
 def _by_organisation(appointments: Iterable[Appointment]) -> dict[int, list[Appointment]]:
@@ -48,7 +45,10 @@ def leave_notices(permanence: Permanence, appointments: list[Appointment], messa
 def mail_associations(
     permanence_id: int, appointment_ids: list[int], message: str, subject: str
 ) -> Outcome:
-    """Mail the volunteers who booked (and each association's address) about lost slots."""
+    """Mail the volunteers who booked (and each association's address) about lost slots.
+
+    Queued in the caller's write transaction: the change and its mails commit together.
+    """
     if not appointment_ids:
         return Outcome()
     appointments = db.session.scalars(
@@ -56,7 +56,6 @@ def mail_associations(
     ).all()
     by_org = _by_organisation(appointments)
     permanence = db.session.get(Permanence, permanence_id)
-    failed = False
     names = []
     link = _home_link()
     for held in by_org.values():
@@ -73,12 +72,10 @@ def mail_associations(
             f"Créneau(x) : {format_day(held[0].day)} à {times}\n" + (f"\n{link}\n" if link else "")
         )
         for address in sorted(addresses):
-            try:
-                send_mail(address, f"{subject} : {format_day(held[0].day)}", body)
-            except OSError:
-                failed = True
-                log.warning("Permanence %s: a notice mail could not be sent", permanence_id)
-    return Outcome(notified=sorted(names), cancelled=len(appointments), mail_failed=failed)
+            queue_mail(
+                address, f"{subject} : {format_day(held[0].day)}", body, kind="permanence_notice"
+            )
+    return Outcome(notified=sorted(names), cancelled=len(appointments))
 
 
 def _home_link() -> str:

@@ -242,6 +242,7 @@ def change_pattern(
     replacing = _replaced_bookings(permanence, from_day)
     tz = tz_of(permanence)
     dropped: list[Appointment] = []
+    outcome: list[Outcome] = []  # the mails are queued with the change, in save()
 
     def save(series: Series) -> None:
         locked = lock_permanence(permanence_id)
@@ -265,6 +266,9 @@ def change_pattern(
                 dropped.append(appointment)
         leave_notices(locked, dropped, message)
         db.session.flush()
+        outcome.append(
+            mail_associations(locked.id, [a.id for a in dropped], message, "Permanence modifiée")
+        )
 
     message = (
         f"La permanence « {permanence.title} » change d'horaires à partir du "
@@ -276,4 +280,4 @@ def change_pattern(
     )
     series = _with_skipped(series, kept_cancelled)
     bookings.create_series(series, user, skip, now, replacing=replacing, on_saved=save)
-    return mail_associations(permanence.id, [a.id for a in dropped], message, "Permanence modifiée")
+    return outcome[-1]

@@ -95,10 +95,7 @@ def _answer(
     return render("permanences/day.html", block=block, status=status, **context)
 
 
-def _told(outcome: services.Outcome) -> tuple[str, str]:
-    if outcome.mail_failed:
-        return " L'e-mail à l'association n'a pas pu partir : prévenez-la directement.", "warning"
-    return " L'association est prévenue par e-mail.", "success"
+TOLD = " L'association est prévenue par e-mail."
 
 
 @bp.get("/rendez-vous/<int:appointment_id>/annulation")
@@ -126,11 +123,10 @@ def mark(appointment_id: int):
                 return _answer(ROW, permanence, start, "", "info", confirming=appointment.id)
             return redirect(url_for("permanences.confirm_cancel", appointment_id=appointment.id))
         try:
-            outcome = services.cancel_from_sheet(appointment.id, current_user)
+            services.cancel_from_sheet(appointment.id, current_user)
         except services.PermanenceRefused as refused:
             return _answer(SHEET, permanence, start, str(refused), "error", 422)
-        told, category = _told(outcome)
-        return _answer(SHEET, permanence, start, "Rendez-vous annulé." + told, category)
+        return _answer(SHEET, permanence, start, "Rendez-vous annulé." + TOLD, "success")
     try:
         services.mark_appointment(appointment.id, status, current_user)
     except services.PermanenceRefused as refused:
@@ -144,11 +140,10 @@ def restore(appointment_id: int):
     appointment = get_appointment(appointment_id)
     permanence = get_day_sheet(appointment.permanence_id)
     try:
-        outcome = services.restore_appointment(appointment.id, current_user)
+        services.restore_appointment(appointment.id, current_user)
     except services.PermanenceRefused as refused:
         return _answer(SHEET, permanence, appointment.start, str(refused), "error", 422)
-    told, category = _told(outcome)
-    return _answer(SHEET, permanence, appointment.start, "Rendez-vous rétabli." + told, category)
+    return _answer(SHEET, permanence, appointment.start, "Rendez-vous rétabli." + TOLD, "success")
 
 
 @bp.post("/<int:permanence_id>/creneau/<key>/bloquer")

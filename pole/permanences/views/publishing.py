@@ -130,7 +130,7 @@ def change(permanence_id: int):
                 form, refused, "Aucune date de permanence entre ces deux jours."
             )
         else:
-            flash(_outcome_text("Nouveaux horaires enregistrés.", outcome), _category(outcome))
+            flash(_outcome_text("Nouveaux horaires enregistrés.", outcome), "success")
             return redirect(url_for("permanences.show", permanence_id=permanence.id))
     return render(
         "permanences/change.html",
@@ -161,13 +161,7 @@ def _outcome_text(done: str, outcome: services.Outcome) -> str:
         return done + " Aucun rendez-vous n'était pris."
     text = f"{done} {outcome.cancelled} rendez-vous annulé(s) ; prévenu(s) : "
     text += ", ".join(outcome.notified) + "."
-    if outcome.mail_failed:
-        text += " Un e-mail n'a pas pu partir : l'avis reste visible sur leur page d'accueil."
     return text
-
-
-def _category(outcome: services.Outcome) -> str:
-    return "warning" if outcome.mail_failed else "success"
 
 
 @bp.post("/<int:permanence_id>/jour/<day>/annuler")
@@ -184,7 +178,7 @@ def cancel_date(permanence_id: int, day: str):
     except (services.PermanenceRefused, bookings.BookingRefused) as refused:
         flash(str(refused), "error")
     else:
-        flash(_outcome_text("Date annulée, salle libérée.", outcome), _category(outcome))
+        flash(_outcome_text("Date annulée, salle libérée.", outcome), "success")
     return redirect(url_for("permanences.show", permanence_id=permanence.id))
 
 

@@ -1,0 +1,46 @@
+"""Queue a mail: one row, written in the transaction of the change it tells about."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pole.db import change_time, db, in_write_transaction
+from pole.outbox import kick
+from pole.outbox.models import OutgoingMail
+
+
+def queue_mail(
+    to: str,
+    subject: str,
+    text: str,
+    *,
+    kind: str,
+    html: str | None = None,
+    ics: str | None = None,
+    ics_method: str | None = None,
+    now: datetime | None = None,
+) -> OutgoingMail:
+    """Add a mail to the outbox in the current write transaction; it leaves after the commit.
+
+    Never commits: a change that rolls back takes its mail with it.
+    """
+    if not in_write_transaction():
+        raise RuntimeError("queue_mail runs inside the write_transaction of the change it tells")
+    now = now or change_time()
+    mail = OutgoingMail(
+        to=to,
+        subject=subject[:300],
+        text_body=text,
+        html_body=html,
+        ics=ics,
+        ics_method=ics_method if ics else None,
+        kind=kind,
+        status="queued",
+        created_at=now,
+        due_at=now,
+        attempts=0,
+        last_error="",
+    )
+    db.session.add(mail)
+    kick.after_commit(db.session())
+    return mail

@@ -1,0 +1,148 @@
+"""The sender: claim the due mails, hand them to SMTP after the commit, record what happened.
+
+Claiming marks a mail `sending` with a lease, in a short transaction: PostgreSQL skips the
+rows another sender has locked (FOR UPDATE SKIP LOCKED), SQLite takes its write lock, so two
+senders never claim one mail. A sender killed between its claim and its record loses nothing:
+the lease runs out and another sender takes the mail. Only then can a mail go out twice (it
+may have reached SMTP before the kill): at least once, in that case alone.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import smtplib
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+
+from pole.db import db, is_postgresql, utcnow, write_transaction
+from pole.mail import log_instead, smtp_connection
+from pole.outbox import rules
+from pole.outbox.message import build_message
+from pole.outbox.models import OutgoingMail
+
+log = logging.getLogger("pole.outbox")
+BATCH = 50
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """What one round of the sender did."""
+
+    claimed: int = 0
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+
+
+def claim(now: datetime, limit: int = BATCH) -> list[OutgoingMail]:
+    """Take the due mails (and those whose sender's lease ran out) for this sender."""
+    due = sa.or_(
+        sa.and_(OutgoingMail.status == "queued", OutgoingMail.due_at <= now),
+        sa.and_(OutgoingMail.status == "sending", OutgoingMail.lease_until <= now),
+    )
+    query = sa.select(OutgoingMail).where(due).order_by(OutgoingMail.due_at, OutgoingMail.id)
+    with write_transaction(now=now):
+        if is_postgresql():
+            query = query.with_for_update(skip_locked=True)
+        mails = list(db.session.scalars(query.limit(limit)))
+        for mail in mails:
+            mail.status = "sending"
+            mail.lease_until = now + rules.LEASE
+            mail.attempts += 1
+        db.session.flush()
+        # What the sending needs, read before the commit so nothing is loaded lazily after.
+        for mail in mails:
+            db.session.expunge(mail)
+    return mails
+
+
+def deliver_due(now: datetime | None = None, limit: int = BATCH) -> Delivery:
+    """Send the mails that are due; failures wait 1, 2, 4… minutes, a day at most."""
+    now = now or utcnow()
+    mails = claim(now, limit)
+    if not mails:
+        return Delivery()
+    errors = _send(mails)
+    sent = retried = failed = 0
+    for mail in mails:
+        outcome = record(mail, errors.get(mail.id), now)
+        sent += outcome == "sent"
+        retried += outcome == "queued"
+        failed += outcome == "failed"
+    return Delivery(len(mails), sent, retried, failed)
+
+
+def _send(mails: list[OutgoingMail]) -> dict[int, str]:
+    """Hand each mail to SMTP (one session) or to the log; the errors, by mail id."""
+    config = current_app.config
+    sender = config["MAIL_DEFAULT_SENDER"]
+    domain = config.get("SERVER_NAME") or "pole.local"
+    messages = [(mail, build_message(mail, sender, domain)) for mail in mails]
+    if not config["MAIL_SERVER"]:
+        app = current_app
+        with_body = config.get("POLE_MAIL_LOG_BODY") or app.debug or app.testing
+        for mail, message in messages:
+            log_instead(message, mail.text_body, with_body or not mail.has_link)
+        return {}
+    errors: dict[int, str] = {}
+    handed: set[int] = set()
+    try:
+        with smtp_connection(config) as smtp:
+            for mail, message in messages:
+                try:
+                    smtp.send_message(message)
+                    handed.add(mail.id)
+                except (smtplib.SMTPRecipientsRefused, smtplib.SMTPResponseException) as error:
+                    errors[mail.id] = _describe(error)
+                    with contextlib.suppress(smtplib.SMTPException, OSError):
+                        smtp.rset()
+    except (smtplib.SMTPException, OSError) as error:
+        # The server is down or dropped us: every mail it did not take waits for a retry.
+        for mail, _ in messages:
+            if mail.id not in handed:
+                errors.setdefault(mail.id, _describe(error))
+    return errors
+
+
+def _describe(error: Exception) -> str:
+    return f"{type(error).__name__}: {error}"[:500]
+
+
+def record(mail: OutgoingMail, error: str | None, now: datetime) -> str:
+    """Write down how sending went; returns the mail's new status."""
+    with write_transaction(now=now):
+        row = db.session.get(OutgoingMail, mail.id, with_for_update=True, populate_existing=True)
+        if row is None or row.status in ("sent", "failed"):
+            return row.status if row else "sent"
+        if error is None:
+            row.status, row.sent_at, row.lease_until, row.last_error = "sent", now, None, ""
+            return "sent"
+        if row.status != "sending" or row.attempts != mail.attempts:
+            return row.status  # our lease ran out and another sender has it now
+        row.last_error = error
+        row.lease_until = None
+        retry_at = rules.next_try(row.created_at, row.attempts, now)
+        if retry_at is None:
+            row.status = "failed"
+            log.error(
+                "Mail %s (%s) given up after %s attempts: %s", row.id, row.kind, row.attempts, error
+            )
+            return "failed"
+        row.status, row.due_at = "queued", retry_at
+        log.warning("Mail %s (%s) not sent, retried at %s: %s", row.id, row.kind, retry_at, error)
+        return "queued"
+
+
+def forget_old(now: datetime, keep_days: int) -> int:
+    """Delete the mails sent or given up more than `keep_days` ago (their text is personal)."""
+    limit = now - timedelta(days=keep_days)
+    with write_transaction(now=now):
+        return db.session.execute(
+            sa.delete(OutgoingMail).where(
+                OutgoingMail.status.in_(("sent", "failed")), OutgoingMail.created_at < limit
+            )
+        ).rowcount

@@ -1,0 +1,95 @@
+"""`flask pole worker`: sends the outbox and runs the building's timed jobs, until SIGTERM.
+
+Run one or several (on several machines too): the outbox is claimed row by row, and the
+daily jobs may run twice without harm. Nothing it needs lives only in its memory.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from flask import Flask
+
+from pole.db import utcnow
+from pole.outbox import deliver_due
+from pole.outbox.sender import forget_old
+
+log = logging.getLogger("pole.worker")
+DAY = 24 * 3600
+
+
+def purge_appointments(app: Flask) -> None:
+    """The appointment retention purge (`flask pole purge`), once a day."""
+    from pole.permanences.services import purge
+
+    purged = purge(app.config["POLE_APPOINTMENT_RETENTION_DAYS"])
+    log.info("Purge: %s appointments and %s notices deleted", purged.appointments, purged.notices)
+
+
+def forget_old_mail(app: Flask) -> None:
+    """Sent and given-up mails leave the outbox after POLE_OUTBOX_KEEP_DAYS, once a day."""
+    forgotten = forget_old(utcnow(), app.config["POLE_OUTBOX_KEEP_DAYS"])
+    log.info("Outbox: %s old mail(s) deleted", forgotten)
+
+
+@dataclass
+class TimedJob:
+    """A job run when the worker starts, then every `every` seconds."""
+
+    run: Callable[[Flask], None]
+    every: float
+    next_at: float = field(default=0.0)
+
+
+def timed_jobs() -> list[TimedJob]:
+    return [TimedJob(purge_appointments, DAY), TimedJob(forget_old_mail, DAY)]
+
+
+def send_outbox(stop: threading.Event) -> int:
+    """Send every due mail (in batches); how many left."""
+    sent = 0
+    while not stop.is_set():
+        delivery = deliver_due()
+        sent += delivery.sent
+        if not delivery.claimed:
+            break
+    return sent
+
+
+def run(app: Flask, stop: threading.Event, interval: float, once: bool = False) -> None:
+    """Loop: send the due mails, run the jobs that are due, sleep `interval`; until `stop`."""
+    jobs = timed_jobs()
+    while not stop.is_set():
+        with app.app_context():
+            try:
+                sent = send_outbox(stop)
+                if sent:
+                    log.info("%s mail(s) sent", sent)
+            except Exception:  # the database or the network is down: try again later
+                log.exception("The outbox could not be sent")
+            for job in jobs:
+                if time.monotonic() >= job.next_at and not stop.is_set():
+                    job.next_at = time.monotonic() + job.every
+                    try:
+                        job.run(app)
+                    except Exception:
+                        log.exception("Timed job %s failed", job.run.__name__)
+        if once:
+            return
+        stop.wait(interval)
+
+
+def stop_on_signals(stop: threading.Event) -> None:
+    """SIGTERM (systemd, docker) and SIGINT (Ctrl-C) end the loop after the current mail."""
+
+    def handle(signum: int, _frame: object) -> None:
+        log.info("Signal %s: the worker stops after the current batch", signum)
+        stop.set()
+
+    signal.signal(signal.SIGTERM, handle)
+    signal.signal(signal.SIGINT, handle)

@@ -1,0 +1,279 @@
+"""The outbox on both databases, against a real SMTP server on 127.0.0.1: mail written with
+its change, sent after the commit, retried while the server is down, never sent twice."""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+
+import icalendar
+import pytest
+import sqlalchemy as sa
+from aiosmtpd.controller import Controller
+
+from pole.bookings import services
+from pole.db import db, utcnow, write_transaction
+from pole.feeds.bookings import booking_uid
+from pole.outbox import Delivery, deliver_due, queue_mail, rules
+from pole.outbox.models import OutgoingMail
+from pole.outbox.sender import claim, forget_old
+from tests.conftest import Mailbox, free_port
+from tests.factories import make_booking, make_organisation, make_resource, make_user
+
+
+@pytest.fixture()
+def smtp(app, monkeypatch):  # noqa: ANN001, ANN201
+    """An SMTP server of the test's own, down until `smtp.up()`."""
+
+    class Server:
+        def __init__(self) -> None:
+            self.box = Mailbox()
+            self.port = free_port()
+            self.controller: Controller | None = None
+            monkeypatch.setitem(app.config, "MAIL_PORT", self.port)
+
+        def up(self, handler: Mailbox | None = None) -> None:
+            if handler is not None:
+                self.box = handler
+            self.controller = Controller(self.box, hostname="127.0.0.1", port=self.port)
+            self.controller.start()
+
+        def down(self) -> None:
+            if self.controller is not None:
+                self.controller.stop()
+                self.controller = None
+
+        def ids(self) -> list[str]:
+            return [m["Message-ID"] for m in self.box._messages]
+
+    server = Server()
+    yield server
+    server.down()
+
+
+@pytest.fixture()
+def kitchen_requests(app):  # noqa: ANN001, ANN201
+    """Ten bookings of the kitchen, each waiting for the manager's approval."""
+    restos = make_organisation(name="Restos du cœur", short_name="Restos")
+    volunteer = make_user(restos, name="Monique", email="monique@exemple.fr")
+    kitchen = make_resource(name="Cuisine équipée", requires_approval=True)
+    first = (utcnow() + timedelta(days=10)).replace(minute=0, second=0, microsecond=0)
+    requests = [
+        make_booking(
+            kitchen,
+            restos,
+            first + timedelta(days=i),
+            hours=2,
+            title=f"Atelier <cuisine> n°{i}",
+            status="pending",
+            created_by=volunteer,
+        )
+        for i in range(10)
+    ]
+    return requests, make_user(is_manager=True, name="Nadia")
+
+
+def approve_all(app, requests, manager) -> None:  # noqa: ANN001
+    with app.test_request_context():
+        for booking in requests:
+            services.approve_booking(booking.id, manager)
+
+
+def statuses() -> dict[str, int]:
+    db.session.rollback()
+    rows = db.session.execute(
+        sa.select(OutgoingMail.status, sa.func.count()).group_by(OutgoingMail.status)
+    )
+    return dict(rows.all())
+
+
+def test_smtp_down_during_ten_decisions_then_up_delivers_each_mail_once(
+    app, smtp, kitchen_requests
+):
+    requests, manager = kitchen_requests
+    approve_all(app, requests, manager)  # the server is down: nothing waits for it
+    now = utcnow()
+
+    assert deliver_due(now) == Delivery(claimed=10, retried=10)
+    assert statuses() == {"queued": 10}
+    smtp.up()
+    assert deliver_due(now + timedelta(seconds=30)).claimed == 0  # retried after a minute
+    assert deliver_due(now + timedelta(seconds=61)).sent == 10
+    assert deliver_due(now + timedelta(hours=2)).claimed == 0
+
+    assert statuses() == {"sent": 10}
+    assert len(smtp.ids()) == len(set(smtp.ids())) == 10
+    subjects = {m["Subject"] for m in smtp.box._messages}
+    assert subjects == {"Réservation confirmée : Cuisine équipée"}
+
+
+def test_a_rolled_back_change_leaves_no_mail(app):
+    with pytest.raises(RuntimeError, match="no thanks"), write_transaction():
+        queue_mail("monique@exemple.fr", "Bonjour", "Texte", kind="test")
+        raise RuntimeError("no thanks")
+    assert statuses() == {}
+
+
+def test_a_refused_decision_queues_no_mail(app, kitchen_requests):
+    requests, manager = kitchen_requests
+    approve_all(app, requests[:1], manager)
+    with app.test_request_context(), pytest.raises(services.BookingRefused):
+        services.reject_booking(requests[0].id, manager, "trop tard")
+    assert statuses() == {"queued": 1}
+
+
+def test_a_mail_is_only_queued_inside_the_change_transaction(app):
+    with pytest.raises(RuntimeError, match="write_transaction"):
+        queue_mail("monique@exemple.fr", "Bonjour", "Texte", kind="test")
+
+
+def queue(count: int, now=None) -> None:  # noqa: ANN001
+    with write_transaction():
+        for i in range(count):
+            queue_mail(f"personne{i}@exemple.fr", f"Message {i}", "Bonjour", kind="test", now=now)
+
+
+@pytest.mark.concurrency
+def test_two_senders_at_once_deliver_each_mail_once(app, smtp):
+    smtp.up()
+    queue(60)
+    now = utcnow()
+    start = threading.Barrier(4)
+    errors: list[BaseException] = []
+
+    def sender() -> None:
+        try:
+            with app.app_context():
+                start.wait()
+                while deliver_due(now, limit=3).claimed:
+                    pass
+        except BaseException as error:  # noqa: BLE001 (reported below)
+            errors.append(error)
+
+    threads = [threading.Thread(target=sender) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert errors == []
+    assert statuses() == {"sent": 60}
+    assert len(smtp.ids()) == len(set(smtp.ids())) == 60
+
+
+def test_a_sender_killed_after_claiming_loses_nothing(app, smtp):
+    smtp.up()
+    queue(5)
+    now = utcnow()
+    assert len(claim(now)) == 5  # ...and the sender dies before sending or recording
+
+    assert deliver_due(now + timedelta(minutes=1)).claimed == 0  # its lease still runs
+    assert deliver_due(now + rules.LEASE).sent == 5
+    assert statuses() == {"sent": 5}
+    assert len(smtp.ids()) == 5
+
+
+class Refusing(Mailbox):
+    async def handle_DATA(self, server, session, envelope):  # noqa: ANN001, N802
+        return "554 5.7.1 Message refused"
+
+
+def test_a_refused_mail_is_retried_later_then_given_up_after_a_day(app, smtp):
+    smtp.up(Refusing())
+    queue(1)
+    created = utcnow()
+    tried_at = [created]
+    while deliver_due(tried_at[-1]).claimed:
+        mail = db.session.scalar(sa.select(OutgoingMail))
+        if mail.status == "failed":
+            break
+        db.session.rollback()
+        tried_at.append(mail.due_at)
+
+    mail = db.session.scalar(sa.select(OutgoingMail))
+    waits = [b - a for a, b in zip(tried_at, tried_at[1:], strict=False)]
+    assert [w.total_seconds() / 60 for w in waits[:8]] == [1, 2, 4, 8, 16, 32, 60, 60]
+    assert mail.status == "failed" and mail.attempts == len(tried_at)
+    assert "554" in mail.last_error
+    assert tried_at[-1] - created >= rules.GIVE_UP_AFTER > tried_at[-2] - created
+
+
+@pytest.mark.parametrize(
+    ("attempts", "minutes"),
+    [(1, 1), (2, 2), (3, 4), (6, 32), (7, 60), (40, 60)],
+    ids=["first", "second", "third", "sixth", "capped", "far"],
+)
+def test_retries_wait_longer_each_time_an_hour_at_most(attempts, minutes):
+    assert rules.retry_delay(attempts) == timedelta(minutes=minutes)
+
+
+def test_a_decision_mail_is_french_text_with_html_and_the_booking_invitation(
+    app, mailbox, kitchen_requests
+):
+    requests, manager = kitchen_requests
+    approve_all(app, requests[:1], manager)
+    with app.test_request_context():
+        services.reject_booking(requests[1].id, manager, "Cuisine en travaux")
+
+    approved, rejected = (db.session.get(type(r), r.id) for r in requests[:2])
+    for booking, method, status in (
+        (approved, "REQUEST", "CONFIRMED"),
+        (rejected, "CANCEL", "CANCELLED"),
+    ):
+        mail = next(m for m in mailbox.messages if booking.title in m.get_content())
+        text = mail.get_body(("plain",)).get_content()
+        page = mail.get_body(("html",)).get_content()
+        assert "Bonjour Monique" in text and 'lang="fr"' in page
+        assert "Atelier &lt;cuisine&gt;" in page and "<cuisine>" not in page
+        [invitation] = [p for p in mail.walk() if p.get_content_type() == "text/calendar"]
+        assert invitation.get_param("method") == method
+        calendar = icalendar.Calendar.from_ical(invitation.get_content())
+        [event] = calendar.walk("VEVENT")
+        assert calendar["METHOD"] == method and event["STATUS"] == status
+        assert str(event["UID"]) == booking_uid("event", booking.id, booking.created_at)
+        assert event["SEQUENCE"] == booking.sequence >= 1
+        assert "monique@exemple.fr" in str(event["ATTENDEE"])
+        [attached] = [p for p in mail.iter_attachments() if p.get_filename() == "invitation.ics"]
+        assert attached.get_content().decode() == invitation.get_content()
+
+
+@pytest.mark.parametrize(
+    ("log_body", "testing", "shown"),
+    [(False, False, False), (True, False, True), (False, True, True)],
+    ids=["production", "told-to", "tests"],
+)
+def test_without_smtp_a_mail_goes_to_the_log_its_link_only_in_development(
+    app, monkeypatch, caplog, log_body, testing, shown
+):
+    monkeypatch.setitem(app.config, "MAIL_SERVER", "")
+    monkeypatch.setitem(app.config, "POLE_MAIL_LOG_BODY", log_body)
+    monkeypatch.setattr(app, "testing", testing)
+    with write_transaction():
+        queue_mail("marie@exemple.fr", "Réinitialisation", "https://pole/mdp/SECRET", kind="test")
+
+    with caplog.at_level("INFO", logger="pole.mail"):
+        assert deliver_due().sent == 1
+
+    assert "marie@exemple.fr: Réinitialisation" in caplog.text
+    assert ("SECRET" in caplog.text) is shown
+    assert ("body withheld" in caplog.text) is not shown
+
+
+def test_sent_and_given_up_mails_leave_the_outbox_after_the_retention(app, smtp):
+    smtp.up()
+    long_ago = utcnow() - timedelta(days=31)
+    queue(2, now=long_ago)
+    queue(1)
+    deliver_due()
+    queue(1, now=long_ago)  # still waiting: never deleted
+
+    assert forget_old(utcnow(), keep_days=30) == 2
+    assert statuses() == {"sent": 1, "queued": 1}
+
+
+def test_a_reset_for_an_unknown_address_leaves_no_mail_in_the_outbox(app, client):
+    make_user(email="marie@exemple.fr")
+    for email in ("inconnue@exemple.fr", "marie@exemple.fr"):
+        client.post("/mot-de-passe-oublie", data={"email": email})
+    db.session.rollback()
+    assert db.session.scalars(sa.select(OutgoingMail.to)).all() == ["marie@exemple.fr"]
