@@ -95,7 +95,8 @@ def describe(quota: Quota) -> str:
         return f"{amount} par semaine"
     if quota.period == "month":
         return f"{amount} par mois"
-    return f"{amount} du {format_numeric_date(quota.season_start)} au {format_numeric_date(quota.season_end)}"
+    first, last = format_numeric_date(quota.season_start), format_numeric_date(quota.season_end)
+    return f"{amount} du {first} au {last}"
 
 
 def save_quota(data: QuotaData, quota_id: int | None = None) -> int:
