@@ -193,6 +193,6 @@ def _closure_saved(hit: int) -> str:
 def delete_closure(closure_id: int):
     """Remove a closure: its period can be booked again."""
     closure = get_closure(closure_id)
-    resource_services.delete_closure(closure)
+    resource_services.delete_closure(closure, current_user.id)
     flash(f"La fermeture « {closure.reason} » est supprimée.", "info")
     return redirect(url_for("manage.closures"))

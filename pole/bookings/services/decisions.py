@@ -13,6 +13,7 @@ from pole.bookings.models import Booking
 from pole.bookings.services.checks import BookingRefused
 from pole.core.refusals import Reason
 from pole.db import db, utcnow, write_transaction
+from pole.events.states import record_decision
 from pole.mail import send_mail
 from pole.timeutil import to_local
 
@@ -38,6 +39,7 @@ def _decide(booking_id: int, manager: User, status: str, note: str, now: datetim
         booking.status = status
         booking.decided_by_id = manager.id
         booking.decision_note = note
+        record_decision(booking, manager, now)
     return db.session.get(Booking, booking_id)
 
 
