@@ -9,7 +9,8 @@ from flask_login import current_user
 
 from pole import permissions
 from pole.bookings.models import Booking
-from pole.db import db
+from pole.db import db, utcnow
+from pole.events.services import notices_on_home
 from pole.htmx import render
 from pole.organisations.models import Organisation
 from pole.resources.models import Resource, Site
@@ -45,6 +46,7 @@ def home():
         resources=resources,
         organisations=organisations,
         pending_count=pending,
+        notices=notices_on_home(current_user, utcnow()),
     )
 
 
