@@ -6,7 +6,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from wtforms import IntegerField, SelectField, TextAreaField
-from wtforms.validators import Length, NumberRange, Optional
+from wtforms.validators import Length, Optional, ValidationError
 
 from pole.forms import DayField, Form
 from pole.timeutil import local_day_bounds
@@ -25,16 +25,18 @@ class JournalForm(Form):
     actor_id = SelectField("Personne", coerce=int, default=ALL)
     since = DayField("Du", validators=[Optional()])
     until = DayField("Au", validators=[Optional()])
-    page = IntegerField(
-        "Page", default=1, validators=[Optional(), NumberRange(1, MAX_PAGE, "Page inconnue.")]
-    )
+    page = IntegerField("Page", default=1, validators=[Optional()])
+
+    def validate_page(self, field: IntegerField) -> None:
+        if field.data is not None and not 1 <= field.data <= MAX_PAGE:
+            raise ValidationError("Page inconnue.")
 
     def validate_until(self, field: DayField) -> None:
         if self.since.data and field.data:
             if field.data < self.since.data:
-                raise ValueError("La fin vient avant le début.")
+                raise ValidationError("La fin vient avant le début.")
             if (field.data - self.since.data).days >= MAX_JOURNAL_DAYS:
-                raise ValueError(f"Choisissez au plus {MAX_JOURNAL_DAYS} jours.")
+                raise ValidationError(f"Choisissez au plus {MAX_JOURNAL_DAYS} jours.")
 
     def chosen(self, field: SelectField) -> int | None:
         return field.data or None

@@ -36,7 +36,9 @@ def site_tz() -> ZoneInfo:
 
 def _not_an_occurrence_of_a_series_change() -> sa.ColumnElement[bool]:
     """Occurrences changed with their series carry it: their series' event speaks for them."""
-    return sa.not_(sa.and_(Event.booking_id.is_not(None), Event.subject_type == "series"))
+    return sa.or_(
+        Event.booking_id.is_(None), Event.subject_type.is_(None), Event.subject_type != "series"
+    )
 
 
 def _entries(events: Sequence[Event], tz: ZoneInfo) -> list[wording.Entry]:
