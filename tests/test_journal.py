@@ -239,8 +239,7 @@ def test_a_bad_answer_comes_back_422_beside_the_message(client, login_as, b, dat
     booking = book(b, b.awa, b.restos, 10)
     closure = closure_over(b, login_as, client)
     field = f"closure-{closure.id}-message"
-    if "message" in data:
-        data = {**data, field: data.pop("message")}
+    data = {field if key == "message" else key: value for key, value in data.items()}
     response = client.post(f"/gestion/fermetures/{closure.id}/reservations", data=data)
     assert response.status_code == 422
     assert errors_beside(response, field) == [message]

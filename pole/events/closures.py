@@ -58,9 +58,10 @@ def settle_closure(
         closure = db.session.get(Closure, closure_id)
         if closure is None:
             raise BookingRefused([Reason("missing", "", "Cette fermeture n'existe plus.")])
-        hit = undecided(closure, kept_booking_ids([closure.id]))
-        for booking in hit:
-            db.session.refresh(booking, with_for_update=True)
+        hit = [b.id for b in undecided(closure, kept_booking_ids([closure.id]))]
+        locked = db.select(Booking).where(Booking.id.in_(hit)).order_by(Booking.id)
+        locked = locked.with_for_update().execution_options(populate_existing=True)
+        for booking in db.session.scalars(locked):
             if not booking.is_active:
                 continue
             if cancel:

@@ -95,4 +95,8 @@ def settle_closure(closure_id: int):
 
 @bp.app_context_processor
 def history_helper() -> dict:
-    return {"booking_history": services.history_of}
+    return {"booking_history": services.history_of, "can_read_journal": _can_read_journal}
+
+
+def _can_read_journal(user: object) -> bool:
+    return bool(getattr(user, "is_authenticated", False)) and services.can_read_journal(user)
