@@ -101,8 +101,9 @@ def test_a_bookings_history_reads_as_sentences(event, sentence):
         ),
         (
             entry("permanence.date_cancelled", after={"title": "Permanence sociale",
-                  "day": "2026-12-10"}, actor="Claire"),
-            "Permanence « Permanence sociale » du 10 déc. annulée par Claire le 3 déc. à 10:12",
+                  "day": "2026-12-10", "message": "Congé"}, actor="Claire"),
+            "Permanence « Permanence sociale » du 10 déc. annulée par Claire le 3 déc. à 10:12 "
+            ": « Congé »",
         ),
         (
             entry("permanence.changed", after={"title": "Permanence", "from_day": "2026-12-10"}),

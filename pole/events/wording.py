@@ -73,25 +73,26 @@ def _moved(entry: Entry) -> str:
     return f"Déplacée du {start_before} au {start_after} {_by(entry)}"
 
 
+# What happened to a booking, as its page says it; {message} is the reason given, if any.
+HISTORY = {
+    "booking.edited": "Modifiée {by} {when}",
+    "booking.cancelled": "Annulée {by} {when}{message}",
+    "booking.approved": "Approuvée {by} {when}",
+    "booking.refused": "Refusée {by} {when}{message}",
+    "closure.booking_kept": "Maintenue malgré une fermeture, décision prise {by} {when}{message}",
+}
+
+
 def history_sentence(entry: Entry) -> str:
     """What happened to a booking, said on its page: "Réservée par Awa le 3 déc. à 10:12"."""
-    kind, when, by = entry.kind, when_text(entry.at, entry.tz), _by(entry)
-    if kind == "booking.created":
+    when, by = when_text(entry.at, entry.tz), _by(entry)
+    if entry.kind == "booking.created":
         verb = "Demandée" if entry.after.get("status") == "pending" else "Réservée"
         return f"{verb} {by} {when}"
-    if kind == "booking.moved":
+    if entry.kind == "booking.moved":
         return f"{_moved(entry)} {when}"
-    if kind == "booking.edited":
-        return f"Modifiée {by} {when}"
-    if kind == "booking.cancelled":
-        return f"Annulée {by} {when}{_message(entry)}"
-    if kind == "booking.approved":
-        return f"Approuvée {by} {when}"
-    if kind == "booking.refused":
-        return f"Refusée {by} {when}{_message(entry)}"
-    if kind == "closure.booking_kept":
-        return f"Maintenue malgré une fermeture, décision prise {by} {when}{_message(entry)}"
-    return f"Changée {by} {when}"
+    template = HISTORY.get(entry.kind, "Changée {by} {when}")
+    return template.format(by=by, when=when, message=_message(entry))
 
 
 def _booking_what(entry: Entry) -> str:
@@ -166,4 +167,4 @@ def journal_sentence(entry: Entry) -> str:
             f"{_booking_what(entry)} : {history_sentence(entry)[0].lower()}"
             + (history_sentence(entry)[1:])
         )
-    return f"{_others(entry)} {when}"
+    return f"{_others(entry)} {when}{_message(entry)}"

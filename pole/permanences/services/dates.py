@@ -82,7 +82,9 @@ def cancel_date(
                 mark_cancelled(appointment, user)
                 dropped.append(appointment)
         leave_notices(permanence, dropped, message)
-        record_permanence("permanence.date_cancelled", permanence, user, now, day=day.isoformat())
+        record_permanence(
+            "permanence.date_cancelled", permanence, user, now, day=day.isoformat(), message=reason
+        )
         # Read again under the lock: a booking the manager released meanwhile is left alone.
         room_booking = _room_booking_on(permanence, day)
         if room_booking is not None:
