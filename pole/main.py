@@ -10,7 +10,7 @@ from flask_login import current_user
 from pole import permissions
 from pole.bookings.models import Booking
 from pole.db import db, utcnow
-from pole.events.services import notices_on_home
+from pole.events.services import notices_for
 from pole.htmx import render
 from pole.organisations.models import Organisation
 from pole.resources.models import Resource, Site
@@ -25,6 +25,7 @@ def default_site() -> Site | None:
 @bp.get("/")
 def home():
     """Show each person what matters to them: their organisations and the building's rooms."""
+    now = utcnow()
     site = default_site()
     resources = []
     if site is not None:
@@ -46,7 +47,8 @@ def home():
         resources=resources,
         organisations=organisations,
         pending_count=pending,
-        notices=notices_on_home(current_user, utcnow()),
+        notices=notices_for(current_user, now) if current_user.is_authenticated else [],
+        shown_at=now,
     )
 
 

@@ -18,6 +18,7 @@ from pole.events.services import PAGE_SIZE
 from pole.resources.models import Closure
 from pole.timeutil import local_to_utc
 from tests.factories import (
+    database_snapshot,
     errors_beside,
     make_organisation,
     make_resource,
@@ -27,6 +28,7 @@ from tests.factories import (
 )
 
 PARIS = ZoneInfo("Europe/Paris")
+HTMX = {"HX-Request": "true"}
 
 
 def at(day: date, hh: int, mm: int = 0) -> datetime:
@@ -167,18 +169,47 @@ def test_the_journal_shows_fifty_events_a_page(client, login_as, b):
 # Notices -------------------------------------------------------------------------------------
 
 
-def test_what_others_changed_shows_once_on_the_home_page(client, login_as, b):
+def visit_home(client) -> str:  # noqa: ANN001
+    """Open the home page as a browser does: its script then stamps the visit (a POST)."""
+    page = page_text(client.get("/"))
+    shown_at = re.search(r'name="shown_at" value="([^"]+)"', page)[1]
+    assert (
+        client.post("/nouvelles/vues", data={"shown_at": shown_at}, headers=HTMX).status_code == 204
+    )
+    return page
+
+
+def test_what_others_changed_shows_on_the_home_page_until_seen(client, login_as, b):
     login_as(b.awa)
-    client.get("/")  # her visit: notices start from here
+    visit_home(client)  # her visit: notices start from here
     booking = book(b, b.awa, b.restos, 10)
     book(b, b.chloe, b.epicerie, 14, "Collecte")  # another association's: not her news
     bookings.cancel_booking(booking.id, b.bob)
 
-    page = page_text(client.get("/"))
+    page = visit_home(client)
     assert "Depuis votre dernière visite" in page
     assert "« Distribution » (Hall d'accueil," in page and "annulée par Bob Martin" in page
     assert "Réservée par Awa" not in page and "réservée par Awa" not in page  # her own doing
     assert "Collecte" not in page
+    assert "Depuis votre dernière visite" not in visit_home(client)
+
+
+def test_showing_the_home_page_changes_nothing_and_a_bad_stamp_is_refused(client, login_as, b):
+    booking = book(b, b.bob, b.restos, 10)
+    bookings.cancel_booking(booking.id, b.manager)
+    login_as(b.awa)
+    before = database_snapshot()
+    assert "Depuis votre dernière visite" in page_text(client.get("/"))
+    assert database_snapshot() == before
+    later = (utcnow() + timedelta(hours=1)).isoformat()
+    for shown_at in ("hier", "2026-12-02T10:00:00", later, "2000-01-01T00:00:00+00:00"):
+        response = client.post("/nouvelles/vues", data={"shown_at": shown_at})
+        assert response.status_code == 422
+    assert database_snapshot() == before
+    # Without JavaScript, "Marquer comme lu" sends the same form and comes back home.
+    shown_at = re.search(r'name="shown_at" value="([^"]+)"', page_text(client.get("/")))[1]
+    response = client.post("/nouvelles/vues", data={"shown_at": shown_at})
+    assert response.status_code == 303 and response.headers["Location"] == "/"
     assert "Depuis votre dernière visite" not in page_text(client.get("/"))
 
 

@@ -176,21 +176,23 @@ def notices_for(user: User, now: datetime) -> list[str]:
     return [wording.journal_sentence(e) for e in _entries(events, site_tz())]
 
 
-def mark_seen(user: User, now: datetime) -> None:
-    """Stamp the person's visit: the next notices start from here (two tabs at once: fine)."""
+# How old a "seen" stamp a page may send back: a tab left open for a day is still believed.
+SEEN_REACH = timedelta(days=1)
+
+
+def mark_seen(user: User, shown_at: datetime, now: datetime) -> bool:
+    """Stamp what the person has seen: the notices shown at `shown_at` (the home page's
+    `now`, so nothing that happened since is lost). The stamp only moves forward; a time
+    in the future or more than a day old is refused (False)."""
+    if not now - SEEN_REACH <= shown_at <= now:
+        return False
     dialect = postgresql if db.engine.dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(NoticesSeen).values(user_id=user.id, at=now)
+    statement = dialect.insert(NoticesSeen).values(user_id=user.id, at=shown_at)
     statement = statement.on_conflict_do_update(
-        index_elements=[NoticesSeen.user_id], set_={"at": statement.excluded.at}
+        index_elements=[NoticesSeen.user_id],
+        set_={"at": statement.excluded.at},
+        where=NoticesSeen.at < statement.excluded.at,
     )
     with write_transaction(now=now):
         db.session.execute(statement)
-
-
-def notices_on_home(user: User, now: datetime) -> list[str]:
-    """The notices the home page shows, after which they count as seen."""
-    if not user.is_authenticated:
-        return []
-    notices = notices_for(user, now)
-    mark_seen(user, now)
-    return notices
+    return True

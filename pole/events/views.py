@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, request, url_for
+from datetime import datetime
+
+from flask import Blueprint, Response, abort, flash, redirect, request, url_for
 from flask_login import current_user, login_required
 
 from pole.bookings import manage
 from pole.bookings.services import BookingRefused
-from pole.db import db
+from pole.db import db, utcnow
 from pole.events import closures, services
 from pole.events.forms import answer_form, journal_form
-from pole.htmx import render
+from pole.htmx import render, wants_fragment
 from pole.organisations.models import Organisation
 from pole.resources.models import Closure
 
@@ -100,3 +102,19 @@ def history_helper() -> dict:
 
 def _can_read_journal(user: object) -> bool:
     return bool(getattr(user, "is_authenticated", False)) and services.can_read_journal(user)
+
+
+@bp.post("/nouvelles/vues")
+def seen():
+    """Remember that the person saw the notices the home page showed at `shown_at`."""
+    try:
+        shown_at = datetime.fromisoformat(request.form.get("shown_at", ""))
+    except ValueError:
+        shown_at = None
+    if shown_at is None or shown_at.tzinfo is None:
+        return Response("Heure d'affichage illisible.", status=422, mimetype="text/plain")
+    if not services.mark_seen(current_user, shown_at, utcnow()):
+        return Response("Heure d'affichage hors limites.", status=422, mimetype="text/plain")
+    if wants_fragment():
+        return Response(status=204)
+    return redirect(url_for("main.home"), 303)
