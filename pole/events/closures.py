@@ -62,7 +62,7 @@ def settle_closure(
         locked = db.select(Booking).where(Booking.id.in_(hit)).order_by(Booking.id)
         locked = locked.with_for_update().execution_options(populate_existing=True)
         for booking in db.session.scalars(locked):
-            if not booking.is_active:
+            if not booking.is_active or not closure.meets(booking):  # changed meanwhile
                 continue
             if cancel:
                 before = booking_state(booking)

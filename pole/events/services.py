@@ -16,6 +16,7 @@ from pole.bookings.models import Booking
 from pole.db import db, write_transaction
 from pole.events import wording
 from pole.events.models import Event, NoticesSeen
+from pole.organisations.models import Membership
 from pole.resources.models import Resource, Site
 
 PAGE_SIZE = 50
@@ -42,10 +43,12 @@ def _not_an_occurrence_of_a_series_change() -> sa.ColumnElement[bool]:
 
 
 def _entries(events: Sequence[Event], tz: ZoneInfo) -> list[wording.Entry]:
-    """The events with the names their wording needs, looked up in three queries at most."""
+    """The events with the names their wording needs (the people named: one query)."""
     person_ids = {e.after.get("user_id") for e in events if e.kind.startswith("membership.")}
-    people = dict(db.session.execute(db.select(User.id, User.name).where(
-        User.id.in_(person_ids - {None})))) if person_ids else {}  # fmt: skip
+    people = {}
+    if person_ids - {None}:
+        names = db.select(User.id, User.name).where(User.id.in_(person_ids - {None}))
+        people = dict(db.session.execute(names).all())
     return [
         wording.Entry(
             kind=e.kind,
@@ -63,7 +66,11 @@ def _entries(events: Sequence[Event], tz: ZoneInfo) -> list[wording.Entry]:
 
 
 def _with_names(query: sa.Select) -> sa.Select:
-    return query.options(sa.orm.joinedload(Event.actor), sa.orm.joinedload(Event.resource))
+    return query.options(
+        sa.orm.joinedload(Event.actor),
+        sa.orm.joinedload(Event.resource),
+        sa.orm.joinedload(Event.organisation),
+    )
 
 
 def history_of(booking: Booking) -> list[str]:
@@ -128,8 +135,6 @@ def journal(user: User, filters: JournalFilters) -> tuple[list[tuple[Event, str]
 
 def journal_people(user: User) -> list[User]:
     """Whom the journal can be filtered on: the people of the organisations it covers."""
-    from pole.organisations.models import Membership
-
     query = db.select(User).order_by(User.name)
     scope = journal_organisations(user)
     if scope is not None:
