@@ -367,3 +367,26 @@ def test_a_booking_post_adds_one_insert_and_no_select(world, app):
     # The event's INSERT follows the booking's with nothing read in between.
     first = next(i for i, s in enumerate(statements) if s.startswith("INSERT INTO booking"))
     assert statements[first + 1].startswith("INSERT INTO event")
+
+
+@pytest.mark.concurrency
+@pytest.mark.parametrize("cancel", [True, False], ids=["cancel", "keep"])
+def test_managers_answering_a_closure_at_once_tell_each_association_once(app, world, cancel):
+    from pole.auth.models import User
+    from tests.concurrency import race
+
+    book(world)
+    book(world, at(MONDAY, 14), at(MONDAY, 16), world.chloe, world.epicerie)
+    closure_id, manager_id = closure_over_monday(world).id, world.manager.id
+    db.session.commit()
+
+    def answer(i: int) -> int:
+        manager = db.session.get(User, manager_id)
+        return closures.settle_closure(closure_id, manager, cancel, f"Réponse {i}", NOW)
+
+    outcomes = race(app, answer, refused=(bookings.BookingRefused,), n=8)
+    # One answer settles both bookings; the others find nothing left (or wait, then nothing).
+    assert sorted(outcomes) == [0] * 7 + [2], outcomes
+    kind = "booking.cancelled" if cancel else "closure.booking_kept"
+    told = events(kind)
+    assert len(told) == 2 and len({e.after["message"] for e in told}) == 1

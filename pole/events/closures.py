@@ -61,9 +61,14 @@ def settle_closure(
         hit = [b.id for b in undecided(closure, kept_booking_ids([closure.id]))]
         locked = db.select(Booking).where(Booking.id.in_(hit)).order_by(Booking.id)
         locked = locked.with_for_update().execution_options(populate_existing=True)
-        for booking in db.session.scalars(locked):
-            if not booking.is_active or not closure.meets(booking):  # changed meanwhile
+        bookings = list(db.session.scalars(locked))
+        # Read again under the locks: another answer or a change may have come meanwhile.
+        kept = kept_booking_ids([closure.id])
+        done = 0
+        for booking in bookings:
+            if not booking.is_active or not closure.meets(booking) or booking.id in kept:
                 continue
+            done += 1
             if cancel:
                 before = booking_state(booking)
                 booking.status = "cancelled"
@@ -72,7 +77,7 @@ def settle_closure(
             else:
                 record_booking("closure.booking_kept", booking, manager, now, None, message,
                                closure=closure.id)  # fmt: skip
-        return len(hit)
+        return done
 
 
 def settled_text(count: int, cancelled: bool) -> str:
