@@ -285,3 +285,16 @@ def test_only_the_manager_answers_and_an_unknown_closure_is_404(client, login_as
     assert client.post(url, data={"decision": "cancel"}).status_code == 403
     login_as(b.manager)
     assert client.post("/gestion/fermetures/999999/reservations").status_code == 404
+
+
+def test_a_coordinator_hears_of_a_newcomer_in_her_association(client, login_as, b):
+    from pole.auth import services as auth
+    from tests.factories import make_invitation
+
+    invitation = make_invitation(b.restos, email="nouvelle@exemple.fr")
+    auth.accept_invitation(invitation, "Inès Nouvelle", "un-mot-de-passe-long")
+    login_as(b.bob)
+    page = page_text(client.get("/"))
+    assert "Inès Nouvelle rejoint l'organisation (bénévole)" in page
+    login_as(b.chloe)
+    assert "Inès Nouvelle" not in page_text(client.get("/"))
