@@ -75,6 +75,7 @@ def _register_blueprints(app: Flask) -> None:
     from pole.auth.views import bp as auth_bp
     from pole.bookings.manage import bp as manage_bp
     from pole.bookings.views import bp as bookings_bp
+    from pole.events.views import bp as events_bp
     from pole.feeds.views import bp as feeds_bp
     from pole.main import bp as main_bp
     from pole.organisations.views import bp as organisations_bp
@@ -87,6 +88,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(permanences_bp)
     app.register_blueprint(feeds_bp)
     app.register_blueprint(quotas_bp)
+    app.register_blueprint(events_bp)
 
 
 def _register_request_hooks(app: Flask) -> None:

@@ -9,7 +9,8 @@ from flask_login import current_user
 
 from pole import permissions
 from pole.bookings import services as booking_services
-from pole.db import db
+from pole.db import db, utcnow
+from pole.events.services import notices_for
 from pole.htmx import render
 from pole.organisations.models import Organisation
 from pole.resources.services import active_resources, default_site
@@ -20,6 +21,7 @@ bp = Blueprint("main", __name__)
 @bp.get("/")
 def home():
     """Show each person what matters to them: their organisations and the building's rooms."""
+    now = utcnow()
     site = default_site()
     resources = active_resources(site) if site is not None else []
     organisations = current_user.organisations() if current_user.is_authenticated else []
@@ -33,6 +35,8 @@ def home():
         resources=resources,
         organisations=organisations,
         pending_count=pending,
+        notices=notices_for(current_user, now) if current_user.is_authenticated else [],
+        shown_at=now,
     )
 
 

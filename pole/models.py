@@ -2,6 +2,7 @@
 
 from pole.auth.models import LoginThrottle, User
 from pole.bookings.models import Booking, Series
+from pole.events.models import Event, NoticesSeen
 from pole.feeds.models import FeedToken
 from pole.organisations.models import Invitation, Membership, Organisation
 from pole.outbox.models import OutgoingMail
@@ -21,10 +22,12 @@ __all__ = [
     "BlockedSlot",
     "Booking",
     "Closure",
+    "Event",
     "FeedToken",
     "Invitation",
     "LoginThrottle",
     "Membership",
+    "NoticesSeen",
     "Organisation",
     "OutgoingMail",
     "Permanence",

@@ -18,6 +18,7 @@ from pole.auth.tokens import (
     read_reset_token,
 )
 from pole.db import db, utcnow, write_transaction
+from pole.events.states import record_membership
 from pole.organisations.models import Invitation, Membership, Organisation
 from pole.outbox import queue_mail
 
@@ -175,13 +176,12 @@ def accept_invitation(invitation: Invitation, name: str, password: str) -> User:
             )
         )
         if existing is None:
-            db.session.add(
-                Membership(
-                    user_id=user.id,
-                    organisation_id=invitation.organisation_id,
-                    role=invitation.role,
-                )
+            membership = Membership(
+                user_id=user.id, organisation_id=invitation.organisation_id, role=invitation.role
             )
+            db.session.add(membership)
+            db.session.flush()
+            record_membership("membership.added", membership, user, utcnow())
         invitation.accepted_at = utcnow()
         user_id = user.id
     return db.session.get(User, user_id)

@@ -10,6 +10,8 @@ from pole.bookings import rules, services
 from pole.bookings.manage_forms import CLOSURE_REASONS, ClosureForm, RejectForm, reject_form
 from pole.bookings.models import Booking
 from pole.db import db
+from pole.events import closures as closure_flow
+from pole.events.forms import answer_form
 from pole.forms import clean_text
 from pole.htmx import render, wants_fragment
 from pole.resources import services as resource_services
@@ -146,7 +148,7 @@ def reject(booking_id: int):
 # Closures --------------------------------------------------------------------------------------
 
 
-def _closure_form(site: Site) -> ClosureForm:
+def closure_form(site: Site) -> ClosureForm:
     resources = db.session.scalars(
         db.select(Resource).where(Resource.site_id == site.id).order_by(Resource.position)
     ).all()
@@ -157,7 +159,7 @@ def _closure_form(site: Site) -> ClosureForm:
 def closures():
     """List upcoming closures with the bookings they hit, and add one."""
     site = get_site()
-    form = _closure_form(site)
+    form = closure_form(site)
     if form.validate_on_submit():
         closure = resource_services.create_closure(
             resource_services.ClosureData(
@@ -168,16 +170,23 @@ def closures():
         hit = len(resource_services.bookings_during(closure))
         flash(_closure_saved(hit), "warning" if hit else "success")
         return redirect(url_for("manage.closures", _anchor=f"closure-{closure.id}"))
+    return closures_page(site, form, status=422 if form.is_submitted() else 200)
+
+
+def closures_page(site: Site, form: ClosureForm, status: int = 200, answers: dict | None = None):
+    """The closures screen; `answers` holds a refused answer form by closure id."""
     upcoming = resource_services.upcoming_closures(site)
     return render(
         "manage/closures.html",
-        status=422 if form.is_submitted() else 200,
+        status=status,
         title="Fermetures",
         site=site,
         form=form,
         reasons=CLOSURE_REASONS,
         period_text=closure_period,
         closures=[(c, resource_services.bookings_during(c)) for c in upcoming],
+        kept=closure_flow.kept_booking_ids(c.id for c in upcoming),
+        answers={c.id: (answers or {}).get(c.id) or answer_form(c.id) for c in upcoming},
     )
 
 
@@ -201,6 +210,6 @@ def _closure_saved(hit: int) -> str:
 def delete_closure(closure_id: int):
     """Remove a closure: its period can be booked again."""
     closure = get_closure(closure_id)
-    resource_services.delete_closure(closure)
+    resource_services.delete_closure(closure, current_user.id)
     flash(f"La fermeture « {closure.reason} » est supprimée.", "info")
     return redirect(url_for("manage.closures"))

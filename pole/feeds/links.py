@@ -20,6 +20,7 @@ import sqlalchemy.orm as so
 from pole import permissions
 from pole.auth.models import User
 from pole.db import db, utcnow, write_transaction
+from pole.events.states import record_feed_link
 from pole.feeds.feed import APP_NAME, PUBLIC, Feed
 from pole.feeds.models import FeedToken
 from pole.organisations.models import Organisation
@@ -67,27 +68,32 @@ def issue_link(kind: str, subject_id: int, by: User, now: datetime | None = None
     selector = secrets.token_urlsafe(SELECTOR_BYTES)
     verifier = secrets.token_urlsafe(VERIFIER_BYTES)
     with write_transaction():
-        _revoke(kind, column, subject_id, now)
-        db.session.add(
-            FeedToken(
-                kind=kind,
-                selector=selector,
-                verifier_hash=_hash(verifier),
-                created_by_id=by.id,
-                created_at=now,
-                **{column.key: subject_id},
-            )
+        _revoke(kind, column, subject_id, now, by)
+        token = FeedToken(
+            kind=kind,
+            selector=selector,
+            verifier_hash=_hash(verifier),
+            created_by_id=by.id,
+            created_at=now,
+            **{column.key: subject_id},
         )
+        db.session.add(token)
+        db.session.flush()
+        record_feed_link("feed_link.created", token, by, now)
     return f"{selector}.{verifier}"
 
 
-def revoke_link(kind: str, subject_id: int, now: datetime | None = None) -> int:
+def revoke_link(
+    kind: str, subject_id: int, now: datetime | None = None, by: User | None = None
+) -> int:
     """Stop this feed's link from working; return how many links were revoked."""
     with write_transaction():
-        return _revoke(kind, _subject_column(kind), subject_id, now or utcnow())
+        return _revoke(kind, _subject_column(kind), subject_id, now or utcnow(), by)
 
 
-def _revoke(kind: str, column: so.InstrumentedAttribute, subject_id: int, now: datetime) -> int:
+def _revoke(
+    kind: str, column: so.InstrumentedAttribute, subject_id: int, now: datetime, by: User | None
+) -> int:
     rows = db.session.scalars(
         db.select(FeedToken).where(
             FeedToken.kind == kind, column == subject_id, FeedToken.revoked_at.is_(None)
@@ -95,6 +101,7 @@ def _revoke(kind: str, column: so.InstrumentedAttribute, subject_id: int, now: d
     ).all()
     for row in rows:
         row.revoked_at = now
+        record_feed_link("feed_link.revoked", row, by, now)
     return len(rows)
 
 

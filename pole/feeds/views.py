@@ -161,5 +161,5 @@ def issue_link(kind: str, subject_id: int):
 def revoke_link(kind: str, subject_id: int):
     """Stop a feed's secret link from working."""
     _managed(kind, subject_id)
-    links.revoke_link(kind, subject_id)
+    links.revoke_link(kind, subject_id, by=current_user)
     return _page()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from pole.db import db, utcnow, write_transaction
+from pole.events.states import record_membership
 from pole.organisations.models import Invitation, Membership, Organisation
 
 
@@ -78,7 +79,7 @@ def _coordinator_count(organisation_id: int) -> int:
     )
 
 
-def remove_member(membership: Membership) -> None:
+def remove_member(membership: Membership, actor: object = None) -> None:
     """Remove someone from an organisation, keeping at least one coordinator."""
     with write_transaction():
         membership = db.session.get(Membership, membership.id)
@@ -87,10 +88,11 @@ def remove_member(membership: Membership) -> None:
                 "C'est le dernier coordinateur ou la dernière coordinatrice : "
                 "nommez-en un autre avant de le retirer."
             )
+        record_membership("membership.removed", membership, actor, utcnow(), membership.role)
         db.session.delete(membership)
 
 
-def set_role(membership: Membership, role: str) -> None:
+def set_role(membership: Membership, role: str, actor: object = None) -> None:
     with write_transaction():
         membership = db.session.get(Membership, membership.id)
         if (
@@ -101,4 +103,5 @@ def set_role(membership: Membership, role: str) -> None:
             raise MemberError(
                 "Il faut au moins un coordinateur ou une coordinatrice dans l'organisation."
             )
-        membership.role = role
+        before, membership.role = membership.role, role
+        record_membership("membership.changed", membership, actor, utcnow(), before)

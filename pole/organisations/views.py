@@ -176,7 +176,7 @@ def remove_member(organisation_id: int, membership_id: int):
         abort(403)
     name = membership.user.name
     try:
-        services.remove_member(membership)
+        services.remove_member(membership, current_user)
     except services.MemberError as error:
         flash(str(error), "error")
     else:
@@ -193,7 +193,7 @@ def set_role(organisation_id: int, membership_id: int):
     if not form.validate_on_submit():
         abort(400)
     try:
-        services.set_role(membership, form.role.data)
+        services.set_role(membership, form.role.data, current_user)
     except services.MemberError as error:
         flash(str(error), "error")
     else:

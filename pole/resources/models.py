@@ -146,6 +146,10 @@ class Closure(db.Model):
     site: so.Mapped[Site] = so.relationship()
     resource: so.Mapped[Resource | None] = so.relationship()
 
+    def meets(self, booking: object) -> bool:
+        """Whether a booking falls, even partly, within this closure (Python twin of below)."""
+        return booking.start < self.end and booking.end > self.start
+
     @classmethod
     def overlapping(cls, start: object, end: object) -> sa.ColumnElement[bool]:
         """SQL twin of bookings.rules.overlaps: closures that meet [start, end)."""

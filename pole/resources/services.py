@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from pole.bookings.models import ACTIVE_STATUSES, Booking
 from pole.db import db, utcnow, write_transaction
+from pole.events.states import record_closure
 from pole.resources.models import Closure, Resource, Site
 
 
@@ -127,10 +128,13 @@ def create_closure(data: ClosureData, created_by_id: int | None) -> Closure:
         closure = Closure(**data.__dict__, created_by_id=created_by_id)
         db.session.add(closure)
         db.session.flush()
+        record_closure("closure.added", closure, created_by_id, utcnow())
         closure_id = closure.id
     return db.session.get(Closure, closure_id)
 
 
-def delete_closure(closure: Closure) -> None:
+def delete_closure(closure: Closure, removed_by_id: int | None = None) -> None:
     with write_transaction():
-        db.session.delete(db.session.get(Closure, closure.id))
+        closure = db.session.get(Closure, closure.id)
+        record_closure("closure.removed", closure, removed_by_id, utcnow())
+        db.session.delete(closure)

@@ -20,6 +20,13 @@ from pole.bookings.services.checks import (
 from pole.core.locks import lost_race
 from pole.core.refusals import LOST_RACE, Reason
 from pole.db import db, utcnow, write_transaction
+from pole.events.record import record_series_change
+from pole.events.states import (
+    booking_state,
+    record_booking,
+    record_booking_change,
+    series_subject,
+)
 from pole.organisations.models import Organisation
 from pole.quotas import services as quotas
 from pole.resources.models import Resource
@@ -73,6 +80,7 @@ def create_booking(data: BookingData, user: User, now: datetime | None = None) -
         )
         db.session.add(booking)
         db.session.flush()
+        record_booking("booking.created", booking, user, now)
         booking_id = booking.id
     return db.session.get(Booking, booking_id)
 
@@ -178,7 +186,9 @@ def edit_booking(
                 raise BookingRefused(conflicts[0].reasons)
             raise SeriesRefused(conflicts)
         note = _quota_check(resource, booking.organisation_id, planned, changes, user, now)
+        series = series_subject(booking, scope)
         for target, start, end in planned:
+            before = booking_state(target)
             moved = (start, end) != (target.start, target.end)
             target.start, target.end = start, end
             target.occupied_until = end + timedelta(minutes=resource.buffer_minutes)
@@ -196,6 +206,9 @@ def edit_booking(
             target.status = rules.status_after_move(
                 target.status, moved, resource.requires_approval, permissions.is_manager(user)
             )
+            record_booking_change(target, user, now, before, **series)
+        if series and changes.start is not None:
+            record_series_change("series.moved", booking, user, now, len(planned))
         result_ids = [t.id for t, _, _ in planned]
     return [db.session.get(Booking, i) for i in result_ids]
 
@@ -240,7 +253,12 @@ def cancel_booking(
                 [Reason("forbidden", "", "Vous ne pouvez pas annuler cette réservation.")]
             )
         targets = _in_scope(booking, scope, now)
+        series = series_subject(booking, scope)
         for target in targets:
+            before = booking_state(target)
             target.status = "cancelled"
+            record_booking("booking.cancelled", target, user, now, before, **series)
+        if series:
+            record_series_change("series.cut", booking, user, now, len(targets))
         ids = [t.id for t in targets]
     return [db.session.get(Booking, i) for i in ids]

@@ -13,6 +13,7 @@ from pole.bookings.models import Booking
 from pole.bookings.services.checks import BookingRefused
 from pole.core.refusals import Reason
 from pole.db import db, utcnow, write_transaction
+from pole.events.states import record_decision
 from pole.formatting import format_hhmm, format_numeric_date
 from pole.outbox.bookings import queue_booking_mail
 from pole.quotas import services as quotas
@@ -63,6 +64,7 @@ def _decide(
         booking.decision_note = note
         db.session.flush()  # the change stamp moves the SEQUENCE the invitation carries
         _notify_decision(booking)
+        record_decision(booking, manager, now)
     return db.session.get(Booking, booking_id)
 
 

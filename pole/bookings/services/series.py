@@ -25,6 +25,7 @@ from pole.bookings.services.checks import (
 from pole.core.locks import lost_race
 from pole.core.refusals import LOST_RACE, Reason
 from pole.db import db, utcnow, write_transaction
+from pole.events.states import booking_state, record_booking, record_new_series
 from pole.formatting import format_hhmm
 from pole.organisations.models import Organisation
 from pole.quotas import services as quotas
@@ -165,7 +166,11 @@ def create_series(
                 )
             )
             for booking in replaced:
+                before = booking_state(booking)
                 booking.status = "cancelled"
+                record_booking(
+                    "booking.cancelled", booking, user, now, before, series=booking.series_id
+                )
             db.session.flush()  # before the inserts, or the exclusion constraint fires
         series = Series(
             resource_id=resource.id,
@@ -209,6 +214,7 @@ def create_series(
                     ),
                 )
             )
+        record_new_series(series, user, now)
         if on_saved is not None:
             db.session.flush()
             on_saved(series)

@@ -9,6 +9,7 @@ from pole.auth.models import User
 from pole.core.locks import lost_race
 from pole.core.refusals import Reason
 from pole.db import db, utcnow, write_transaction
+from pole.events.states import record_appointment
 from pole.organisations.models import Organisation
 from pole.permanences import rules
 from pole.permanences.models import Appointment
@@ -102,6 +103,7 @@ def book_slot(
         )
         db.session.add(appointment)
         db.session.flush()
+        record_appointment("appointment.booked", appointment, user, now)
         appointment_id = appointment.id
     return db.session.get(Appointment, appointment_id)
 
@@ -164,7 +166,8 @@ def mark_appointment(
         if status == "no_show" and not rules.can_mark_absent(appointment, now):
             raise AppointmentRefused([rules.NOT_STARTED])
         if appointment.status != status:
-            appointment.status = status
+            before, appointment.status = appointment.status, status
+            record_appointment("appointment.marked", appointment, user, now, before)
     return db.session.get(Appointment, appointment_id)
 
 
@@ -202,6 +205,7 @@ def restore_appointment(appointment_id: int, user: User, now: datetime | None = 
             raise AppointmentRefused([refused])
         appointment.status = "booked"
         appointment.cancelled_by_id = None
+        record_appointment("appointment.marked", appointment, user, now, "cancelled")
         db.session.flush()
         message = (
             f"Le rendez-vous de votre association à la permanence « {permanence.title} » "

@@ -11,6 +11,7 @@ from pole.auth.models import User
 from pole.bookings import services as bookings
 from pole.bookings.models import ACTIVE_STATUSES, Booking
 from pole.db import db, utcnow, write_transaction
+from pole.events.states import record_permanence
 from pole.formatting import format_day
 from pole.permanences import rules
 from pole.permanences.models import BlockedSlot, Permanence, PermanenceCancellation
@@ -82,6 +83,9 @@ def cancel_date(
                 mark_cancelled(appointment, user)
                 dropped.append(appointment)
         leave_notices(permanence, dropped, message)
+        record_permanence(
+            "permanence.date_cancelled", permanence, user, now, day=day.isoformat(), message=reason
+        )
         # Read again under the lock: a booking the manager released meanwhile is left alone.
         room_booking = _room_booking_on(permanence, day)
         if room_booking is not None:

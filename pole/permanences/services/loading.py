@@ -10,7 +10,8 @@ from pole import permissions
 from pole.auth.models import User
 from pole.core.locks import lock_row
 from pole.core.refusals import Reason
-from pole.db import db
+from pole.db import change_time, db
+from pole.events.states import record_appointment
 from pole.permanences import rules
 from pole.permanences.models import Appointment, BlockedSlot, Permanence, PermanenceCancellation
 from pole.permanences.services.data import AppointmentRefused, PermanenceRefused
@@ -120,5 +121,7 @@ def held_by(permanence_id: int, day: date, organisation_id: int) -> int:
 
 def mark_cancelled(appointment: Appointment, user: User | None) -> None:
     """Cancel an appointment (its iCal change stamp follows at flush); the slot is free again."""
+    before = appointment.status
     appointment.status = "cancelled"
     appointment.cancelled_by_id = user.id if user is not None else None
+    record_appointment("appointment.cancelled", appointment, user, change_time(), before)

@@ -13,6 +13,7 @@ from pole.bookings import services as bookings
 from pole.bookings.models import ACTIVE_STATUSES, Booking, Series
 from pole.core.refusals import Reason
 from pole.db import db, utcnow
+from pole.events.states import record_permanence
 from pole.formatting import format_day, format_hhmm, format_numeric_date
 from pole.organisations.models import Organisation
 from pole.permanences import rules
@@ -146,6 +147,7 @@ def publish_permanence(
         db.session.flush()
         db.session.add(_pattern_row(permanence.id, series.id, data.pattern, skip, user))
         saved["id"] = permanence.id
+        record_permanence("permanence.published", permanence, user, now)
 
     series = _series_data(data.resource_id, data.organisation_id, data.title, data.pattern)
     bookings.create_series(series, user, skip, now, on_saved=save)
@@ -265,6 +267,7 @@ def change_pattern(
                 mark_cancelled(appointment, user)
                 dropped.append(appointment)
         leave_notices(locked, dropped, message)
+        record_permanence("permanence.changed", locked, user, now, from_day=from_day.isoformat())
         db.session.flush()
         outcome.append(
             mail_associations(locked.id, [a.id for a in dropped], message, "Permanence modifiée")

@@ -1,0 +1,133 @@
+"""The events said in French: a table of sentences (pure, no database)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from pole.events.wording import Entry, history_sentence, journal_sentence
+
+PARIS = ZoneInfo("Europe/Paris")
+AT = datetime(2026, 12, 3, 9, 12, tzinfo=UTC)  # 10:12 in Paris
+TUE_14 = datetime(2026, 12, 8, 13, 0, tzinfo=UTC).isoformat()
+TUE_15 = datetime(2026, 12, 8, 14, 0, tzinfo=UTC).isoformat()
+TUE_16 = datetime(2026, 12, 8, 15, 0, tzinfo=UTC).isoformat()
+THU_10 = datetime(2026, 12, 10, 9, 0, tzinfo=UTC).isoformat()
+THU_11 = datetime(2026, 12, 10, 10, 0, tzinfo=UTC).isoformat()
+SUMMER = datetime(2027, 7, 1, 7, 30, tzinfo=UTC)  # 09:30 in Paris, summer time
+
+
+def state(start=TUE_14, end=TUE_15, status="confirmed", **extra) -> dict:
+    return {"start": start, "end": end, "status": status, "title": "Distribution", **extra}
+
+
+def entry(kind, before=None, after=None, actor="Awa", at=AT, **extra) -> Entry:
+    return Entry(kind, at, PARIS, actor, before or {}, state() if after is None else after, **extra)
+
+
+@pytest.mark.parametrize(
+    ("event", "sentence"),
+    [
+        (entry("booking.created"), "Réservée par Awa le 3 déc. à 10:12"),
+        (
+            entry("booking.created", after=state(status="pending")),
+            "Demandée par Awa le 3 déc. à 10:12",
+        ),
+        (entry("booking.created", at=SUMMER), "Réservée par Awa le 1 juil. à 09:30"),
+        (
+            entry("booking.moved", state(), state(THU_10, THU_11), actor="Nadia"),
+            "Déplacée du mardi 8 déc. 14:00 au jeudi 10 déc. 10:00 par Nadia le 3 déc. à 10:12",
+        ),
+        (
+            entry("booking.moved", state(), state(end=TUE_16)),
+            "Fin déplacée de 15:00 à 16:00 par Awa le 3 déc. à 10:12",
+        ),
+        (entry("booking.edited", state(), state()), "Modifiée par Awa le 3 déc. à 10:12"),
+        (
+            entry("booking.cancelled", after=state(status="cancelled")),
+            "Annulée par Awa le 3 déc. à 10:12",
+        ),
+        (
+            entry("booking.cancelled", after=state(status="cancelled", message="Noël"), actor="N."),
+            "Annulée par N. le 3 déc. à 10:12 : « Noël »",
+        ),
+        (entry("booking.approved", actor="Nadia"), "Approuvée par Nadia le 3 déc. à 10:12"),
+        (
+            entry("booking.refused", after=state(status="rejected", message="Salle prêtée")),
+            "Refusée par Awa le 3 déc. à 10:12 : « Salle prêtée »",
+        ),
+        (entry("booking.cancelled", actor=None), "Annulée automatiquement le 3 déc. à 10:12"),
+        (
+            entry("closure.booking_kept", actor="Nadia"),
+            "Maintenue malgré une fermeture, décision prise par Nadia le 3 déc. à 10:12",
+        ),
+    ],
+    ids=lambda v: v.kind if isinstance(v, Entry) else "",
+)  # fmt: skip
+def test_a_bookings_history_reads_as_sentences(event, sentence):
+    assert history_sentence(event) == sentence
+
+
+@pytest.mark.parametrize(
+    ("event", "sentence"),
+    [
+        (
+            entry("booking.cancelled", after=state(status="cancelled"), title="Distribution",
+                  resource="Hall"),
+            "« Distribution » (Hall, mardi 8 déc. 14:00) : annulée par Awa le 3 déc. à 10:12",
+        ),
+        (
+            entry("closure.added", after={"start": TUE_14, "end": THU_10, "reason": "Travaux"},
+                  actor="Nadia"),
+            "Fermeture « Travaux » du 8 déc. 14:00 au 10 déc. 10:00, ajoutée par Nadia "
+            "le 3 déc. à 10:12",
+        ),
+        (
+            entry("closure.removed", before={"start": TUE_14, "end": THU_10, "reason": "Travaux"},
+                  after={}, resource="Cuisine"),
+            "Fermeture « Travaux » (Cuisine) du 8 déc. 14:00 au 10 déc. 10:00 supprimée par Awa "
+            "le 3 déc. à 10:12",
+        ),
+        (
+            entry("series.cut", after={"from": TUE_14, "count": 6}, resource="Hall"),
+            "Réservation régulière (Hall) annulée à partir du 8 déc. (6 dates) par Awa "
+            "le 3 déc. à 10:12",
+        ),
+        (
+            entry("series.created", after={"title": "Atelier"}, title="Atelier"),
+            "Réservation régulière « Atelier » créée par Awa le 3 déc. à 10:12",
+        ),
+        (
+            entry("permanence.date_cancelled", after={"title": "Permanence sociale",
+                  "day": "2026-12-10", "message": "Congé"}, actor="Claire"),
+            "Permanence « Permanence sociale » du 10 déc. annulée par Claire le 3 déc. à 10:12 "
+            ": « Congé »",
+        ),
+        (
+            entry("permanence.changed", after={"title": "Permanence", "from_day": "2026-12-10"}),
+            "Permanence « Permanence » : horaires changés à partir du 10 déc. par Awa "
+            "le 3 déc. à 10:12",
+        ),
+        (
+            entry("appointment.cancelled", after={"start": THU_10, "end": THU_11,
+                  "status": "cancelled"}, actor="Claire"),
+            "Rendez-vous du jeudi 10 déc. 10:00 annulé par Claire le 3 déc. à 10:12",
+        ),
+        (
+            entry("appointment.marked", after={"start": THU_10, "end": THU_11, "status": "seen"}),
+            "Rendez-vous du jeudi 10 déc. 10:00 marqué « vu » par Awa le 3 déc. à 10:12",
+        ),
+        (
+            entry("membership.changed", after={"user_id": 3, "role": "coordinator"},
+                  person="Bob"),
+            "Bob passe en coordination par Awa le 3 déc. à 10:12",
+        ),
+        (entry("feed_link.revoked", after={"feed": "organisation"}),
+         "Lien d'agenda révoqué par Awa le 3 déc. à 10:12"),
+    ],
+    ids=lambda v: v.kind if isinstance(v, Entry) else "",
+)  # fmt: skip
+def test_the_journal_says_what_happened_out_of_context(event, sentence):
+    assert journal_sentence(event) == sentence
