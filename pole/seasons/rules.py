@@ -102,16 +102,16 @@ def check_request(slot: Slot, first_day: date, last_day: date) -> list[Reason]:
 def deadline_reason(deadline: datetime, status: str, now: datetime) -> Reason | None:
     """Requests are entered until the deadline, and only while the plan is open."""
     if status != "open":
-        return Reason("published", None, "Ce plan est publié : les demandes sont closes.")
+        return Reason("published", "", "Ce plan est publié : les demandes sont closes.")
     if now >= deadline:
         return Reason(
-            "deadline", None, "La date limite est passée : les demandes ne se modifient plus."
+            "deadline", "", "La date limite est passée : les demandes ne se modifient plus."
         )
     return None
 
 
 def next_year(day: date) -> date:
-    """The same day a year later (29 February becomes 28 February)."""
+    """The same day (or moment) a year later (29 February becomes 28 February)."""
     try:
         return day.replace(year=day.year + 1)
     except ValueError:
