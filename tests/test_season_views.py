@@ -102,6 +102,8 @@ def test_the_board_is_the_managers_and_publish_refuses_a_clash(client, login_as,
     )
     assert response.status_code == 422
     assert client.get(f"/saisons/{season.id}/demandes/999").status_code == 404
+    edit_page = client.get(f"/saisons/{season.id}/demandes/{a.id}")
+    assert edit_page.status_code == 200 and 'value="18:00"' in edit_page.text
     moved = form(*setting, start="10:00", end="12:00")
     assert client.post(f"/saisons/{season.id}/demandes/{a.id}", data=moved).status_code == 303
     assert client.post(f"/saisons/{season.id}/publier").status_code == 303

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import time
+
 from flask import Blueprint, abort, flash, redirect, url_for
 from flask_login import current_user, login_required
 from wtforms import SelectChoice
@@ -50,6 +52,9 @@ def _request_form(season: Season, request: SeasonRequest | None = None) -> Reque
     if not form.is_submitted():
         form.from_day.data = request.from_day if request else season.first_day
         form.until.data = request.until if request else season.last_day
+        if request is not None:
+            form.start_time.data = time.fromisoformat(request.start_time)
+            form.end_time.data = time.fromisoformat(request.end_time)
     return form
 
 
