@@ -133,3 +133,14 @@ def test_the_manager_opens_a_season(client, login_as, app):
     }
     assert client.post("/saisons/nouvelle", data=good).status_code == 303
     assert "2030" in page_text(client.get("/saisons"))
+
+
+def test_the_demo_season_is_in_progress_with_one_clash(client, auth, app):
+    from pole import demo
+
+    demo.load("demo-password-123")
+    season = db.session.scalar(db.select(Season))
+    assert season.status == "open" and len(season.requests) == 3
+    assert auth.login(f"gestion@{demo.DOMAIN}", "demo-password-123").status_code == 302
+    page = page_text(client.get(f"/saisons/{season.id}/tableau"))
+    assert page.count("Conflit avec la demande") == 2
