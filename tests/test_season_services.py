@@ -198,3 +198,22 @@ def test_carry_over_copies_the_season_a_year_later(season, hall, restos, manager
     (r,) = copy.requests
     assert (r.from_day, r.until, r.status) == (date(2027, 12, 1), date(2028, 1, 31), "requested")
     assert r.organisation_id == restos.id and r.weekdays == [MONDAY]
+
+
+@pytest.mark.concurrency
+def test_publishing_twice_at_once_makes_the_series_once(app, season, hall, restos, manager):
+    from tests.concurrency import race
+
+    a = ask(season, restos, hall)
+    plan.set_status(a, "accepted", "", manager, now=NOW)
+    season_id, manager_id = season.id, manager.id
+
+    def go(i):
+        from pole.auth.models import User
+
+        return publish(db.session.get(Season, season_id), db.session.get(User, manager_id), NOW)
+
+    outcomes = race(app, go, n=4, refused=(plan.SeasonRefused,))
+    assert sum(isinstance(o, Season) for o in outcomes) == 1, outcomes
+    db.session.rollback()
+    assert db.session.scalar(db.select(db.func.count(Series.id))) == 1

@@ -7,6 +7,7 @@ from datetime import date, datetime, time
 
 from pole import permissions
 from pole.auth.models import User
+from pole.core.locks import lock_row
 from pole.core.refusals import Reason, Refused
 from pole.db import db, utcnow, write_transaction
 from pole.formatting import format_hhmm
@@ -96,6 +97,12 @@ def open_season(site: Site, data: SeasonData, user: User, now: datetime | None =
     return season
 
 
+def lock_season(season_id: int) -> Season:
+    """Hold the season's row until commit (PostgreSQL; SQLite's writers queue already) and
+    read it afresh: publishing and changing a request take turns."""
+    return lock_row(Season, season_id, SeasonRefused.because("Saison inconnue.", "", "missing"))
+
+
 def _check_entry(season: Season, organisation: Organisation, user: User, now: datetime) -> None:
     """Coordinators of the organisation (and the manager) ask, before the deadline."""
     if not permissions.can_request_slots(user, organisation):
@@ -135,8 +142,9 @@ def submit_request(
     organisation = db.session.get(Organisation, data.organisation_id)
     if organisation is None:
         raise NotAllowed
-    _check_entry(season, organisation, user, now)
     with write_transaction(now=now):
+        season = lock_season(season.id)
+        _check_entry(season, organisation, user, now)
         request = SeasonRequest(season_id=season.id, status="requested", created_at=now)
         _apply(request, data, season)
         db.session.add(request)
@@ -149,8 +157,8 @@ def edit_request(
     """Change a request: its coordinator before the deadline; the manager until publication
     (moving or trimming it on the board accepts it)."""
     now = now or utcnow()
-    _check_entry(request.season, request.organisation, user, now)
     with write_transaction(now=now):
+        _check_entry(lock_season(request.season_id), request.organisation, user, now)
         _apply(request, data, request.season)
         if permissions.is_manager(user):
             request.status = "accepted"
@@ -163,11 +171,13 @@ def set_status(
     """The manager accepts or declines a request; declining says why."""
     if not permissions.can_plan_seasons(user):
         raise NotAllowed
-    if request.season.status != "open":
-        raise SeasonRefused([rules.deadline_reason(request.season.deadline, "published", now)])
     if status == "declined" and not note.strip():
         raise SeasonRefused.because("Dites à l'association pourquoi.", "manager_note", "note")
-    with write_transaction(now=now or utcnow()):
+    now = now or utcnow()
+    with write_transaction(now=now):
+        season = lock_season(request.season_id)
+        if season.status != "open":
+            raise SeasonRefused([rules.deadline_reason(season.deadline, season.status, now)])
         request.status = status
         request.manager_note = note.strip()
     return request

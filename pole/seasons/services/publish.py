@@ -17,7 +17,7 @@ from pole.organisations.models import Membership
 from pole.outbox.queue import queue_mail
 from pole.seasons import rules
 from pole.seasons.models import Season, SeasonRequest
-from pole.seasons.services.plan import NotAllowed, SeasonRefused, slot_of
+from pole.seasons.services.plan import NotAllowed, SeasonRefused, lock_season, slot_of
 
 
 @dataclass(frozen=True)
@@ -119,13 +119,19 @@ def publish(season: Season, user: User, now: datetime | None = None) -> Season:
     if not permissions.can_plan_seasons(user):
         raise NotAllowed
     now = now or utcnow()
-    if season.status != "open":
-        raise SeasonRefused.because("Ce plan est déjà publié.", "", "published")
-    accepted = [r for r in season.requests if r.status == "accepted"]
-    problems = _clash_problems(accepted)
-    if problems:
-        raise PublishRefused(problems)
     with write_transaction(now=now):
+        season = lock_season(season.id)
+        if season.status != "open":
+            raise SeasonRefused.because("Ce plan est déjà publié.", "", "published")
+        accepted = db.session.scalars(
+            db.select(SeasonRequest)
+            .where(SeasonRequest.season_id == season.id, SeasonRequest.status == "accepted")
+            .order_by(SeasonRequest.id)
+            .execution_options(populate_existing=True)
+        ).all()
+        problems = _clash_problems(accepted)
+        if problems:
+            raise PublishRefused(problems)
         for request in accepted:
             try:
                 series = create_series(
