@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
+from pole.quotas.rules import QuotaRule
 from pole.seasons import rules
+from pole.timeutil import local_to_utc
 
 SEP, JUN = date(2026, 9, 1), date(2027, 6, 30)
 
@@ -114,3 +117,40 @@ def test_requests_are_entered_until_the_deadline_while_open(status, now, code):
 )
 def test_next_year_keeps_the_day_and_hour(day, expected):
     assert rules.next_year(day) == expected
+
+
+PARIS = ZoneInfo("Europe/Paris")
+
+
+def monthly(maximum=20):
+    return QuotaRule(1, maximum, "hours", "month", frozenset({1}), ("resource", 1), "dans le hall")
+
+
+def mondays(first: date, n: int, hours: int = 3) -> list[tuple[datetime, datetime]]:
+    days = [first + timedelta(weeks=k) for k in range(n)]
+    return [
+        (local_to_utc(d, time(9), PARIS), local_to_utc(d, time(9 + hours), PARIS)) for d in days
+    ]
+
+
+def test_busiest_finds_the_fullest_month_of_a_season_request():
+    # Mondays from 28 September: 1 in September, 4 in October, 2 in November.
+    found = rules.busiest(monthly(), mondays(date(2026, 9, 28), 7), PARIS)
+    window, used = found
+    assert window.label == "octobre 2026" and used == 4 * 180
+    assert rules.quota_line(monthly(), found) == (
+        "jusqu'à 12 h sur 20 h (octobre 2026) dans le hall"
+    )
+    assert rules.quota_line(monthly(10), found).endswith("— dépassé")
+    assert rules.busiest(monthly(), [], PARIS) is None
+
+
+def test_busiest_counts_real_hours_across_the_clock_change():
+    # Sunday 25 October 2026, 01:00 to 04:00 wall time lasts 4 real hours.
+    night = [
+        (
+            local_to_utc(date(2026, 10, 25), time(1), PARIS),
+            local_to_utc(date(2026, 10, 25), time(4), PARIS),
+        )
+    ]
+    assert rules.busiest(monthly(), night, PARIS)[1] == 240

@@ -114,6 +114,8 @@ def test_the_board_shows_clashes_quotas_and_bookings_in_the_way(season, hall, re
     assert len(lines[a.id].bookings_in_the_way) == 1
     assert "Restos du cœur : 0 h sur 1 h" in lines[a.id].quota_problems[0]
     assert resource_board.pattern[MONDAY] == [lines[a.id], lines[b.id]]
+    assert resource_board.totals[0].startswith("Restos du cœur : 2 h par semaine ; jusqu'à")
+    assert "sur 1 h (semaine du" in resource_board.totals[0]
 
 
 def test_publish_refuses_everything_while_two_requests_clash(season, hall, restos, epis, manager):

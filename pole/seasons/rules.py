@@ -8,9 +8,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from pole.core.refusals import Reason
 from pole.formatting import format_long_day
+from pole.quotas import rules as quota_rules
 
 
 @dataclass(frozen=True)
@@ -116,3 +118,26 @@ def next_year(day: date) -> date:
         return day.replace(year=day.year + 1)
     except ValueError:
         return day.replace(year=day.year + 1, day=28)
+
+
+def busiest(
+    rule: quota_rules.QuotaRule, periods: Iterable[tuple[datetime, datetime]], tz: ZoneInfo
+) -> tuple[quota_rules.Window, int] | None:
+    """The period of the quota the requests fill most, and what they take of it (the quota's
+    unit: minutes or bookings); None when they fall in none of its periods."""
+    totals: dict[datetime, tuple[quota_rules.Window, int]] = {}
+    for start, end in periods:
+        for window in quota_rules.windows_of(rule, start, end, tz):
+            _, total = totals.get(window.start, (window, 0))
+            totals[window.start] = (window, total + quota_rules.amount(rule, window, start, end))
+    return max(totals.values(), key=lambda wt: wt[1], default=None)
+
+
+def quota_line(rule: quota_rules.QuotaRule, found: tuple[quota_rules.Window, int]) -> str:
+    """'jusqu'à 13 h sur 30 h (janvier 2027) dans le hall', with '— dépassé' past the limit."""
+    window, used = found
+    text = (
+        f"jusqu'à {quota_rules.quantity_text(rule, used)} sur "
+        f"{quota_rules.quantity_text(rule, rule.limit)} ({window.label}) {rule.place}"
+    )
+    return text + (" — dépassé" if used > rule.limit else "")

@@ -30,6 +30,7 @@ class ResourceBoard:
     resource: Resource
     lines: list[RequestLine]
     pattern: dict[int, list[RequestLine]]  # weekday -> requests on it, by start time
+    totals: list[str] = field(default_factory=list)  # per association: hours vs quotas
 
 
 def occurrences(request: SeasonRequest, season: Season) -> list[tuple[datetime, datetime]]:
@@ -98,4 +99,27 @@ def board(season: Season, now: datetime) -> list[ResourceBoard]:
         b.lines.append(line)
         for day in slot.weekdays:
             b.pattern.setdefault(day, []).append(line)
+    for b in boards.values():
+        b.totals = _totals(b, season)
     return list(boards.values())
+
+
+def _totals(resource_board: ResourceBoard, season: Season) -> list[str]:
+    """Per association, what its live requests ask a week, and the fullest period of each
+    quota it would get if all were accepted."""
+    by_org: dict[int, list[SeasonRequest]] = {}
+    for line in resource_board.lines:
+        if line.request.status != "declined":
+            by_org.setdefault(line.request.organisation_id, []).append(line.request)
+    texts = []
+    for requests in by_org.values():
+        organisation, resource = requests[0].organisation, resource_board.resource
+        weekly = sum(rules.weekly_minutes(slot_of(r)) for r in requests)
+        periods = [p for r in requests for p in occurrences(r, season)]
+        parts = [f"{format_hours(weekly)} par semaine"]
+        for rule in quotas.rules_for(organisation, resource.id):
+            found = rules.busiest(rule, periods, season.site.tz)
+            if found is not None:
+                parts.append(rules.quota_line(rule, found))
+        texts.append(f"{organisation.name} : " + " ; ".join(parts))
+    return texts
