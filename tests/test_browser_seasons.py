@@ -72,3 +72,20 @@ def test_a_season_request_is_resolved_published_and_lands_in_the_feed(page, live
     body = page.request.get(url).text()
     assert body.count("BEGIN:VEVENT") == 4
     assert "Restos du cœur — Saison test" in body.replace("\r\n ", "")
+
+
+def test_the_board_fits_a_phone(page):  # noqa: F811
+    from pole.seasons.demo import load_season
+
+    hall = make_resource(name="Hall d'accueil")
+    make_resource(name="Bureau partagé 1", site=hall.site)
+    for short in ("Restos", "Épicerie", "Secours pop."):
+        make_organisation(name=f"Association {short}", short_name=short)
+    season = load_season(hall.site)
+    page.set_viewport_size({"width": 360, "height": 740})
+    log_in(page, make_user(is_manager=True))
+    page.goto(f"/saisons/{season.id}/tableau")
+    expect(page.get_by_role("heading", name="Hall d'accueil")).to_be_visible()
+    expect(page.locator("li.clash").first).to_contain_text("Conflit avec")
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 360, f"the page scrolls sideways: {width}px"
