@@ -65,6 +65,15 @@ def test_bad_input_and_the_deadline_answer_422_beside_the_fields(client, login_a
     response = client.post(f"/saisons/{season.id}/demandes", data=form(*setting, end="17:00"))
     assert response.status_code == 422
     assert "L'heure de fin doit suivre" in page_text(response)
+    for weekdays in (["9"], ["lundi"]):
+        response = client.post(
+            f"/saisons/{season.id}/demandes", data=form(*setting, weekdays=weekdays)
+        )
+        assert response.status_code == 422
+    response = client.post(
+        f"/saisons/{season.id}/demandes", data=form(*setting, organisation_id="x")
+    )
+    assert response.status_code == 422 and "Choisissez dans la liste." in page_text(response)
     season.deadline = utcnow() - timedelta(minutes=1)
     db.session.commit()
     response = client.post(f"/saisons/{season.id}/demandes", data=form(*setting))

@@ -74,6 +74,8 @@ class RequestForm(Form):
         for f in (self.organisation_id, self.resource_id):
             if f.data not in {c.value for c in f.choices}:
                 f.errors = [*f.errors, "Choisissez dans la liste."]
+        if any(d not in range(7) for d in self.weekdays.data or ()):
+            self.weekdays.errors = [*self.weekdays.errors, "Choisissez parmi les jours."]
         return valid and not any(f.errors for f in self)
 
     def request_data(self) -> RequestData:
