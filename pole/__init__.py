@@ -82,6 +82,7 @@ def _register_blueprints(app: Flask) -> None:
     from pole.permanences.views import bp as permanences_bp
     from pole.quotas.views import bp as quotas_bp
     from pole.resources.views import bp as resources_bp
+    from pole.seasons.views import bp as seasons_bp
 
     for blueprint in (main_bp, auth_bp, organisations_bp, resources_bp, bookings_bp, manage_bp):
         app.register_blueprint(blueprint)
@@ -89,6 +90,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(feeds_bp)
     app.register_blueprint(quotas_bp)
     app.register_blueprint(events_bp)
+    app.register_blueprint(seasons_bp)
 
 
 def _register_request_hooks(app: Flask) -> None:

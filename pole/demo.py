@@ -160,6 +160,9 @@ def load(password: str) -> list[DemoAccount]:
     from pole.permanences.demo import load_permanence  # it builds on the rows above
 
     load_permanence()
+    from pole.seasons.demo import load_season
+
+    load_season(site)
     return ACCOUNTS
 
 

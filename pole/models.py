@@ -16,6 +16,7 @@ from pole.permanences.models import (
 )
 from pole.quotas.models import Quota, ResourceGroup
 from pole.resources.models import Closure, Resource, Site
+from pole.seasons.models import Season, SeasonRequest
 
 __all__ = [
     "Appointment",
@@ -37,6 +38,8 @@ __all__ = [
     "Quota",
     "Resource",
     "ResourceGroup",
+    "Season",
+    "SeasonRequest",
     "Series",
     "Site",
     "User",

@@ -165,3 +165,15 @@ def can_see_sharing(user: Any) -> bool:
     if is_manager(user):
         return True
     return _active(user) and any(user.role_in(o.id) == "coordinator" for o in user.organisations())
+
+
+def can_plan_seasons(user: Any) -> bool:
+    """The manager opens a season's plan, resolves it on the board and publishes it."""
+    return is_manager(user)
+
+
+def can_request_slots(user: Any, organisation: Organisation) -> bool:
+    """A coordinator enters the association's regular needs; a volunteer only sees them."""
+    return organisation.is_active and (
+        is_manager(user) or role_in(user, organisation) == "coordinator"
+    )

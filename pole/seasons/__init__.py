@@ -1,0 +1,1 @@
+"""The season's plan: regular slots asked by the associations, decided together, published."""

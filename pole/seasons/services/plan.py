@@ -1,0 +1,222 @@
+"""Open a season's plan, enter and resolve requests, carry a season over to the next year."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time
+
+from pole import permissions
+from pole.auth.models import User
+from pole.core.locks import lock_row
+from pole.core.refusals import Reason, Refused
+from pole.db import db, utcnow, write_transaction
+from pole.formatting import format_hhmm
+from pole.organisations.models import Organisation
+from pole.resources.models import Resource, Site
+from pole.seasons import rules
+from pole.seasons.models import Season, SeasonRequest
+
+
+class SeasonRefused(Refused):
+    """The plan or a request cannot be changed; `reasons` say why."""
+
+
+class NotAllowed(Exception):
+    """The person may see the plan but not make this change (a 403)."""
+
+
+@dataclass(frozen=True)
+class SeasonData:
+    name: str
+    first_day: date
+    last_day: date
+    deadline: datetime
+    excluded: tuple[tuple[date, date], ...] = ()
+
+
+@dataclass(frozen=True)
+class RequestData:
+    organisation_id: int
+    resource_id: int
+    weekdays: frozenset[int]
+    start_time: time
+    end_time: time
+    from_day: date
+    until: date
+    priority: int = 2
+    note: str = ""
+
+
+def slot_of(request: SeasonRequest) -> rules.Slot:
+    return rules.Slot(
+        request.id,
+        request.resource_id,
+        frozenset(request.weekdays or ()),
+        time.fromisoformat(request.start_time),
+        time.fromisoformat(request.end_time),
+        request.from_day,
+        request.until,
+    )
+
+
+def _slot_of_data(data: RequestData, request_id: int = 0) -> rules.Slot:
+    return rules.Slot(
+        request_id,
+        data.resource_id,
+        data.weekdays,
+        data.start_time,
+        data.end_time,
+        data.from_day,
+        data.until,
+    )
+
+
+def _excluded_json(ranges) -> list[list[str]]:  # noqa: ANN001
+    return [[a.isoformat(), b.isoformat()] for a, b in ranges]
+
+
+def open_season(site: Site, data: SeasonData, user: User, now: datetime | None = None) -> Season:
+    """The manager opens a plan for a date range, with excluded ranges and a deadline."""
+    if not permissions.can_plan_seasons(user):
+        raise NotAllowed
+    now = now or utcnow()
+    if data.last_day < data.first_day:
+        raise SeasonRefused.because("La fin doit suivre le début.", "last_day", "dates")
+    with write_transaction(now=now):
+        season = Season(
+            site_id=site.id,
+            name=data.name.strip(),
+            first_day=data.first_day,
+            last_day=data.last_day,
+            deadline=data.deadline,
+            excluded=_excluded_json(data.excluded),
+            status="open",
+            created_at=now,
+        )
+        db.session.add(season)
+    return season
+
+
+def lock_season(season_id: int) -> Season:
+    """Hold the season's row until commit (PostgreSQL; SQLite's writers queue already) and
+    read it afresh: publishing and changing a request take turns."""
+    return lock_row(Season, season_id, SeasonRefused.because("Saison inconnue.", "", "missing"))
+
+
+def _check_entry(season: Season, organisation: Organisation, user: User, now: datetime) -> None:
+    """Coordinators of the organisation (and the manager) ask, before the deadline."""
+    if not permissions.can_request_slots(user, organisation):
+        raise NotAllowed
+    if permissions.is_manager(user) and season.status == "open":
+        return
+    reason = rules.deadline_reason(season.deadline, season.status, now)
+    if reason is not None:
+        raise SeasonRefused([reason])
+
+
+def _apply(request: SeasonRequest, data: RequestData, season: Season) -> None:
+    reasons = rules.check_request(
+        _slot_of_data(data, request.id or 0), season.first_day, season.last_day
+    )
+    resource = db.session.get(Resource, data.resource_id)
+    if resource is None or resource.site_id != season.site_id:
+        reasons.append(Reason("resource", "resource_id", "Choisissez une ressource du lieu."))
+    if reasons:
+        raise SeasonRefused(reasons)
+    request.organisation_id = data.organisation_id
+    request.resource_id = data.resource_id
+    request.weekdays = sorted(data.weekdays)
+    request.start_time = format_hhmm(data.start_time)
+    request.end_time = format_hhmm(data.end_time)
+    request.from_day = data.from_day
+    request.until = data.until
+    request.priority = data.priority
+    request.note = data.note.strip()
+
+
+def submit_request(
+    season: Season, data: RequestData, user: User, now: datetime | None = None
+) -> SeasonRequest:
+    """A coordinator enters one of the association's regular needs, as a request."""
+    now = now or utcnow()
+    organisation = db.session.get(Organisation, data.organisation_id)
+    if organisation is None:
+        raise NotAllowed
+    with write_transaction(now=now):
+        season = lock_season(season.id)
+        _check_entry(season, organisation, user, now)
+        request = SeasonRequest(season_id=season.id, status="requested", created_at=now)
+        _apply(request, data, season)
+        db.session.add(request)
+    return request
+
+
+def edit_request(
+    request: SeasonRequest, data: RequestData, user: User, now: datetime | None = None
+) -> SeasonRequest:
+    """Change a request: its coordinator before the deadline; the manager until publication
+    (moving or trimming it on the board accepts it)."""
+    now = now or utcnow()
+    with write_transaction(now=now):
+        _check_entry(lock_season(request.season_id), request.organisation, user, now)
+        _apply(request, data, request.season)
+        if permissions.is_manager(user):
+            request.status = "accepted"
+    return request
+
+
+def set_status(
+    request: SeasonRequest, status: str, note: str, user: User, now: datetime | None = None
+) -> SeasonRequest:
+    """The manager accepts or declines a request; declining says why."""
+    if not permissions.can_plan_seasons(user):
+        raise NotAllowed
+    if status == "declined" and not note.strip():
+        raise SeasonRefused.because("Dites à l'association pourquoi.", "manager_note", "note")
+    now = now or utcnow()
+    with write_transaction(now=now):
+        season = lock_season(request.season_id)
+        if season.status != "open":
+            raise SeasonRefused([rules.deadline_reason(season.deadline, season.status, now)])
+        request.status = status
+        request.manager_note = note.strip()
+    return request
+
+
+def carry_over(season: Season, user: User, now: datetime | None = None) -> Season:
+    """« Reconduire »: the same plan a year later, every request copied as asked."""
+    if not permissions.can_plan_seasons(user):
+        raise NotAllowed
+    now = now or utcnow()
+    shift = rules.next_year
+    with write_transaction(now=now):
+        copy = Season(
+            site_id=season.site_id,
+            name=f"{season.name} (reconduite)",
+            first_day=shift(season.first_day),
+            last_day=shift(season.last_day),
+            deadline=shift(season.deadline),
+            excluded=_excluded_json((shift(a), shift(b)) for a, b in season.excluded_ranges),
+            status="open",
+            created_at=now,
+        )
+        db.session.add(copy)
+        db.session.flush()
+        for r in season.requests:
+            db.session.add(
+                SeasonRequest(
+                    season_id=copy.id,
+                    organisation_id=r.organisation_id,
+                    resource_id=r.resource_id,
+                    weekdays=list(r.weekdays),
+                    start_time=r.start_time,
+                    end_time=r.end_time,
+                    from_day=shift(r.from_day),
+                    until=shift(r.until),
+                    priority=r.priority,
+                    note=r.note,
+                    status="requested",
+                    created_at=now,
+                )
+            )
+    return copy
