@@ -49,8 +49,14 @@ def kinds() -> list[str]:
 @pytest.fixture()
 def world(app):
     """The permanences' world, its own setup's events (publishing...) wiped: tests see theirs."""
+    return fresh_world(Event)
+
+
+def fresh_world(*models):  # noqa: ANN002, ANN201
+    """The permanences' world, the rows its own setup wrote in `models` wiped."""
     world = build_world(NOW, THURSDAY)
-    db.session.execute(sa.delete(Event))
+    for model in models:
+        db.session.execute(sa.delete(model))
     db.session.commit()
     return world
 
