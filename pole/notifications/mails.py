@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from sqlalchemy.orm.util import identity_key
+
 from pole.auth.models import User
 from pole.bookings.models import Booking
 from pole.db import db
@@ -92,6 +94,16 @@ def _coordinators(organisation_ids: set[int]) -> dict[int, set[int]]:
     return by_org
 
 
+def _people(ids: set[int]) -> dict[int, User]:
+    """These people, those the session holds (the actor, often) without a query."""
+    held = {i: db.session.identity_map.get(identity_key(User, i)) for i in ids}
+    people = {i: u for i, u in held.items() if u is not None}
+    missing = ids - set(people)
+    if missing:
+        people |= {u.id: u for u in db.session.scalars(db.select(User).where(User.id.in_(missing)))}
+    return people
+
+
 def write_letters(letters: list[rules.Letter]) -> None:
     """One outbox row per recipient of each letter, with the bookings' .ics if any."""
     if not letters:
@@ -102,7 +114,7 @@ def write_letters(letters: list[rules.Letter]) -> None:
         managers = set(db.session.scalars(db.select(User.id).where(User.is_manager)))
     wanted = {u for x in letters for u in x.to_users} | managers
     wanted |= {u for users in coordinators.values() for u in users}
-    people = {u.id: u for u in db.session.scalars(db.select(User).where(User.id.in_(wanted)))}
+    people = _people(wanted)
     active = {u.id for u in people.values() if u.is_active}
     for letter in letters:
         org_coordinators = coordinators.get(letter.organisation_id, set())
