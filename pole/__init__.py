@@ -54,6 +54,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     _register_blueprints(app)
 
     from pole import cli, errors, templating
+    from pole.notifications import listeners  # noqa: F401  (registers who is told what)
 
     errors.register(app)
     templating.register(app)

@@ -49,8 +49,14 @@ def kinds() -> list[str]:
 @pytest.fixture()
 def world(app):
     """The permanences' world, its own setup's events (publishing...) wiped: tests see theirs."""
+    return fresh_world(Event)
+
+
+def fresh_world(*models):  # noqa: ANN002, ANN201
+    """The permanences' world, the rows its own setup wrote in `models` wiped."""
     world = build_world(NOW, THURSDAY)
-    db.session.execute(sa.delete(Event))
+    for model in models:
+        db.session.execute(sa.delete(model))
     db.session.commit()
     return world
 
@@ -363,7 +369,8 @@ def test_a_booking_post_adds_one_insert_and_no_select(world, app):
     finally:
         sa.event.remove(db.engine, "before_cursor_execute", count)
     writes = [s.split("(")[0].strip() for s in statements if s.lstrip().startswith("INSERT")]
-    assert writes == ["INSERT INTO booking", "INSERT INTO event"]
+    # ...and the author's mail (pole/notifications): one more INSERT, into the outbox.
+    assert writes == ["INSERT INTO booking", "INSERT INTO event", "INSERT INTO outgoing_mail"]
     # The event's INSERT follows the booking's with nothing read in between.
     first = next(i for i, s in enumerate(statements) if s.startswith("INSERT INTO booking"))
     assert statements[first + 1].startswith("INSERT INTO event")

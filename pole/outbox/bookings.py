@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from email.utils import parseaddr
 
-from flask import current_app
+from flask import current_app, has_request_context
 
 from pole.bookings.models import ACTIVE_STATUSES, Booking
 from pole.feeds import ical
@@ -21,13 +21,29 @@ def booking_invitation(booking: Booking, to: str) -> tuple[str, str]:
     calendar that has the event replaces it, or removes it when it is cancelled or refused.
     Call it after a flush, so that the change stamp has moved the SEQUENCE.
     """
-    method = "REQUEST" if booking.status in ACTIVE_STATUSES else "CANCEL"
+    return bookings_invitation([booking], to)
+
+
+def bookings_invitation(bookings: list[Booking], to: str) -> tuple[str, str]:
+    """Bookings of one organisation (a series, a closure's) as one invitation for `to`.
+
+    The method is the first booking's: REQUEST while it stands, CANCEL once it does not.
+    """
+    method = "REQUEST" if bookings[0].status in ACTIVE_STATUSES else "CANCEL"
     # The mail goes to people of the booking's organisation: they may read its details.
-    scope = BookingScope((), (), frozenset([booking.organisation_id]), True, True)
-    event = booking_event(BookingRow.of(booking), scope, "event", booking_link())
+    scope = BookingScope((), (), frozenset(b.organisation_id for b in bookings), True, True)
     organizer = parseaddr(current_app.config["MAIL_DEFAULT_SENDER"])[1]
-    event = dataclasses.replace(event, organizer=organizer, attendees=(to,))
-    calendar = ical.Calendar(name=event.summary, events=(event,), method=method)
+    # Outside a request (a worker, a script) with no SERVER_NAME, no link can be built.
+    link = booking_link() if has_request_context() or current_app.config["SERVER_NAME"] else None
+    events = tuple(
+        dataclasses.replace(
+            booking_event(BookingRow.of(b), scope, "event", link),
+            organizer=organizer,
+            attendees=(to,),
+        )
+        for b in bookings
+    )
+    calendar = ical.Calendar(name=events[0].summary, events=events, method=method)
     return ical.to_ics(calendar).decode("utf-8"), method
 
 

@@ -95,6 +95,9 @@ class ResourceForm(Form):
         choices=[SelectChoice("room", "Salle"), SelectChoice("equipment", "Matériel partagé")],
     )
     description = TextAreaField("Description", validators=[Optional(), Length(max=2000)])
+    practical_info = TextAreaField(
+        "Informations pratiques", validators=[Optional(), Length(max=2000)]
+    )
     capacity = IntegerField(
         "Capacité (personnes)",
         validators=[Optional(), NumberRange(1, 2000, "Entre 1 et 2000 personnes.")],

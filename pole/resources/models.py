@@ -48,6 +48,8 @@ class Resource(db.Model):
     kind: so.Mapped[str] = so.mapped_column(sa.String(12), default="room")
     name: so.Mapped[str] = so.mapped_column(sa.String(120))
     description: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    # Keys, alarm, where things are, cleaning: in the mail of each booking made.
+    practical_info: so.Mapped[str] = so.mapped_column(sa.Text, default="", server_default="")
     capacity: so.Mapped[int | None] = so.mapped_column()  # people, for rooms
     quantity: so.Mapped[int] = so.mapped_column(default=1)  # units lent at once
     # What one unit and several units are called: "table pliante", "tables pliantes".

@@ -32,6 +32,7 @@ class ResourceData:
     buffer_minutes: int
     requires_approval: bool
     allowed_kinds: list = field(default_factory=list)
+    practical_info: str = ""
     is_active: bool = True
 
 

@@ -62,6 +62,7 @@ def _form_data(form: ResourceForm) -> services.ResourceData:
         name=form.name.data.strip(),
         kind=form.kind.data,
         description=(form.description.data or "").strip(),
+        practical_info=(form.practical_info.data or "").strip(),
         capacity=form.capacity.data,
         quantity=1 if form.kind.data == "room" else form.quantity.data,
         unit_singular=(form.unit_singular.data or "").strip() or UNIT_SINGULAR,

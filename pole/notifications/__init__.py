@@ -1,0 +1,1 @@
+"""Who is told what: events of the record turned into mails of the outbox."""
