@@ -1,7 +1,7 @@
 """a room's practical information (keys, alarm, cleaning), sent with each booking made
 
 Revision ID: 0009_practical_info
-Revises: 0006_events
+Revises: 0008_seasons
 Create Date: 2026-12-02 12:20:00
 """
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0009_practical_info"
-down_revision = "0006_events"
+down_revision = "0008_seasons"
 branch_labels = None
 depends_on = None
 
