@@ -66,12 +66,8 @@ def run(app: Flask, stop: threading.Event, interval: float, once: bool = False) 
     jobs = timed_jobs()
     while not stop.is_set():
         with app.app_context():
-            try:
-                sent = send_outbox(stop)
-                if sent:
-                    log.info("%s mail(s) sent", sent)
-            except Exception:  # the database or the network is down: try again later
-                log.exception("The outbox could not be sent")
+            # The jobs that are due come first: at start they run before any mail is sent,
+            # so a worker stopped right after its first mails has done its daily work too.
             for job in jobs:
                 if time.monotonic() >= job.next_at and not stop.is_set():
                     job.next_at = time.monotonic() + job.every
@@ -79,6 +75,12 @@ def run(app: Flask, stop: threading.Event, interval: float, once: bool = False) 
                         job.run(app)
                     except Exception:
                         log.exception("Timed job %s failed", job.run.__name__)
+            try:
+                sent = send_outbox(stop)
+                if sent:
+                    log.info("%s mail(s) sent", sent)
+            except Exception:  # the database or the network is down: try again later
+                log.exception("The outbox could not be sent")
         if once:
             return
         stop.wait(interval)
