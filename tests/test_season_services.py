@@ -169,7 +169,11 @@ def test_publish_makes_series_skips_christmas_and_closures_and_tells_coordinator
     # December to January: 8 Mondays, less 2 at Christmas, less the closure.
     assert len(days) == 5
     assert date(2026, 12, 21) not in days and date(2027, 1, 18) not in days
-    mails = db.session.scalars(db.select(OutgoingMail).order_by(OutgoingMail.id)).all()
+    mails = db.session.scalars(
+        db.select(OutgoingMail)
+        .where(OutgoingMail.kind == "season_published")
+        .order_by(OutgoingMail.id)
+    ).all()
     assert len(mails) == 2
     assert any("Accordé" in m.text_body for m in mails)
     assert any("Le hall est pris le lundi soir." in m.text_body for m in mails)
