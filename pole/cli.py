@@ -7,7 +7,7 @@ import secrets
 
 import click
 from email_validator import EmailNotValidError, validate_email
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from pole import demo
@@ -55,6 +55,10 @@ def demo_command(if_empty: bool) -> None:
             "La base n'est pas vide : la démo ne se charge que dans une base vide."
         )
     password = os.environ.get("POLE_DEMO_PASSWORD") or secrets.token_urlsafe(9)
+    # The demo's bookings queue mails; this short-lived process leaves them to the worker.
+    # A sending thread here would write to SQLite between the demo's own read-then-write
+    # steps, and SQLite refuses such a transaction at once ("database is locked").
+    current_app.config["POLE_MAIL_KICK"] = False
     accounts = demo.load(password)
     click.echo("Bâtiment de démonstration « Les 4 Épis » chargé.")
     click.echo("Comptes de démonstration (mot de passe affiché une seule fois) :")

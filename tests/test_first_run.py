@@ -59,3 +59,20 @@ def test_the_instance_folder_comes_from_pole_instance_path(tmp_path, monkeypatch
     assert instance_path(ROOT / "instance") == str(tmp_path / "elsewhere")
     monkeypatch.delenv("POLE_INSTANCE_PATH")
     assert instance_path(ROOT / "instance") == str(ROOT / "instance")
+
+
+def test_make_runs_steps_migrate_and_load_the_demo_with_mail_sending_on(tmp_path):
+    """`make run` on a fresh machine: db upgrade, then the demo, with the default settings
+    (the web process's mail thread on): the demo loads and its mails wait in the outbox."""
+    instance = tmp_path / "fresh" / "instance"
+    env = first_run_env(instance, POLE_DEMO_PASSWORD="demo-password-for-this-test")
+    env.pop("POLE_MAIL_KICK", None)
+
+    upgrade = run([*FLASK, "db", "upgrade"], env)
+    assert upgrade.returncode == 0, upgrade.stderr
+    demo = run([*FLASK, "pole", "demo", "--if-empty"], env)
+
+    assert demo.returncode == 0, demo.stderr
+    assert "Les 4 Épis" in demo.stdout
+    served = run([sys.executable, "-c", SERVES], env)
+    assert served.returncode == 0, served.stderr
