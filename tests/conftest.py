@@ -110,6 +110,9 @@ def postgresql_url() -> Iterator[str]:
     name = f"pole_test_{os.getpid()}_{secrets.token_hex(3)}"
     with admin:
         admin.execute(f'CREATE DATABASE "{name}"')
+        # A commit need not wait for the disk in a throwaway database (a factory commits each
+        # row it makes); transactions, locks and isolation are unchanged.
+        admin.execute(f'ALTER DATABASE "{name}" SET synchronous_commit = off')
     url = sa.engine.make_url(POSTGRES_URL).set(drivername="postgresql+psycopg", database=name)
     yield url.render_as_string(hide_password=False)
     with psycopg.connect(POSTGRES_URL, autocommit=True) as admin:
@@ -128,6 +131,7 @@ def scratch_url(backend: str, tmp_path: Path, request: pytest.FixtureRequest) ->
     name = f"pole_scratch_{os.getpid()}_{secrets.token_hex(3)}"
     with psycopg.connect(POSTGRES_URL, autocommit=True) as admin:
         admin.execute(f'CREATE DATABASE "{name}"')
+        admin.execute(f'ALTER DATABASE "{name}" SET synchronous_commit = off')
     url = sa.engine.make_url(POSTGRES_URL).set(drivername="postgresql+psycopg", database=name)
     yield url.render_as_string(hide_password=False)
     with psycopg.connect(POSTGRES_URL, autocommit=True) as admin:
@@ -276,9 +280,9 @@ def reset_database() -> None:
     tables = [t.name for t in db.metadata.sorted_tables]
     with db.engine.begin() as conn:
         if conn.dialect.name == "postgresql":
-            conn.exec_driver_sql(
-                "TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"
-            )
+            # DELETE, children first, in one round trip: TRUNCATE of every table costs ~150 ms
+            # a test (new files for each table), DELETE on a test's few rows almost nothing.
+            conn.exec_driver_sql("; ".join(f'DELETE FROM "{t}"' for t in reversed(tables)))
         else:
             for table in reversed(tables):
                 conn.exec_driver_sql(f'DELETE FROM "{table}"')
