@@ -172,6 +172,13 @@ def test_the_manager_writes_to_the_associations_of_a_clash(client, login_as, set
     nobody = {"body": "Bonjour", "resource_id": str(hall.id)}
     response = client.post(f"/saisons/{season.id}/message", data=nobody)
     assert response.status_code == 422 and errors_beside(response, "organisation_ids")
+    for value in ("x", "999999"):
+        tampered = {**nobody, "organisation_ids": [value]}
+        response = client.post(f"/saisons/{season.id}/message", data=tampered)
+        assert response.status_code == 422
+        assert errors_beside(response, "organisation_ids") == [
+            "Choisissez au moins une association dans la liste."
+        ]
     assert db.session.scalar(db.select(db.func.count(SeasonMessage.id))) == 0
 
     text = "Vos demandes du lundi soir se chevauchent : pouvez-vous en parler ?"

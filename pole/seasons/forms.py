@@ -125,11 +125,9 @@ class MessageForm(Form):
         valid = super().validate(extra_validators)
         allowed = {c.value for c in self.organisation_ids.choices}
         chosen = set(self.organisation_ids.data or ())
-        if not chosen or not chosen <= allowed:
-            self.organisation_ids.errors = [
-                *self.organisation_ids.errors,
-                "Choisissez au moins une association dans la liste.",
-            ]
+        if self.organisation_ids.errors or not chosen or not chosen <= allowed:
+            # One French sentence, in place of WTForms' own for a value that is no number.
+            self.organisation_ids.errors = ["Choisissez au moins une association dans la liste."]
         return valid and not any(f.errors for f in self)
 
     def message_data(self) -> MessageData:
