@@ -302,7 +302,7 @@ def test_publishing_three_requests_of_two_associations_writes_two_letters_and_no
     # December to January: 8 Mondays less 2 at Christmas and the closure; 9 Tuesdays less 2.
     assert "lundi, de 18:00 à 20:00" in restos_letter and ": 5 dates." in restos_letter
     assert "mardi, de 18:00 à 20:00" in restos_letter and ": 7 dates." in restos_letter
-    assert "(fermeture du bâtiment) : 18 janvier 2027." in restos_letter
+    assert "laissées de côté pour une fermeture : 18 janvier 2027." in restos_letter
     assert "du 19 décembre 2026 au 3 janvier 2027" in restos_letter
     epis_letter = mailbox.to("epis@exemple.fr").get_content()
     assert "de 10:00 à 12:00" in epis_letter

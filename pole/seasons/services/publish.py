@@ -101,12 +101,15 @@ class Outcome:
     closed: frozenset[date]
 
 
+def _wish(state: dict) -> dict:
+    """A request's state without its status: what is asked, not what was decided."""
+    return {k: v for k, v in state.items() if k != "status"}
+
+
 def _asked_text(request: SeasonRequest) -> str:
     """What the association asked, when the manager moved or trimmed it since; else ''."""
     asked = request.asked
-    if not asked or {k: v for k, v in asked.items() if k != "status"} == {
-        k: v for k, v in request_state(request).items() if k != "status"
-    }:
+    if not asked or _wish(asked) == _wish(request_state(request)):
         return ""
     resource = db.session.get(Resource, asked["resource_id"])
     place = f"{resource.name}, " if resource is not None else ""
@@ -137,7 +140,7 @@ def _letter(season: Season, requests: list[SeasonRequest], outcomes: dict[int, O
         lines.append(f"- {describe(r)} : {count}.")
         if outcome.closed:
             days = join_words([format_long_day(d) for d in sorted(outcome.closed)])
-            lines.append(f"  Dates laissées de côté (fermeture du bâtiment) : {days}.")
+            lines.append(f"  Dates laissées de côté pour une fermeture : {days}.")
         asked = _asked_text(r)
         if asked:
             lines.append(f"  Modifié par la gestion ; vous aviez demandé : {asked}.")
