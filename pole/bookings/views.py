@@ -149,6 +149,12 @@ def week(resource_id: int):
 # Booking -----------------------------------------------------------------------------------
 
 
+def may_pass_quota(form) -> bool:  # noqa: ANN001 (a booking or edit form)
+    """The manager has begun to say why he books beyond a quota: keep the field on screen,
+    whatever else the form comes back for."""
+    return permissions.is_manager(current_user) and bool(form.quota_override_note.data)
+
+
 def with_suggestion(formdata: MultiDict) -> MultiDict:
     """A tapped suggestion button books its time (or its resource) with the rest of the form."""
     formdata = formdata.copy()

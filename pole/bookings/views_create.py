@@ -13,7 +13,13 @@ from pole import permissions
 from pole.bookings import agenda, services
 from pole.bookings.forms import BookingForm
 from pole.bookings.models import Booking
-from pole.bookings.views import BOOKINGS_CHANGED, bp, site_or_404, with_suggestion
+from pole.bookings.views import (
+    BOOKINGS_CHANGED,
+    bp,
+    may_pass_quota,
+    site_or_404,
+    with_suggestion,
+)
 from pole.core.forms import apply_reasons
 from pole.db import db, utcnow, write_transaction
 from pole.htmx import render, wants_fragment
@@ -88,7 +94,7 @@ def _standings(form: BookingForm, resource: Resource | None) -> list[str]:
 
 def _form_page(form: BookingForm, resource: Resource | None, status: int = 200, **extra):
     extra.setdefault("standings", _standings(form, resource))
-    extra.setdefault("show_quota_note", _may_pass_quota(form))
+    extra["show_quota_note"] = extra.get("show_quota_note") or may_pass_quota(form)
     return render(
         "bookings/form.html",
         block="booking_form",
@@ -162,15 +168,10 @@ def _preview_page(form: BookingForm, resource: Resource, status: int = 200):
     preview = services.preview_series(form.series_data(), current_user)
     conflicts = {c.day: c for c in preview.conflicts}
     over_quota = any(r.code == "quota" for c in preview.conflicts for r in c.reasons)
-    show_note = _may_pass_quota(form) or (over_quota and permissions.is_manager(current_user))
+    show_note = may_pass_quota(form) or (over_quota and permissions.is_manager(current_user))
     return _form_page(
         form, resource, status, preview=preview, conflicts=conflicts, show_quota_note=show_note
     )
-
-
-def _may_pass_quota(form: BookingForm) -> bool:
-    """The manager has begun to say why he books beyond a quota: keep the field on screen."""
-    return permissions.is_manager(current_user) and bool(form.quota_override_note.data)
 
 
 def _save_series(form: BookingForm, resource: Resource):

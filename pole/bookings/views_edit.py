@@ -12,7 +12,7 @@ from pole import permissions
 from pole.bookings import agenda, services
 from pole.bookings.forms import SCOPE_LABELS, EditForm
 from pole.bookings.models import Booking
-from pole.bookings.views import bp, get_booking, with_suggestion
+from pole.bookings.views import bp, get_booking, may_pass_quota, with_suggestion
 from pole.core.forms import apply_reasons
 from pole.formatting import format_date
 from pole.htmx import render
@@ -64,11 +64,15 @@ def _changes(form: EditForm, booking: Booking, start: datetime, end: datetime):
         is_public=changed(form.is_public.data, booking.is_public),
         quantity=changed(quantity, booking.quantity),
         expected_people=changed(form.expected_people.data, booking.expected_people),
+        clear_expected_people=(
+            form.expected_people.data is None and booking.expected_people is not None
+        ),
         quota_override_note=(form.quota_override_note.data or "").strip(),
     )
 
 
 def _edit_page(form: EditForm, booking: Booking, status: int = 200, **extra):
+    extra["show_quota_note"] = extra.get("show_quota_note") or may_pass_quota(form)
     return render(
         "bookings/edit.html",
         block="edit_form",

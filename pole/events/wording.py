@@ -152,6 +152,18 @@ def _others(entry: Entry) -> str:
             f"{entry.person} passe en {ROLES_FR.get(after['role'], after['role'])} {by}"
         ),
         "membership.removed": lambda: f"{entry.person} retiré·e de l'organisation {by}",
+        "season_request.submitted": lambda: (
+            f"Demande de créneau régulier{where} pour la saison « {after['season']} » envoyée {by}"
+        ),
+        "season_request.edited": lambda: (
+            f"Demande de créneau régulier{where} pour la saison « {after['season']} » modifiée {by}"
+        ),
+        "season_request.withdrawn": lambda: (
+            f"Demande de créneau régulier{where} pour la saison « {after['season']} » retirée {by}"
+        ),
+        "season.message": lambda: (
+            f"Message sur le plan de la saison « {after['season']} »{where} envoyé {by}"
+        ),
         "feed_link.created": lambda: f"Lien d'agenda créé {by}",
         "feed_link.revoked": lambda: f"Lien d'agenda révoqué {by}",
     }

@@ -18,6 +18,13 @@ from pole.notifications import rules
 from pole.notifications.mails import write_letters
 
 _PENDING = "pole.notifications.pending"
+_TOLD = "pole.notifications.told_otherwise"
+
+
+def told_otherwise(*topics: str) -> None:
+    """The change being written tells its people itself (publishing a season writes one mail
+    per association): this transaction writes no letter of these topics."""
+    db.session().info.setdefault(_TOLD, set()).update(topics)
 
 
 def _happening(event: Event) -> rules.Happening:
@@ -58,10 +65,12 @@ def note(event: Event) -> None:
 @sa_event.listens_for(so.Session, "before_commit")
 def _write(session: so.Session) -> None:
     happenings = session.info.pop(_PENDING, None)
+    told = session.info.pop(_TOLD, set())
     if happenings and in_write_transaction():
-        write_letters(rules.plan(happenings))
+        write_letters([x for x in rules.plan(happenings) if x.topic not in told])
 
 
 @sa_event.listens_for(so.Session, "after_rollback")
 def _forget(session: so.Session) -> None:
     session.info.pop(_PENDING, None)
+    session.info.pop(_TOLD, None)

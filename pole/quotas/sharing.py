@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from pole.bookings.models import Booking
 from pole.db import db
+from pole.events.models import Event
 from pole.organisations.models import Organisation
 from pole.quotas import rules
 from pole.quotas.admin import all_groups, all_quotas, describe
@@ -57,6 +58,17 @@ def _rows_of(
     return rows
 
 
+def _cancelled_at() -> sa.Subquery:
+    """When each booking was (last) cancelled, from the record: a later edit moves its
+    updated_at, not this. Bookings cancelled before the record existed fall back on it."""
+    return (
+        sa.select(Event.booking_id, sa.func.max(Event.at).label("at"))
+        .where(Event.kind == "booking.cancelled", Event.booking_id.is_not(None))
+        .group_by(Event.booking_id)
+        .subquery()
+    )
+
+
 def sharing(site: Site, first_day: date, last_day: date, now: datetime) -> list[ShareTable]:
     """Per resource and per group, per organisation: booked, used, cancelled late, bookings."""
     tz = site.tz
@@ -69,6 +81,7 @@ def sharing(site: Site, first_day: date, last_day: date, now: datetime) -> list[
             .order_by(Resource.position, Resource.id)
         )
     )
+    cancelled = _cancelled_at()
     found = db.session.execute(
         sa.select(
             Booking.resource_id,
@@ -76,8 +89,10 @@ def sharing(site: Site, first_day: date, last_day: date, now: datetime) -> list[
             Booking.start,
             Booking.end,
             Booking.status,
-            Booking.updated_at,
-        ).where(
+            sa.func.coalesce(cancelled.c.at, Booking.updated_at),
+        )
+        .outerjoin(cancelled, cancelled.c.booking_id == Booking.id)
+        .where(
             Booking.resource_id.in_([r.id for r in resources]),
             Booking.start < end,
             Booking.end > start,

@@ -1,16 +1,25 @@
-"""Forms of the season's plan: open a season, ask for a regular slot, decline with a note."""
+"""Forms of the season's plan: open a season, ask for a regular slot, decline with a note,
+write to the associations."""
 
 from __future__ import annotations
 
 from datetime import time, timedelta
 from zoneinfo import ZoneInfo
 
-from wtforms import IntegerField, SelectChoice, SelectField, StringField, TextAreaField
+from wtforms import (
+    HiddenField,
+    IntegerField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from pole.bookings.forms import HourField, MultiCheckboxField
 from pole.formatting import WEEKDAYS
 from pole.forms import DayField, Form, Given
+from pole.seasons.services.messages import MESSAGE_MAX, MessageData
 from pole.seasons.services.plan import RequestData, SeasonData
 from pole.timeutil import local_to_utc
 
@@ -94,3 +103,37 @@ class RequestForm(Form):
 
 class DeclineForm(Form):
     manager_note = TextAreaField("Pourquoi (envoyé à l'association)", validators=[Length(max=2000)])
+
+
+class MessageForm(Form):
+    """The manager's message to some associations of the plan."""
+
+    organisation_ids = MultiCheckboxField(
+        "Associations destinataires", coerce=int, validate_choice=False
+    )
+    body = TextAreaField(
+        "Message",
+        validators=[
+            InputRequired("Écrivez le message."),
+            Length(max=MESSAGE_MAX, message=f"{MESSAGE_MAX} caractères au plus."),
+        ],
+        render_kw={"rows": 6},
+    )
+    resource_id = HiddenField()
+
+    def validate(self, extra_validators=None) -> bool:  # noqa: ANN001
+        valid = super().validate(extra_validators)
+        allowed = {c.value for c in self.organisation_ids.choices}
+        chosen = set(self.organisation_ids.data or ())
+        if self.organisation_ids.errors or not chosen or not chosen <= allowed:
+            # One French sentence, in place of WTForms' own for a value that is no number.
+            self.organisation_ids.errors = ["Choisissez au moins une association dans la liste."]
+        return valid and not any(f.errors for f in self)
+
+    def message_data(self) -> MessageData:
+        resource = str(self.resource_id.data or "")
+        return MessageData(
+            frozenset(self.organisation_ids.data or ()),
+            self.body.data or "",
+            int(resource) if resource.isdigit() else None,
+        )

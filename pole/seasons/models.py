@@ -7,13 +7,21 @@ from datetime import date, datetime
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
+from pole.auth.models import User
 from pole.db import UTCDateTime, db, utcnow
 from pole.organisations.models import Organisation
 from pole.resources.models import Resource, Site
 
 SEASON_STATUSES = ("open", "published")
-REQUEST_STATUSES = ("requested", "accepted", "declined")
-REQUEST_STATUS_LABELS = {"requested": "Demandée", "accepted": "Acceptée", "declined": "Refusée"}
+REQUEST_STATUSES = ("requested", "accepted", "declined", "withdrawn")
+REQUEST_STATUS_LABELS = {
+    "requested": "Demandée",
+    "accepted": "Acceptée",
+    "declined": "Refusée",
+    "withdrawn": "Retirée",
+}
+# Requests the board weighs and publishing may accept; the others are listed, not counted.
+LIVE_STATUSES = ("requested", "accepted")
 
 
 class Season(db.Model):
@@ -39,6 +47,9 @@ class Season(db.Model):
     requests: so.Mapped[list[SeasonRequest]] = so.relationship(
         back_populates="season", order_by="SeasonRequest.id", cascade="all, delete-orphan"
     )
+    messages: so.Mapped[list[SeasonMessage]] = so.relationship(
+        back_populates="season", order_by="SeasonMessage.id", cascade="all, delete-orphan"
+    )
 
     @property
     def excluded_ranges(self) -> list[tuple[date, date]]:
@@ -49,7 +60,9 @@ class SeasonRequest(db.Model):
     """An association's regular need: a resource on some weekdays, at some hours, for a while."""
 
     __table_args__ = (
-        sa.CheckConstraint("status IN ('requested', 'accepted', 'declined')", name="status"),
+        sa.CheckConstraint(
+            "status IN ('requested', 'accepted', 'declined', 'withdrawn')", name="status"
+        ),
         sa.CheckConstraint("until >= from_day", name="dates"),
     )
 
@@ -75,6 +88,9 @@ class SeasonRequest(db.Model):
     series_id: so.Mapped[int | None] = so.mapped_column(
         sa.ForeignKey("series.id", ondelete="SET NULL")
     )
+    # What the association last asked (days, hours, dates), kept when the manager moves or
+    # trims the request, so that publishing can tell it what changed.
+    asked: so.Mapped[dict | None] = so.mapped_column(sa.JSON)
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
 
     season: so.Mapped[Season] = so.relationship(back_populates="requests")
@@ -84,3 +100,29 @@ class SeasonRequest(db.Model):
     @property
     def status_label(self) -> str:
         return REQUEST_STATUS_LABELS[self.status]
+
+    @property
+    def is_live(self) -> bool:
+        return self.status in LIVE_STATUSES
+
+
+class SeasonMessage(db.Model):
+    """What the manager wrote to some associations about the plan (a clash, a resource)."""
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    season_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("season.id", ondelete="CASCADE"), index=True
+    )
+    author_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey("user.id", ondelete="SET NULL")
+    )
+    resource_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey("resource.id", ondelete="SET NULL")
+    )
+    organisation_ids: so.Mapped[list] = so.mapped_column(sa.JSON, default=list)  # the recipients
+    body: so.Mapped[str] = so.mapped_column(sa.Text)
+    sent_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime)
+
+    season: so.Mapped[Season] = so.relationship(back_populates="messages")
+    author: so.Mapped[User | None] = so.relationship()
+    resource: so.Mapped[Resource | None] = so.relationship()

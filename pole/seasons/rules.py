@@ -112,6 +112,21 @@ def deadline_reason(deadline: datetime, status: str, now: datetime) -> Reason | 
     return None
 
 
+def entry_reason(deadline: datetime, status: str, now: datetime, by_manager: bool) -> Reason | None:
+    """Coordinators enter and change their requests until the deadline; the manager until
+    the plan is published."""
+    if by_manager and status == "open":
+        return None
+    return deadline_reason(deadline, status, now)
+
+
+def may_change_request(
+    request_status: str, deadline: datetime, status: str, now: datetime, by_manager: bool
+) -> bool:
+    """A request can be changed or withdrawn while entries are open, unless withdrawn."""
+    return request_status != "withdrawn" and entry_reason(deadline, status, now, by_manager) is None
+
+
 def next_year(day: date) -> date:
     """The same day (or moment) a year later (29 February becomes 28 February)."""
     try:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import time
 
-from flask import Blueprint, abort, flash, redirect, url_for
+from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_login import current_user, login_required
 from wtforms import SelectChoice
 
@@ -15,12 +15,18 @@ from pole.db import db, utcnow
 from pole.formatting import weekday_names
 from pole.htmx import render
 from pole.resources.services import active_resources, default_site
-from pole.seasons.forms import DeclineForm, RequestForm, SeasonForm
+from pole.seasons.forms import DeclineForm, MessageForm, RequestForm, SeasonForm
 from pole.seasons.models import Season, SeasonRequest
 from pole.seasons.services import board as boards
-from pole.seasons.services import plan
+from pole.seasons.services import messages, plan
 from pole.seasons.services.publish import publish
-from pole.seasons.services.queries import organisations_of, requests_seen_by, seasons
+from pole.seasons.services.queries import (
+    changeable_ids,
+    messages_seen_by,
+    organisations_of,
+    requests_seen_by,
+    seasons,
+)
 
 bp = Blueprint("seasons", __name__)
 bp.add_app_template_global(weekday_names, "weekday_names")
@@ -79,7 +85,7 @@ def new():
     return render("seasons/new.html", status=status, title="Ouvrir une saison", form=form)
 
 
-def _show(season: Season, form: RequestForm, status: int = 200):
+def _show(season: Season, form: RequestForm, status: int = 200, **extra):
     return render(
         "seasons/show.html",
         block="requests",
@@ -88,8 +94,21 @@ def _show(season: Season, form: RequestForm, status: int = 200):
         season=season,
         form=form,
         requests=requests_seen_by(season, current_user),
+        changeable=changeable_ids(season, current_user, utcnow()),
+        messages=messages_seen_by(season, current_user),
         may_ask=bool(form.organisation_id.choices) and season.status == "open",
+        **extra,
     )
+
+
+def _request_of(season: Season, request_id: int) -> SeasonRequest:
+    """A request of this season that the person may change: 404 elsewhere, 403 if not theirs."""
+    found = db.get_or_404(SeasonRequest, request_id)
+    if found.season_id != season.id:
+        abort(404)
+    if not permissions.can_request_slots(current_user, found.organisation):
+        abort(403)
+    return found
 
 
 @bp.get("/saisons/<int:season_id>")
@@ -116,6 +135,40 @@ def ask(season_id: int):
         except Refused as refused:
             apply_reasons(form, refused.reasons)
     return _show(season, form, 422)
+
+
+@bp.route("/saisons/<int:season_id>/demandes/<int:request_id>/modifier", methods=["GET", "POST"])
+def change(season_id: int, request_id: int):
+    """A coordinator changes one of the association's requests, before the deadline."""
+    season = _season(season_id)
+    asked = _request_of(season, request_id)
+    form = _request_form(season, asked)
+    if form.validate_on_submit():
+        try:
+            plan.edit_request(asked, form.request_data(), current_user)
+            flash("La demande est modifiée.", "success")
+            return redirect(url_for("seasons.show", season_id=season.id), 303)
+        except plan.NotAllowed:
+            abort(403)
+        except Refused as refused:
+            apply_reasons(form, refused.reasons)
+    return _show(season, form, 422 if form.is_submitted() else 200, edited=asked)
+
+
+@bp.post("/saisons/<int:season_id>/demandes/<int:request_id>/retirer")
+def withdraw(season_id: int, request_id: int):
+    """A coordinator withdraws a request: it stays listed, marked « retirée »."""
+    season = _season(season_id)
+    asked = _request_of(season, request_id)
+    try:
+        plan.withdraw_request(asked, current_user)
+    except plan.NotAllowed:
+        abort(403)
+    except Refused as refused:
+        problems = [r.message for r in refused.reasons]
+        return _show(season, _request_form(season), 422, problems=problems)
+    flash("La demande est retirée.", "success")
+    return redirect(url_for("seasons.show", season_id=season.id), 303)
 
 
 def _board(season: Season, status: int = 200, problems=None, edited=None, form=None):  # noqa: ANN001
@@ -196,3 +249,31 @@ def carry_over(season_id: int):
     copy = plan.carry_over(_season(season_id), current_user)
     flash("La saison est reconduite : vérifiez ses dates.", "success")
     return redirect(url_for("seasons.show", season_id=copy.id), 303)
+
+
+@bp.route("/saisons/<int:season_id>/message", methods=["GET", "POST"])
+def write(season_id: int):
+    """« Écrire aux associations concernées » by a clash or a resource (manager)."""
+    _require_planner()
+    season = _season(season_id)
+    form = MessageForm()
+    form.organisation_ids.choices = [
+        SelectChoice(o.id, o.name) for o in messages.with_requests(season)
+    ]
+    if not form.is_submitted():
+        about_request = request.args.get("demande", type=int)
+        form.resource_id.data = request.args.get("ressource", type=int) or ""
+        form.organisation_ids.data = sorted(
+            messages.concerned(season, about_request, form.resource_id.data or None)
+        )
+    if form.validate_on_submit():
+        try:
+            sent = messages.write_to_associations(season, form.message_data(), current_user)
+            count = len(sent.organisation_ids)
+            flash(f"Message envoyé à {count} association{'s' if count > 1 else ''}.", "success")
+            return redirect(url_for("seasons.board", season_id=season.id), 303)
+        except Refused as refused:
+            apply_reasons(form, refused.reasons)
+    status = 422 if form.is_submitted() else 200
+    title = "Écrire aux associations concernées"
+    return render("seasons/message.html", status=status, title=title, season=season, form=form)

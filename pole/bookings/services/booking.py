@@ -96,6 +96,7 @@ class BookingChanges:
     is_public: bool | None = None
     quantity: int | None = None
     expected_people: int | None = None
+    clear_expected_people: bool = False  # no number of people any more
     quota_override_note: str = ""
 
 
@@ -200,7 +201,9 @@ def edit_booking(
                 target.is_public = changes.is_public
             if changes.quantity is not None:
                 target.quantity = changes.quantity
-            if changes.expected_people is not None:
+            if changes.clear_expected_people:
+                target.expected_people = None
+            elif changes.expected_people is not None:
                 target.expected_people = changes.expected_people
             target.quota_override_note = note.get(target.id, target.quota_override_note)
             target.status = rules.status_after_move(

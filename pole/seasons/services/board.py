@@ -82,22 +82,23 @@ def _quota_problems(request: SeasonRequest, season: Season, now: datetime) -> li
 
 
 def board(season: Season, now: datetime) -> list[ResourceBoard]:
-    """Per resource, the requests still in play (declined ones listed, not counted)."""
+    """Per resource, the requests still in play (declined or withdrawn ones listed, not
+    counted)."""
     requests = list(season.requests)
-    live = [r for r in requests if r.status != "declined"]
+    live = [r for r in requests if r.is_live]
     buffers = {r.resource_id: r.resource.buffer_minutes for r in live}
     pairs = rules.clashes([slot_of(r) for r in live], buffers)
     boards: dict[int, ResourceBoard] = {}
     for r in sorted(requests, key=lambda r: (r.resource.position, r.resource_id, r.start_time)):
         slot = slot_of(r)
         line = RequestLine(r, f"{format_hours(rules.weekly_minutes(slot))} par semaine")
-        if r.status != "declined":
+        if r.is_live:
             line.clashes_with = [b if a == r.id else a for a, b in pairs if r.id in (a, b)]
             line.bookings_in_the_way = _bookings_in_the_way(r, season)
             line.quota_problems = _quota_problems(r, season, now)
         b = boards.setdefault(r.resource_id, ResourceBoard(r.resource, [], {}))
         b.lines.append(line)
-        for day in slot.weekdays:
+        for day in slot.weekdays if r.is_live else ():
             b.pattern.setdefault(day, []).append(line)
     for b in boards.values():
         b.totals = _totals(b, season)
@@ -109,7 +110,7 @@ def _totals(resource_board: ResourceBoard, season: Season) -> list[str]:
     quota it would get if all were accepted."""
     by_org: dict[int, list[SeasonRequest]] = {}
     for line in resource_board.lines:
-        if line.request.status != "declined":
+        if line.request.is_live:
             by_org.setdefault(line.request.organisation_id, []).append(line.request)
     texts = []
     for requests in by_org.values():

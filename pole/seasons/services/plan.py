@@ -10,6 +10,7 @@ from pole.auth.models import User
 from pole.core.locks import lock_row
 from pole.core.refusals import Reason, Refused
 from pole.db import db, utcnow, write_transaction
+from pole.events.record import record
 from pole.formatting import format_hhmm
 from pole.organisations.models import Organisation
 from pole.resources.models import Resource, Site
@@ -71,6 +72,36 @@ def _slot_of_data(data: RequestData, request_id: int = 0) -> rules.Slot:
     )
 
 
+def request_state(request: SeasonRequest) -> dict:
+    """A request's days, hours, dates and status, as plain values (never its note)."""
+    return {
+        "resource_id": request.resource_id,
+        "weekdays": list(request.weekdays or ()),
+        "start_time": request.start_time,
+        "end_time": request.end_time,
+        "from_day": request.from_day.isoformat(),
+        "until": request.until.isoformat(),
+        "status": request.status,
+    }
+
+
+def _record(
+    kind: str, request: SeasonRequest, user: User, now: datetime, before: dict | None = None
+) -> None:
+    """Record a change of a request in its transaction (the season's name says which plan)."""
+    db.session.flush()
+    record(
+        kind,
+        actor=user,
+        now=now,
+        organisation=request.organisation_id,
+        resource=request.resource_id,
+        before=before,
+        after={**request_state(request), "season": request.season.name},
+        season_request=request.id,
+    )
+
+
 def _excluded_json(ranges) -> list[list[str]]:  # noqa: ANN001
     return [[a.isoformat(), b.isoformat()] for a, b in ranges]
 
@@ -107,9 +138,8 @@ def _check_entry(season: Season, organisation: Organisation, user: User, now: da
     """Coordinators of the organisation (and the manager) ask, before the deadline."""
     if not permissions.can_request_slots(user, organisation):
         raise NotAllowed
-    if permissions.is_manager(user) and season.status == "open":
-        return
-    reason = rules.deadline_reason(season.deadline, season.status, now)
+    by_manager = permissions.is_manager(user)
+    reason = rules.entry_reason(season.deadline, season.status, now, by_manager)
     if reason is not None:
         raise SeasonRefused([reason])
 
@@ -147,22 +177,58 @@ def submit_request(
         _check_entry(season, organisation, user, now)
         request = SeasonRequest(season_id=season.id, status="requested", created_at=now)
         _apply(request, data, season)
+        request.asked = request_state(request)
         db.session.add(request)
+        _record("season_request.submitted", request, user, now)
     return request
+
+
+def _refuse_if_withdrawn(request: SeasonRequest) -> None:
+    if request.status == "withdrawn":
+        raise SeasonRefused.because(
+            "Cette demande a été retirée : elle ne change plus.", "", "withdrawn"
+        )
 
 
 def edit_request(
     request: SeasonRequest, data: RequestData, user: User, now: datetime | None = None
 ) -> SeasonRequest:
-    """Change a request: its coordinator before the deadline; the manager until publication
-    (moving or trimming it on the board accepts it)."""
+    """Change a request: its coordinator before the deadline (it is asked again, to be
+    decided); the manager until publication (moving or trimming it on the board accepts it,
+    and what the association asked is kept to tell it what changed)."""
     now = now or utcnow()
+    organisation = db.session.get(Organisation, data.organisation_id)
+    if organisation is None:
+        raise NotAllowed
     with write_transaction(now=now):
-        _check_entry(lock_season(request.season_id), request.organisation, user, now)
-        _apply(request, data, request.season)
+        season = lock_season(request.season_id)
+        request = db.session.get(SeasonRequest, request.id, populate_existing=True)
+        _check_entry(season, request.organisation, user, now)
+        _check_entry(season, organisation, user, now)
+        _refuse_if_withdrawn(request)
+        before = request_state(request)
+        _apply(request, data, season)
         if permissions.is_manager(user):
             request.status = "accepted"
+        else:
+            request.status = "requested"
+            request.asked = request_state(request)
+        _record("season_request.edited", request, user, now, before)
     return request
+
+
+def withdraw_request(request: SeasonRequest, user: User, now: datetime | None = None) -> None:
+    """The association takes a request back (kept, marked withdrawn): its coordinator before
+    the deadline, the manager until publication."""
+    now = now or utcnow()
+    with write_transaction(now=now):
+        season = lock_season(request.season_id)
+        request = db.session.get(SeasonRequest, request.id, populate_existing=True)
+        _check_entry(season, request.organisation, user, now)
+        _refuse_if_withdrawn(request)
+        before = request_state(request)
+        request.status = "withdrawn"
+        _record("season_request.withdrawn", request, user, now, before)
 
 
 def set_status(
@@ -178,13 +244,15 @@ def set_status(
         season = lock_season(request.season_id)
         if season.status != "open":
             raise SeasonRefused([rules.deadline_reason(season.deadline, season.status, now)])
+        _refuse_if_withdrawn(request)
         request.status = status
         request.manager_note = note.strip()
     return request
 
 
 def carry_over(season: Season, user: User, now: datetime | None = None) -> Season:
-    """« Reconduire »: the same plan a year later, every request copied as asked."""
+    """« Reconduire »: the same plan a year later, every request copied as asked (those the
+    associations withdrew are left behind)."""
     if not permissions.can_plan_seasons(user):
         raise NotAllowed
     now = now or utcnow()
@@ -203,20 +271,22 @@ def carry_over(season: Season, user: User, now: datetime | None = None) -> Seaso
         db.session.add(copy)
         db.session.flush()
         for r in season.requests:
-            db.session.add(
-                SeasonRequest(
-                    season_id=copy.id,
-                    organisation_id=r.organisation_id,
-                    resource_id=r.resource_id,
-                    weekdays=list(r.weekdays),
-                    start_time=r.start_time,
-                    end_time=r.end_time,
-                    from_day=shift(r.from_day),
-                    until=shift(r.until),
-                    priority=r.priority,
-                    note=r.note,
-                    status="requested",
-                    created_at=now,
-                )
+            if r.status == "withdrawn":
+                continue
+            again = SeasonRequest(
+                season_id=copy.id,
+                organisation_id=r.organisation_id,
+                resource_id=r.resource_id,
+                weekdays=list(r.weekdays),
+                start_time=r.start_time,
+                end_time=r.end_time,
+                from_day=shift(r.from_day),
+                until=shift(r.until),
+                priority=r.priority,
+                note=r.note,
+                status="requested",
+                created_at=now,
             )
+            again.asked = request_state(again)
+            db.session.add(again)
     return copy

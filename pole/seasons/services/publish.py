@@ -12,12 +12,21 @@ from pole.bookings.services.checks import BookingRefused, SeriesRefused
 from pole.bookings.services.series import SeriesData, create_series, preview_series
 from pole.core.refusals import Reason
 from pole.db import db, utcnow, write_transaction
-from pole.formatting import format_long_day, weekday_names
+from pole.formatting import format_long_day, join_words, weekday_names
+from pole.notifications.listeners import told_otherwise
+from pole.notifications.rules import MADE
 from pole.organisations.models import Membership
 from pole.outbox.queue import queue_mail
+from pole.resources.models import Resource
 from pole.seasons import rules
 from pole.seasons.models import Season, SeasonRequest
-from pole.seasons.services.plan import NotAllowed, SeasonRefused, lock_season, slot_of
+from pole.seasons.services.plan import (
+    NotAllowed,
+    SeasonRefused,
+    lock_season,
+    request_state,
+    slot_of,
+)
 
 
 @dataclass(frozen=True)
@@ -68,15 +77,14 @@ def series_data(request: SeasonRequest) -> SeriesData:
     )
 
 
-def _skipped(request: SeasonRequest, user: User, now: datetime) -> set[date]:
-    """Days left out: the season's excluded ranges, and the building's closures."""
-    season = request.season
-    skip = set(rules.excluded_days(slot_of(request), season.excluded_ranges))
+def _closed_days(request: SeasonRequest, user: User, now: datetime) -> set[date]:
+    """The request's days the building (or its resource) is closed: left out when published."""
     preview = preview_series(series_data(request), user, now)
-    for conflict in preview.conflicts:
-        if conflict.reasons and all(r.code == "closure" for r in conflict.reasons):
-            skip.add(conflict.day)
-    return skip
+    return {
+        conflict.day
+        for conflict in preview.conflicts
+        if conflict.reasons and all(r.code == "closure" for r in conflict.reasons)
+    }
 
 
 def _clash_problems(accepted: list[SeasonRequest]) -> list[Problem]:
@@ -85,28 +93,90 @@ def _clash_problems(accepted: list[SeasonRequest]) -> list[Problem]:
     return [Problem(a, [f"chevauche la demande n° {b}."]) for a, b in pairs]
 
 
-def _tell_associations(season: Season, now: datetime) -> None:
+@dataclass(frozen=True)
+class Outcome:
+    """What publishing made of an accepted request: how many dates, which closed days left out."""
+
+    dates: int
+    closed: frozenset[date]
+
+
+def _wish(state: dict) -> dict:
+    """A request's state without its status: what is asked, not what was decided."""
+    return {k: v for k, v in state.items() if k != "status"}
+
+
+def _asked_text(request: SeasonRequest) -> str:
+    """What the association asked, when the manager moved or trimmed it since; else ''."""
+    asked = request.asked
+    if not asked or _wish(asked) == _wish(request_state(request)):
+        return ""
+    resource = db.session.get(Resource, asked["resource_id"])
+    place = f"{resource.name}, " if resource is not None else ""
+    return (
+        f"{place}{weekday_names(asked['weekdays'])}, de {asked['start_time']} à "
+        f"{asked['end_time']}, du {format_long_day(date.fromisoformat(asked['from_day']))} "
+        f"au {format_long_day(date.fromisoformat(asked['until']))}"
+    )
+
+
+def _letter(season: Season, requests: list[SeasonRequest], outcomes: dict[int, Outcome]) -> str:
+    """One association's letter: each series it got (dates, closed days left out, what the
+    manager changed), then what was not kept and why."""
+    organisation = requests[0].organisation
+    lines = [f"Le plan de la saison « {season.name} » est publié. Pour {organisation.name} :"]
+    if season.excluded_ranges:
+        ranges = ", ".join(
+            f"du {format_long_day(a)} au {format_long_day(b)}" for a, b in season.excluded_ranges
+        )
+        lines.append(f"(la saison laisse de côté les jours {ranges})")
+    granted = [r for r in requests if r.id in outcomes]
+    refused = [r for r in requests if r.id not in outcomes]
+    if granted:
+        lines += ["", "Accordé :"]
+    for r in granted:
+        outcome = outcomes[r.id]
+        count = f"{outcome.dates} date{'s' if outcome.dates > 1 else ''}"
+        lines.append(f"- {describe(r)} : {count}.")
+        if outcome.closed:
+            days = join_words([format_long_day(d) for d in sorted(outcome.closed)])
+            lines.append(f"  Dates laissées de côté pour une fermeture : {days}.")
+        asked = _asked_text(r)
+        if asked:
+            lines.append(f"  Modifié par la gestion ; vous aviez demandé : {asked}.")
+    if refused:
+        lines += ["", "Non retenu :"]
+    for r in refused:
+        why = f" Motif : {r.manager_note}" if r.manager_note else ""
+        lines.append(f"- {describe(r)}.{why}")
+    lines += ["", "Les dates accordées sont dans l'agenda de l'association."]
+    return "\n".join(lines)
+
+
+def _tell_associations(season: Season, outcomes: dict[int, Outcome], now: datetime) -> None:
+    """One letter per association that asked (withdrawn requests aside), to its coordinators."""
     by_org: dict[int, list[SeasonRequest]] = {}
     for r in season.requests:
-        by_org.setdefault(r.organisation_id, []).append(r)
+        if r.status != "withdrawn":
+            by_org.setdefault(r.organisation_id, []).append(r)
     for requests in by_org.values():
         organisation = requests[0].organisation
-        lines = [f"Plan de la saison « {season.name} » pour {organisation.name} :", ""]
-        for r in requests:
-            if r.status == "accepted":
-                lines.append(f"- Accordé : {describe(r)}.")
-            else:
-                lines.append(f"- Non retenu : {describe(r)}. {r.manager_note}".rstrip())
+        text = _letter(season, requests, outcomes)
         coordinators = db.session.scalars(
-            db.select(Membership).where(
-                Membership.organisation_id == organisation.id, Membership.role == "coordinator"
+            db.select(User)
+            .join(Membership, Membership.user_id == User.id)
+            .where(
+                Membership.organisation_id == organisation.id,
+                Membership.role == "coordinator",
+                User.is_active,
             )
+            .order_by(User.id)
         )
-        for membership in coordinators:
+        for person in coordinators:
             queue_mail(
-                membership.user.email,
+                person.email,
                 f"Saison « {season.name} » : vos créneaux",
-                "\n".join(lines),
+                f"Bonjour {person.name},\n\n{text}\n",
                 kind="season_published",
                 now=now,
             )
@@ -132,11 +202,14 @@ def publish(season: Season, user: User, now: datetime | None = None) -> Season:
         problems = _clash_problems(accepted)
         if problems:
             raise PublishRefused(problems)
+        # Each association gets one letter below; the manager is not told of each series.
+        told_otherwise(MADE)
+        outcomes: dict[int, Outcome] = {}
         for request in accepted:
+            excluded = set(rules.excluded_days(slot_of(request), season.excluded_ranges))
+            closed = _closed_days(request, user, now) - excluded
             try:
-                series = create_series(
-                    series_data(request), user, skip=_skipped(request, user, now), now=now
-                )
+                series = create_series(series_data(request), user, skip=excluded | closed, now=now)
             except SeriesRefused as refused:
                 problems.append(Problem(request.id, _conflict_messages(refused)))
                 continue
@@ -144,11 +217,12 @@ def publish(season: Season, user: User, now: datetime | None = None) -> Season:
                 problems.append(Problem(request.id, [r.message for r in refused.reasons]))
                 continue
             request.series_id = series.id
+            outcomes[request.id] = Outcome(len(series.bookings), frozenset(closed))
         if problems:
             raise PublishRefused(problems)  # rolls back every series made above
         season.status = "published"
         season.published_at = now
-        _tell_associations(season, now)
+        _tell_associations(season, outcomes, now)
     return season
 
 
