@@ -9,6 +9,8 @@ at each round, never from a worker's memory.
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from datetime import date, datetime
 
 import sqlalchemy as sa
@@ -26,6 +28,18 @@ from pole.notifications.telling import tell, write_mail
 from pole.timeutil import local_day_bounds
 
 DIGEST, REMINDER = "digest", "reminder"
+log = logging.getLogger("pole.notifications")
+
+
+def _each(people: list[int], send: Callable[[int], bool]) -> int:
+    """Send each person's mail in its own transaction; one that fails is tried next round."""
+    sent = 0
+    for user_id in people:
+        try:
+            sent += send(user_id)
+        except Exception:
+            log.exception("The daily mail of person %s failed; it is tried again later", user_id)
+    return sent
 
 
 def _claim(user_id: int, day: date, purpose: str, now: datetime) -> bool:
@@ -35,8 +49,10 @@ def _claim(user_id: int, day: date, purpose: str, now: datetime) -> bool:
         dialect.insert(DailyMail)
         .values(user_id=user_id, day=day, purpose=purpose, sent_at=now)
         .on_conflict_do_nothing(index_elements=["user_id", "day", "purpose"])
+        .returning(DailyMail.user_id)
     )
-    return db.session.execute(statement).rowcount == 1
+    # Nothing returned: the row was there already (another worker's, or an earlier round's).
+    return db.session.execute(statement).scalar() is not None
 
 
 def _not_sent(user_id: sa.ColumnElement, day: date, purpose: str) -> sa.ColumnElement[bool]:
@@ -59,7 +75,7 @@ def send_digests(now: datetime) -> int:
         .where(DigestItem.created_at < cutoff, _not_sent(DigestItem.user_id, day, DIGEST))
     ).all()
     db.session.rollback()  # end the read: each digest is its own write transaction
-    return sum(_send_digest(user_id, day, cutoff, now) for user_id in waiting)
+    return _each(waiting, lambda user_id: _send_digest(user_id, day, cutoff, now))
 
 
 def _send_digest(user_id: int, day: date, cutoff: datetime, now: datetime) -> bool:
@@ -112,7 +128,7 @@ def send_reminders(now: datetime) -> int:
         )
     ).all()
     db.session.rollback()
-    return sum(_send_reminder(user_id, day, (start, end), now) for user_id in people)
+    return _each(people, lambda user_id: _send_reminder(user_id, day, (start, end), now))
 
 
 def _send_reminder(
