@@ -53,7 +53,10 @@ def send_reminders(app: Flask) -> None:
 
 def forget_old_mail(app: Flask) -> None:
     """Sent and given-up mails leave the outbox after POLE_OUTBOX_KEEP_DAYS, once a day."""
+    from pole.notifications.daily import forget_old_claims
+
     forgotten = forget_old(utcnow(), app.config["POLE_OUTBOX_KEEP_DAYS"])
+    forget_old_claims(utcnow(), app.config["POLE_OUTBOX_KEEP_DAYS"])
     log.info("Outbox: %s old mail(s) deleted", forgotten)
 
 

@@ -179,3 +179,11 @@ def test_nobody_is_reminded_by_default(world):
 def test_the_worker_looks_for_daily_mails_every_minute():
     jobs = {job.run.__name__: job.every for job in worker.timed_jobs()}
     assert jobs["send_digests"] == jobs["send_reminders"] == 60
+
+
+def test_old_claims_are_forgotten_but_not_the_days_they_still_guard(kept):
+    daily.send_digests(paris(DAY_AFTER, 7))
+    assert daily.forget_old_claims(paris(DAY_AFTER, 8), keep_days=30) == 0
+    assert daily.send_digests(paris(DAY_AFTER, 9)) == 0
+    assert daily.forget_old_claims(paris(DAY_AFTER + timedelta(days=40), 8), keep_days=30) == 1
+    assert count(DailyMail) == 0

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
@@ -158,3 +158,10 @@ def _send_reminder(
         subject = f"Rappel : vos réservation{plural} de demain, {format_date(day)}"
         body = f"Demain, vous avez réservé :\n{lines}\n" + practical_info(bookings)
         return tell(user, rules.REMINDER, subject, body, now=now) == rules.EACH
+
+
+def forget_old_claims(now: datetime, keep_days: int) -> int:
+    """Delete the daily mails' claim rows older than `keep_days` (they only guard their day)."""
+    limit = now.date() - timedelta(days=keep_days + 2)
+    with write_transaction(now=now):
+        return db.session.execute(sa.delete(DailyMail).where(DailyMail.day < limit)).rowcount
