@@ -11,6 +11,7 @@ from pole.db import db, write_transaction
 from pole.events.record import record
 from pole.notifications import rules
 from pole.notifications.models import NotificationChoice
+from pole.notifications.tokens import read_unsubscribe_token
 
 
 def kinds_of(user: User) -> list[rules.Kind]:
@@ -75,5 +76,12 @@ def unsubscribe(user_id: int, kinds: list[str], now: datetime) -> list[rules.Kin
     return [rules.KINDS_BY_KEY[k] for k in off]
 
 
-def person(user_id: int) -> User | None:
-    return db.session.get(User, user_id)
+def open_unsubscribe_link(token: str) -> tuple[User, list[rules.Kind]] | None:
+    """The person and the kinds of mail a genuine unsubscribe link names; None otherwise."""
+    found = read_unsubscribe_token(token)
+    if found is None:
+        return None
+    user_id, keys = found
+    kinds = [rules.KINDS_BY_KEY[k] for k in keys if k in rules.KINDS_BY_KEY]
+    person = db.session.get(User, user_id)
+    return (person, kinds) if person is not None and kinds else None

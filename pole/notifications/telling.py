@@ -40,10 +40,8 @@ def footer(user: User, kinds: list[str], why: str) -> tuple[str, str, str | None
     The link is left out for kinds that cannot be turned off, or when no link can be built.
     """
     can_stop = [k for k in kinds if rules.KINDS_BY_KEY[k].can_be_turned_off]
-    stop = external_url(
-        "notifications.unsubscribe", token=make_unsubscribe_token(user.id, can_stop)
-    )
-    stop = stop if can_stop else None
+    token = make_unsubscribe_token(user.id, can_stop) if can_stop else None
+    stop = external_url("notifications.unsubscribe", token=token) if token else None
     page = external_url("notifications.preferences")
     text = ["", "-- ", why]
     markup = [f"<p>{html.escape(why)}</p>"]

@@ -8,9 +8,8 @@ from flask_login import current_user, login_required
 from pole.db import utcnow
 from pole.extensions import csrf
 from pole.htmx import render
-from pole.notifications import rules, services
+from pole.notifications import services
 from pole.notifications.forms import preferences_form
-from pole.notifications.tokens import read_unsubscribe_token
 
 bp = Blueprint("notifications", __name__)
 
@@ -40,13 +39,12 @@ def preferences():
 @csrf.exempt  # the signed link is the proof; mail clients POST to it without a session (RFC 8058)
 def unsubscribe(token: str):
     """Confirm (GET), or turn off (POST, one click), the kinds of mail a signed link names."""
-    found = read_unsubscribe_token(token)
-    person = services.person(found[0]) if found else None
-    kinds = [rules.KINDS_BY_KEY[k] for k in found[1] if k in rules.KINDS_BY_KEY] if found else []
-    if person is None or not kinds:
+    opened = services.open_unsubscribe_link(token)
+    if opened is None:
         return render("notifications/link_invalid.html", status=404, title="Lien invalide")
+    person, kinds = opened
     if request.method == "POST":
-        kinds = services.unsubscribe(person.id, found[1], utcnow()) or []
+        kinds = services.unsubscribe(person.id, [k.key for k in kinds], utcnow()) or []
         return render(
             "notifications/unsubscribed.html", kinds=kinds, title="Désabonnement enregistré"
         )
