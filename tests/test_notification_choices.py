@@ -337,3 +337,19 @@ def test_a_link_signed_for_something_else_or_a_gone_person_is_refused(world, cli
     assert client.get(unsubscribe_path(world.alice, "no-such-kind")).status_code == 404
     ghost = make_unsubscribe_token(10**6, ["made"])
     assert client.post(f"/desabonnement/{ghost}", csrf=False).status_code == 404
+
+
+@pytest.mark.parametrize("kind", ["notify_waitlist", "notice"])
+def test_tell_takes_the_waiting_list_and_noticeboard_kinds_as_h19_names_them(world, kind):
+    from pole.db import write_transaction
+    from pole.notifications import tell
+
+    short = kind.removeprefix("notify_")
+    with write_transaction():
+        assert tell(world.alice, kind, "Une place s'est libérée", "- Salle 1, lundi") == "each"
+    choose(world.bob, **{short: "never"})
+    with write_transaction():
+        assert tell(world.bob, kind, "Une place s'est libérée", "- Salle 1, lundi") == "never"
+    [row] = outbox()
+    assert (row.to, row.kind) == (world.alice.email, f"notify_{short}")
+    assert row.text_body.startswith("Bonjour Alice Restos,\n\n- Salle 1, lundi\n")
