@@ -79,6 +79,7 @@ def _register_blueprints(app: Flask) -> None:
     from pole.events.views import bp as events_bp
     from pole.feeds.views import bp as feeds_bp
     from pole.main import bp as main_bp
+    from pole.notifications.views import bp as notifications_bp
     from pole.organisations.views import bp as organisations_bp
     from pole.permanences.views import bp as permanences_bp
     from pole.quotas.views import bp as quotas_bp
@@ -92,6 +93,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(quotas_bp)
     app.register_blueprint(events_bp)
     app.register_blueprint(seasons_bp)
+    app.register_blueprint(notifications_bp)
 
 
 def _register_request_hooks(app: Flask) -> None:

@@ -4,6 +4,7 @@ from pole.auth.models import LoginThrottle, User
 from pole.bookings.models import Booking, Series
 from pole.events.models import Event, NoticesSeen
 from pole.feeds.models import FeedToken
+from pole.notifications.models import DailyMail, DigestItem, NotificationChoice
 from pole.organisations.models import Invitation, Membership, Organisation
 from pole.outbox.models import OutgoingMail
 from pole.permanences.models import (
@@ -23,12 +24,15 @@ __all__ = [
     "BlockedSlot",
     "Booking",
     "Closure",
+    "DailyMail",
+    "DigestItem",
     "Event",
     "FeedToken",
     "Invitation",
     "LoginThrottle",
     "Membership",
     "NoticesSeen",
+    "NotificationChoice",
     "Organisation",
     "OutgoingMail",
     "Permanence",

@@ -1,7 +1,8 @@
 """`flask pole worker`: sends the outbox and runs the building's timed jobs, until SIGTERM.
 
-Run one or several (on several machines too): the outbox is claimed row by row, and the
-daily jobs may run twice without harm. Nothing it needs lives only in its memory.
+Run one or several (on several machines too): the outbox is claimed row by row, the daily
+digests and reminders by a row per person and day, and the clean-ups may run twice without
+harm. Nothing it needs lives only in its memory.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from pole.outbox.sender import forget_old
 
 log = logging.getLogger("pole.worker")
 DAY = 24 * 3600
+MINUTE = 60
 
 
 def purge_appointments(app: Flask) -> None:
@@ -31,9 +33,30 @@ def purge_appointments(app: Flask) -> None:
     log.info("Purge: %s appointments and %s notices deleted", purged.appointments, purged.notices)
 
 
+def send_digests(app: Flask) -> None:
+    """Each person's daily digest, from 07:00 in the site's time zone (once a day each)."""
+    from pole.notifications.daily import send_digests as send
+
+    sent = send(utcnow())
+    if sent:
+        log.info("Digests: %s queued", sent)
+
+
+def send_reminders(app: Flask) -> None:
+    """The reminders of tomorrow's bookings, from 07:00 the day before (once a person)."""
+    from pole.notifications.daily import send_reminders as send
+
+    sent = send(utcnow())
+    if sent:
+        log.info("Reminders: %s queued", sent)
+
+
 def forget_old_mail(app: Flask) -> None:
     """Sent and given-up mails leave the outbox after POLE_OUTBOX_KEEP_DAYS, once a day."""
+    from pole.notifications.daily import forget_old_claims
+
     forgotten = forget_old(utcnow(), app.config["POLE_OUTBOX_KEEP_DAYS"])
+    forget_old_claims(utcnow(), app.config["POLE_OUTBOX_KEEP_DAYS"])
     log.info("Outbox: %s old mail(s) deleted", forgotten)
 
 
@@ -47,7 +70,14 @@ class TimedJob:
 
 
 def timed_jobs() -> list[TimedJob]:
-    return [TimedJob(purge_appointments, DAY), TimedJob(forget_old_mail, DAY)]
+    # The daily mails are due by the clock and the database (a row per person and day), not
+    # by this worker's memory: it only decides how often to look.
+    return [
+        TimedJob(purge_appointments, DAY),
+        TimedJob(forget_old_mail, DAY),
+        TimedJob(send_digests, MINUTE),
+        TimedJob(send_reminders, MINUTE),
+    ]
 
 
 def send_outbox(stop: threading.Event) -> int:

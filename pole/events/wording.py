@@ -166,6 +166,8 @@ def _others(entry: Entry) -> str:
         ),
         "feed_link.created": lambda: f"Lien d'agenda créé {by}",
         "feed_link.revoked": lambda: f"Lien d'agenda révoqué {by}",
+        "notifications.chosen": lambda: f"Choix des e-mails reçus changés {by}",
+        "notifications.unsubscribed": lambda: f"Désabonnement d'e-mails par lien {by}",
     }
     return sentences[kind]() if kind in sentences else f"{kind} {by}"
 

@@ -1,4 +1,4 @@
-"""The mails of the letters `rules.plan` made: French, plain text, one outbox row each."""
+"""The mails of the letters `rules.plan` made: French, one per recipient, as each chose."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from pole.bookings.models import Booking
 from pole.db import db
 from pole.formatting import format_when
 from pole.notifications import rules
+from pole.notifications.telling import tell
 from pole.organisations.models import Membership
-from pole.outbox import queue_mail
 from pole.outbox.bookings import bookings_invitation
 
 CHANGED_WORDS = {
@@ -22,12 +22,12 @@ CHANGED_WORDS = {
 }
 
 
-def _line(booking: Booking) -> str:
+def booking_line(booking: Booking) -> str:
     when = format_when(booking.start, booking.end, booking.resource.site.tz)
     return f"- {booking.title} : {booking.resource.name}, {when}"
 
 
-def _practical(bookings: Iterable[Booking]) -> str:
+def practical_info(bookings: Iterable[Booking]) -> str:
     infos = {}
     for booking in bookings:
         info = (booking.resource.practical_info or "").strip()
@@ -53,7 +53,7 @@ def _appointment_text(letter: rules.Letter) -> tuple[str, str]:
 
 def _booking_text(letter: rules.Letter, bookings: list[Booking]) -> tuple[str, str]:
     first = bookings[0]
-    lines = "\n".join(_line(b) for b in bookings)
+    lines = "\n".join(booking_line(b) for b in bookings)
     plural = len(bookings) > 1
     organisation = first.organisation.name
     if letter.topic == rules.MADE:
@@ -62,7 +62,7 @@ def _booking_text(letter: rules.Letter, bookings: list[Booking]) -> tuple[str, s
         what = "Votre série de réservations" if plural else "Votre réservation"
         subject = f"Réservation {state} : {first.resource.name}"
         body = f"{what} pour {organisation} est {state}{'s' if plural else ''} :\n{lines}\n"
-        return subject, body + _practical(bookings)
+        return subject, body + practical_info(bookings)
     if letter.topic == rules.WAITING:
         subject = f"Demande à valider : {first.resource.name} ({organisation})"
         return subject, f"Une demande de {organisation} attend votre validation :\n{lines}\n"
@@ -105,7 +105,7 @@ def _people(ids: set[int]) -> dict[int, User]:
 
 
 def write_letters(letters: list[rules.Letter]) -> None:
-    """One outbox row per recipient of each letter, with the bookings' .ics if any."""
+    """Tell each recipient of each letter (with the bookings' .ics if any), as they chose."""
     if not letters:
         return
     coordinators = _coordinators({x.organisation_id for x in letters if x.to_coordinators})
@@ -129,13 +129,10 @@ def write_letters(letters: list[rules.Letter]) -> None:
             subject, body = _booking_text(letter, bookings)
         else:
             continue
-        kind = f"notify_{letter.topic}"
         for user_id in sorted(to):
             person = people[user_id]
-            text = f"Bonjour {person.name},\n\n{body}"
+            ics = method = None
             if bookings and letter.topic != rules.WAITING:
                 db.session.flush()  # the change stamp moves the SEQUENCE first
                 ics, method = bookings_invitation(bookings, person.email)
-                queue_mail(person.email, subject, text, kind=kind, ics=ics, ics_method=method)
-            else:
-                queue_mail(person.email, subject, text, kind=kind)
+            tell(person, letter.topic, subject, body, ics=ics, ics_method=method)

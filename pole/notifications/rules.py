@@ -9,12 +9,19 @@ closure settled for an association). `plan` turns the happenings of one transact
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta, tzinfo
+from zoneinfo import ZoneInfo
+
+from pole.timeutil import local_to_utc
 
 MADE = "made"  # to the author: date, room, practical information, .ics REQUEST
 CHANGED = "changed"  # to the author and coordinators: moved, edited, cancelled by someone else
 WAITING = "waiting"  # to the managers: a request waits for approval
 CLOSURE = "closure"  # to an association: its bookings a closure cancelled or kept
 APPOINTMENT = "appointment"  # to the social worker and the association
+REMINDER = "reminder"  # to the author, the day before their bookings, if they asked
+NOTICE = "notice"  # the noticeboard's announcements
+WAITLIST = "waitlist"  # a slot someone waited for is free
 
 
 @dataclass(frozen=True)
@@ -114,3 +121,103 @@ def recipients(
     if letter.topic != MADE:
         people.discard(letter.actor_id)
     return people & active
+
+
+# Each person's choice, per kind of mail -------------------------------------------------------
+
+EACH, DIGEST, NEVER = "each", "digest", "never"
+CHOICES = (EACH, DIGEST, NEVER)
+# The daily digest leaves at about 07:00 in the site's time zone; the reminders of tomorrow's
+# bookings at the same hour the day before.
+DIGEST_AT = time(7, 0)
+REMINDER_AT = time(7, 0)
+EVERYONE, MANAGERS, APPOINTMENTS = "everyone", "managers", "appointments"
+
+
+@dataclass(frozen=True)
+class Kind:
+    """A kind of mail as a person names it, and how they may receive it."""
+
+    key: str
+    label: str
+    help: str
+    default: str
+    choices: tuple[str, ...] = CHOICES
+    shown_to: str = EVERYONE
+    words: tuple[tuple[str, str], ...] = ()  # a choice's own wording for this kind
+
+    def choice_label(self, choice: str) -> str:
+        return dict(self.words).get(choice, CHOICE_LABELS[choice])
+
+    @property
+    def can_be_turned_off(self) -> bool:
+        return NEVER in self.choices
+
+
+CHOICE_LABELS = {
+    EACH: "À chaque fois",
+    DIGEST: "Dans un résumé quotidien, vers 7 h",
+    NEVER: "Jamais",
+}
+
+KINDS = (
+    Kind(MADE, "Mes réservations faites",
+         "Quand vous réservez : la date, la salle, ses informations pratiques, "
+         "l'invitation pour votre agenda.", EACH),
+    Kind(CHANGED, "Mes réservations changées par d'autres",
+         "Quand quelqu'un d'autre déplace, modifie ou annule une réservation que vous avez "
+         "faite, ou une réservation de l'association que vous coordonnez.", EACH),
+    Kind(WAITING, "Demandes à approuver",
+         "Quand une demande de réservation attend votre validation. Ces e-mails ne peuvent "
+         "pas être coupés : quelqu'un attend votre réponse. Vous pouvez les recevoir "
+         "dans le résumé quotidien.", EACH, (EACH, DIGEST), MANAGERS),
+    Kind(CLOSURE, "Fermetures",
+         "Quand une fermeture du bâtiment ou d'une salle touche vos réservations.", EACH),
+    Kind(APPOINTMENT, "Rendez-vous de permanence",
+         "Quand un rendez-vous de permanence est pris ou annulé.", EACH, CHOICES, APPOINTMENTS),
+    Kind(REMINDER, "Rappel la veille",
+         "Un e-mail la veille de vos réservations, avec les informations pratiques des salles.",
+         NEVER, (EACH, NEVER), EVERYONE,
+         ((EACH, "Oui, un e-mail la veille vers 7 h"), (NEVER, "Non"))),
+    Kind(NOTICE, "Annonces", "Les annonces de la gestion du bâtiment et des associations.", EACH),
+    Kind(WAITLIST, "Place libérée (liste d'attente)",
+         "Quand un créneau que vous attendiez se libère.", EACH),
+)  # fmt: skip
+KINDS_BY_KEY = {kind.key: kind for kind in KINDS}
+
+
+def kinds_for(is_manager: bool, is_social_worker: bool, is_coordinator: bool) -> list[Kind]:
+    """The kinds a person receives: approvals for managers, appointments for the social
+    worker and coordinators, the rest for everyone."""
+    shown = {
+        EVERYONE: True,
+        MANAGERS: is_manager,
+        APPOINTMENTS: is_social_worker or is_coordinator,
+    }
+    return [kind for kind in KINDS if shown[kind.shown_to]]
+
+
+def choice_of(kind: str, chosen: str | None) -> str:
+    """How a person gets a kind: their choice if it is one the kind allows, else its default.
+
+    So an approval request is never silenced, whatever a stored row or a link says.
+    """
+    allowed = KINDS_BY_KEY[kind]
+    return chosen if chosen in allowed.choices else allowed.default
+
+
+def digest_day(now: datetime, tz: tzinfo) -> date | None:
+    """The day whose digest is due: today, once it is 07:00 in the site's time zone."""
+    local = now.astimezone(tz)
+    return local.date() if local.time() >= DIGEST_AT else None
+
+
+def digest_cutoff(day: date, tz: ZoneInfo) -> datetime:
+    """A day's digest carries what happened before its 07:00; what follows waits a day."""
+    return local_to_utc(day, DIGEST_AT, tz)
+
+
+def reminder_day(now: datetime, tz: tzinfo) -> date | None:
+    """The day whose bookings are reminded: tomorrow, once it is 07:00 today."""
+    local = now.astimezone(tz)
+    return local.date() + timedelta(days=1) if local.time() >= REMINDER_AT else None

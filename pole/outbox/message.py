@@ -12,17 +12,46 @@ from pole.outbox.models import OutgoingMail
 _LINK = re.compile(r"https?://[^\s<>\"]+")
 
 
-def text_to_html(text: str) -> str:
-    """The plain text as simple HTML: escaped, paragraphs and line breaks kept, links live."""
-    paragraphs = []
-    for block in re.split(r"\n\s*\n", text.strip()):
-        escaped = html.escape(block)
-        linked = _LINK.sub(lambda m: f'<a href="{m.group(0)}">{m.group(0)}</a>', escaped)
-        paragraphs.append("<p>" + linked.replace("\n", "<br>\n") + "</p>")
+def _linked(text: str) -> str:
+    escaped = html.escape(text)
+    return _LINK.sub(lambda m: f'<a href="{m.group(0)}">{m.group(0)}</a>', escaped)
+
+
+def _block_html(block: str) -> str:
+    """A paragraph; its lines that begin with "- " become a list, read as one by screen readers."""
+    parts: list[str] = []
+    lines: list[str] = []
+    items: list[str] = []
+    for line in block.split("\n"):
+        if line.startswith("- "):
+            if lines:
+                parts.append("<p>" + "<br>\n".join(lines) + "</p>")
+                lines = []
+            items.append(f"<li>{_linked(line[2:])}</li>")
+        else:
+            if items:
+                parts.append("<ul>\n" + "\n".join(items) + "\n</ul>")
+                items = []
+            lines.append(_linked(line))
+    if lines:
+        parts.append("<p>" + "<br>\n".join(lines) + "</p>")
+    if items:
+        parts.append("<ul>\n" + "\n".join(items) + "\n</ul>")
+    return "\n".join(parts)
+
+
+def text_to_html(text: str, footer_html: str = "", title: str = "") -> str:
+    """The plain text as simple HTML: escaped, paragraphs, lists and line breaks kept, links
+    live; `footer_html` (already escaped) closes it."""
+    blocks = [_block_html(block) for block in re.split(r"\n\s*\n", text.strip())]
+    head = f"<title>{html.escape(title)}</title>" if title else ""
+    footer = f"<footer>\n{footer_html}\n</footer>\n" if footer_html else ""
     return (
-        '<!DOCTYPE html>\n<html lang="fr"><head><meta charset="utf-8"></head>\n<body>\n'
-        + "\n".join(paragraphs)
-        + "\n</body></html>\n"
+        f'<!DOCTYPE html>\n<html lang="fr"><head><meta charset="utf-8">{head}</head>\n<body>\n'
+        + "\n".join(blocks)
+        + "\n"
+        + footer
+        + "</body></html>\n"
     )
 
 
@@ -40,6 +69,10 @@ def build_message(mail: OutgoingMail, sender: str, domain: str) -> EmailMessage:
     message["Message-ID"] = message_id(mail, domain)
     message["Content-Language"] = "fr"
     message["Auto-Submitted"] = "auto-generated"
+    if mail.unsubscribe_url:
+        # RFC 8058: a mail client offers "Se désabonner" and POSTs to the link, one click.
+        message["List-Unsubscribe"] = f"<{mail.unsubscribe_url}>"
+        message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     message.set_content(mail.text_body)
     message.add_alternative(mail.html_body or text_to_html(mail.text_body), subtype="html")
     if mail.ics:

@@ -33,6 +33,8 @@ class OutgoingMail(db.Model):
     html_body: so.Mapped[str | None] = so.mapped_column(sa.Text)
     ics: so.Mapped[str | None] = so.mapped_column(sa.Text)
     ics_method: so.Mapped[str | None] = so.mapped_column(sa.String(10))
+    # A notification's one-click unsubscribe link (List-Unsubscribe, RFC 8058), if any.
+    unsubscribe_url: so.Mapped[str | None] = so.mapped_column(sa.String(500))
     # What the mail is about ("password_reset", "booking_decision"…): for logs and, later,
     # for each person's choice of what they receive.
     kind: so.Mapped[str] = so.mapped_column(sa.String(40))

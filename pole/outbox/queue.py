@@ -19,6 +19,7 @@ def queue_mail(
     ics: str | None = None,
     ics_method: str | None = None,
     now: datetime | None = None,
+    unsubscribe_url: str | None = None,
 ) -> OutgoingMail:
     """Add a mail to the outbox in the current write transaction; it leaves after the commit.
 
@@ -35,6 +36,7 @@ def queue_mail(
         ics=ics,
         ics_method=ics_method if ics else None,
         kind=kind,
+        unsubscribe_url=unsubscribe_url,
         status="queued",
         created_at=now,
         due_at=now,

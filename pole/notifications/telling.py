@@ -1,0 +1,136 @@
+"""Tell one person one thing, as they chose: a mail now, an item of tomorrow's digest, nothing."""
+
+from __future__ import annotations
+
+import html
+from datetime import datetime
+
+from flask import url_for
+
+from pole.auth.models import User
+from pole.db import change_time, db
+from pole.notifications import rules
+from pole.notifications.models import DigestItem, NotificationChoice
+from pole.notifications.tokens import make_unsubscribe_token
+from pole.outbox import queue_mail
+from pole.outbox.message import text_to_html
+
+
+def external_url(endpoint: str, **values: object) -> str | None:
+    """An absolute link: from the request, or SERVER_NAME outside one (the worker); else None."""
+    try:
+        return url_for(endpoint, _external=True, **values)
+    except RuntimeError:
+        return None
+
+
+def choice_for(user_id: int, kind: str) -> str:
+    """How this person gets this kind of mail (their choice, or the kind's default)."""
+    chosen = db.session.scalar(
+        db.select(NotificationChoice.choice).where(
+            NotificationChoice.user_id == user_id, NotificationChoice.kind == kind
+        )
+    )
+    return rules.choice_of(kind, chosen)
+
+
+def footer(user: User, kinds: list[str], why: str) -> tuple[str, str, str | None]:
+    """The closing lines (text, HTML) of a notification and its one-click unsubscribe link.
+
+    The link is left out for kinds that cannot be turned off, or when no link can be built.
+    """
+    can_stop = [k for k in kinds if rules.KINDS_BY_KEY[k].can_be_turned_off]
+    token = make_unsubscribe_token(user.id, can_stop) if can_stop else None
+    stop = external_url("notifications.unsubscribe", token=token) if token else None
+    page = external_url("notifications.preferences")
+    text = ["", "-- ", why]
+    markup = [f"<p>{html.escape(why)}</p>"]
+    if stop:
+        text.append(f"Ne plus recevoir ces e-mails : {stop}")
+        markup.append(f'<p><a href="{html.escape(stop)}">Ne plus recevoir ces e-mails</a></p>')
+    if page:
+        text.append(f"Choisir ce que vous recevez : {page}")
+        markup.append(f'<p><a href="{html.escape(page)}">Choisir ce que vous recevez</a></p>')
+    else:
+        words = "Choisissez ce que vous recevez dans Pôle : Mon compte, puis Mes notifications."
+        text.append(words)
+        markup.append(f"<p>{html.escape(words)}</p>")
+    return "\n".join(text) + "\n", "\n".join(markup), stop
+
+
+def write_mail(
+    user: User,
+    kinds: list[str],
+    subject: str,
+    body: str,
+    why: str,
+    *,
+    outbox_kind: str,
+    ics: str | None = None,
+    ics_method: str | None = None,
+    now: datetime | None = None,
+) -> None:
+    """One notification mail in the outbox: greeting, body, footer; text and HTML."""
+    closing, closing_html, stop = footer(user, kinds, why)
+    text = f"Bonjour {user.name},\n\n{body.rstrip()}\n"
+    queue_mail(
+        user.email,
+        subject,
+        text + closing,
+        kind=outbox_kind,
+        html=text_to_html(text, closing_html, subject),
+        ics=ics,
+        ics_method=ics_method,
+        now=now,
+        unsubscribe_url=stop,
+    )
+
+
+def tell(
+    user: User,
+    kind: str,
+    subject: str,
+    text: str,
+    *,
+    ics: str | None = None,
+    ics_method: str | None = None,
+    now: datetime | None = None,
+) -> str:
+    """Tell `user` something of `kind`, as they chose; returns "each", "digest" or "never".
+
+    Call it inside the change's `write_transaction`, like `queue_mail` (it never commits):
+    - `user`: a User; an inactive person is told nothing ("never").
+    - `kind`: a key of `rules.KINDS`: "made", "changed", "waiting", "closure", "appointment",
+      "reminder", "notice", "waitlist" ("notify_waitlist" is read as "waitlist"). The outbox
+      row's kind is "notify_<kind>".
+    - `subject`: the mail's subject. `text`: the body, French plain text, without greeting
+      nor signature: tell adds "Bonjour <name>," and the footer (why this mail, the one-click
+      unsubscribe link, the preferences page). Lines that begin with "- " are a list in the
+      HTML part.
+    - `ics`, `ics_method`: an invitation, attached when the mail leaves at once (a digest
+      carries the text only).
+    "each": an outbox row, with the List-Unsubscribe headers; "digest": a digest item, sent
+    in the next daily digest; "never": nothing.
+    """
+    kind = kind.removeprefix("notify_")
+    if not user.is_active:
+        return rules.NEVER
+    choice = choice_for(user.id, kind)
+    if choice == rules.DIGEST:
+        db.session.add(
+            DigestItem(
+                user_id=user.id,
+                kind=kind,
+                subject=subject[:300],
+                text=text.rstrip(),
+                created_at=now or change_time(),
+            )
+        )
+    elif choice == rules.EACH:
+        label = rules.KINDS_BY_KEY[kind].label
+        why = f"Vous recevez cet e-mail selon vos choix de notifications (« {label} »)."
+        write_mail(
+            user, [kind], subject, text, why,
+            outbox_kind=f"notify_{kind}", ics=ics, ics_method=ics_method, now=now,
+        )  # fmt: skip
+    return choice
