@@ -2,7 +2,7 @@
 and the outbox's unsubscribe link
 
 Revision ID: 0010_h18_preferences
-Revises: 0009_practical_info
+Revises: 0010_h17_seasons
 Create Date: 2026-12-02 16:00:00
 """
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0010_h18_preferences"
-down_revision = "0009_practical_info"
+down_revision = "0010_h17_seasons"
 branch_labels = None
 depends_on = None
 
