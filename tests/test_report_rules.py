@@ -220,3 +220,53 @@ def test_periods_cover_whole_months():
     assert rules.quarter(2027, 4) == rules.Period(date(2027, 10, 1), date(2027, 12, 31))
     assert rules.whole_year(2027).days == 365
     assert timedelta(days=rules.month(2027, 12).days) == timedelta(days=31)
+
+
+# The heat map ----------------------------------------------------------------------------------
+
+MORNINGS = {str(d): [[8 * 60, 12 * 60]] for d in range(5)}  # Monday to Friday, 08:00–12:00
+
+
+def test_the_heat_map_shows_booked_over_open_hours_by_weekday_and_hour():
+    # Two weeks of March 2027; one room booked on Tuesday 2 March 09:30–11:00.
+    uses = [(paris(2027, 3, 2, 9, 30), paris(2027, 3, 2, 11), MORNINGS)]
+    heat = rules.weekly_heat(uses, [MORNINGS], date(2027, 3, 1), date(2027, 3, 14), PARIS)
+    assert heat[1, 9] == rules.Cell(booked=30, open=120)  # two Tuesdays open 09:00–10:00
+    assert heat[1, 10] == rules.Cell(booked=60, open=120)
+    assert heat[1, 8] == rules.Cell(booked=0, open=120)
+    assert (5, 9) not in heat  # Saturday: closed
+    hours, rows = rules.heat_rows(heat)
+    assert hours == [8, 9, 10, 11]
+    assert [r.weekday for r in rows] == [0, 1, 2, 3, 4]
+    assert [shade for _, _, shade in rows[1].cells] == [1, 3, 4, 1]
+
+
+def test_a_booking_outside_opening_hours_fills_no_cell():
+    uses = [(paris(2027, 3, 2, 18), paris(2027, 3, 2, 23), MORNINGS)]
+    heat = rules.weekly_heat(uses, [MORNINGS], date(2027, 3, 1), date(2027, 3, 7), PARIS)
+    assert sum(c.booked for c in heat.values()) == 0
+
+
+def test_the_heat_map_counts_real_hours_on_the_spring_change_night():
+    always = {str(d): [[0, 1440]] for d in range(7)}
+    uses = [(paris(2027, 3, 28, 1), paris(2027, 3, 28, 4), always)]
+    heat = rules.weekly_heat(uses, [always], date(2027, 3, 28), date(2027, 3, 28), PARIS)
+    assert (6, 2) not in heat  # 02:00–03:00 does not exist that night
+    assert heat[6, 1] == heat[6, 3] == rules.Cell(booked=60, open=60)
+    assert sum(c.open for c in heat.values()) == 23 * 60
+
+
+@pytest.mark.parametrize(
+    ("ratio", "shade"),
+    [
+        (None, 0),
+        (Fraction(0), 1),
+        (Fraction(1, 10), 2),
+        (Fraction(1, 4), 3),
+        (Fraction(1, 2), 4),
+        (Fraction(3, 4), 5),
+        (Fraction(1), 5),
+    ],
+)
+def test_a_cells_shade(ratio, shade):
+    assert rules.heat_level(ratio) == shade

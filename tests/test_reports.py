@@ -7,6 +7,7 @@ import csv
 import io
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from fractions import Fraction
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -317,3 +318,18 @@ def test_the_years_permanence_figures_are_the_same_after_the_purge(building):
     assert [(x.purpose, x.outcomes) for x in after.lines] == [
         (x.purpose, x.outcomes) for x in before.lines
     ]
+
+
+def test_the_report_draws_its_charts_without_script_each_beside_its_table(used_year, login_as):
+    response = login_as(used_year.manager).get(
+        f"/rapports/?kind=month&month=3&year={used_year.year}"
+    )
+    page = page_text(response)
+    assert response.status_code == 200
+    assert page.count("<svg") == 2 and 'role="img"' in page
+    assert 'aria-describedby="heat-table-caption"' in page
+    assert "Part des heures d'ouverture des salles réservées" in page
+    # 2 March 10:00–11:00 is one of March's four or five such hours of that weekday.
+    weekday = date(used_year.year, 3, 2).weekday()
+    n = sum(1 for d in range(1, 32) if date(used_year.year, 3, d).weekday() == weekday)
+    assert f'<td class="num">{rules.format_percent(Fraction(1, n))}</td>' in page

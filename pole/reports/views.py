@@ -10,7 +10,7 @@ from pole.core.forms import apply_reasons
 from pole.core.refusals import Refused
 from pole.db import db, utcnow
 from pole.extensions import login_manager
-from pole.formatting import format_hours
+from pole.formatting import WEEKDAYS, format_hours
 from pole.htmx import render
 from pole.organisations.models import Organisation
 from pole.reports import access, exports, rules
@@ -57,6 +57,7 @@ def index():
     """Show what the building gave over a period: hours, value, occupancy, permanences."""
     form, report = _report_for_request()
     status = 422 if any(f.errors for f in form) else 200
+    heat_hours, heat_rows = rules.heat_rows(report.heat)
     return render(
         "reports/index.html",
         status=status,
@@ -67,6 +68,9 @@ def index():
         euros=rules.format_euros,
         percent=rules.format_percent,
         query=request.query_string.decode(),
+        heat_hours=heat_hours,
+        heat_rows=heat_rows,
+        weekdays=WEEKDAYS,
     )
 
 

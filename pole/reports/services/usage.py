@@ -73,6 +73,7 @@ class Report:
     building: list[ResourceLine]  # every organisation together, resource by resource
     building_total: Figures
     occupancy: list[Occupancy]
+    heat: dict[tuple[int, int], rules.Cell]  # (weekday, hour): every room of the building
     permanences: PermanenceFigures
     values: dict[int, list[ResourceValue]]
 
@@ -134,6 +135,7 @@ def usage_report(
     figures: dict[tuple[int, int], Figures] = defaultdict(Figures)
     uses: dict[tuple[int, int], dict[tuple[date, int], int]] = defaultdict(lambda: defaultdict(int))
     booked_by_resource: dict[int, int] = defaultdict(int)
+    room_uses: list = []
     for org_id, res_id, start, end, status, quantity, cancelled_at in _booking_rows(
         list(by_id), lo, hi, None
     ):
@@ -141,6 +143,8 @@ def usage_report(
         booked = rules.minutes_booked(status, start, end, lo, hi)
         f.minutes_booked += booked
         booked_by_resource[res_id] += booked
+        if booked and by_id[res_id].is_room:
+            room_uses.append((max(start, lo), min(end, hi), by_id[res_id].opening_hours))
         used = rules.minutes_used(status, start, end, lo, hi, now)
         f.minutes_used += used
         if used:
@@ -198,6 +202,13 @@ def usage_report(
         building=[line for line in building.values() if line.figures != Figures()],
         building_total=building_total,
         occupancy=occupancy,
+        heat=rules.weekly_heat(
+            room_uses,
+            [r.opening_hours for r in resources if r.is_room],
+            period.first,
+            period.last,
+            tz,
+        ),
         permanences=permanence_figures(site, period, lo, hi, organisation_ids),
         values=dict(values),
     )
