@@ -81,6 +81,7 @@ def _register_blueprints(app: Flask) -> None:
     from pole.main import bp as main_bp
     from pole.organisations.views import bp as organisations_bp
     from pole.permanences.views import bp as permanences_bp
+    from pole.public.views import bp as public_bp
     from pole.quotas.views import bp as quotas_bp
     from pole.reports.views import bp as reports_bp
     from pole.resources.views import bp as resources_bp
@@ -94,6 +95,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(events_bp)
     app.register_blueprint(seasons_bp)
     app.register_blueprint(reports_bp)
+    app.register_blueprint(public_bp)
 
 
 def _register_request_hooks(app: Flask) -> None:

@@ -1,4 +1,4 @@
-"""resource values (in-kind value) and anonymous counts of purged appointments
+"""resource values (in-kind value), anonymous counts of purged appointments, public page
 
 Revision ID: 0010_h22_reports
 Revises: 0009_practical_info
@@ -12,6 +12,13 @@ revision = "0010_h22_reports"
 down_revision = "0009_practical_info"
 branch_labels = None
 depends_on = None
+PUBLIC_TEXTS = (
+    "public_presentation",
+    "public_offer",
+    "public_audience",
+    "public_hours",
+    "public_contact",
+)
 
 
 def upgrade():
@@ -70,9 +77,22 @@ def upgrade():
         sa.PrimaryKeyConstraint("id", name=op.f("pk_appointment_count")),
     )
     op.create_index("ix_appointment_count_month", "appointment_count", ["month"])
+    with op.batch_alter_table("organisation") as batch:
+        batch.add_column(
+            sa.Column("public_shown", sa.Boolean(), nullable=False, server_default=sa.false())
+        )
+        for name in PUBLIC_TEXTS:
+            batch.add_column(sa.Column(name, sa.Text(), nullable=False, server_default=""))
+    with op.batch_alter_table("site") as batch:
+        batch.add_column(sa.Column("directions", sa.Text(), nullable=False, server_default=""))
 
 
 def downgrade():
+    with op.batch_alter_table("site") as batch:
+        batch.drop_column("directions")
+    with op.batch_alter_table("organisation") as batch:
+        for name in ("public_shown", *PUBLIC_TEXTS):
+            batch.drop_column(name)
     op.drop_index("ix_appointment_count_month", table_name="appointment_count")
     op.drop_table("appointment_count")
     op.drop_index("ix_resource_value_resource_id", table_name="resource_value")
