@@ -163,6 +163,9 @@ def load(password: str) -> list[DemoAccount]:
     from pole.seasons.demo import load_season
 
     load_season(site)
+    from pole.reports.demo import load_report_data  # a past half-year, values, public page
+
+    load_report_data(site)
     return ACCOUNTS
 
 

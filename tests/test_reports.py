@@ -333,3 +333,19 @@ def test_the_report_draws_its_charts_without_script_each_beside_its_table(used_y
     weekday = date(used_year.year, 3, 2).weekday()
     n = sum(1 for d in range(1, 32) if date(used_year.year, 3, d).weekday() == weekday)
     assert f'<td class="num">{rules.format_percent(Fraction(1, n))}</td>' in page
+
+
+def test_the_demo_building_has_a_meaningful_half_year_and_public_page(app, client):
+    from pole.demo import load
+
+    load("demo-password-for-tests")
+    site = db.session.scalar(db.select(Site))
+    today = to_local(utcnow(), PARIS).date()
+    report = usage_report(site, rules.Period(today - timedelta(weeks=26), today))
+    names = {b.organisation.short_name: b.total for b in report.associations}
+    for short in ("Restos", "Épicerie", "Secours cath.", "Secours pop.", "CAF"):
+        assert names[short].minutes_used > 0 and names[short].value_cents > 0, short
+    assert report.building_total.cancellations > 0
+    assert report.building_total.late_cancellations > 0
+    page = page_text(client.get("/le-pole/"))
+    assert "Épicerie ouverte mercredi et vendredi 14:00–18:00" in page
