@@ -154,12 +154,34 @@ def test_a_volunteer_and_a_visitor_do_not_read_the_report(used_year, login_as, c
     assert login_as(used_year.volunteer).get("/rapports/").status_code == 403
 
 
-def test_a_wrong_period_comes_back_with_its_errors(building, login_as):
-    response = login_as(building.manager).get(
-        "/rapports/?kind=dates&first_day=2026-03-10&last_day=2026-03-01"
-    )
+@pytest.mark.parametrize(
+    ("query", "field", "message"),
+    [
+        (
+            "kind=dates&first_day=2026-03-10&last_day=2026-03-01",
+            "last_day",
+            "La fin vient avant le début.",
+        ),
+        ("kind=dates&first_day=2026-03-10", "last_day", "Indiquez une date comme 14/03/2026."),
+        ("kind=dates&first_day=2020-01-01&last_day=2026-01-01", "last_day", "Trois ans au plus."),
+        ("kind=year&year=1999", "year", "Choisissez une année entre 2000 et 2099."),
+        ("kind=year&year=abc", "year", "N'est pas un entier valide."),
+        ("kind=quarter&quarter=9", "quarter", "N'est pas un choix valide."),
+    ],
+    ids=[
+        "end before start",
+        "no end",
+        "more than three years",
+        "old year",
+        "not a year",
+        "no such quarter",
+    ],
+)
+def test_a_wrong_period_comes_back_with_its_error(building, login_as, query, field, message):
+    response = login_as(building.manager).get(f"/rapports/?{query}")
     assert response.status_code == 422
-    assert errors_beside(response, "last_day") == ["La fin vient avant le début."]
+    assert errors_beside(response, field) == [message]
+    assert login_as(building.manager).get(f"/rapports/rapport.csv?{query}").status_code == 422
 
 
 def test_the_csv_is_what_a_french_spreadsheet_reads(used_year, login_as):

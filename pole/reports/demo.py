@@ -57,8 +57,9 @@ PRESENTATIONS = {
 }
 
 
-def load_report_data(site: Site, now: datetime | None = None) -> None:
-    """Values from the start of the half-year, its past bookings, public presentations."""
+def load_report_data(site: Site, now: datetime | None = None, past: bool = True) -> None:
+    """Values from the start of the half-year, its past bookings (unless told), public
+    presentations."""
     now = now or utcnow()
     tz = site.tz
     today = to_local(now, tz).date()
@@ -87,7 +88,7 @@ def load_report_data(site: Site, now: datetime | None = None) -> None:
                 )
             )
     n = 0
-    for short, room_name, weekday, start, end, every in HABITS:
+    for short, room_name, weekday, start, end, every in HABITS if past else ():
         room, org = rooms.get(room_name), orgs.get(short)
         if room is None or org is None:
             continue

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from wtforms import IntegerField, RadioField, SelectChoice, SelectField, StringField
-from wtforms.validators import InputRequired, NumberRange, Optional
+from wtforms.validators import InputRequired, Optional
 
 from pole.formatting import MONTHS
 from pole.forms import DayField, Form, Given
@@ -25,13 +25,7 @@ class PeriodForm(Form):
     kind = SelectField(
         "Période", choices=[SelectChoice(k, v) for k, v in PERIOD_KINDS], default="year"
     )
-    year = IntegerField(
-        "Année",
-        validators=[
-            Optional(),
-            NumberRange(2000, 2099, "Choisissez une année entre 2000 et 2099."),
-        ],
-    )
+    year = IntegerField("Année", validators=[Optional()])
     quarter = SelectField(
         "Trimestre",
         choices=[SelectChoice(n, name) for n, name in enumerate(QUARTERS, 1)],
@@ -49,6 +43,8 @@ class PeriodForm(Form):
 
     def validate(self, extra_validators=None) -> bool:  # noqa: ANN001
         valid = super().validate(extra_validators)
+        if self.year.data is not None and not 2000 <= self.year.data <= 2099:
+            self.year.errors = [*self.year.errors, "Choisissez une année entre 2000 et 2099."]
         if self.kind.data == "dates":
             for f in (self.first_day, self.last_day):
                 if f.data is None and not f.errors:
