@@ -10,6 +10,7 @@ import pytest
 
 from pole.reports import rules
 from pole.reports.rules import Value
+from pole.timeutil import combine_minutes
 
 PARIS = ZoneInfo("Europe/Paris")
 
@@ -270,3 +271,29 @@ def test_the_heat_map_counts_real_hours_on_the_spring_change_night():
 )
 def test_a_cells_shade(ratio, shade):
     assert rules.heat_level(ratio) == shade
+
+
+@pytest.mark.parametrize(
+    ("first", "last"),
+    [
+        (date(2027, 1, 1), date(2027, 12, 31)),
+        (date(2027, 3, 27), date(2027, 3, 29)),
+        (date(2027, 10, 31), date(2027, 10, 31)),
+        (date(2027, 5, 3), date(2027, 5, 9)),
+    ],
+    ids=["a year", "the spring change", "the autumn day", "a plain week"],
+)
+def test_counting_days_gives_what_walking_them_gives(first, last):
+    hours = {
+        str(d): [[0, 1440]] if d == 6 else [[8 * 60, 12 * 60], [14 * 60, 19 * 60]] for d in range(7)
+    }
+    walked, day = 0, first
+    while day <= last:
+        for a, b in hours[str(day.weekday())]:
+            opens = combine_minutes(day, a, PARIS, shift_gap=True)
+            closes = combine_minutes(day, b, PARIS, shift_gap=True)
+            walked += int((closes - opens).total_seconds() // 60)
+        day += timedelta(days=1)
+    assert rules.opening_minutes(hours, first, last, PARIS) == walked
+    heat = rules.weekly_heat([], [hours], first, last, PARIS)
+    assert sum(c.open for c in heat.values()) == walked

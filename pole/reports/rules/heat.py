@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 from fractions import Fraction
 from zoneinfo import ZoneInfo
 
+from pole.reports.rules.days import hour_pieces, irregular_days, weekday_counts
 from pole.timeutil import combine_minutes, to_local
 
 Hours = Mapping[str, Iterable]  # a resource's opening hours: {"0": [[480, 1140]], ...}
@@ -63,20 +64,38 @@ def weekly_heat(
     """
     booked: dict[tuple[int, int], int] = defaultdict(int)
     opened: dict[tuple[int, int], int] = defaultdict(int)
+    irregular = irregular_days(first - timedelta(days=1), last + timedelta(days=1), tz)
     for start, end, hours in uses:
+        local_start, local_end = to_local(start, tz), to_local(end, tz)
+        day = local_start.date()
+        if local_end.date() == day and day not in irregular:
+            # Within one 24-hour day: wall minutes are real minutes.
+            weekday = day.weekday()
+            m1 = local_start.hour * 60 + local_start.minute
+            m2 = local_end.hour * 60 + local_end.minute
+            for a, b in hours.get(str(weekday), ()):
+                for hour, minutes in hour_pieces(max(a, m1), min(b, m2)):
+                    booked[weekday, hour] += minutes
+            continue
         for weekday, minute, length in _segments(start, end, tz):
             inside = _within(minute, length, hours.get(str(weekday), ()))
             if inside:
                 booked[weekday, minute // 60] += inside
+    odd = sorted(d for d in irregular if first <= d <= last)
+    counts = weekday_counts(first, last, odd)
     for hours in rooms:
-        day = first
-        while day <= last:
+        for weekday in range(7):
+            if not counts[weekday]:
+                continue
+            for a, b in hours.get(str(weekday), ()):
+                for hour, minutes in hour_pieces(a, b):
+                    opened[weekday, hour] += counts[weekday] * minutes
+        for day in odd:  # a clock-change day, hour by hour
             for a, b in hours.get(str(day.weekday()), ()):
                 opens = combine_minutes(day, a, tz, shift_gap=True)
                 closes = combine_minutes(day, b, tz, shift_gap=True)
                 for weekday, minute, length in _segments(opens, closes, tz):
                     opened[weekday, minute // 60] += length
-            day += timedelta(days=1)
     return {key: Cell(booked.get(key, 0), opened.get(key, 0)) for key in {*booked, *opened}}
 
 

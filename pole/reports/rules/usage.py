@@ -13,16 +13,18 @@ from fractions import Fraction
 from zoneinfo import ZoneInfo
 
 from pole.core.refusals import Reason
+from pole.reports.rules.days import irregular_days, weekday_counts
 from pole.timeutil import combine_minutes, local_day_bounds, to_local
 
 ACTIVE = ("pending", "confirmed")
 HALF_DAY_MINUTES = 4 * 60
 LATE_CANCELLATION = timedelta(hours=48)
+_INSTANT = timedelta(microseconds=1)
 
 
 def _minutes_within(start: datetime, end: datetime, lo: datetime, hi: datetime) -> int:
-    seconds = (min(end, hi) - max(start, lo)).total_seconds()
-    return max(0, int(seconds // 60))
+    span = min(end, hi) - max(start, lo)
+    return max(0, span.days * 1440 + span.seconds // 60)
 
 
 def minutes_booked(status: str, start: datetime, end: datetime, lo: datetime, hi: datetime) -> int:
@@ -40,8 +42,10 @@ def minutes_used(
 
 def daily_minutes(start: datetime, end: datetime, tz: ZoneInfo) -> list[tuple[date, int]]:
     """The real minutes of [start, end) on each local day it covers (split at midnight)."""
-    pieces: list[tuple[date, int]] = []
     day = to_local(start, tz).date()
+    if to_local(end - _INSTANT, tz).date() == day:
+        return [(day, _minutes_within(start, end, start, end))] if end > start else []
+    pieces: list[tuple[date, int]] = []
     while True:
         lo, hi = local_day_bounds(day, tz)
         if lo >= end:
@@ -62,13 +66,17 @@ def opening_minutes(
     opening_hours: Mapping[str, Iterable], first: date, last: date, tz: ZoneInfo
 ) -> int:
     """Real minutes a resource is open between two local dates (both included)."""
-    total, day = 0, first
-    while day <= last:
+    odd = sorted(irregular_days(first, last, tz))
+    counts = weekday_counts(first, last, odd)
+    total = sum(
+        counts[weekday] * sum(b - a for a, b in opening_hours.get(str(weekday), ()))
+        for weekday in range(7)
+    )
+    for day in odd:  # a clock-change day: its hours as the clock runs them
         for a, b in opening_hours.get(str(day.weekday()), ()):
             opens = combine_minutes(day, a, tz, shift_gap=True)
             closes = combine_minutes(day, b, tz, shift_gap=True)
             total += _minutes_within(opens, closes, opens, closes)
-        day += timedelta(days=1)
     return total
 
 
@@ -128,12 +136,16 @@ def in_kind_value(uses: Mapping[tuple[date, int], int], values: Collection[Value
     A room is one unit, so its uses of a day add up (two 2-hour meetings make a half-day);
     equipment lent in different quantities the same day is valued lending by lending.
     """
-    total = Fraction(0)
+    sixtieths = 0  # cents × 60: by the hour a value is rarely a whole number of cents
     for (day, units), minutes in uses.items():
         value = value_in_force(values, day)
-        if value is not None:
-            total += day_value(value, minutes, units)
-    return int(total + Fraction(1, 2))  # to the nearest cent, half up
+        if value is None or minutes <= 0:
+            continue
+        if value.per_hour is not None:
+            sixtieths += value.per_hour * minutes * units
+        else:
+            sixtieths += 60 * int(day_value(value, minutes, units))
+    return (sixtieths + 30) // 60  # to the nearest cent, half up
 
 
 def check_value(valid_from: date, existing: Collection[date], today: date) -> list[Reason]:
