@@ -297,3 +297,14 @@ def test_counting_days_gives_what_walking_them_gives(first, last):
     assert rules.opening_minutes(hours, first, last, PARIS) == walked
     heat = rules.weekly_heat([], [hours], first, last, PARIS)
     assert sum(c.open for c in heat.values()) == walked
+
+
+@pytest.mark.parametrize("cents", [0, 5, 99, 2500, 123450, 1234567, 100000000])
+def test_euros_are_written_as_babel_writes_them(cents):
+    from decimal import Decimal
+
+    from babel.numbers import format_decimal
+
+    pattern = "#,##0" if cents % 100 == 0 else "#,##0.00"
+    babel = format_decimal(Decimal(cents) / 100, format=pattern, locale="fr_FR")
+    assert rules.format_euros(cents) == babel + "\u00a0€"

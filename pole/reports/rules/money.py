@@ -5,16 +5,23 @@ from __future__ import annotations
 import re
 from decimal import Decimal, InvalidOperation
 
-from babel.numbers import format_decimal
-
 _AMOUNT = re.compile(r"^\d{1,7}(?:[.,]\d{1,2})?$")
+
+
+_GROUP = "\u202f"  # what Babel's fr_FR puts between thousands, written here: reports print
+# hundreds of amounts and Babel reads its locale data for each.
+
+
+def _grouped(number: int) -> str:
+    return f"{number:,}".replace(",", _GROUP)
 
 
 def format_euros(cents: int) -> str:
     """'25 €', '1 234,50 €': whole euros without decimals, otherwise two."""
-    pattern = "#,##0" if cents % 100 == 0 else "#,##0.00"
-    text = format_decimal(Decimal(cents) / 100, format=pattern, locale="fr_FR")
-    return f"{text}\u00a0€"
+    sign = "-" if cents < 0 else ""
+    euros, rest = divmod(abs(cents), 100)
+    text = _grouped(euros) + (f",{rest:02d}" if rest else "")
+    return f"{sign}{text}\u00a0€"
 
 
 def parse_euros(text: str) -> int:
@@ -32,7 +39,7 @@ def format_percent(ratio: object) -> str:
     """'42 %' (French spacing); '—' when there is nothing to divide by."""
     if ratio is None:
         return "—"
-    return format_decimal(round(float(ratio) * 100), format="#,##0", locale="fr_FR") + "\u202f%"
+    return _grouped(round(float(ratio) * 100)) + "\u202f%"
 
 
 def decimal_comma(number: float, digits: int = 2) -> str:
