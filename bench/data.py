@@ -29,6 +29,7 @@ from pole.resources.models import Closure, Resource, Site
 from pole.timeutil import local_day_bounds, local_to_utc, to_local
 
 PASSWORD = "bench-mot-de-passe"  # noqa: S105 (scratch databases only)
+COORDINATOR = f"coordination.restos@{demo.DOMAIN}"  # reads the Restos' report
 VOLUNTEER = f"benevole@{demo.DOMAIN}"  # Restos and Épicerie: the person who books in the bench
 ONE_OFF_BOOKINGS = 2000
 SEED = 4  # the 4 Épis
@@ -132,7 +133,7 @@ def build(app: Flask, one_offs: int = ONE_OFF_BOOKINGS, today: date | None = Non
     """Fill the migrated, empty database of `app` with a year around today."""
     rng = random.Random(SEED)
     with app.app_context():
-        demo.load(PASSWORD)
+        demo.load(PASSWORD, past=False)  # the bench lays out its own year
         # Quotas are measured on their own (run.py's "post_quota"): the rest runs without.
         db.session.execute(sa.delete(Quota))
         db.session.commit()

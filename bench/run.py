@@ -42,7 +42,7 @@ sys.path[:0] = [str(ROOT), str(BENCH)]
 import data  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
 from common import gunicorn, scratch_database  # noqa: E402
-from load import Request, Result, Session, measure  # noqa: E402
+from load import USER_AGENT, Request, Result, Session, measure  # noqa: E402
 
 README = BENCH / "README.md"
 START_MARK, END_MARK = "<!-- bench:results -->", "<!-- /bench:results -->"
@@ -51,6 +51,8 @@ TARGETS = {
     "day": (10.0, 150.0),
     "week": (10.0, 150.0),
     "post": (15.0, None),
+    "report": (40.0, None),
+    "public": (10.0, None),
 }
 QUOTA_SLOWDOWN = 0.20  # a booking POST with quotas stays within 20 % of one without
 
@@ -63,7 +65,14 @@ def make_app(url: str, secret: str):  # noqa: ANN201
     from pole import create_app
 
     return create_app(
-        {"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": secret, "MAIL_SERVER": "", "TESTING": False}
+        {
+            "SQLALCHEMY_DATABASE_URI": url,
+            "SECRET_KEY": secret,
+            "MAIL_SERVER": "",
+            "TESTING": False,
+            # The demo's mails wait: a sending thread beside the build locks SQLite.
+            "POLE_MAIL_KICK": False,
+        }
     )
 
 
@@ -241,6 +250,40 @@ def scenarios(app, session: Session, facts: data.Facts) -> list[tuple[str, str, 
             _booking_form(session, resource_id, org_id, day, start, end),
         )
         found.append(("conflict", "taken slot POST /reservations → 422", lambda: cycling([clash])))
+    found += report_scenarios(endpoints, session, facts)
+    return found
+
+
+def report_scenarios(endpoints: set[str], session: Session, facts: data.Facts) -> list[tuple]:
+    """The Restos' report over the bench year, as their coordinator reads it; the public page,
+    as a visitor without cookies reads it. Each carries the headers of whoever asks."""
+    found: list[tuple] = []
+    if "reports.index" in endpoints:
+        coordinator = Session(session.port)
+        coordinator.login(data.COORDINATOR, data.PASSWORD)
+        path = (
+            f"/rapports/?kind=dates&first_day={facts.first_day.isoformat()}"
+            f"&last_day={facts.last_day.isoformat()}"
+        )
+        report = Request("GET", path, 200)
+        found.append(
+            (
+                "report",
+                "an association's year GET /rapports/",
+                lambda: cycling([report]),
+                coordinator.headers(),
+            )
+        )
+    if "public.index" in endpoints:
+        public = Request("GET", "/le-pole/", 200)
+        found.append(
+            (
+                "public",
+                "public page GET /le-pole/ (no cookie)",
+                lambda: cycling([public]),
+                {"User-Agent": USER_AGENT},
+            )
+        )
     return found
 
 
@@ -480,8 +523,10 @@ def main() -> int:
     parser.add_argument("--clients", default="1,10")
     parser.add_argument("--bookings", type=int, default=data.ONE_OFF_BOOKINGS)
     parser.add_argument("--no-readme", action="store_true", help="print only")
+    parser.add_argument("--only", default="", help="these pages only, e.g. report,public")
     args = parser.parse_args()
     clients = [int(c) for c in args.clients.split(",")]
+    only = {k for k in args.only.split(",") if k}
 
     machine = describe_machine()
     log(f"{machine['nproc']} CPU, load {machine['load']}, {machine['python']}")
@@ -511,10 +556,18 @@ def main() -> int:
                         session = Session(port)
                         session.login(data.VOLUNTEER, data.PASSWORD)
                         headers = session.headers()
-                        for key, label, factory in scenarios(app, session, facts):
+                        for key, label, factory, *own in scenarios(app, session, facts):
+                            if only and key not in only:
+                                continue
                             for n in clients:
                                 result = measure(
-                                    key, port, factory(), n, args.seconds, args.warmup, headers
+                                    key,
+                                    port,
+                                    factory(),
+                                    n,
+                                    args.seconds,
+                                    args.warmup,
+                                    own[0] if own else headers,
                                 )
                                 rows.append((backend, key, label, result))
                                 log(

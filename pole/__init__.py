@@ -82,7 +82,9 @@ def _register_blueprints(app: Flask) -> None:
     from pole.notifications.views import bp as notifications_bp
     from pole.organisations.views import bp as organisations_bp
     from pole.permanences.views import bp as permanences_bp
+    from pole.public.views import bp as public_bp
     from pole.quotas.views import bp as quotas_bp
+    from pole.reports.views import bp as reports_bp
     from pole.resources.views import bp as resources_bp
     from pole.seasons.views import bp as seasons_bp
 
@@ -94,6 +96,8 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(events_bp)
     app.register_blueprint(seasons_bp)
     app.register_blueprint(notifications_bp)
+    app.register_blueprint(reports_bp)
+    app.register_blueprint(public_bp)
 
 
 def _register_request_hooks(app: Flask) -> None:

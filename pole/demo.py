@@ -121,8 +121,11 @@ def is_empty() -> bool:
     return db.session.scalar(db.select(db.func.count(Site.id))) == 0
 
 
-def load(password: str) -> list[DemoAccount]:
-    """Fill an empty database with the demo building; every demo account gets `password`."""
+def load(password: str, past: bool = True) -> list[DemoAccount]:
+    """Fill an empty database with the demo building; every demo account gets `password`.
+
+    `past` adds a past half-year of bookings for the report (the bench lays out its own year).
+    """
     site = Site(
         name="Pôle des solidarités Les 4 Épis",
         address="Andrézieux-Bouthéon (Loire)",
@@ -163,6 +166,9 @@ def load(password: str) -> list[DemoAccount]:
     from pole.seasons.demo import load_season
 
     load_season(site)
+    from pole.reports.demo import load_report_data  # a past half-year, values, public page
+
+    load_report_data(site, past=past)
     return ACCOUNTS
 
 

@@ -30,6 +30,13 @@ class Organisation(db.Model):
     email: so.Mapped[str] = so.mapped_column(sa.String(254), default="")
     is_active: so.Mapped[bool] = so.mapped_column(default=True)
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
+    # The public page: the manager decides who appears; the coordinator writes the rest.
+    public_shown: so.Mapped[bool] = so.mapped_column(default=False, server_default=sa.false())
+    public_presentation: so.Mapped[str] = so.mapped_column(sa.Text, default="", server_default="")
+    public_offer: so.Mapped[str] = so.mapped_column(sa.Text, default="", server_default="")
+    public_audience: so.Mapped[str] = so.mapped_column(sa.Text, default="", server_default="")
+    public_hours: so.Mapped[str] = so.mapped_column(sa.Text, default="", server_default="")
+    public_contact: so.Mapped[str] = so.mapped_column(sa.Text, default="", server_default="")
 
     memberships: so.Mapped[list[Membership]] = so.relationship(
         back_populates="organisation", cascade="all, delete-orphan"

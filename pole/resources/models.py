@@ -24,6 +24,8 @@ class Site(db.Model):
     name: so.Mapped[str] = so.mapped_column(sa.String(120))
     address: so.Mapped[str] = so.mapped_column(sa.String(255), default="")
     timezone: so.Mapped[str] = so.mapped_column(sa.String(64), default="Europe/Paris")
+    # How to get there, for the public page: bus lines, parking, the entrance.
+    directions: so.Mapped[str] = so.mapped_column(sa.Text, default="", server_default="")
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
 
     resources: so.Mapped[list[Resource]] = so.relationship(

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from pole.db import db, utcnow, write_transaction
 from pole.permanences.models import Appointment, PermanenceNotice
+from pole.reports.models import AppointmentCount
 
 # Retention ------------------------------------------------------------------------------------
 
@@ -26,6 +27,7 @@ def purge(retention_days: int, now: datetime | None = None) -> Purged:
     now = now or utcnow()
     limit = now - timedelta(days=retention_days)
     with write_transaction():
+        _keep_counts(limit)
         appointments = db.session.execute(
             sa.delete(Appointment).where(Appointment.end < limit)
         ).rowcount
@@ -33,3 +35,41 @@ def purge(retention_days: int, now: datetime | None = None) -> Purged:
             sa.delete(PermanenceNotice).where(PermanenceNotice.day < limit.date())
         ).rowcount
     return Purged(appointments, notices)
+
+
+def _keep_counts(limit: datetime) -> None:
+    """Keep, anonymous, how many appointments the purge deletes, by month, permanence,
+    association, purpose and outcome: the year's report must outlive the rows."""
+    rows = db.session.execute(
+        sa.select(
+            Appointment.permanence_id,
+            Appointment.organisation_id,
+            Appointment.purpose,
+            Appointment.status,
+            Appointment.day,
+            sa.func.count(),
+        )
+        .where(Appointment.end < limit)
+        .group_by(
+            Appointment.permanence_id,
+            Appointment.organisation_id,
+            Appointment.purpose,
+            Appointment.status,
+            Appointment.day,
+        )
+    ).all()
+    counts: dict[tuple, int] = {}
+    for permanence_id, organisation_id, purpose, status, day, count in rows:
+        key = (day.replace(day=1), permanence_id, organisation_id, purpose, status)
+        counts[key] = counts.get(key, 0) + count
+    db.session.add_all(
+        AppointmentCount(
+            month=month,
+            permanence_id=permanence_id,
+            organisation_id=organisation_id,
+            purpose=purpose,
+            status=status,
+            count=count,
+        )
+        for (month, permanence_id, organisation_id, purpose, status), count in counts.items()
+    )

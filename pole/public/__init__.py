@@ -1,0 +1,1 @@
+"""The pôle's public page: the building, who does what and when, public events to come."""

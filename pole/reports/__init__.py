@@ -1,0 +1,1 @@
+"""What the building gave: the usage report, each association's in-kind value, exports."""

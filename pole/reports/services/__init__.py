@@ -1,0 +1,1 @@
+"""The report's database work: resource values, the usage report, exports."""

@@ -1,0 +1,193 @@
+"""Permanence figures of a period: slots offered, booked, seen and missed, by purpose and
+association; live appointments and the anonymous counts kept of purged ones add up."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from pole.db import db
+from pole.organisations.models import Organisation
+from pole.permanences import rules as permanence_rules
+from pole.permanences.models import Appointment, BlockedSlot, Permanence, PermanenceCancellation
+from pole.reports import rules
+from pole.reports.models import AppointmentCount
+from pole.resources.models import Resource, Site
+
+OUTCOMES = ("booked", "seen", "no_show", "cancelled")
+
+
+@dataclass
+class Outcomes:
+    """Appointments by outcome: still to come (booked), seen, missed (no_show), cancelled."""
+
+    booked: int = 0
+    seen: int = 0
+    no_show: int = 0
+    cancelled: int = 0
+
+    @property
+    def taken(self) -> int:
+        """Slots that were booked, whatever came of them (a cancelled one was given back)."""
+        return self.booked + self.seen + self.no_show
+
+    def add(self, status: str, count: int) -> None:
+        setattr(self, status, getattr(self, status) + count)
+
+
+@dataclass
+class PurposeLine:
+    organisation: Organisation | None
+    purpose: str
+    outcomes: Outcomes
+
+    @property
+    def purpose_label(self) -> str:
+        return permanence_rules.PURPOSES.get(self.purpose, self.purpose)
+
+
+@dataclass
+class PermanenceLine:
+    permanence: Permanence
+    offered: int
+    outcomes: Outcomes = field(default_factory=Outcomes)
+
+
+@dataclass
+class PermanenceFigures:
+    permanences: list[PermanenceLine]
+    lines: list[PurposeLine]  # the associations the reader may see
+    total: Outcomes
+
+    @property
+    def offered(self) -> int:
+        return sum(p.offered for p in self.permanences)
+
+
+def _counts(
+    period: rules.Period, lo: datetime, hi: datetime, permanence_ids: list[int]
+) -> list[tuple[int, int | None, str, str, int]]:
+    """(permanence, organisation, purpose, status, count): live rows and purged counts."""
+    live = db.session.execute(
+        sa.select(
+            Appointment.permanence_id,
+            Appointment.organisation_id,
+            Appointment.purpose,
+            Appointment.status,
+            sa.func.count(),
+        )
+        .where(
+            Appointment.permanence_id.in_(permanence_ids),
+            Appointment.start >= lo,
+            Appointment.start < hi,
+        )
+        .group_by(
+            Appointment.permanence_id,
+            Appointment.organisation_id,
+            Appointment.purpose,
+            Appointment.status,
+        )
+    ).all()
+    kept = db.session.execute(
+        sa.select(
+            AppointmentCount.permanence_id,
+            AppointmentCount.organisation_id,
+            AppointmentCount.purpose,
+            AppointmentCount.status,
+            sa.func.sum(AppointmentCount.count),
+        )
+        .where(
+            AppointmentCount.permanence_id.in_(permanence_ids),
+            AppointmentCount.month >= period.first,
+            AppointmentCount.month <= period.last,
+        )
+        .group_by(
+            AppointmentCount.permanence_id,
+            AppointmentCount.organisation_id,
+            AppointmentCount.purpose,
+            AppointmentCount.status,
+        )
+    ).all()
+    return [tuple(row) for row in (*live, *kept)]
+
+
+def permanence_figures(
+    site: Site,
+    period: rules.Period,
+    lo: datetime,
+    hi: datetime,
+    organisation_ids: set[int] | None,
+) -> PermanenceFigures:
+    """The figures of every permanence held on the site during the period."""
+    permanences = db.session.scalars(
+        sa.select(Permanence)
+        .join(Resource, Resource.id == Permanence.resource_id)
+        .where(Resource.site_id == site.id)
+        .options(so.selectinload(Permanence.patterns))
+        .order_by(Permanence.id)
+    ).all()
+    ids = [p.id for p in permanences]
+    cancelled: dict[int, set[date]] = defaultdict(set)
+    for pid, day in db.session.execute(
+        sa.select(PermanenceCancellation.permanence_id, PermanenceCancellation.day).where(
+            PermanenceCancellation.permanence_id.in_(ids),
+            PermanenceCancellation.day.between(period.first, period.last),
+        )
+    ):
+        cancelled[pid].add(day)
+    blocked: dict[int, set[datetime]] = defaultdict(set)
+    for pid, start in db.session.execute(
+        sa.select(BlockedSlot.permanence_id, BlockedSlot.start).where(
+            BlockedSlot.permanence_id.in_(ids), BlockedSlot.start >= lo, BlockedSlot.start < hi
+        )
+    ):
+        blocked[pid].add(start)
+    lines = {
+        p.id: PermanenceLine(
+            p,
+            len(
+                permanence_rules.slots_between(
+                    p.rule_patterns(),
+                    period.first,
+                    period.last,
+                    site.tz,
+                    cancelled[p.id],
+                    blocked[p.id],
+                )
+            ),
+        )
+        for p in permanences
+    }
+    by_purpose: dict[tuple[int | None, str], Outcomes] = defaultdict(Outcomes)
+    total = Outcomes()
+    for pid, org_id, purpose, status, count in _counts(period, lo, hi, ids) if ids else []:
+        lines[pid].outcomes.add(status, count)
+        total.add(status, count)
+        if organisation_ids is None or org_id in organisation_ids:
+            by_purpose[org_id, purpose].add(status, count)
+    organisations = {
+        o.id: o
+        for o in db.session.scalars(
+            sa.select(Organisation).where(Organisation.id.in_({k[0] for k in by_purpose}))
+        )
+    }
+    purpose_order = list(permanence_rules.PURPOSES)
+    purpose_lines = sorted(
+        (
+            PurposeLine(organisations.get(org_id), purpose, o)
+            for (org_id, purpose), o in by_purpose.items()
+        ),
+        key=lambda line: (
+            line.organisation.sort_key if line.organisation else "~",
+            purpose_order.index(line.purpose) if line.purpose in purpose_order else 99,
+        ),
+    )
+    return PermanenceFigures(
+        permanences=[line for line in lines.values() if line.offered or line.outcomes.taken],
+        lines=purpose_lines,
+        total=total,
+    )

@@ -1,0 +1,177 @@
+"""The pôle's public page: the building, who does what and when, public events; no private
+booking ever; the same for everyone, cacheable; presentations written by coordinators."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from pole.db import db, utcnow, write_transaction
+from pole.organisations.models import Organisation
+from pole.resources.models import Closure
+from tests.factories import (
+    errors_beside,
+    make_booking,
+    make_organisation,
+    make_resource,
+    make_user,
+    page_text,
+)
+
+
+@pytest.fixture()
+def world(app):
+    hall = make_resource(name="Grand hall", opening_hours={"2": [[840, 1080]], "4": [[540, 720]]})
+    site = hall.site
+    with write_transaction():
+        site = db.session.merge(site)
+        site.address = "12 rue des Ponts, Andrézieux-Bouthéon"
+        site.directions = "Bus ligne 3, arrêt Mairie."
+    epicerie = make_organisation(
+        name="Épicerie solidaire",
+        public_shown=True,
+        public_offer="Épicerie à petits prix",
+        public_hours="épicerie ouverte mercredi et vendredi 14:00–18:00",
+        public_contact="04 77 00 00 00",
+    )
+    hidden = make_organisation(name="Association discrète", public_offer="Ne doit pas paraître")
+    soon = utcnow() + timedelta(days=3)
+    make_booking(hall, epicerie, soon, 2, title="Goûter de Noël", is_public=True)
+    make_booking(hall, epicerie, soon + timedelta(hours=3), 1, title="Réunion du bureau")
+    make_booking(
+        hall,
+        epicerie,
+        soon + timedelta(days=1),
+        1,
+        title="Atelier en attente",
+        is_public=True,
+        status="pending",
+    )
+    make_booking(
+        hall,
+        epicerie,
+        soon + timedelta(days=2),
+        1,
+        title="Atelier annulé",
+        is_public=True,
+        status="cancelled",
+    )
+    with write_transaction():
+        db.session.add(
+            Closure(
+                site_id=site.id,
+                start=soon + timedelta(days=5),
+                end=soon + timedelta(days=6),
+                reason="Bureau de vote",
+            )
+        )
+    return {"epicerie": epicerie, "hidden": hidden, "hall": hall}
+
+
+def test_a_visitor_reads_the_building_the_organisations_and_public_events(world, client):
+    response = client.get("/le-pole/")
+    page = page_text(response)
+    assert response.status_code == 200
+    assert "12 rue des Ponts" in page and "Bus ligne 3" in page
+    assert "14:00 – 18:00" in page and "Dimanche" in page
+    assert "Épicerie solidaire" in page and "mercredi et vendredi 14:00–18:00" in page
+    assert "Bureau de vote" in page
+    assert "Goûter de Noël" in page
+
+
+def test_the_public_page_never_shows_a_private_pending_or_cancelled_booking(world, client):
+    page = page_text(client.get("/le-pole/"))
+    for private in ("Réunion du bureau", "Atelier en attente", "Atelier annulé"):
+        assert private not in page
+    assert "Association discrète" not in page and "Ne doit pas paraître" not in page
+
+
+def test_the_public_page_works_without_script_and_is_the_same_for_everyone(world, client, login_as):
+    response = client.get("/le-pole/")
+    assert "<script" not in response.get_data(as_text=True)
+    assert response.headers["Cache-Control"] == "public, max-age=300"
+    assert "Set-Cookie" not in response.headers
+    member = login_as(make_user(world["epicerie"], role="coordinator"))
+    assert member.get("/le-pole/").data == response.data
+
+
+def test_an_unchanged_public_page_answers_304(world, client):
+    first = client.get("/le-pole/")
+    etag = first.headers["ETag"]
+    again = client.get("/le-pole/", headers={"If-None-Match": etag})
+    assert again.status_code == 304 and again.data == b""
+    with write_transaction():
+        db.session.get(Organisation, world["epicerie"].id).public_hours = "mardi 9:00–12:00"
+    changed = client.get("/le-pole/", headers={"If-None-Match": etag})
+    assert changed.status_code == 200 and changed.headers["ETag"] != etag
+
+
+def test_partners_print_who_does_what_and_when(world, client):
+    response = client.get("/le-pole/qui-fait-quoi")
+    page = page_text(response)
+    assert response.status_code == 200 and "ETag" in response.headers
+    assert "Qui fait quoi, quand" in page and "Épicerie à petits prix" in page
+    assert "Association discrète" not in page and "Réunion du bureau" not in page
+
+
+def test_a_coordinator_writes_her_organisations_presentation_but_not_who_appears(world, login_as):
+    hidden = world["hidden"]
+    client = login_as(make_user(hidden, role="coordinator"))
+    assert "public_shown" not in client.get(f"/le-pole/organisations/{hidden.id}").get_data(
+        as_text=True
+    )
+    response = client.post(
+        f"/le-pole/organisations/{hidden.id}",
+        data={
+            "public_offer": "Vestiaire",
+            "public_hours": "lundi 14:00–17:00",
+            "public_shown": "y",
+        },
+    )
+    assert response.status_code == 302
+    db.session.rollback()
+    saved = db.session.get(Organisation, hidden.id)
+    assert (saved.public_offer, saved.public_hours, saved.public_shown) == (
+        "Vestiaire",
+        "lundi 14:00–17:00",
+        False,
+    )
+
+
+def test_the_manager_decides_who_appears(world, login_as, client):
+    manager = login_as(make_user(is_manager=True))
+    response = manager.post(
+        f"/le-pole/organisations/{world['hidden'].id}",
+        data={"public_offer": "Vestiaire", "public_shown": "y"},
+    )
+    assert response.status_code == 302
+    client.delete_cookie("remember_token")
+    assert "Vestiaire" in page_text(client.get("/le-pole/"))
+
+
+def test_a_presentation_is_written_by_its_own_coordinator(world, login_as):
+    other = login_as(make_user(world["epicerie"], role="coordinator"))
+    assert other.get(f"/le-pole/organisations/{world['hidden'].id}").status_code == 403
+    volunteer = login_as(make_user(world["hidden"]))
+    assert volunteer.get(f"/le-pole/organisations/{world['hidden'].id}").status_code == 403
+
+
+def test_a_too_long_presentation_comes_back_with_its_error(world, login_as):
+    client = login_as(make_user(world["hidden"], role="coordinator"))
+    response = client.post(
+        f"/le-pole/organisations/{world['hidden'].id}", data={"public_audience": "x" * 501}
+    )
+    assert response.status_code == 422
+    assert errors_beside(response, "public_audience") == ["500 caractères au plus."]
+
+
+def test_the_manager_says_how_to_get_there(world, login_as):
+    manager = login_as(make_user(is_manager=True))
+    response = manager.post("/le-pole/acces", data={"directions": "Tram T2, arrêt Pôle."})
+    assert response.status_code == 302
+    assert "Tram T2" in page_text(manager.get("/le-pole/"))
+    assert (
+        login_as(make_user(world["hidden"], role="coordinator")).get("/le-pole/acces").status_code
+        == 403
+    )
