@@ -67,14 +67,16 @@ class Head:
 
     def slot_url(self, cell: grid.Cell) -> str:
         """The booking form, prefilled with this free cell's start and a sensible end."""
-        end = cell.start + self._length
-        if cell.free_until is not None and end > cell.free_until:
-            end = max(cell.free_until, cell.start + self._min_length)
+        return self.window_url(cell.start, cell.free_until)
+
+    def window_url(self, start: int, free_until: int | None) -> str:
+        """The booking form from `start`, for an hour or up to `free_until` if that is sooner."""
+        end = start + self._length
+        if free_until is not None and end > free_until:
+            end = max(free_until, start + self._min_length)
         end = min(end, MINUTES_PER_DAY)
         # 00:00 as an end means the following midnight (the form reads it so).
-        return (
-            f"{self._base}&start={format_hhmm(cell.start)}&end={format_hhmm(end % MINUTES_PER_DAY)}"
-        )
+        return f"{self._base}&start={format_hhmm(start)}&end={format_hhmm(end % MINUTES_PER_DAY)}"
 
 
 @dataclass
@@ -83,6 +85,7 @@ class Agenda:
     heads: list[Head]
     scroll_row: int | None = None  # the row a script scrolls to first (opening, or now)
     rows: list[RowView] = field(default_factory=list)
+    columns: list[grid.Column] = field(default_factory=list)  # for the phone's day list
 
     @property
     def is_empty(self) -> bool:
@@ -294,7 +297,8 @@ def _build(
     current = today(site, now)
     now_minute = minutes_of_day(to_local(now, tz)) if first <= current <= last else None
     scroll = _scroll_row(laid_out, [c.opening for c in columns], now_minute)
-    return Agenda(laid_out, heads, scroll_row=scroll, rows=row_views(laid_out, scroll))
+    rows = row_views(laid_out, scroll)
+    return Agenda(laid_out, heads, scroll_row=scroll, rows=rows, columns=columns)
 
 
 def day_agenda(site: Site, day: date, viewer: object, now: datetime | None = None) -> Agenda:
