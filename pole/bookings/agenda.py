@@ -74,7 +74,10 @@ class Head:
         end = start + self._length
         if free_until is not None and end > free_until:
             end = max(free_until, start + self._min_length)
-        end = min(end, MINUTES_PER_DAY)
+        return self.booking_url(start, min(end, MINUTES_PER_DAY))
+
+    def booking_url(self, start: int, end: int) -> str:
+        """The booking form for this resource and day, from start to end (wall minutes)."""
         # 00:00 as an end means the following midnight (the form reads it so).
         return f"{self._base}&start={format_hhmm(start)}&end={format_hhmm(end % MINUTES_PER_DAY)}"
 
@@ -252,7 +255,7 @@ def _column(
     )
 
 
-def _build(
+def columns_for(
     site: Site,
     heads: list[Head],
     resources: list[Resource],
@@ -260,7 +263,8 @@ def _build(
     last: date,
     viewer: object,
     now: datetime,
-) -> Agenda:
+) -> list[grid.Column]:
+    """Each head's column (opening, bookings, closures) from three queries over the days."""
     tz = site.tz
     start = local_day_bounds(first, tz)[0]
     end = local_day_bounds(last, tz)[1]
@@ -279,7 +283,7 @@ def _build(
     views = {b.id: _block_view(b, viewer, tz) for b in bookings}
     days = {head.day for head in heads}
     missing = {day: _missing(day, tz, local_day_bounds(day, tz)) for day in days}
-    columns = [
+    return [
         _column(
             head,
             by_column[head.resource.id, head.day],
@@ -291,6 +295,19 @@ def _build(
         )
         for head in heads
     ]
+
+
+def _build(
+    site: Site,
+    heads: list[Head],
+    resources: list[Resource],
+    first: date,
+    last: date,
+    viewer: object,
+    now: datetime,
+) -> Agenda:
+    tz = site.tz
+    columns = columns_for(site, heads, resources, first, last, viewer, now)
     laid_out = grid.lay_out(columns)
     for head, lanes in zip(heads, laid_out.lanes, strict=True):
         head.lanes = lanes

@@ -251,4 +251,4 @@ def index():
 
 
 # The form screens add their routes to bp.
-from pole.bookings import views_create, views_edit  # noqa: E402, F401
+from pole.bookings import views_create, views_edit, views_find, views_month  # noqa: E402, F401
