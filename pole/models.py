@@ -2,6 +2,7 @@
 
 from pole.auth.models import LoginThrottle, User
 from pole.bookings.models import Booking, Series
+from pole.displays.models import DisplayLink
 from pole.events.models import Event, NoticesSeen
 from pole.feeds.models import FeedToken
 from pole.organisations.models import Invitation, Membership, Organisation
@@ -23,6 +24,7 @@ __all__ = [
     "BlockedSlot",
     "Booking",
     "Closure",
+    "DisplayLink",
     "Event",
     "FeedToken",
     "Invitation",
