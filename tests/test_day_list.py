@@ -87,11 +87,11 @@ def test_a_free_window_opens_the_form_filled_for_an_hour_or_up_to_its_end(client
     assert "start=14:30&end=15:30" in listed.replace("&amp;", "&")
 
 
-def test_the_week_strip_links_each_day_of_the_week_and_marks_the_shown_one(client, pole):
+def test_the_week_strip_links_each_day_of_two_weeks_and_marks_the_shown_one(client, pole):
     text = html.unescape(client.get(f"/agenda?date={TUESDAY}").get_data(as_text=True))
     strip = text[text.index('class="week-strip"') : text.index("</nav>", text.index("week-strip"))]
     days = re.findall(r'href="/agenda\?date=([\d-]+)"', strip)
-    week = [MONDAY + timedelta(days=i) for i in range(7)]
+    week = [MONDAY + timedelta(days=i) for i in range(14)]
     assert days == [
         (TUESDAY - timedelta(7)).isoformat(),
         *[d.isoformat() for d in week],

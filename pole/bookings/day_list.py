@@ -78,6 +78,6 @@ def day_lists(agenda: Agenda) -> list[ResourceDay]:
 
 
 def week_strip(day: date) -> list[date]:
-    """The seven days (Monday to Sunday) of the week of `day`, to jump between them."""
+    """The week of `day` and the next, Monday to Sunday: "next Tuesday" is always one tap."""
     monday = day - timedelta(days=day.weekday())
-    return [monday + timedelta(days=i) for i in range(7)]
+    return [monday + timedelta(days=i) for i in range(14)]

@@ -129,7 +129,7 @@ def day():
 
 
 def _strip(shown: date, current: date) -> dict:
-    """The week of the shown day, each day a link, and the weeks before and after."""
+    """The two weeks from the shown day's Monday, each day a link, and a week back or on."""
     days = day_list.week_strip(shown)
     return {
         "days": [
