@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from pole.db import db, utcnow
 from pole.displays.models import DisplayLink
+from pole.events.models import Event
 from tests.factories import (
     make_booking,
     make_organisation,
@@ -78,6 +79,15 @@ def test_the_link_is_stored_hashed_and_a_new_one_revokes_the_old(app, client, lo
     visitor = app.test_client()
     assert visitor.get(f"/{first}").status_code == 404
     assert visitor.get(f"/{second}").status_code == 200
+    # Each change is in the record, who and which room, never the secret.
+    events = db.session.scalars(sa.select(Event).order_by(Event.id)).all()
+    kinds = [(e.kind, e.resource_id, e.actor_id) for e in events if "display" in e.kind]
+    assert kinds == [
+        ("display_link.created", hall.id, manager.id),
+        ("display_link.revoked", hall.id, manager.id),
+        ("display_link.created", hall.id, manager.id),
+    ]
+    assert all(secret not in str(e.data) for e in events)
 
 
 def test_the_manager_revokes_the_link(app, client, login_as, pole):

@@ -20,6 +20,7 @@ from pole.bookings import services as bookings
 from pole.bookings.models import Booking
 from pole.db import db, utcnow, write_transaction
 from pole.displays.models import DisplayLink
+from pole.events.record import record
 from pole.formatting import format_date, format_hhmm
 from pole.resources.models import Resource
 from pole.timeutil import local_day_bounds, to_local
@@ -50,27 +51,28 @@ def issue_link(resource_id: int, by: User, now: datetime | None = None) -> str:
     selector = secrets.token_urlsafe(SELECTOR_BYTES)
     verifier = secrets.token_urlsafe(VERIFIER_BYTES)
     with write_transaction(now=now):
-        _revoke(resource_id, now)
-        db.session.add(
-            DisplayLink(
-                resource_id=resource_id,
-                selector=selector,
-                verifier_hash=_hash(verifier),
-                created_by_id=by.id,
-                created_at=now,
-            )
+        _revoke(resource_id, now, by)
+        link = DisplayLink(
+            resource_id=resource_id,
+            selector=selector,
+            verifier_hash=_hash(verifier),
+            created_by_id=by.id,
+            created_at=now,
         )
+        db.session.add(link)
+        db.session.flush()
+        _record("display_link.created", link, by, now)
     return f"{selector}.{verifier}"
 
 
-def revoke_link(resource_id: int, now: datetime | None = None) -> int:
+def revoke_link(resource_id: int, by: User, now: datetime | None = None) -> int:
     """Stop the room's door link from working; return how many links were revoked."""
     now = now or utcnow()
     with write_transaction(now=now):
-        return _revoke(resource_id, now)
+        return _revoke(resource_id, now, by)
 
 
-def _revoke(resource_id: int, now: datetime) -> int:
+def _revoke(resource_id: int, now: datetime, by: User) -> int:
     rows = db.session.scalars(
         db.select(DisplayLink).where(
             DisplayLink.resource_id == resource_id, DisplayLink.revoked_at.is_(None)
@@ -78,7 +80,13 @@ def _revoke(resource_id: int, now: datetime) -> int:
     ).all()
     for row in rows:
         row.revoked_at = now
+        _record("display_link.revoked", row, by, now)
     return len(rows)
+
+
+def _record(kind: str, link: DisplayLink, by: User, now: datetime) -> None:
+    """Who made or revoked which room's door link, and when; never the secret."""
+    record(kind, actor=by, now=now, resource=link.resource_id, display_link=link.id)
 
 
 def resource_for_link(token: str) -> Resource | None:

@@ -86,6 +86,6 @@ def revoke(resource_id: int):
     resource = _managed_room(resource_id)
     if not Form().validate_on_submit():
         abort(400)
-    count = services.revoke_link(resource.id)
+    count = services.revoke_link(resource.id, current_user)
     flash("Lien d’affichage révoqué." if count else "Aucun lien à révoquer.", "info")
     return redirect(url_for("displays.manage", resource_id=resource.id), 303)

@@ -154,6 +154,8 @@ def _others(entry: Entry) -> str:
         "membership.removed": lambda: f"{entry.person} retiré·e de l'organisation {by}",
         "feed_link.created": lambda: f"Lien d'agenda créé {by}",
         "feed_link.revoked": lambda: f"Lien d'agenda révoqué {by}",
+        "display_link.created": lambda: f"Lien d'affichage de porte créé {by}",
+        "display_link.revoked": lambda: f"Lien d'affichage de porte révoqué {by}",
     }
     return sentences[kind]() if kind in sentences else f"{kind} {by}"
 
