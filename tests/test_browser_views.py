@@ -287,3 +287,17 @@ def test_the_week_of_the_hall_prints_whole_on_a4_landscape(page, pole):
     # And the PDF Chromium prints is one page.
     pdf = page.pdf(format="A4", landscape=True, prefer_css_page_size=True)
     assert len(re.findall(rb"/Type\s*/Page\b", pdf)) == 1
+    # The day prints as its grid too, every resource a column, never the phone's list.
+    page.goto(f"/agenda?date={day}")
+    expect(page.locator(".day-list")).to_be_hidden()
+    heads = page.locator("#day-grid thead th.col-head")
+    expect(heads).to_have_count(4)
+    for head in heads.all():
+        box = head.bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= 1062 + 1
+    times = page.locator("#day-grid th.time")
+    assert times.first.inner_text() == "08:00" and times.last.inner_text() == "19:30"
+    assert times.last.bounding_box()["y"] + times.last.bounding_box()["height"] <= 733
+    no_sideways_scroll(page)
+    pdf = page.pdf(format="A4", landscape=True, prefer_css_page_size=True)
+    assert len(re.findall(rb"/Type\s*/Page\b", pdf)) == 1
