@@ -32,7 +32,7 @@ import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -226,6 +226,38 @@ def scenarios(app, session: Session, facts: data.Facts) -> list[tuple[str, str, 
     else:
         found.append(
             ("rooms", "rooms GET /salles/", lambda: cycling([Request("GET", "/salles/", 200)]))
+        )
+    if "bookings.month" in endpoints:
+        hall = facts.resources["Hall d'accueil"]
+        months = sorted({f"{d:%Y-%m}" for d in facts.busy_days})
+        month_pages = [Request("GET", f"/agenda/mois?mois={m}", 200) for m in months] + [
+            Request("GET", f"/salles/{hall}/mois?mois={m}", 200) for m in months
+        ]
+        found.append(
+            (
+                "month",
+                "month view GET /agenda/mois, /salles/<id>/mois",
+                lambda: cycling(month_pages),
+            )
+        )
+    if "bookings.find" in endpoints:
+        searches = [
+            Request(
+                "GET",
+                f"/agenda/trouver?date={d.isoformat()}&moment=apres-midi&duration=120&people=12",
+                200,
+            )
+            for d in facts.busy_days
+        ] + [
+            Request(
+                "GET",
+                f"/agenda/trouver?date={d}&until={d + timedelta(days=6)}&duration=60",
+                200,
+            )
+            for d in facts.busy_days
+        ]
+        found.append(
+            ("find", "search GET /agenda/trouver (1 day or up to 7)", lambda: cycling(searches))
         )
     if "bookings.create" in endpoints:
         found.append(

@@ -76,6 +76,7 @@ def _register_blueprints(app: Flask) -> None:
     from pole.auth.views import bp as auth_bp
     from pole.bookings.manage import bp as manage_bp
     from pole.bookings.views import bp as bookings_bp
+    from pole.displays.views import bp as displays_bp
     from pole.events.views import bp as events_bp
     from pole.feeds.views import bp as feeds_bp
     from pole.main import bp as main_bp
@@ -98,6 +99,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(notifications_bp)
     app.register_blueprint(reports_bp)
     app.register_blueprint(public_bp)
+    app.register_blueprint(displays_bp)
 
 
 def _register_request_hooks(app: Flask) -> None:

@@ -2,6 +2,7 @@
 
 from pole.auth.models import LoginThrottle, User
 from pole.bookings.models import Booking, Series
+from pole.displays.models import DisplayLink
 from pole.events.models import Event, NoticesSeen
 from pole.feeds.models import FeedToken
 from pole.notifications.models import DailyMail, DigestItem, NotificationChoice
@@ -26,6 +27,7 @@ __all__ = [
     "Closure",
     "DailyMail",
     "DigestItem",
+    "DisplayLink",
     "Event",
     "FeedToken",
     "Invitation",

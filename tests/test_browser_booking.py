@@ -161,17 +161,25 @@ def test_a_weekly_series_skips_its_one_conflicting_date_then_one_date_is_cancell
     assert statuses == ["confirmed", "cancelled", "confirmed"]
 
 
-def test_the_day_view_fits_a_phone_and_scrolls_inside_its_own_box(page, pole):
+def test_the_day_grid_shows_the_building_from_opening_time_first(page, pole):
     *_, marie = pole
-    page.set_viewport_size({"width": 360, "height": 740})
+    page.set_viewport_size({"width": 1280, "height": 720})
     log_in(page, marie)
     page.goto(f"/agenda?date={TUESDAY}")
+    # The building opens at 08:00: that is what shows first, not midnight.
+    assert page.locator(".agenda-scroll").evaluate("b => b.scrollTop") > 0
+
+
+def test_the_week_grid_fits_a_phone_and_scrolls_inside_its_own_box(page, pole):
+    # (On a phone the day view is a list per resource: tests/test_browser_views.py.)
+    *_, hall, _office, marie = pole
+    page.set_viewport_size({"width": 360, "height": 740})
+    log_in(page, marie)
+    page.goto(f"/salles/{hall.id}/semaine?date={TUESDAY}")
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 360, f"the page scrolls sideways: {width}px"
     box = page.locator(".agenda-scroll")
     assert box.evaluate("b => b.scrollWidth > b.clientWidth")  # the grid scrolls, not the page
-    # The building opens at 08:00: that is what shows first, not midnight.
-    assert box.evaluate("b => b.scrollTop") > 0
     # Free cells are big enough to tap, and the time column stays in view.
     slot = page.locator("a.slot").first.bounding_box()
     assert slot["height"] >= 44

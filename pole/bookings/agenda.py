@@ -67,14 +67,19 @@ class Head:
 
     def slot_url(self, cell: grid.Cell) -> str:
         """The booking form, prefilled with this free cell's start and a sensible end."""
-        end = cell.start + self._length
-        if cell.free_until is not None and end > cell.free_until:
-            end = max(cell.free_until, cell.start + self._min_length)
-        end = min(end, MINUTES_PER_DAY)
+        return self.window_url(cell.start, cell.free_until)
+
+    def window_url(self, start: int, free_until: int | None) -> str:
+        """The booking form from `start`, for an hour or up to `free_until` if that is sooner."""
+        end = start + self._length
+        if free_until is not None and end > free_until:
+            end = max(free_until, start + self._min_length)
+        return self.booking_url(start, min(end, MINUTES_PER_DAY))
+
+    def booking_url(self, start: int, end: int) -> str:
+        """The booking form for this resource and day, from start to end (wall minutes)."""
         # 00:00 as an end means the following midnight (the form reads it so).
-        return (
-            f"{self._base}&start={format_hhmm(cell.start)}&end={format_hhmm(end % MINUTES_PER_DAY)}"
-        )
+        return f"{self._base}&start={format_hhmm(start)}&end={format_hhmm(end % MINUTES_PER_DAY)}"
 
 
 @dataclass
@@ -83,6 +88,7 @@ class Agenda:
     heads: list[Head]
     scroll_row: int | None = None  # the row a script scrolls to first (opening, or now)
     rows: list[RowView] = field(default_factory=list)
+    columns: list[grid.Column] = field(default_factory=list)  # for the phone's day list
 
     @property
     def is_empty(self) -> bool:
@@ -249,7 +255,7 @@ def _column(
     )
 
 
-def _build(
+def columns_for(
     site: Site,
     heads: list[Head],
     resources: list[Resource],
@@ -257,7 +263,8 @@ def _build(
     last: date,
     viewer: object,
     now: datetime,
-) -> Agenda:
+) -> list[grid.Column]:
+    """Each head's column (opening, bookings, closures) from three queries over the days."""
     tz = site.tz
     start = local_day_bounds(first, tz)[0]
     end = local_day_bounds(last, tz)[1]
@@ -276,7 +283,7 @@ def _build(
     views = {b.id: _block_view(b, viewer, tz) for b in bookings}
     days = {head.day for head in heads}
     missing = {day: _missing(day, tz, local_day_bounds(day, tz)) for day in days}
-    columns = [
+    return [
         _column(
             head,
             by_column[head.resource.id, head.day],
@@ -288,13 +295,27 @@ def _build(
         )
         for head in heads
     ]
+
+
+def _build(
+    site: Site,
+    heads: list[Head],
+    resources: list[Resource],
+    first: date,
+    last: date,
+    viewer: object,
+    now: datetime,
+) -> Agenda:
+    tz = site.tz
+    columns = columns_for(site, heads, resources, first, last, viewer, now)
     laid_out = grid.lay_out(columns)
     for head, lanes in zip(heads, laid_out.lanes, strict=True):
         head.lanes = lanes
     current = today(site, now)
     now_minute = minutes_of_day(to_local(now, tz)) if first <= current <= last else None
     scroll = _scroll_row(laid_out, [c.opening for c in columns], now_minute)
-    return Agenda(laid_out, heads, scroll_row=scroll, rows=row_views(laid_out, scroll))
+    rows = row_views(laid_out, scroll)
+    return Agenda(laid_out, heads, scroll_row=scroll, rows=rows, columns=columns)
 
 
 def day_agenda(site: Site, day: date, viewer: object, now: datetime | None = None) -> Agenda:

@@ -13,7 +13,7 @@ from flask_login import current_user, login_required
 from werkzeug.datastructures import MultiDict
 
 from pole import permissions
-from pole.bookings import agenda, services
+from pole.bookings import agenda, day_list, services
 from pole.bookings import recurrence as rec
 from pole.bookings.forms import (
     SCOPE_LABELS,
@@ -111,6 +111,7 @@ def day():
     """Show every room and piece of equipment of the building on one day."""
     site = site_or_404()
     shown, date_error = _asked_day(site)
+    the_day = agenda.day_agenda(site, shown, _viewer())
     return render(
         "bookings/day.html",
         block="day_grid",
@@ -120,9 +121,23 @@ def day():
         day=shown,
         is_today=shown == agenda.today(site),
         date_error=date_error,
-        agenda=agenda.day_agenda(site, shown, _viewer()),
+        agenda=the_day,
+        lists=day_list.day_lists(the_day),
+        strip=_strip(shown, agenda.today(site)),
         nav=_nav("bookings.day", shown, 1),
     )
+
+
+def _strip(shown: date, current: date) -> dict:
+    """The two weeks from the shown day's Monday, each day a link, and a week back or on."""
+    days = day_list.week_strip(shown)
+    return {
+        "days": [
+            (d, url_for("bookings.day", date=d.isoformat()), d == shown, d == current) for d in days
+        ],
+        "previous": url_for("bookings.day", date=max(shown - timedelta(7), FIRST_DAY).isoformat()),
+        "next": url_for("bookings.day", date=min(shown + timedelta(7), LAST_DAY).isoformat()),
+    }
 
 
 @bp.get("/salles/<int:resource_id>/semaine")
@@ -242,4 +257,4 @@ def index():
 
 
 # The form screens add their routes to bp.
-from pole.bookings import views_create, views_edit  # noqa: E402, F401
+from pole.bookings import views_create, views_edit, views_find, views_month  # noqa: E402, F401

@@ -27,7 +27,8 @@ NOTICES_REACH = timedelta(days=7)
 BUILDING_KINDS = ("closure.added", "closure.removed", "permanence.date_cancelled",
                   "permanence.changed", "permanence.published")  # fmt: skip
 # Never notices: the person's own settings and other people's feed links.
-QUIET_KINDS = ("feed_link.created", "feed_link.revoked")
+QUIET_KINDS = ("feed_link.created", "feed_link.revoked", "display_link.created",
+               "display_link.revoked")  # fmt: skip
 
 
 def site_tz() -> ZoneInfo:

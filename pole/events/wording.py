@@ -168,6 +168,8 @@ def _others(entry: Entry) -> str:
         "feed_link.revoked": lambda: f"Lien d'agenda révoqué {by}",
         "notifications.chosen": lambda: f"Choix des e-mails reçus changés {by}",
         "notifications.unsubscribed": lambda: f"Désabonnement d'e-mails par lien {by}",
+        "display_link.created": lambda: f"Lien d'affichage de porte créé {by}",
+        "display_link.revoked": lambda: f"Lien d'affichage de porte révoqué {by}",
     }
     return sentences[kind]() if kind in sentences else f"{kind} {by}"
 

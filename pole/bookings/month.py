@@ -1,0 +1,88 @@
+"""A month of the building or of one resource: how busy each day is, each day a link.
+
+Loads the month like the grids do (pole.bookings.agenda.columns_for: three queries), then asks
+the rule pole.bookings.rules.month how open and how taken each column is.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+
+from flask import url_for
+
+from pole.bookings import agenda
+from pole.bookings.rules.month import LEVEL_WORDS, fill_level, month_weeks, open_and_booked
+from pole.db import utcnow
+from pole.formatting import format_date, format_duration
+from pole.resources.models import Resource, Site
+from pole.resources.services import active_resources
+
+
+@dataclass
+class MonthDay:
+    day: date
+    href: str
+    is_today: bool
+    open_minutes: int = 0
+    booked_minutes: int = 0
+    bookings: int = 0
+
+    @property
+    def level(self) -> int | None:
+        return fill_level(self.open_minutes, self.booked_minutes)
+
+    @property
+    def text(self) -> str:
+        """What the day's square says: hours taken, or that it is closed."""
+        if self.level is None:
+            return "fermé"
+        return format_duration(self.booked_minutes) if self.booked_minutes else "libre"
+
+    @property
+    def spoken(self) -> str:
+        day = format_date(self.day, "EEEE d MMMM")
+        if self.level is None:
+            return f"{day} : fermé"
+        count = f"{self.bookings} réservation{'s' if self.bookings > 1 else ''}"
+        if not self.bookings:
+            return f"{day} : libre"
+        return (
+            f"{day} : {count}, {format_duration(self.booked_minutes)} occupées, "
+            + (LEVEL_WORDS[self.level])
+        )
+
+
+def month_days(
+    site: Site,
+    year: int,
+    month: int,
+    viewer: object,
+    resource: Resource | None = None,
+    now: datetime | None = None,
+) -> list[list[MonthDay | None]]:
+    """The weeks of the month, each day with its open hours, hours taken and bookings."""
+    now = now or utcnow()
+    weeks = month_weeks(year, month)
+    days = [d for week in weeks for d in week if d is not None]
+    resources = [resource] if resource else list(active_resources(site))
+    resources = [r for r in resources if r.site_id == site.id]
+    form_url = url_for("bookings.new")
+    heads = [agenda.Head(r, d, r.name, r.name, False, form_url) for d in days for r in resources]
+    columns = agenda.columns_for(site, heads, resources, days[0], days[-1], viewer, now)
+    current = agenda.today(site, now)
+    by_day: dict[date, MonthDay] = {}
+    for d in days:
+        href = url_for("bookings.day", date=d.isoformat())
+        by_day[d] = MonthDay(d, href, d == current)
+    for head, column in zip(heads, columns, strict=True):
+        column = replace(column, bookable_from=0)
+        busy = [(b.start, b.busy_until, b.quantity) for b in column.blocks]
+        opened, booked = open_and_booked(
+            column.opening, busy, column.closures, column.missing, column.capacity
+        )
+        shown = by_day[head.day]
+        shown.open_minutes += opened
+        shown.booked_minutes += booked
+        shown.bookings += sum(1 for b in column.blocks if b.start < b.end)
+    return [[by_day[d] if d else None for d in week] for week in weeks]
