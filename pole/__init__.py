@@ -55,6 +55,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from pole import cli, errors, templating
     from pole.notifications import listeners  # noqa: F401  (registers who is told what)
+    from pole.waitlist import listeners as _waitlist  # noqa: F401  (a freed time is told)
 
     errors.register(app)
     templating.register(app)
@@ -84,6 +85,7 @@ def _register_blueprints(app: Flask) -> None:
     from pole.quotas.views import bp as quotas_bp
     from pole.resources.views import bp as resources_bp
     from pole.seasons.views import bp as seasons_bp
+    from pole.waitlist.views import bp as waitlist_bp
 
     for blueprint in (main_bp, auth_bp, organisations_bp, resources_bp, bookings_bp, manage_bp):
         app.register_blueprint(blueprint)
@@ -92,6 +94,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(quotas_bp)
     app.register_blueprint(events_bp)
     app.register_blueprint(seasons_bp)
+    app.register_blueprint(waitlist_bp)
 
 
 def _register_request_hooks(app: Flask) -> None:

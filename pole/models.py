@@ -17,6 +17,7 @@ from pole.permanences.models import (
 from pole.quotas.models import Quota, ResourceGroup
 from pole.resources.models import Closure, Resource, Site
 from pole.seasons.models import Season, SeasonRequest
+from pole.waitlist.models import Wish
 
 __all__ = [
     "Appointment",
@@ -43,4 +44,5 @@ __all__ = [
     "Series",
     "Site",
     "User",
+    "Wish",
 ]

@@ -21,6 +21,7 @@ from pole.outbox.sender import forget_old
 
 log = logging.getLogger("pole.worker")
 DAY = 24 * 3600
+MINUTE = 60
 
 
 def purge_appointments(app: Flask) -> None:
@@ -37,6 +38,22 @@ def forget_old_mail(app: Flask) -> None:
     log.info("Outbox: %s old mail(s) deleted", forgotten)
 
 
+def forget_login_failures(app: Flask) -> None:
+    """Failed-login counters leave once their window is over, once a day."""
+    from pole.auth.throttle import forget_old as forget_old_counters
+
+    log.info("Login throttle: %s old counter(s) deleted", forget_old_counters(utcnow()))
+
+
+def advance_waitlist(app: Flask) -> None:
+    """Waiting list: past wishes end; when the person told did not book in time, the next is."""
+    from pole.waitlist.services import advance
+
+    closed = advance(utcnow())
+    if closed:
+        log.info("Waiting list: %s wish(es) closed", closed)
+
+
 @dataclass
 class TimedJob:
     """A job run when the worker starts, then every `every` seconds."""
@@ -47,7 +64,12 @@ class TimedJob:
 
 
 def timed_jobs() -> list[TimedJob]:
-    return [TimedJob(purge_appointments, DAY), TimedJob(forget_old_mail, DAY)]
+    return [
+        TimedJob(purge_appointments, DAY),
+        TimedJob(forget_old_mail, DAY),
+        TimedJob(forget_login_failures, DAY),
+        TimedJob(advance_waitlist, MINUTE),
+    ]
 
 
 def send_outbox(stop: threading.Event) -> int:

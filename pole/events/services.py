@@ -163,10 +163,13 @@ def notices_for(user: User, now: datetime) -> list[str]:
     since = max(_last_seen(user) or now - NOTICES_REACH, now - NOTICES_REACH)
     org_ids = [m.organisation_id for m in user.memberships]
     mine = db.select(Booking.id).where(Booking.created_by_id == user.id)
+    # An event about one person (subject "user": a freed time she waited for) is hers alone.
+    not_personal = sa.or_(Event.subject_type.is_(None), Event.subject_type != "user")
     concerns = sa.or_(
         Event.kind.in_(BUILDING_KINDS),
-        Event.organisation_id.in_(org_ids),
+        sa.and_(Event.organisation_id.in_(org_ids), not_personal),
         Event.booking_id.in_(mine),
+        sa.and_(Event.subject_type == "user", Event.subject_id == user.id),
     )
     query = db.select(Event).where(
         Event.at > since,

@@ -152,6 +152,10 @@ def _others(entry: Entry) -> str:
             f"{entry.person} passe en {ROLES_FR.get(after['role'], after['role'])} {by}"
         ),
         "membership.removed": lambda: f"{entry.person} retiré·e de l'organisation {by}",
+        "waitlist.told": lambda: (
+            f"Liste d'attente : {entry.resource} libre {_period(entry)}, "
+            f"à réserver avant {moment_text(after['answer_by'], entry.tz)}"
+        ),
         "feed_link.created": lambda: f"Lien d'agenda créé {by}",
         "feed_link.revoked": lambda: f"Lien d'agenda révoqué {by}",
     }

@@ -1,0 +1,61 @@
+"""the waiting list (wishes to be told when a taken time frees up)
+
+Revision ID: 0010_h19_waitlist
+Revises: 0009_practical_info
+Create Date: 2026-12-02 16:10:00
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0010_h19_waitlist"
+down_revision = "0009_practical_info"
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    op.create_table(
+        "waitlist_wish",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("organisation_id", sa.Integer(), nullable=False),
+        sa.Column("resource_id", sa.Integer(), nullable=False),
+        sa.Column("start", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("end", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("quantity", sa.Integer(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("told_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("answer_by", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("ended_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("end_reason", sa.String(length=10), nullable=True),
+        sa.CheckConstraint(
+            "end_reason IS NULL OR end_reason IN ('booked', 'withdrawn', 'passed', 'lapsed')",
+            name=op.f("ck_waitlist_wish_end_reason"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["user.id"], name=op.f("fk_waitlist_wish_user_id_user"), ondelete="CASCADE"
+        ),
+        sa.ForeignKeyConstraint(
+            ["organisation_id"],
+            ["organisation.id"],
+            name=op.f("fk_waitlist_wish_organisation_id_organisation"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["resource_id"],
+            ["resource.id"],
+            name=op.f("fk_waitlist_wish_resource_id_resource"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_waitlist_wish")),
+    )
+    op.create_index("ix_waitlist_wish_user_id", "waitlist_wish", ["user_id"])
+    op.create_index(
+        "ix_waitlist_wish_resource_open", "waitlist_wish", ["resource_id", "ended_at", "start"]
+    )
+    op.create_index("ix_waitlist_wish_answer_by", "waitlist_wish", ["ended_at", "answer_by"])
+
+
+def downgrade():
+    op.drop_table("waitlist_wish")
