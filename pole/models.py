@@ -11,7 +11,6 @@ from pole.permanences.models import (
     BlockedSlot,
     Permanence,
     PermanenceCancellation,
-    PermanenceNotice,
     PermanencePattern,
 )
 from pole.quotas.models import Quota, ResourceGroup
@@ -34,7 +33,6 @@ __all__ = [
     "OutgoingMail",
     "Permanence",
     "PermanenceCancellation",
-    "PermanenceNotice",
     "PermanencePattern",
     "Quota",
     "Resource",

@@ -29,7 +29,7 @@ def purge_appointments(app: Flask) -> None:
     from pole.permanences.services import purge
 
     purged = purge(app.config["POLE_APPOINTMENT_RETENTION_DAYS"])
-    log.info("Purge: %s appointments and %s notices deleted", purged.appointments, purged.notices)
+    log.info("Purge: %s appointments deleted", purged.appointments)
 
 
 def forget_old_mail(app: Flask) -> None:

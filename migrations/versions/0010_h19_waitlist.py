@@ -1,4 +1,5 @@
-"""the waiting list (wishes to be told when a taken time frees up)
+"""the waiting list (wishes to be told when a taken time frees up); the one-off permanence
+notice gives way to the notices made from events
 
 Revision ID: 0010_h19_waitlist
 Revises: 0009_practical_info
@@ -55,7 +56,36 @@ def upgrade():
         "ix_waitlist_wish_resource_open", "waitlist_wish", ["resource_id", "ended_at", "start"]
     )
     op.create_index("ix_waitlist_wish_answer_by", "waitlist_wish", ["ended_at", "answer_by"])
+    # The home page's notices come from the events now: the old notices go with their table.
+    with op.batch_alter_table("permanence_notice") as batch:
+        batch.drop_index("ix_permanence_notice_organisation_id")
+    op.drop_table("permanence_notice")
 
 
 def downgrade():
+    op.create_table(
+        "permanence_notice",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("organisation_id", sa.Integer(), nullable=False),
+        sa.Column("permanence_id", sa.Integer(), nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("message", sa.String(length=400), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["organisation_id"],
+            ["organisation.id"],
+            name=op.f("fk_permanence_notice_organisation_id_organisation"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["permanence_id"],
+            ["permanence.id"],
+            name=op.f("fk_permanence_notice_permanence_id_permanence"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_permanence_notice")),
+    )
+    op.create_index(
+        "ix_permanence_notice_organisation_id", "permanence_notice", ["organisation_id"]
+    )
     op.drop_table("waitlist_wish")

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 
 from pole.db import db, utcnow, write_transaction
-from pole.permanences.models import Appointment, PermanenceNotice
+from pole.permanences.models import Appointment
 
 # Retention ------------------------------------------------------------------------------------
 
@@ -16,11 +16,10 @@ from pole.permanences.models import Appointment, PermanenceNotice
 @dataclass(frozen=True)
 class Purged:
     appointments: int
-    notices: int
 
 
 def purge(retention_days: int, now: datetime | None = None) -> Purged:
-    """Delete appointments (and notices) whose slot ended more than `retention_days` ago."""
+    """Delete appointments whose slot ended more than `retention_days` ago."""
     if retention_days < 0:
         raise ValueError("retention_days must not be negative")
     now = now or utcnow()
@@ -29,7 +28,4 @@ def purge(retention_days: int, now: datetime | None = None) -> Purged:
         appointments = db.session.execute(
             sa.delete(Appointment).where(Appointment.end < limit)
         ).rowcount
-        notices = db.session.execute(
-            sa.delete(PermanenceNotice).where(PermanenceNotice.day < limit.date())
-        ).rowcount
-    return Purged(appointments, notices)
+    return Purged(appointments)
