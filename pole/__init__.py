@@ -80,6 +80,7 @@ def _register_blueprints(app: Flask) -> None:
     from pole.events.views import bp as events_bp
     from pole.feeds.views import bp as feeds_bp
     from pole.main import bp as main_bp
+    from pole.notices.views import bp as notices_bp
     from pole.organisations.views import bp as organisations_bp
     from pole.permanences.views import bp as permanences_bp
     from pole.quotas.views import bp as quotas_bp
@@ -95,6 +96,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(events_bp)
     app.register_blueprint(seasons_bp)
     app.register_blueprint(waitlist_bp)
+    app.register_blueprint(notices_bp)
 
 
 def _register_request_hooks(app: Flask) -> None:

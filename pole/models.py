@@ -4,6 +4,7 @@ from pole.auth.models import LoginThrottle, User
 from pole.bookings.models import Booking, Series
 from pole.events.models import Event, NoticesSeen
 from pole.feeds.models import FeedToken
+from pole.notices.models import Notice
 from pole.organisations.models import Invitation, Membership, Organisation
 from pole.outbox.models import OutgoingMail
 from pole.permanences.models import (
@@ -28,6 +29,7 @@ __all__ = [
     "Invitation",
     "LoginThrottle",
     "Membership",
+    "Notice",
     "NoticesSeen",
     "Organisation",
     "OutgoingMail",

@@ -26,8 +26,9 @@ NOTICES_REACH = timedelta(days=7)
 # News for everyone in the building, whatever their organisation.
 BUILDING_KINDS = ("closure.added", "closure.removed", "permanence.date_cancelled",
                   "permanence.changed", "permanence.published")  # fmt: skip
-# Never notices: the person's own settings and other people's feed links.
-QUIET_KINDS = ("feed_link.created", "feed_link.revoked")
+# Never notices: the person's own settings and other people's feed links; the noticeboard's
+# notices show on the board itself.
+QUIET_KINDS = ("feed_link.created", "feed_link.revoked", "notice.posted", "notice.withdrawn")
 
 
 def site_tz() -> ZoneInfo:
