@@ -53,6 +53,7 @@ TARGETS = {
     "post": (15.0, None),
 }
 QUOTA_SLOWDOWN = 0.20  # a booking POST with quotas stays within 20 % of one without
+OUTBOX_SLOWDOWN = 0.10  # a booking POST that writes its mail stays within 10 % of one without
 
 
 def log(message: str) -> None:
@@ -62,9 +63,10 @@ def log(message: str) -> None:
 def make_app(url: str, secret: str):  # noqa: ANN201
     from pole import create_app
 
-    return create_app(
-        {"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": secret, "MAIL_SERVER": "", "TESTING": False}
-    )
+    # No sending thread in this process: it would write (the mails the demo queues) while the
+    # build's deferred SQLite transactions read, and one of them would find the base locked.
+    config = {"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": secret, "MAIL_SERVER": ""}
+    return create_app({**config, "TESTING": False, "POLE_MAIL_KICK": False})
 
 
 def build(url: str, secret: str, one_offs: int) -> tuple[object, data.Facts, float]:
@@ -190,6 +192,56 @@ def quota_cost(rows: list[tuple[str, str, str, Result]]) -> list[str]:
     return lines
 
 
+def outbox_cost(rows: list[tuple[str, str, str, Result]]) -> list[str]:
+    """Per database, the one-client median of a booking POST with its mail against one without."""
+    lines = []
+    medians = {(b, k): r.median_ms for b, k, _l, r in rows if r.clients == 1}
+    for backend in dict.fromkeys(b for b, *_ in rows):
+        with_mail, without = medians.get((backend, "post")), medians.get((backend, "post_nomail"))
+        if with_mail and without:
+            change = with_mail / without - 1
+            mark = "✓" if change <= OUTBOX_SLOWDOWN else "✗"
+            lines.append(
+                f"- {backend}: booking POST {with_mail:.1f} ms with its mail written into the "
+                f"outbox, {without:.1f} ms without ({change:+.0%}; {mark} within "
+                f"{OUTBOX_SLOWDOWN:.0%})"
+            )
+    return lines
+
+
+def mails_written(app) -> int:  # noqa: ANN001
+    """The booking mails the POSTs wrote into the outbox (one per booking made)."""
+    from pole.db import db
+    from pole.outbox.models import OutgoingMail
+
+    with app.app_context():
+        query = sa.select(sa.func.count(OutgoingMail.id)).where(OutgoingMail.kind == "notify_made")
+        count = db.session.scalar(query)
+        db.session.rollback()
+        return count
+
+
+def measure_without_mail(app, facts, env, workdir, backend, clients, args, rows) -> None:  # noqa: ANN001, PLR0913
+    """The booking POST served by bench/quiet.py, which writes no mail: the outbox's baseline."""
+    slots = iter(reversed(facts.free_slots))  # the other end: never a slot the real app booked
+    label = "booking POST, no mail written → 303"
+    with gunicorn("bench.quiet:app", env, workdir / f"{backend}-quiet.log") as port:
+        session = Session(port)
+        session.login(data.VOLUNTEER, data.PASSWORD)
+        headers = session.headers()
+        before = mails_written(app)
+        for n in clients:
+            factory = booking_posts(session, slots, facts.organisations["restos"])
+            result = measure("post_nomail", port, factory, n, args.seconds, args.warmup, headers)
+            rows.append((backend, "post_nomail", label, result))
+            log(
+                f"{backend} post_nomail, {n} clients: median {result.median_ms:.1f} ms, "
+                f"p95 {result.p95_ms:.1f} ms, {result.rate:.0f}/s, unexpected {result.unexpected}"
+            )
+        if mails_written(app) != before:
+            raise RuntimeError("bench/quiet.py wrote booking mails: its baseline is wrong")
+
+
 def routes_of(app) -> set[str]:  # noqa: ANN001
     return {rule.endpoint for rule in app.url_map.iter_rules()}
 
@@ -242,6 +294,10 @@ def scenarios(app, session: Session, facts: data.Facts) -> list[tuple[str, str, 
         )
         found.append(("conflict", "taken slot POST /reservations → 422", lambda: cycling([clash])))
     return found
+
+
+def wanted(key: str, only: str) -> bool:
+    return not only or key in only.split(",")
 
 
 # Where the time goes ---------------------------------------------------------------------------
@@ -414,6 +470,8 @@ def report(machine, builds, rows, profiles, versions, args) -> str:  # noqa: ANN
     parts += ["", table(rows), ""]
     if quota_cost(rows):
         parts += ["Quotas:", "", *quota_cost(rows), ""]
+    if outbox_cost(rows):
+        parts += ["Outbox:", "", *outbox_cost(rows), ""]
     for backend, prof in profiles.items():
         parts += [
             f"#### Profile of `GET {prof['path']}` in-process on {backend}",
@@ -480,6 +538,9 @@ def main() -> int:
     parser.add_argument("--clients", default="1,10")
     parser.add_argument("--bookings", type=int, default=data.ONE_OFF_BOOKINGS)
     parser.add_argument("--no-readme", action="store_true", help="print only")
+    parser.add_argument(
+        "--only", default="", help="only these rows, e.g. post,post_nomail (with --no-readme)"
+    )
     args = parser.parse_args()
     clients = [int(c) for c in args.clients.split(",")]
 
@@ -512,6 +573,8 @@ def main() -> int:
                         session.login(data.VOLUNTEER, data.PASSWORD)
                         headers = session.headers()
                         for key, label, factory in scenarios(app, session, facts):
+                            if not wanted(key, args.only):
+                                continue
                             for n in clients:
                                 result = measure(
                                     key, port, factory(), n, args.seconds, args.warmup, headers
@@ -522,6 +585,9 @@ def main() -> int:
                                     f"{result.median_ms:.1f} ms, p95 {result.p95_ms:.1f} ms, "
                                     f"{result.rate:.0f}/s, unexpected {result.unexpected}"
                                 )
+                        log(f"{backend}: {mails_written(app)} booking mails in the outbox")
+                    if wanted("post_nomail", args.only):
+                        measure_without_mail(app, facts, env, workdir, backend, clients, args, rows)
                 finally:
                     from pole.db import db
 
@@ -532,6 +598,7 @@ def main() -> int:
     print()
     print(table(rows))
     print("\n".join(quota_cost(rows)))
+    print("\n".join(outbox_cost(rows)))
     for backend, prof in profiles.items():
         shares = ", ".join(f"{name} {share:.0%}" for name, share in prof["buckets"])
         print(
