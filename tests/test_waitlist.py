@@ -12,7 +12,8 @@ import pytest
 import sqlalchemy as sa
 
 from pole.bookings import services as bookings
-from pole.db import db
+from pole.bookings.models import Booking
+from pole.db import db, write_transaction
 from pole.events.models import Event
 from pole.events.services import notices_for
 from pole.outbox.models import OutgoingMail
@@ -254,3 +255,13 @@ def test_bad_wishes_are_refused_and_another_persons_wish_is_not_found(client, lo
     assert withdrawn.status_code == 303
     assert reload(wish).end_reason == "withdrawn"
     assert "Vous n'attendez aucun créneau" in page_text(client.get("/attente"))
+
+
+def test_a_cancellation_rolled_back_tells_nobody_and_leaves_the_wish_waiting(world):
+    wish = wait(world, world.alice, world.restos)
+    with pytest.raises(RuntimeError), write_transaction(now=NOW):
+        bookings.cancel_booking(world.taken.id, world.bob, now=NOW)
+        raise RuntimeError("the request fails after the cancellation")
+    assert reload(wish).told_at is None
+    assert waitlist_mails() == []
+    assert db.session.get(Booking, world.taken.id).status == "confirmed"
