@@ -4,6 +4,7 @@ and mailed (the real SMTP capture); its author sees and withdraws it. Both datab
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -152,3 +153,10 @@ def test_the_author_withdraws_her_notice_and_nobody_else_can(client, login_as, b
     assert "retirée" in page_text(client.get("/annonces"))
     login_as(building["alice"])
     assert "Fermeture le 24" not in page_text(client.get("/"))
+
+
+def test_a_coordinator_of_one_association_finds_it_ticked(client, login_as, building):
+    login_as(building["colette"])
+    page = client.get("/annonces").get_data(as_text=True)
+    [box] = re.findall(r"<input[^>]*organisation_ids[^>]*>", page)
+    assert "checked" in box and f'value="{building["restos"].id}"' in box

@@ -44,4 +44,6 @@ def notice_form(organisations: list, manager: bool) -> NoticeForm:
     form = NoticeForm()
     form.organisation_ids.choices = [(o.id, o.name) for o in organisations]
     form.shows_to_all = manager
+    if not manager and len(organisations) == 1 and not form.is_submitted():
+        form.organisation_ids.data = [organisations[0].id]  # her only association, ticked
     return form
