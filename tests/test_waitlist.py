@@ -265,3 +265,29 @@ def test_a_cancellation_rolled_back_tells_nobody_and_leaves_the_wish_waiting(wor
     assert reload(wish).told_at is None
     assert waitlist_mails() == []
     assert db.session.get(Booking, world.taken.id).status == "confirmed"
+
+
+def test_with_htmx_the_button_becomes_the_answer(client, login_as, taken):
+    login_as(taken["awa"])
+    fields = {
+        "resource_id": taken["room"].id, "organisation_id": taken["epicerie"].id,
+        "start": taken["start"].isoformat(), "end": taken["end"].isoformat(),
+    }  # fmt: skip
+    answer = client.post("/attente", data=fields, headers={"HX-Request": "true"})
+    assert answer.status_code == 200
+    assert 'id="waitlist-ask"' in answer.text
+    assert "<html" not in answer.text and "C'est noté" in answer.text
+    past = fields | {"end": (taken["start"] - timedelta(days=10)).isoformat()}
+    refused = client.post("/attente", data=past, headers={"HX-Request": "true"})
+    assert refused.status_code == 422 and "La fin doit venir après le début." in refused.text
+
+
+def test_the_worker_runs_the_waiting_list_every_minute(app, world):
+    from pole import worker
+
+    [job] = [j for j in worker.timed_jobs() if j.run == worker.advance_waitlist]
+    assert job.every == worker.MINUTE
+    wish = wait(world, world.alice, world.restos)
+    with app.app_context():
+        worker.advance_waitlist(app)  # the real clock: the wish's time, in 2031, is to come
+    assert reload(wish).ended_at is None
