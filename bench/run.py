@@ -55,6 +55,7 @@ TARGETS = {
     "public": (10.0, None),
 }
 QUOTA_SLOWDOWN = 0.20  # a booking POST with quotas stays within 20 % of one without
+OUTBOX_SLOWDOWN = 0.10  # a booking POST that writes its mail stays within 10 % of one without
 
 
 def log(message: str) -> None:
@@ -199,6 +200,56 @@ def quota_cost(rows: list[tuple[str, str, str, Result]]) -> list[str]:
     return lines
 
 
+def outbox_cost(rows: list[tuple[str, str, str, Result]]) -> list[str]:
+    """Per database, the one-client median of a booking POST with its mail against one without."""
+    lines = []
+    medians = {(b, k): r.median_ms for b, k, _l, r in rows if r.clients == 1}
+    for backend in dict.fromkeys(b for b, *_ in rows):
+        with_mail, without = medians.get((backend, "post")), medians.get((backend, "post_nomail"))
+        if with_mail and without:
+            change = with_mail / without - 1
+            mark = "✓" if change <= OUTBOX_SLOWDOWN else "✗"
+            lines.append(
+                f"- {backend}: booking POST {with_mail:.1f} ms with its mail written into the "
+                f"outbox, {without:.1f} ms without ({change:+.0%}; {mark} within "
+                f"{OUTBOX_SLOWDOWN:.0%})"
+            )
+    return lines
+
+
+def mails_written(app) -> int:  # noqa: ANN001
+    """The booking mails the POSTs wrote into the outbox (one per booking made)."""
+    from pole.db import db
+    from pole.outbox.models import OutgoingMail
+
+    with app.app_context():
+        query = sa.select(sa.func.count(OutgoingMail.id)).where(OutgoingMail.kind == "notify_made")
+        count = db.session.scalar(query)
+        db.session.rollback()
+        return count
+
+
+def measure_without_mail(app, facts, env, workdir, backend, clients, args, rows) -> None:  # noqa: ANN001, PLR0913
+    """The booking POST served by bench/quiet.py, which writes no mail: the outbox's baseline."""
+    slots = iter(reversed(facts.free_slots))  # the other end: never a slot the real app booked
+    label = "booking POST, no mail written → 303"
+    with gunicorn("bench.quiet:app", env, workdir / f"{backend}-quiet.log") as port:
+        session = Session(port)
+        session.login(data.VOLUNTEER, data.PASSWORD)
+        headers = session.headers()
+        before = mails_written(app)
+        for n in clients:
+            factory = booking_posts(session, slots, facts.organisations["restos"])
+            result = measure("post_nomail", port, factory, n, args.seconds, args.warmup, headers)
+            rows.append((backend, "post_nomail", label, result))
+            log(
+                f"{backend} post_nomail, {n} clients: median {result.median_ms:.1f} ms, "
+                f"p95 {result.p95_ms:.1f} ms, {result.rate:.0f}/s, unexpected {result.unexpected}"
+            )
+        if mails_written(app) != before:
+            raise RuntimeError("bench/quiet.py wrote booking mails: its baseline is wrong")
+
+
 def routes_of(app) -> set[str]:  # noqa: ANN001
     return {rule.endpoint for rule in app.url_map.iter_rules()}
 
@@ -317,6 +368,10 @@ def report_scenarios(endpoints: set[str], session: Session, facts: data.Facts) -
             )
         )
     return found
+
+
+def wanted(key: str, only: str) -> bool:
+    return not only or key in only.split(",")
 
 
 # Where the time goes ---------------------------------------------------------------------------
@@ -489,6 +544,8 @@ def report(machine, builds, rows, profiles, versions, args) -> str:  # noqa: ANN
     parts += ["", table(rows), ""]
     if quota_cost(rows):
         parts += ["Quotas:", "", *quota_cost(rows), ""]
+    if outbox_cost(rows):
+        parts += ["Outbox:", "", *outbox_cost(rows), ""]
     for backend, prof in profiles.items():
         parts += [
             f"#### Profile of `GET {prof['path']}` in-process on {backend}",
@@ -558,7 +615,6 @@ def main() -> int:
     parser.add_argument("--only", default="", help="these pages only, e.g. report,public")
     args = parser.parse_args()
     clients = [int(c) for c in args.clients.split(",")]
-    only = {k for k in args.only.split(",") if k}
 
     machine = describe_machine()
     log(f"{machine['nproc']} CPU, load {machine['load']}, {machine['python']}")
@@ -589,7 +645,7 @@ def main() -> int:
                         session.login(data.VOLUNTEER, data.PASSWORD)
                         headers = session.headers()
                         for key, label, factory, *own in scenarios(app, session, facts):
-                            if only and key not in only:
+                            if not wanted(key, args.only):
                                 continue
                             for n in clients:
                                 result = measure(
@@ -607,6 +663,9 @@ def main() -> int:
                                     f"{result.median_ms:.1f} ms, p95 {result.p95_ms:.1f} ms, "
                                     f"{result.rate:.0f}/s, unexpected {result.unexpected}"
                                 )
+                        log(f"{backend}: {mails_written(app)} booking mails in the outbox")
+                    if wanted("post_nomail", args.only):
+                        measure_without_mail(app, facts, env, workdir, backend, clients, args, rows)
                 finally:
                     from pole.db import db
 
@@ -617,6 +676,7 @@ def main() -> int:
     print()
     print(table(rows))
     print("\n".join(quota_cost(rows)))
+    print("\n".join(outbox_cost(rows)))
     for backend, prof in profiles.items():
         shares = ", ".join(f"{name} {share:.0%}" for name, share in prof["buckets"])
         print(

@@ -55,6 +55,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from pole import cli, errors, templating
     from pole.notifications import listeners  # noqa: F401  (registers who is told what)
+    from pole.waitlist import listeners as _waitlist  # noqa: F401  (a freed time is told)
 
     errors.register(app)
     templating.register(app)
@@ -80,6 +81,7 @@ def _register_blueprints(app: Flask) -> None:
     from pole.events.views import bp as events_bp
     from pole.feeds.views import bp as feeds_bp
     from pole.main import bp as main_bp
+    from pole.notices.views import bp as notices_bp
     from pole.notifications.views import bp as notifications_bp
     from pole.organisations.views import bp as organisations_bp
     from pole.permanences.views import bp as permanences_bp
@@ -88,6 +90,7 @@ def _register_blueprints(app: Flask) -> None:
     from pole.reports.views import bp as reports_bp
     from pole.resources.views import bp as resources_bp
     from pole.seasons.views import bp as seasons_bp
+    from pole.waitlist.views import bp as waitlist_bp
 
     for blueprint in (main_bp, auth_bp, organisations_bp, resources_bp, bookings_bp, manage_bp):
         app.register_blueprint(blueprint)
@@ -100,6 +103,8 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(reports_bp)
     app.register_blueprint(public_bp)
     app.register_blueprint(displays_bp)
+    app.register_blueprint(waitlist_bp)
+    app.register_blueprint(notices_bp)
 
 
 def _register_request_hooks(app: Flask) -> None:

@@ -82,10 +82,7 @@ def purge_command(days: int | None) -> None:
 
     retention = current_app.config["POLE_APPOINTMENT_RETENTION_DAYS"] if days is None else days
     purged = purge(retention)
-    click.echo(
-        f"{purged.appointments} rendez-vous et {purged.notices} avis de plus de "
-        f"{retention} jours supprimés."
-    )
+    click.echo(f"{purged.appointments} rendez-vous de plus de {retention} jours supprimés.")
 
 
 @pole_cli.command("worker")

@@ -91,6 +91,8 @@ def from_environment(instance_path: str, overrides: dict) -> dict:
         "POLE_WORKER_INTERVAL": float(os.environ.get("POLE_WORKER_INTERVAL", "5")),
         # Sent and given-up mails are deleted by the worker this many days after they were written.
         "POLE_OUTBOX_KEEP_DAYS": int(os.environ.get("POLE_OUTBOX_KEEP_DAYS", "30")),
+        # Waiting list: minutes the first person told has to book before the next one is told.
+        "POLE_WAITLIST_ANSWER_MINUTES": int(os.environ.get("POLE_WAITLIST_ANSWER_MINUTES", "120")),
         "SESSION_COOKIE_SECURE": https,
         "REMEMBER_COOKIE_SECURE": https,
         "REMEMBER_COOKIE_SAMESITE": "Lax",

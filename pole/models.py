@@ -5,6 +5,7 @@ from pole.bookings.models import Booking, Series
 from pole.displays.models import DisplayLink
 from pole.events.models import Event, NoticesSeen
 from pole.feeds.models import FeedToken
+from pole.notices.models import Notice
 from pole.notifications.models import DailyMail, DigestItem, NotificationChoice
 from pole.organisations.models import Invitation, Membership, Organisation
 from pole.outbox.models import OutgoingMail
@@ -13,12 +14,12 @@ from pole.permanences.models import (
     BlockedSlot,
     Permanence,
     PermanenceCancellation,
-    PermanenceNotice,
     PermanencePattern,
 )
 from pole.quotas.models import Quota, ResourceGroup
 from pole.resources.models import Closure, Resource, Site
 from pole.seasons.models import Season, SeasonRequest
+from pole.waitlist.models import Wish
 
 __all__ = [
     "Appointment",
@@ -33,13 +34,13 @@ __all__ = [
     "Invitation",
     "LoginThrottle",
     "Membership",
+    "Notice",
     "NoticesSeen",
     "NotificationChoice",
     "Organisation",
     "OutgoingMail",
     "Permanence",
     "PermanenceCancellation",
-    "PermanenceNotice",
     "PermanencePattern",
     "Quota",
     "Resource",
@@ -49,4 +50,5 @@ __all__ = [
     "Series",
     "Site",
     "User",
+    "Wish",
 ]

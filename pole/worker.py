@@ -30,7 +30,7 @@ def purge_appointments(app: Flask) -> None:
     from pole.permanences.services import purge
 
     purged = purge(app.config["POLE_APPOINTMENT_RETENTION_DAYS"])
-    log.info("Purge: %s appointments and %s notices deleted", purged.appointments, purged.notices)
+    log.info("Purge: %s appointments deleted", purged.appointments)
 
 
 def send_digests(app: Flask) -> None:
@@ -60,6 +60,22 @@ def forget_old_mail(app: Flask) -> None:
     log.info("Outbox: %s old mail(s) deleted", forgotten)
 
 
+def forget_login_failures(app: Flask) -> None:
+    """Failed-login counters leave once their window is over, once a day."""
+    from pole.auth.throttle import forget_old as forget_old_counters
+
+    log.info("Login throttle: %s old counter(s) deleted", forget_old_counters(utcnow()))
+
+
+def advance_waitlist(app: Flask) -> None:
+    """Waiting list: past wishes end; when the person told did not book in time, the next is."""
+    from pole.waitlist.services import advance
+
+    closed = advance(utcnow())
+    if closed:
+        log.info("Waiting list: %s wish(es) closed", closed)
+
+
 @dataclass
 class TimedJob:
     """A job run when the worker starts, then every `every` seconds."""
@@ -77,6 +93,8 @@ def timed_jobs() -> list[TimedJob]:
         TimedJob(forget_old_mail, DAY),
         TimedJob(send_digests, MINUTE),
         TimedJob(send_reminders, MINUTE),
+        TimedJob(forget_login_failures, DAY),
+        TimedJob(advance_waitlist, MINUTE),
     ]
 
 

@@ -1,11 +1,12 @@
 """In Chromium: the manager closes a day with two bookings, cancels them with a message, and
-the association's volunteer finds it on her home page."""
+the association's volunteer finds it on her home page and in her mail (the SMTP capture)."""
 
 from __future__ import annotations
 
 from datetime import time, timedelta
 from zoneinfo import ZoneInfo
 
+import icalendar
 import pytest
 from playwright.sync_api import expect
 
@@ -33,7 +34,7 @@ def log_out(page) -> None:  # noqa: ANN001
     expect(page.get_by_text("Vous êtes déconnecté·e.")).to_be_visible()
 
 
-def test_a_closure_cancels_two_bookings_and_the_volunteer_is_told(app, page):
+def test_a_closure_cancels_two_bookings_and_the_volunteer_is_told(app, page, mailbox):
     site = make_site()
     restos = make_organisation(name="Restos du cœur", short_name="Restos")
     awa = make_user(restos, name="Awa Diallo", email="awa@exemple.fr")
@@ -62,6 +63,19 @@ def test_a_closure_cancels_two_bookings_and_the_volunteer_is_told(app, page):
     answer.get_by_role("button", name="Les annuler").click()
     expect(page.get_by_text("2 réservations annulées.")).to_be_visible()
     log_out(page)
+
+    # One mail for the association's two bookings, with the message and a calendar CANCEL.
+    closure_mails = [
+        m for m in mailbox.messages if m["To"] == awa.email and m["Subject"].startswith("Fermeture")
+    ]
+    assert [m["Subject"] for m in closure_mails] == [
+        "Fermeture : réservations annulées (Restos du cœur)"
+    ]
+    body = closure_mails[0].get_content()
+    assert "Fuite d'eau : rendez-vous la semaine prochaine." in body
+    assert "Distribution" in body and "Atelier budget" in body
+    [ics] = [p for p in closure_mails[0].walk() if p.get_content_type() == "text/calendar"]
+    assert str(icalendar.Calendar.from_ical(ics.get_content())["METHOD"]) == "CANCEL"
 
     with page.expect_response("**/nouvelles/vues") as stamped:
         log_in(page, awa)

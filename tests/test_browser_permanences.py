@@ -125,5 +125,7 @@ def test_a_permanence_published_booked_from_a_phone_seen_taken_and_called_off(
 
     # The volunteer sees the notice on her home page, and got a mail.
     phone.goto("/")
-    expect(phone.locator(".notices")).to_contain_text("est annulée (Formation)")
+    expect(phone.locator(".news")).to_contain_text("annulée par Claire Social")
+    expect(phone.locator(".news")).to_contain_text("« Formation »")
+    expect(phone.locator(".news")).to_contain_text("Rendez-vous du")
     assert "Formation" in mailbox.to(monique.email).get_content()

@@ -126,6 +126,16 @@ def test_a_bookings_history_reads_as_sentences(event, sentence):
         ),
         (entry("feed_link.revoked", after={"feed": "organisation"}),
          "Lien d'agenda révoqué par Awa le 3 déc. à 10:12"),
+        (
+            entry("waitlist.told", after={"start": TUE_14, "end": TUE_15, "answer_by": TUE_16},
+                  actor=None, resource="Hall"),
+            "Liste d'attente : Hall libre du 8 déc. 14:00 au 8 déc. 15:00, à réserver avant "
+            "mardi 8 déc. 16:00 le 3 déc. à 10:12",
+        ),
+        (entry("notice.posted", after={"title": "Collecte", "until": "2026-12-10"}, actor="Nadia"),
+         "Annonce « Collecte » publiée par Nadia le 3 déc. à 10:12"),
+        (entry("notice.withdrawn", after={"title": "Collecte", "until": "2026-12-10"}),
+         "Annonce « Collecte » retirée par Awa le 3 déc. à 10:12"),
     ],
     ids=lambda v: v.kind if isinstance(v, Entry) else "",
 )  # fmt: skip

@@ -15,10 +15,11 @@ from pole.auth.models import User
 from pole.bookings import services as bookings
 from pole.bookings.models import Booking, Series
 from pole.db import db, utcnow
+from pole.events.models import Event
 from pole.feeds.appointments import appointments_for_feed
 from pole.organisations.models import Organisation
 from pole.permanences import services
-from pole.permanences.models import Appointment, Permanence, PermanenceNotice
+from pole.permanences.models import Appointment, Permanence
 from pole.permanences.views import slot_key
 from pole.resources.models import Resource
 from pole.timeutil import local_to_utc
@@ -520,7 +521,9 @@ def test_a_cancelled_date_that_fails_to_release_the_room_cancels_no_appointment(
         sa.select(Booking).where(Booking.resource_id == world.room.id).order_by(Booking.start)
     ).first()
     assert room_booking.status == "confirmed"
-    assert not db.session.scalars(sa.select(PermanenceNotice)).all()
+    assert not db.session.scalars(
+        sa.select(Event).where(Event.kind == "permanence.date_cancelled")
+    ).all()
     # The appointment's own mail (to the social worker) left; none about the date.
     assert not [m for m in mailbox.messages if m["Subject"].startswith("Permanence")]
     # Nothing half-done stands in the way: the date can be called off again.
@@ -529,16 +532,19 @@ def test_a_cancelled_date_that_fails_to_release_the_room_cancels_no_appointment(
 
 
 def test_the_cancelled_date_shows_on_the_home_page_of_each_association(
-    world, mailbox, client, login_as
+    live, mailbox, client, login_as
 ):
-    world.book(world.alice, world.restos, world.at(14))
-    services.cancel_date(world.permanence.id, THURSDAY, world.social_worker, "Congé", now=NOW)
-    login_as(world.bob)
+    live.book(live.alice, live.restos, live.at(14), now=utcnow())
+    services.cancel_date(live.permanence.id, live.day, live.social_worker, "Congé", now=utcnow())
+    login_as(live.bob)
     home = page_text(client.get("/"))
-    assert "Permanences annulées ou modifiées" in home
-    assert "La permanence « Permanence sociale » du jeu. 06/03 est annulée (Congé)" in home
-    login_as(world.chloe)  # her association had no slot that day
-    assert "Permanences annulées" not in page_text(client.get("/"))
+    assert "Depuis votre dernière visite" in home
+    assert "Permanence « Permanence sociale »" in home and "annulée par Claire Social" in home
+    assert "« Congé »" in home
+    assert "Rendez-vous du" in home  # the association's own appointment, called off
+    login_as(live.chloe)  # her association had no slot that day: told of the date only
+    home = page_text(client.get("/"))
+    assert "annulée par Claire Social" in home and "Rendez-vous du" not in home
 
 
 def test_changing_the_pattern_from_a_date_keeps_earlier_appointments(world, mailbox):
@@ -573,8 +579,15 @@ def test_changing_the_pattern_from_a_date_keeps_earlier_appointments(world, mail
         (world.at(15, weeks=2), world.at(17, weeks=2)),
     ]
     assert "change d'horaires" in mailbox.to(world.chloe.email).get_content()
-    notice = db.session.scalar(sa.select(PermanenceNotice))
-    assert notice.organisation_id == world.epicerie.id
+    # The association that lost its appointment is told on its home page: the event says it.
+    db.session.rollback()
+    [lost] = db.session.scalars(
+        sa.select(Event).where(
+            Event.kind == "appointment.cancelled", Event.subject_id == no_longer.id
+        )
+    ).all()
+    assert lost.organisation_id == world.epicerie.id
+    assert any(e.kind == "permanence.changed" for e in db.session.scalars(sa.select(Event)))
 
 
 # What the screens show ------------------------------------------------------------------------

@@ -100,3 +100,21 @@ def forgive(attempt: Attempt) -> None:
                 LoginThrottle.scope == rules.ACCOUNT, LoginThrottle.key == attempt.account
             )
         )
+
+
+def forget_old(now: datetime) -> int:
+    """Delete the counters whose failures no longer count (none for longer than their window).
+
+    A counter read later is created afresh; one just reserved by a login is recent, so kept.
+    """
+    deleted = 0
+    with write_transaction(now=now):
+        for scope, limit in rules.LIMITS.items():
+            stale = sa.or_(
+                LoginThrottle.last_failure_at.is_(None),
+                LoginThrottle.last_failure_at <= now - limit.forget_after,
+            )
+            deleted += db.session.execute(
+                sa.delete(LoginThrottle).where(LoginThrottle.scope == scope, stale)
+            ).rowcount
+    return deleted

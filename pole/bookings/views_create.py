@@ -160,8 +160,25 @@ def _save_booking(form: BookingForm, resource: Resource):
         apply_reasons(form, refused.reasons)
         over_quota = refused.has("quota") and permissions.is_manager(current_user)
         suggested = _suggest(form, resource, *period)
-        return _form_page(form, resource, 422, show_quota_note=over_quota, **suggested)
+        return _form_page(
+            form, resource, 422, show_quota_note=over_quota,
+            wish_ask=_wish_ask(form, refused, *period), **suggested,
+        )  # fmt: skip
     return _booked(booking)
+
+
+def _wish_ask(form: BookingForm, refused: services.BookingRefused, start, end) -> dict | None:
+    """Only taken (nothing else wrong): the "Prévenez-moi si ça se libère" button's fields."""
+    if not refused.reasons or any(r.code != "overlap" for r in refused.reasons):
+        return None
+    quantity = form.quantity.data if form.asks_quantity and form.quantity.data else 1
+    return {
+        "resource_id": form.resource_id.data,
+        "organisation_id": form.organisation_id.data,
+        "start": start.isoformat(),
+        "end": end.isoformat(),
+        "quantity": quantity,
+    }
 
 
 def _preview_page(form: BookingForm, resource: Resource, status: int = 200):

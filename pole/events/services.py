@@ -26,9 +26,10 @@ NOTICES_REACH = timedelta(days=7)
 # News for everyone in the building, whatever their organisation.
 BUILDING_KINDS = ("closure.added", "closure.removed", "permanence.date_cancelled",
                   "permanence.changed", "permanence.published")  # fmt: skip
-# Never notices: the person's own settings and other people's feed links.
+# Never notices: the person's own settings and other people's feed and door links; the
+# noticeboard's notices show on the board itself.
 QUIET_KINDS = ("feed_link.created", "feed_link.revoked", "display_link.created",
-               "display_link.revoked")  # fmt: skip
+               "display_link.revoked", "notice.posted", "notice.withdrawn")  # fmt: skip
 
 
 def site_tz() -> ZoneInfo:
@@ -164,10 +165,13 @@ def notices_for(user: User, now: datetime) -> list[str]:
     since = max(_last_seen(user) or now - NOTICES_REACH, now - NOTICES_REACH)
     org_ids = [m.organisation_id for m in user.memberships]
     mine = db.select(Booking.id).where(Booking.created_by_id == user.id)
+    # An event about one person (subject "user": a freed time she waited for) is hers alone.
+    not_personal = sa.or_(Event.subject_type.is_(None), Event.subject_type != "user")
     concerns = sa.or_(
         Event.kind.in_(BUILDING_KINDS),
-        Event.organisation_id.in_(org_ids),
+        sa.and_(Event.organisation_id.in_(org_ids), not_personal),
         Event.booking_id.in_(mine),
+        sa.and_(Event.subject_type == "user", Event.subject_id == user.id),
     )
     query = db.select(Event).where(
         Event.at > since,

@@ -164,6 +164,12 @@ def _others(entry: Entry) -> str:
         "season.message": lambda: (
             f"Message sur le plan de la saison « {after['season']} »{where} envoyé {by}"
         ),
+        "waitlist.told": lambda: (
+            f"Liste d'attente : {entry.resource} libre {_period(entry)}, "
+            f"à réserver avant {moment_text(after['answer_by'], entry.tz)}"
+        ),
+        "notice.posted": lambda: f"Annonce « {after['title']} » publiée {by}",
+        "notice.withdrawn": lambda: f"Annonce « {after['title']} » retirée {by}",
         "feed_link.created": lambda: f"Lien d'agenda créé {by}",
         "feed_link.revoked": lambda: f"Lien d'agenda révoqué {by}",
         "notifications.chosen": lambda: f"Choix des e-mails reçus changés {by}",

@@ -217,23 +217,3 @@ class Appointment(ChangeStamped, db.Model):
     def __repr__(self) -> str:
         # Never the beneficiary reference or the note: reprs end up in logs.
         return f"<Appointment {self.id} {self.permanence_id} {self.start:%Y-%m-%d %H:%M}>"
-
-
-class PermanenceNotice(db.Model):
-    """What an association is told on its home page: a date of a permanence it booked is off."""
-
-    __tablename__ = "permanence_notice"
-
-    id: so.Mapped[int] = so.mapped_column(primary_key=True)
-    organisation_id: so.Mapped[int] = so.mapped_column(
-        sa.ForeignKey("organisation.id", ondelete="CASCADE"), index=True
-    )
-    permanence_id: so.Mapped[int] = so.mapped_column(
-        sa.ForeignKey("permanence.id", ondelete="CASCADE")
-    )
-    day: so.Mapped[date] = so.mapped_column(sa.Date)
-    message: so.Mapped[str] = so.mapped_column(sa.String(400))
-    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
-
-    permanence: so.Mapped[Permanence] = so.relationship()
-    organisation: so.Mapped[Organisation] = so.relationship()

@@ -28,7 +28,7 @@ from pole.permanences.services.loading import (
     slot_of,
     tz_of,
 )
-from pole.permanences.services.mail import leave_notices, mail_associations
+from pole.permanences.services.mail import mail_associations
 from pole.timeutil import local_day_bounds
 
 # Cancelling a date ----------------------------------------------------------------------------
@@ -82,7 +82,6 @@ def cancel_date(
             if appointment.status == "booked":
                 mark_cancelled(appointment, user)
                 dropped.append(appointment)
-        leave_notices(permanence, dropped, message)
         record_permanence(
             "permanence.date_cancelled", permanence, user, now, day=day.isoformat(), message=reason
         )

@@ -1,4 +1,5 @@
-"""Who is told when appointments are lost: a notice on the home page and a mail (outbox)."""
+"""Who is told when appointments are lost: a mail (outbox); the home page's notices come from
+the events the change records."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from flask import current_app, has_request_context, url_for
 from pole.db import db
 from pole.formatting import format_day, format_hhmm
 from pole.outbox import queue_mail
-from pole.permanences.models import Appointment, Permanence, PermanenceNotice
+from pole.permanences.models import Appointment, Permanence
 from pole.permanences.services.data import Outcome
 from pole.permanences.services.loading import tz_of
 from pole.timeutil import to_local
@@ -25,21 +26,6 @@ def _by_organisation(appointments: Iterable[Appointment]) -> dict[int, list[Appo
 
 def _times(appointments: Iterable[Appointment], permanence: Permanence) -> str:
     return ", ".join(format_hhmm(to_local(a.start, tz_of(permanence))) for a in appointments)
-
-
-def leave_notices(permanence: Permanence, appointments: list[Appointment], message: str) -> None:
-    """A notice on the home page of each association that lost an appointment, per date."""
-    for org_id, held in _by_organisation(appointments).items():
-        for day in sorted({a.day for a in held}):
-            times = _times([a for a in held if a.day == day], permanence)
-            db.session.add(
-                PermanenceNotice(
-                    organisation_id=org_id,
-                    permanence_id=permanence.id,
-                    day=day,
-                    message=f"{message} Créneau(x) du {format_day(day)} : {times}."[:400],
-                )
-            )
 
 
 def mail_associations(

@@ -29,7 +29,7 @@ from pole.permanences.services.loading import (
     today_at,
     tz_of,
 )
-from pole.permanences.services.mail import leave_notices, mail_associations
+from pole.permanences.services.mail import mail_associations
 from pole.resources.models import Resource
 from pole.timeutil import local_day_bounds, to_local
 
@@ -266,7 +266,6 @@ def change_pattern(
             if slot is None or slot.end != appointment.end:
                 mark_cancelled(appointment, user)
                 dropped.append(appointment)
-        leave_notices(locked, dropped, message)
         record_permanence("permanence.changed", locked, user, now, from_day=from_day.isoformat())
         db.session.flush()
         outcome.append(

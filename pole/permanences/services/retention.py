@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 
 from pole.db import db, utcnow, write_transaction
-from pole.permanences.models import Appointment, PermanenceNotice
+from pole.permanences.models import Appointment
 from pole.reports.models import AppointmentCount
 
 # Retention ------------------------------------------------------------------------------------
@@ -17,11 +17,10 @@ from pole.reports.models import AppointmentCount
 @dataclass(frozen=True)
 class Purged:
     appointments: int
-    notices: int
 
 
 def purge(retention_days: int, now: datetime | None = None) -> Purged:
-    """Delete appointments (and notices) whose slot ended more than `retention_days` ago."""
+    """Delete appointments whose slot ended more than `retention_days` ago."""
     if retention_days < 0:
         raise ValueError("retention_days must not be negative")
     now = now or utcnow()
@@ -31,10 +30,7 @@ def purge(retention_days: int, now: datetime | None = None) -> Purged:
         appointments = db.session.execute(
             sa.delete(Appointment).where(Appointment.end < limit)
         ).rowcount
-        notices = db.session.execute(
-            sa.delete(PermanenceNotice).where(PermanenceNotice.day < limit.date())
-        ).rowcount
-    return Purged(appointments, notices)
+    return Purged(appointments)
 
 
 def _keep_counts(limit: datetime) -> None:

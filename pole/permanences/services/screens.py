@@ -1,4 +1,4 @@
-"""What the screens show: sessions and their slots, the day sheet, the week, notices."""
+"""What the screens show: sessions and their slots, the day sheet, the week."""
 
 from __future__ import annotations
 
@@ -20,7 +20,6 @@ from pole.permanences.models import (
     BlockedSlot,
     Permanence,
     PermanenceCancellation,
-    PermanenceNotice,
     PermanencePattern,
 )
 from pole.permanences.services.loading import today_at, tz_of
@@ -302,18 +301,6 @@ def organisation_appointments(
         .limit(limit)
     )
     return _of_our_associations(user, query, Appointment.organisation_id)
-
-
-def notices_for(user: User, now: datetime | None = None) -> list[PermanenceNotice]:
-    """Notices for this person's associations about permanence dates still to come."""
-    now = now or utcnow()
-    query = (
-        db.select(PermanenceNotice)
-        .where(PermanenceNotice.day >= (now - timedelta(days=1)).date())
-        .options(sa.orm.joinedload(PermanenceNotice.organisation))
-        .order_by(PermanenceNotice.day, PermanenceNotice.id)
-    )
-    return _of_our_associations(user, query, PermanenceNotice.organisation_id)
 
 
 def _of_our_associations(user: User, query: sa.Select, organisation_id: sa.Column) -> list:

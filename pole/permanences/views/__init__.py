@@ -30,12 +30,12 @@ def home_helpers() -> dict:
 
 
 def _home_summary() -> dict:
-    """What the home page shows of permanences: notices, and the social worker's week."""
+    """What the home page shows of permanences: the social worker's week."""
     if not current_user.is_authenticated:
         return {}
     if "permanences_home" not in g:
         now = utcnow()
-        summary: dict = {"notices": services.notices_for(current_user, now)}
+        summary: dict = {}
         if current_user.is_social_worker:
             today = to_local(now, site_tz()).date()
             summary["week"] = services.week_sessions(current_user, today, now)

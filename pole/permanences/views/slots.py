@@ -168,6 +168,5 @@ def ours():
         "permanences/ours.html",
         title="Nos rendez-vous",
         appointments=services.organisation_appointments(current_user, now),
-        notices=services.notices_for(current_user, now),
         now=now,
     )

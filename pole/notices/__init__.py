@@ -1,0 +1,1 @@
+"""The noticeboard: the manager posts to all or some organisations, a coordinator to her own."""

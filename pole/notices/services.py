@@ -1,0 +1,157 @@
+"""The noticeboard's database work: post (recorded, mailed), withdraw, what each person sees."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import sqlalchemy as sa
+
+from pole import permissions
+from pole.auth.models import User
+from pole.core.refusals import Reason, Refused
+from pole.db import db, utcnow, write_transaction
+from pole.events.record import record
+from pole.events.services import site_tz
+from pole.notices import mails, rules
+from pole.notices.models import Notice, notice_audience
+from pole.organisations.models import Membership, Organisation
+from pole.timeutil import to_local
+
+
+class NoticeRefused(Refused):
+    """The notice cannot be posted or withdrawn; `reasons` say why."""
+
+
+class NotYours(Exception):
+    """Writing to organisations one does not coordinate, or withdrawing another's notice."""
+
+
+@dataclass(frozen=True)
+class NoticeData:
+    title: str
+    text: str
+    until: date
+    to_all: bool
+    organisation_ids: frozenset[int]
+
+
+def today(now: datetime) -> date:
+    return to_local(now, site_tz()).date()
+
+
+def coordinated(user: User) -> list[Organisation]:
+    """The organisations this person may write to: all for the manager, else those she
+    coordinates."""
+    if permissions.is_manager(user):
+        query = sa.select(Organisation).where(Organisation.is_active)
+        return list(db.session.scalars(query.order_by(Organisation.name)))
+    return [m.organisation for m in user.memberships if m.role == "coordinator"]
+
+
+def can_post(user: User) -> bool:
+    return bool(getattr(user, "is_authenticated", False)) and (
+        permissions.is_manager(user) or bool(coordinated(user))
+    )
+
+
+def _concerned(notice: Notice) -> list[User]:
+    """The active members of the organisations the notice is for."""
+    members = sa.select(Membership.user_id).join(Organisation).where(Organisation.is_active)
+    if not notice.to_all:
+        members = members.where(Membership.organisation_id.in_([o.id for o in notice.audience]))
+    query = sa.select(User).where(User.id.in_(members), User.is_active).order_by(User.id)
+    return list(db.session.scalars(query))
+
+
+def post(data: NoticeData, author: User, now: datetime | None = None) -> Notice:
+    """Post a notice: on the home page of those concerned until its day, and mailed to them."""
+    now = now or utcnow()
+    allowed = {o.id for o in coordinated(author)}
+    manager = permissions.is_manager(author)
+    if not rules.may_post_to(manager, data.to_all, set(data.organisation_ids), allowed):
+        raise NotYours()
+    reasons = rules.check_notice(data.until, today(now))
+    if not data.to_all and not data.organisation_ids:
+        reasons.append(Reason("audience", "organisation_ids", "Choisissez à qui l'annonce va."))
+    if reasons:
+        raise NoticeRefused(reasons)
+    with write_transaction(now=now):
+        audience = []
+        if not data.to_all:
+            query = sa.select(Organisation).where(Organisation.id.in_(data.organisation_ids))
+            audience = list(db.session.scalars(query))
+        notice = Notice(
+            author_id=author.id,
+            title=data.title,
+            text=data.text,
+            until=data.until,
+            to_all=data.to_all,
+            created_at=now,
+            audience=audience,
+        )
+        db.session.add(notice)
+        db.session.flush()
+        record(
+            "notice.posted",
+            actor=author,
+            now=now,
+            organisation=audience[0].id if len(audience) == 1 else None,
+            after={"title": data.title, "until": data.until.isoformat(), "to_all": data.to_all},
+            notice=notice,
+        )
+        for person in _concerned(notice):
+            if person.id != author.id:
+                mails.send_notice(notice, person)
+    return notice
+
+
+def withdraw(notice_id: int, user: User, now: datetime | None = None) -> None:
+    """Take a notice off the board (its author, or the manager); it stays in the record."""
+    now = now or utcnow()
+    with write_transaction(now=now):
+        notice = db.session.get(Notice, notice_id, with_for_update=True)
+        if notice is None:
+            raise NoticeRefused([Reason("missing", "", "Cette annonce n'existe pas.")])
+        if notice.author_id != user.id and not permissions.is_manager(user):
+            raise NotYours()
+        if notice.withdrawn_at is not None:
+            return
+        notice.withdrawn_at = now
+        record(
+            "notice.withdrawn",
+            actor=user,
+            now=now,
+            after={"title": notice.title, "until": notice.until.isoformat()},
+            notice=notice,
+        )
+
+
+def _shown(now: datetime) -> sa.ColumnElement[bool]:
+    return sa.and_(Notice.withdrawn_at.is_(None), Notice.until >= today(now))
+
+
+def board_for(user: User, now: datetime) -> list[Notice]:
+    """The notices on this person's home page: for all, or for one of her organisations."""
+    org_ids = [m.organisation_id for m in user.memberships]
+    for_hers = sa.select(notice_audience.c.notice_id).where(
+        notice_audience.c.organisation_id.in_(org_ids)
+    )
+    query = sa.select(Notice).where(_shown(now), sa.or_(Notice.to_all, Notice.id.in_(for_hers)))
+    return list(db.session.scalars(query.order_by(Notice.created_at.desc(), Notice.id.desc())))
+
+
+def written_by(user: User, now: datetime) -> list[tuple[Notice, bool]]:
+    """The notices this person posted (the manager: every notice), each with whether it shows."""
+    query = sa.select(Notice).order_by(Notice.created_at.desc(), Notice.id.desc())
+    if not permissions.is_manager(user):
+        query = query.where(Notice.author_id == user.id)
+    day = today(now)
+    return [
+        (n, rules.is_shown(n.until, n.withdrawn_at is not None, day))
+        for n in db.session.scalars(query.limit(100))
+    ]
+
+
+def notice_of(notice_id: int) -> Notice | None:
+    return db.session.get(Notice, notice_id)

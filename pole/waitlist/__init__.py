@@ -1,0 +1,1 @@
+"""The waiting list: "Prévenez-moi si ça se libère", told one person at a time."""
