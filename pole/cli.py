@@ -59,7 +59,7 @@ def demo_command(if_empty: bool) -> None:
     # A sending thread here would write to SQLite between the demo's own read-then-write
     # steps, and SQLite refuses such a transaction at once ("database is locked").
     current_app.config["POLE_MAIL_KICK"] = False
-    accounts = demo.load(password)
+    accounts = demo.load(password, past=True)
     click.echo("Bâtiment de démonstration « Les 4 Épis » chargé.")
     click.echo("Comptes de démonstration (mot de passe affiché une seule fois) :")
     for account in accounts:

@@ -121,10 +121,11 @@ def is_empty() -> bool:
     return db.session.scalar(db.select(db.func.count(Site.id))) == 0
 
 
-def load(password: str, past: bool = True) -> list[DemoAccount]:
+def load(password: str, past: bool = False) -> list[DemoAccount]:
     """Fill an empty database with the demo building; every demo account gets `password`.
 
-    `past` adds a past half-year of bookings for the report (the bench lays out its own year).
+    `past` adds a past half-year of bookings for the report (`flask pole demo` asks for it;
+    tests and the bench lay out their own days).
     """
     site = Site(
         name="Pôle des solidarités Les 4 Épis",

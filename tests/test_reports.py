@@ -360,7 +360,7 @@ def test_the_report_draws_its_charts_without_script_each_beside_its_table(used_y
 def test_the_demo_building_has_a_meaningful_half_year_and_public_page(app, client):
     from pole.demo import load
 
-    load("demo-password-for-tests")
+    load("demo-password-for-tests", past=True)
     site = db.session.scalar(db.select(Site))
     today = to_local(utcnow(), PARIS).date()
     report = usage_report(site, rules.Period(today - timedelta(weeks=26), today))

@@ -10,8 +10,6 @@ from flask import current_app, has_request_context
 from pole.bookings.models import ACTIVE_STATUSES, Booking
 from pole.feeds import ical
 from pole.feeds.bookings import BookingRow, BookingScope, booking_event, booking_link
-from pole.outbox.models import OutgoingMail
-from pole.outbox.queue import queue_mail
 
 
 def booking_invitation(booking: Booking, to: str) -> tuple[str, str]:
@@ -45,11 +43,3 @@ def bookings_invitation(bookings: list[Booking], to: str) -> tuple[str, str]:
     )
     calendar = ical.Calendar(name=events[0].summary, events=events, method=method)
     return ical.to_ics(calendar).decode("utf-8"), method
-
-
-def queue_booking_mail(
-    booking: Booking, to: str, subject: str, text: str, *, kind: str
-) -> OutgoingMail:
-    """Queue a mail about `booking` to `to`, its invitation attached (see booking_invitation)."""
-    ics, method = booking_invitation(booking, to)
-    return queue_mail(to, subject, text, kind=kind, ics=ics, ics_method=method)

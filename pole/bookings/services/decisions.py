@@ -15,7 +15,8 @@ from pole.core.refusals import Reason
 from pole.db import db, utcnow, write_transaction
 from pole.events.states import record_decision
 from pole.formatting import format_hhmm, format_numeric_date
-from pole.outbox.bookings import queue_booking_mail
+from pole.notifications import tell
+from pole.outbox.bookings import booking_invitation
 from pole.quotas import services as quotas
 from pole.timeutil import to_local
 
@@ -93,16 +94,16 @@ def _notify_decision(booking: Booking) -> None:
     if booking.status == "confirmed":
         subject = f"Réservation confirmée : {booking.resource.name}"
         body = (
-            f"Bonjour {booking.created_by.name},\n\n"
             f"Votre réservation « {booking.title} » ({booking.resource.name}, le {when}) "
             f"pour {booking.organisation.name} est confirmée.\n\n{link}\n"
         )
     else:
         subject = f"Réservation refusée : {booking.resource.name}"
         body = (
-            f"Bonjour {booking.created_by.name},\n\n"
             f"Votre demande « {booking.title} » ({booking.resource.name}, le {when}) "
             f"pour {booking.organisation.name} n'a pas pu être acceptée.\n\n"
             f"Motif : {booking.decision_note or 'non précisé'}\n\n{link}\n"
         )
-    queue_booking_mail(booking, booking.created_by.email, subject, body, kind="booking_decision")
+    # The decision is news of the booking she made: it comes as she chose for those mails.
+    ics, method = booking_invitation(booking, booking.created_by.email)
+    tell(booking.created_by, "made", subject, body, ics=ics, ics_method=method)

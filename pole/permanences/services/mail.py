@@ -10,6 +10,7 @@ from flask import current_app, has_request_context, url_for
 
 from pole.db import db
 from pole.formatting import format_day, format_hhmm
+from pole.notifications import tell
 from pole.outbox import queue_mail
 from pole.permanences.models import Appointment, Permanence
 from pole.permanences.services.data import Outcome
@@ -47,20 +48,21 @@ def mail_associations(
     for held in by_org.values():
         organisation = held[0].organisation
         names.append(organisation.name)
-        addresses = {a.booked_by.email for a in held if a.booked_by is not None}
-        if organisation.email:
-            addresses.add(organisation.email)
+        people = {a.booked_by.id: a.booked_by for a in held if a.booked_by is not None}
         times = _times(held, permanence)
         # Only the date, the times and the association: never the reference or the note.
-        body = (
-            f"Bonjour,\n\n{message}\n\n"
+        text = (
+            f"{message}\n\n"
             f"Association : {organisation.name}\n"
             f"Créneau(x) : {format_day(held[0].day)} à {times}\n" + (f"\n{link}\n" if link else "")
         )
-        for address in sorted(addresses):
-            queue_mail(
-                address, f"{subject} : {format_day(held[0].day)}", body, kind="permanence_notice"
-            )
+        title = f"{subject} : {format_day(held[0].day)}"
+        # The volunteers who booked, as each chose for appointment mails; the association's
+        # own address, which is nobody's choice, always.
+        for person in sorted(people.values(), key=lambda p: p.id):
+            tell(person, "appointment", title, text)
+        if organisation.email and organisation.email not in {p.email for p in people.values()}:
+            queue_mail(organisation.email, title, f"Bonjour,\n\n{text}", kind="permanence_notice")
     return Outcome(notified=sorted(names), cancelled=len(appointments))
 
 
