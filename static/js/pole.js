@@ -77,6 +77,37 @@
   } else {
     placeAllGrids();
   }
+  // Escape closes the phone menu and gives focus back to its button.
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape") return;
+    var menu = document.querySelector("details.nav-menu[open]");
+    if (!menu) return;
+    menu.open = false;
+    var button = menu.querySelector("summary");
+    if (button) button.focus();
+  });
+
+  // After a swap, focus must not fall to <body>: when the element that had it is gone, move
+  // it to what was just shown (its autofocus, its heading or title, or the region itself).
+  var FOCUS_TARGETS = "[autofocus], [data-swap-focus], h1, h2, h3, h4, .slot-title, legend";
+
+  function focusSwapped(event) {
+    var active = document.activeElement;
+    if (active && active !== document.body && active.isConnected) return;
+    var target = event.detail && event.detail.ctx && event.detail.ctx.target;
+    if (target && !target.isConnected && target.id) {
+      target = document.getElementById(target.id);
+    }
+    if (!target || !target.isConnected || target === document.body) return;
+    var spot = target.matches(FOCUS_TARGETS) ? target : target.querySelector(FOCUS_TARGETS);
+    spot = spot || target;
+    if (!spot.matches("a[href], button, input, select, textarea, [tabindex]")) {
+      spot.setAttribute("tabindex", "-1");
+    }
+    spot.focus();
+  }
+  document.addEventListener("htmx:after:settle", focusSwapped);
+
   // Copy buttons (feed links): <button data-copy="#field" hidden> copies the field's text.
   // The field itself stays visible and selectable, so the link works without JavaScript.
   function revealCopyButtons() {
