@@ -91,16 +91,31 @@
   // it to what was just shown (its autofocus, its heading or title, or the region itself).
   var FOCUS_TARGETS = "[autofocus], [data-swap-focus], h1, h2, h3, h4, .slot-title, legend";
 
+  // What had focus (or was tapped: Safari does not focus a tapped link) before a swap. Only a
+  // swap that removed it moves focus: a grid refreshing itself leaves the reader where she is.
+  var beforeSwap = [];
+  document.addEventListener("htmx:before:swap", function (event) {
+    var ctx = event.detail && event.detail.ctx;
+    beforeSwap = [document.activeElement, ctx && ctx.sourceElement];
+  });
+
   function focusSwapped(event) {
     var active = document.activeElement;
     if (active && active !== document.body && active.isConnected) return;
-    var target = event.detail && event.detail.ctx && event.detail.ctx.target;
-    if (target && !target.isConnected && target.id) {
-      target = document.getElementById(target.id);
+    var lost = beforeSwap.some(function (el) {
+      return el && el !== document.body && el.nodeType === 1 && !el.isConnected;
+    });
+    if (!lost) return;
+    // htmx 4 names what it just put in the page (newContent); else the element it fired on.
+    var fresh = Array.prototype.slice.call((event.detail && event.detail.newContent) || []);
+    fresh.push(event.target);
+    var spot = null;
+    for (var i = 0; i < fresh.length && !spot; i++) {
+      var node = fresh[i];
+      if (!node || node.nodeType !== 1 || !node.isConnected || node === document.body) continue;
+      spot = node.matches(FOCUS_TARGETS) ? node : node.querySelector(FOCUS_TARGETS) || node;
     }
-    if (!target || !target.isConnected || target === document.body) return;
-    var spot = target.matches(FOCUS_TARGETS) ? target : target.querySelector(FOCUS_TARGETS);
-    spot = spot || target;
+    if (!spot) return;
     if (!spot.matches("a[href], button, input, select, textarea, [tabindex]")) {
       spot.setAttribute("tabindex", "-1");
     }
