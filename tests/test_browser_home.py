@@ -165,6 +165,7 @@ def test_the_new_pages_have_no_axe_violations(sized, building, size):
     window.get_by_role("button", name="Réserver", exact=True).click()
     heading = window.locator("#booking-form-errors")
     expect(heading).to_be_focused()
+    expect(heading).to_be_in_viewport()
     refusal = window.locator("#booking-refusal")
     first_suggestion = refusal.locator("button.suggestion").first
     expect(first_suggestion).to_be_visible()

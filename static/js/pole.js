@@ -99,9 +99,18 @@
     beforeSwap = [document.activeElement, ctx && ctx.sourceElement];
   });
 
+  function reveal(el) {
+    var box = el.getBoundingClientRect();
+    if (box.top < 0 || box.top > window.innerHeight - 40) el.scrollIntoView({ block: "start" });
+  }
+
   function focusSwapped(event) {
     var active = document.activeElement;
-    if (active && active !== document.body && active.isConnected) return;
+    if (active && active !== document.body && active.isConnected) {
+      // htmx focuses what came with autofocus without scrolling: bring it into sight.
+      if (active.hasAttribute("autofocus")) reveal(active);
+      return;
+    }
     var lost = beforeSwap.some(function (el) {
       return el && el !== document.body && el.nodeType === 1 && !el.isConnected;
     });
