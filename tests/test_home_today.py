@@ -88,7 +88,7 @@ def test_the_manager_sees_how_many_requests_wait(app, client, login_as):
 
     page = page_text(client.get("/"))
 
-    assert re.search(r'href="/gestion/demandes"><span class="home-count">3</span> demandes', page)
+    assert 'href="/gestion/demandes">Demandes à valider (3)</a>' in page
 
 
 def test_the_social_worker_sees_her_next_permanence_and_how_full_it_is(app, client, login_as):
