@@ -137,3 +137,26 @@ def test_someone_of_no_association_sees_no_next_bookings_nor_slots(app, client, 
 
     assert 'id="next-title"' not in page and 'id="slots-title"' not in page
     assert "Aujourd'hui au pôle" in page
+
+
+def test_home_offers_no_slot_her_association_may_not_take_yet(app, client, login_as):
+    """Two slots already held, days before: the rest wait for the last 48 hours (fair share)."""
+    from pole.permanences import services as permanences
+
+    site, restos, secours, hall, kitchen = building()
+    office = make_resource(site, name="Bureau 1")
+    now = utcnow()
+    weekday = (to_local(now, site.tz) + timedelta(days=5)).weekday()
+    permanence = make_permanence(None, office, now, weekdays=frozenset({weekday}))
+    marie = make_user(restos)
+    day = to_local(now, site.tz).date() + timedelta(days=5)
+    for hour, minute in ((14, 0), (14, 30)):
+        start = local_to_utc(day, time(hour, minute), site.tz)
+        data = permanences.AppointmentData(restos.id, "logement")
+        permanences.book_slot(permanence.id, start, data, marie, now)
+    login_as(marie)
+
+    page = page_text(client.get("/"))
+
+    assert f"/permanences/{permanence.id}/creneau/" not in page
+    assert 'id="slots-title"' not in page

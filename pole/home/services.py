@@ -81,6 +81,16 @@ def today_in_building(
     return [RoomToday(r, booked[r.id]) for r in resources]
 
 
+def _bookable(session: Session, organisations: list, now: datetime) -> list:
+    """Free slots that one of these associations may book now (its fair share included)."""
+    return [
+        entry
+        for entry in session.slots
+        if session.can_book(entry, organisations, now)
+        and any(not session.why_not(entry, [o.id], now) for o in organisations)
+    ]
+
+
 def open_sessions(user: User, now: datetime, days: int = 7) -> list[Session]:
     """This week's permanence dates where my associations can still book a free slot."""
     organisations = user.organisations()
@@ -93,15 +103,13 @@ def open_sessions(user: User, now: datetime, days: int = 7) -> list[Session]:
         if session.start < last
         and not session.is_cancelled
         and session.is_open(now)
-        and any(session.can_book(entry, organisations, now) for entry in session.slots)
+        and _bookable(session, organisations, now)
     ]
 
 
 def bookable_slots(session: Session, user: User, now: datetime, limit: int = SLOTS_SHOWN):
     """The first free slots of a permanence date that this person may book."""
-    organisations = user.organisations()
-    free = [e for e in session.slots if session.can_book(e, organisations, now)]
-    return free[:limit]
+    return _bookable(session, user.organisations(), now)[:limit]
 
 
 def next_permanence(user: User, site: Site, now: datetime) -> Session | None:
