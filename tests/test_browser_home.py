@@ -5,19 +5,20 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from datetime import time, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
 from pole import demo
+from pole.bookings.models import Booking
 from pole.db import db, utcnow
 from pole.feeds import cache as feed_cache
 from pole.resources.models import Resource
-from pole.timeutil import local_to_utc, to_local
+from pole.timeutil import to_local
 from tests.conftest import unavailable
-from tests.factories import PASSWORD, make_booking, make_organisation, make_user
+from tests.factories import PASSWORD, make_organisation, make_user
 
 pytestmark = pytest.mark.browser
 
@@ -155,11 +156,19 @@ def test_the_new_pages_have_no_axe_violations(sized, building, size):
     assert axe_violations(window) == [], "Mes agendas with a fresh link"
 
     # A refused booking: the reasons and the way out come first, and take the focus.
-    day = to_local(utcnow(), hall.site.tz).date() + timedelta(days=8)
-    while day.weekday() >= 5:  # a working day: the way out offers other hours and rooms
-        day += timedelta(days=1)
-    make_booking(hall, restos, local_to_utc(day, time(10), hall.site.tz), 2, title="Déjà pris")
-    window.goto(f"/reservations/nouvelle?resource_id={hall.id}&date={day}&start=10:00&end=11:00")
+    taken = db.session.scalar(
+        db.select(Booking)
+        .where(Booking.resource_id == hall.id, Booking.status == "confirmed")
+        .where(Booking.start > utcnow() + timedelta(days=1))
+        .order_by(Booking.start)
+        .limit(1)
+    )  # the demo's distribution in the hall
+    start = to_local(taken.start, hall.site.tz)
+    end = start + timedelta(hours=1)
+    window.goto(
+        f"/reservations/nouvelle?resource_id={hall.id}&date={start.date()}"
+        f"&start={start:%H:%M}&end={end:%H:%M}"
+    )
     window.get_by_label("Titre", exact=True).fill("Réunion")
     window.get_by_role("button", name="Réserver", exact=True).click()
     heading = window.locator("#booking-form-errors")
