@@ -11,6 +11,7 @@ from pole import permissions
 from pole.bookings import services as booking_services
 from pole.db import db, utcnow
 from pole.events.services import notices_for
+from pole.home import services as today_and_next
 from pole.htmx import render
 from pole.organisations.models import Organisation
 from pole.resources.services import active_resources, default_site
@@ -20,23 +21,36 @@ bp = Blueprint("main", __name__)
 
 @bp.get("/")
 def home():
-    """Show each person what matters to them: their organisations and the building's rooms."""
+    """Show each person today in the building and what comes next for them and their groups."""
     now = utcnow()
     site = default_site()
     resources = active_resources(site) if site is not None else []
-    organisations = current_user.organisations() if current_user.is_authenticated else []
-    pending = 0
-    if permissions.can_approve_bookings(current_user):
-        pending = booking_services.pending_count()
+    if not current_user.is_authenticated:
+        return render("home.html", title="Accueil", site=site, resources=resources)
+    user = current_user._get_current_object()
+    upcoming, upcoming_total = today_and_next.next_bookings(user, now)
     return render(
         "home.html",
         title="Accueil",
         site=site,
         resources=resources,
-        organisations=organisations,
-        pending_count=pending,
-        notices=notices_for(current_user, now) if current_user.is_authenticated else [],
+        organisations=user.organisations(),
+        pending_count=(
+            booking_services.pending_count() if permissions.can_approve_bookings(user) else 0
+        ),
+        notices=notices_for(user, now),
         shown_at=now,
+        now=now,
+        upcoming=upcoming,
+        upcoming_total=upcoming_total,
+        today=today_and_next.today_in_building(site, resources, user, now) if site else [],
+        sessions=today_and_next.open_sessions(user, now),
+        free_slots=lambda session: today_and_next.bookable_slots(session, user, now),
+        next_permanence=(
+            today_and_next.next_permanence(user, site, now)
+            if user.is_social_worker and site
+            else None
+        ),
     )
 
 

@@ -758,9 +758,11 @@ def test_our_bookings_lists_my_organisations_coming_bookings_and_series(client, 
     make_booking(pole.hall, pole.restos, at(_today() - timedelta(days=3), "09:00"), title="Vieux")
     login_as(pole.monique)
     page = page_text(client.get("/reservations"))
-    assert page.count("<strong>Atelier</strong></a>") == 2 and "Vente" in page
+    # The series is one line that opens to its two dates (see tests/test_our_bookings.py).
+    assert page.count('class="booking-item series-line') == 1 and "Vente" in page
+    assert len(re.findall(r'class="series-date[ "]', page)) == 2
     assert "Permanence CAF" not in page and "Vieux" not in page
-    assert "Séries en cours" in page and "Chaque lundi, 14:00–16:00, 2 fois" in page
+    assert "2 dates à venir" in page and "Chaque lundi, 14:00–16:00, 2 fois" in page
     assert f"Prochaine date : {MONDAY.day} " in re.sub(r"<[^>]+>", "", page).replace("lundi ", "")
     for scope in ("one", "following", "all"):
         assert f'name="scope" value="{scope}"' in page

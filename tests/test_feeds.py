@@ -1088,14 +1088,14 @@ def test_htmx_gets_only_the_list_of_feeds_back(client, login_as, room_feed):
     assert "<html" not in text
 
 
-def test_a_volunteer_uses_the_association_feed_but_cannot_make_its_link(
+def test_a_volunteer_gets_her_own_association_link_but_cannot_make_the_shared_one(
     client, login_as, room_feed
 ):
     volunteer = make_user(room_feed.restos)
     login_as(volunteer)
     text = page_text(client.get("/agendas"))
     assert "Restos du cœur" in text
-    assert "demandez-le lui" in text
+    assert "Obtenir mon lien" in text  # her own link: see tests/test_feeds_members.py
     assert client.post(f"/agendas/organisation/{room_feed.restos.id}/lien").status_code == 403
     assert client.post(f"/agendas/resource/{room_feed.room.id}/lien").status_code == 403
     assert client.post(f"/agendas/personal/{room_feed.coordinator.id}/lien").status_code == 403

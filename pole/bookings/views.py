@@ -11,6 +11,7 @@ from datetime import date, timedelta
 from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_login import current_user, login_required
 from werkzeug.datastructures import MultiDict
+from wtforms import SelectChoice
 
 from pole import permissions
 from pole.bookings import agenda, day_list, services
@@ -20,14 +21,16 @@ from pole.bookings.forms import (
     CancelForm,
     fill_from_slot,
 )
+from pole.bookings.list_forms import ListFiltersForm
 from pole.bookings.models import Booking
-from pole.db import db
+from pole.bookings.services import listing
+from pole.db import db, utcnow
 from pole.extensions import login_manager
 from pole.formatting import format_date
 from pole.forms import FIRST_DAY, LAST_DAY, parse_day
 from pole.htmx import render
 from pole.resources.models import Site
-from pole.resources.services import default_site
+from pole.resources.services import active_resources, default_site
 from pole.resources.views import get_resource
 from pole.urls import safe_next
 
@@ -231,27 +234,40 @@ def cancel(booking_id: int):
 @bp.get("/reservations")
 @login_required
 def index():
-    """List the coming bookings and series of my organisations."""
+    """List my organisations' bookings, a line per series, filtered and a page at a time."""
     organisations = current_user.organisations()
-    chosen = next(
-        (o for o in organisations if str(o.id) == request.args.get("organisation_id")), None
+    form = ListFiltersForm(request.args)
+    form.organisation_id.choices = [SelectChoice(0, "Toutes mes organisations")] + [
+        SelectChoice(o.id, o.name) for o in organisations
+    ]
+    resources = active_resources(site_or_404())
+    form.ressource.choices = [SelectChoice(0, "Toutes")] + [
+        SelectChoice(r.id, r.name) for r in resources
+    ]
+    valid = form.validate()
+    chosen = next((o for o in organisations if valid and o.id == form.organisation_id.data), None)
+    filters = listing.ListFilters(
+        organisation_ids=tuple([chosen.id] if chosen else [o.id for o in organisations]),
+        past=valid and form.quand.data == "passees",
+        resource_id=(form.ressource.data or None) if valid else None,
+        made_by_id=current_user.id if valid and form.moi.data else None,
+        page=(form.page.data or 1) if valid else 1,
     )
-    ids = [chosen.id] if chosen else [o.id for o in organisations]
-    bookings = services.upcoming_for_organisations(ids) if ids else []
-    next_of_series: dict[int, Booking] = {}
-    for booking in bookings:  # in time order: the first one met is the next date
-        if booking.series_id and booking.is_active:
-            next_of_series.setdefault(booking.series_id, booking)
     return render(
         "bookings/index.html",
         block="our_bookings",
+        status=200 if valid else 422,
         title="Nos réservations",
         organisations=organisations,
         chosen=chosen,
-        bookings=bookings,
-        series_rows=[
-            (b, rec.describe(services.recurrence_of(b.series))) for b in next_of_series.values()
-        ],
+        form=form,
+        listed=listing.our_bookings(filters, utcnow()),
+        filters=filters,
+        describe=lambda series: rec.describe(services.recurrence_of(series)),
+        here=request.full_path.rstrip("?"),
+        page_url=lambda number: url_for(
+            "bookings.index", **{**request.args.to_dict(), "page": number}
+        ),
         scopes=SCOPE_LABELS,
     )
 

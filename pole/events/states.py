@@ -141,7 +141,7 @@ def record_permanence(kind: str, permanence: Any, actor: Any, now: Any, **after:
 
 def record_feed_link(kind: str, token: Any, actor: Any, now: Any) -> None:
     """Record a feed link made or revoked: which feed, never the secret."""
-    organisation = token.organisation_id if token.kind == "organisation" else None
+    organisation = token.organisation_id if token.kind in ("organisation", "member") else None
     record(
         kind,
         actor=actor,

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pole import permissions
 from pole.auth.models import User
 from pole.db import db
-from pole.feeds.links import active_tokens
+from pole.feeds.links import active_tokens, member_links
 from pole.feeds.models import FeedToken
 from pole.organisations.models import Organisation
 from pole.resources.models import Resource
@@ -23,6 +23,8 @@ class FeedEntry:
     shows: str
     can_manage: bool
     token: FeedToken | None
+    # For a coordinator (or the manager): the members' own links to this organisation's feed.
+    member_links: tuple[FeedToken, ...] = ()
 
 
 def feeds_for(user: User) -> list[FeedEntry]:
@@ -58,18 +60,38 @@ def feeds_for(user: User) -> list[FeedEntry]:
         )
     else:
         organisations = user.organisations()
-    tokens = active_tokens("organisation", [o.id for o in organisations])
+    ids = [o.id for o in organisations]
+    tokens = active_tokens("organisation", ids)
+    mine = active_tokens("member", ids, holder_id=user.id)
+    shows = (
+        "Toutes les réservations de l'association, confirmées et en attente, et les "
+        "rendez-vous qu'elle a pris aux permanences."
+    )
     for organisation in organisations:
-        if permissions.can_use_organisation_feed(user, organisation):
+        if permissions.role_in(user, organisation) is not None:
+            entries.insert(
+                len([e for e in entries if e.kind == "member"]),
+                FeedEntry(
+                    "member",
+                    organisation.id,
+                    organisation.name,
+                    shows + " Ce lien est le vôtre : il cesse de marcher si vous quittez "
+                    "l'association.",
+                    True,
+                    mine.get(organisation.id),
+                ),
+            )
+        if permissions.can_manage_organisation_feed(user, organisation):
             entries.append(
                 FeedEntry(
                     "organisation",
                     organisation.id,
-                    organisation.name,
-                    "Toutes les réservations de l'association, confirmées et en attente, et les "
-                    "rendez-vous qu'elle a pris aux permanences.",
-                    permissions.can_manage_organisation_feed(user, organisation),
+                    f"{organisation.name} : lien partagé et liens des membres",
+                    shows + " Le lien partagé sert à un agenda commun (ordinateur du local) ; "
+                    "chaque membre peut aussi avoir le sien.",
+                    True,
                     tokens.get(organisation.id),
+                    tuple(member_links(organisation.id)),
                 )
             )
     if permissions.is_manager(user):
@@ -98,10 +120,12 @@ def feeds_for(user: User) -> list[FeedEntry]:
 
 def can_manage(user: User, kind: str, subject_id: int) -> bool | None:
     """Whether `user` may make or revoke this feed's link; None when the subject is unknown."""
-    if kind == "organisation":
+    if kind in ("organisation", "member"):
         organisation = db.session.get(Organisation, subject_id)
         if organisation is None:
             return None
+        if kind == "member":  # her own link to her organisation's calendar
+            return bool(user.is_active) and permissions.role_in(user, organisation) is not None
         return permissions.can_manage_organisation_feed(user, organisation)
     if kind == "resource":
         resource = db.session.get(Resource, subject_id)
@@ -114,3 +138,12 @@ def can_manage(user: User, kind: str, subject_id: int) -> bool | None:
             return permissions.can_manage_personal_feed(user, owner)
         return permissions.can_manage_social_worker_feed(user, owner)
     return None
+
+
+def can_revoke_member_link(user: User, token: FeedToken) -> bool:
+    """A member's own link is revoked by her, or by her organisation's coordinator."""
+    if token.kind != "member" or token.organisation is None:
+        return False
+    return token.user_id == user.id or permissions.can_manage_organisation_feed(
+        user, token.organisation
+    )

@@ -23,7 +23,7 @@ from pole.db import db, utcnow, write_transaction
 from pole.events.states import record_feed_link
 from pole.feeds.feed import APP_NAME, PUBLIC, Feed
 from pole.feeds.models import FeedToken
-from pole.organisations.models import Organisation
+from pole.organisations.models import Membership, Organisation
 from pole.resources.models import Resource, Site
 
 SELECTOR_BYTES = 12  # 16 characters: finds the row, not a secret
@@ -36,7 +36,7 @@ def _hash(verifier: str) -> str:
 
 
 def _subject_column(kind: str) -> so.InstrumentedAttribute:
-    if kind == "organisation":
+    if kind in ("organisation", "member"):
         return FeedToken.organisation_id
     if kind == "resource":
         return FeedToken.resource_id
@@ -45,30 +45,50 @@ def _subject_column(kind: str) -> so.InstrumentedAttribute:
     raise ValueError(f"no secret link for a {kind!r} feed")
 
 
-def active_tokens(kind: str, subject_ids: Sequence[int]) -> dict[int, FeedToken]:
-    """The live link of each subject of this kind that has one."""
+def active_tokens(
+    kind: str, subject_ids: Sequence[int], holder_id: int | None = None
+) -> dict[int, FeedToken]:
+    """The live link of each subject of this kind that has one (for a member link: hers)."""
     column = _subject_column(kind)
-    rows = db.session.scalars(
-        db.select(FeedToken)
-        .where(
-            FeedToken.kind == kind, column.in_(list(subject_ids)), FeedToken.revoked_at.is_(None)
-        )
-        .order_by(FeedToken.created_at)
+    query = db.select(FeedToken).where(
+        FeedToken.kind == kind, column.in_(list(subject_ids)), FeedToken.revoked_at.is_(None)
     )
+    if kind == "member":
+        query = query.where(FeedToken.user_id == holder_id)
+    rows = db.session.scalars(query.order_by(FeedToken.created_at))
     return {getattr(row, column.key): row for row in rows}
+
+
+def member_links(organisation_id: int) -> list[FeedToken]:
+    """The members' own live links to this organisation's calendar, by name of their holder."""
+    return list(
+        db.session.scalars(
+            db.select(FeedToken)
+            .join(User, User.id == FeedToken.user_id)
+            .where(
+                FeedToken.kind == "member",
+                FeedToken.organisation_id == organisation_id,
+                FeedToken.revoked_at.is_(None),
+            )
+            .options(so.contains_eager(FeedToken.user))
+            .order_by(User.name, FeedToken.id)
+        )
+    )
 
 
 def issue_link(kind: str, subject_id: int, by: User, now: datetime | None = None) -> str:
     """Make a new secret link for this feed, revoking the one it replaces; return it in full.
 
+    A member link is the maker's own: `by` holds it, and only her previous one is replaced.
     This is the only moment the link exists in clear: the database keeps its hash.
     """
     now = now or utcnow()
     column = _subject_column(kind)
     selector = secrets.token_urlsafe(SELECTOR_BYTES)
     verifier = secrets.token_urlsafe(VERIFIER_BYTES)
+    holder = {"user_id": by.id} if kind == "member" else {}
     with write_transaction():
-        _revoke(kind, column, subject_id, now, by)
+        _revoke(kind, column, subject_id, now, by, holder.get("user_id"))
         token = FeedToken(
             kind=kind,
             selector=selector,
@@ -76,6 +96,7 @@ def issue_link(kind: str, subject_id: int, by: User, now: datetime | None = None
             created_by_id=by.id,
             created_at=now,
             **{column.key: subject_id},
+            **holder,
         )
         db.session.add(token)
         db.session.flush()
@@ -86,19 +107,34 @@ def issue_link(kind: str, subject_id: int, by: User, now: datetime | None = None
 def revoke_link(
     kind: str, subject_id: int, now: datetime | None = None, by: User | None = None
 ) -> int:
-    """Stop this feed's link from working; return how many links were revoked."""
+    """Stop this feed's link (for a member link: `by`'s own) from working; return how many."""
+    holder_id = by.id if kind == "member" and by is not None else None
     with write_transaction():
-        return _revoke(kind, _subject_column(kind), subject_id, now or utcnow(), by)
+        return _revoke(kind, _subject_column(kind), subject_id, now or utcnow(), by, holder_id)
+
+
+def revoke_member_link(token: FeedToken, by: User, now: datetime | None = None) -> None:
+    """Stop one member's own link from working (she, or her coordinator, revokes it)."""
+    with write_transaction():
+        if token.revoked_at is None:
+            token.revoked_at = now or utcnow()
+            record_feed_link("feed_link.revoked", token, by, token.revoked_at)
 
 
 def _revoke(
-    kind: str, column: so.InstrumentedAttribute, subject_id: int, now: datetime, by: User | None
+    kind: str,
+    column: so.InstrumentedAttribute,
+    subject_id: int,
+    now: datetime,
+    by: User | None,
+    holder_id: int | None = None,
 ) -> int:
-    rows = db.session.scalars(
-        db.select(FeedToken).where(
-            FeedToken.kind == kind, column == subject_id, FeedToken.revoked_at.is_(None)
-        )
-    ).all()
+    query = db.select(FeedToken).where(
+        FeedToken.kind == kind, column == subject_id, FeedToken.revoked_at.is_(None)
+    )
+    if kind == "member":
+        query = query.where(FeedToken.user_id == holder_id)
+    rows = db.session.scalars(query).all()
     for row in rows:
         row.revoked_at = now
         record_feed_link("feed_link.revoked", row, by, now)
@@ -124,6 +160,13 @@ _FIND_LINK = (
         _Owner.name,
         _Owner.is_active,
         _Owner.is_social_worker,
+        # A member link lives only while its holder belongs to the organisation.
+        sa.exists()
+        .where(
+            Membership.user_id == FeedToken.user_id,
+            Membership.organisation_id == FeedToken.organisation_id,
+        )
+        .label("holder_is_member"),
     )
     .outerjoin(Organisation, Organisation.id == FeedToken.organisation_id)
     .outerjoin(Resource, Resource.id == FeedToken.resource_id)
@@ -160,6 +203,10 @@ def feed_for_token(token: str) -> Feed | None:
         return Feed(kind, row.organisation_id, f"{organisation_name} · {APP_NAME}")
     if kind == "resource":
         return Feed(kind, row.resource_id, f"{resource_name} · {APP_NAME}")
+    if kind == "member":
+        if not (row.holder_is_member and row[9]):
+            return None  # she left the organisation, or her account was closed
+        return Feed("organisation", row.organisation_id, f"{organisation_name} · {APP_NAME}")
     owner = _Person(row.user_id, row[8], row[9], row[10])
     if kind == "personal" and permissions.can_manage_personal_feed(owner, owner):
         return Feed(kind, owner.id, personal_feed_name(owner))

@@ -13,6 +13,8 @@ from pole.organisations.models import Organisation
 from pole.resources.models import Resource
 
 FEED_KINDS = ("organisation", "resource", "social_worker", "personal")
+# A member's own link opens her organisation's feed: one more kind of link, not of feed.
+LINK_KINDS = (*FEED_KINDS, "member")
 
 
 class FeedToken(db.Model):
@@ -21,7 +23,8 @@ class FeedToken(db.Model):
 
     __table_args__ = (
         sa.CheckConstraint(
-            "kind IN ('organisation', 'resource', 'social_worker', 'personal')", name="kind"
+            "kind IN ('organisation', 'resource', 'social_worker', 'personal', 'member')",
+            name="kind",
         ),
     )
 
@@ -35,7 +38,8 @@ class FeedToken(db.Model):
     resource_id: so.Mapped[int | None] = so.mapped_column(
         sa.ForeignKey("resource.id", ondelete="CASCADE"), index=True
     )
-    # Whose calendar: the person for a personal or social-worker feed.
+    # Whose link: the person of a personal or social-worker feed, or the member holding her own
+    # link to her organisation's calendar (kind "member": it dies when she leaves it).
     user_id: so.Mapped[int | None] = so.mapped_column(
         sa.ForeignKey("user.id", ondelete="CASCADE"), index=True
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import segno
 from flask import Blueprint, Response, abort, request, url_for
 from flask_login import current_user, login_required
 from werkzeug.http import is_resource_modified
@@ -11,36 +12,47 @@ from pole.bookings.models import Booking
 from pole.db import db
 from pole.feeds import access, cache, links, ratelimit
 from pole.feeds.bookings import booking_ics
-from pole.feeds.models import FEED_KINDS
+from pole.feeds.models import LINK_KINDS, FeedToken
 from pole.htmx import render
 
 bp = Blueprint("feeds", __name__)
 
 CALENDAR_TYPE = "text/calendar; charset=utf-8"
 FEED_CACHE_CONTROL = "private, max-age=300"
-# What each calendar app needs to know, one line each (shown under every link).
+# What each calendar app needs, step by step (shown under every fresh link and at the bottom).
 CLIENT_HELP = [
     (
-        "Google Agenda",
-        "sur ordinateur, « Autres agendas » › « + » › « À partir de l'URL », collez le lien "
-        "https. Google peut mettre jusqu'à 24 heures à afficher un changement.",
+        "iPhone, iPad et Mac (Apple Calendrier)",
+        [
+            "Sur le téléphone, touchez « Ouvrir dans mon agenda » (ou, depuis un ordinateur, "
+            "scannez le code QR avec l'appareil photo et touchez la bannière).",
+            "Répondez « S'abonner », puis « Ajouter » : l'agenda apparaît dans Calendrier.",
+            "Sur Mac : « Fichier » › « Nouvel abonnement », collez le lien https.",
+        ],
+    ),
+    (
+        "Android (Google Agenda)",
+        [
+            "Sur un ordinateur, ouvrez calendar.google.com avec le compte Google du téléphone.",
+            "À gauche, « Autres agendas » › « + » › « À partir de l'URL » ; collez le lien "
+            "https et choisissez « Ajouter l'agenda ».",
+            "Il apparaît dans l'application Agenda du téléphone (dans ses paramètres, cochez-le "
+            "s'il est masqué). Google peut mettre jusqu'à 24 heures à montrer un changement.",
+            "Sans ordinateur : installez ICSx⁵ (Play Store ou F-Droid), touchez « + » et "
+            "collez le lien, ou scannez le code QR.",
+        ],
     ),
     (
         "Outlook",
-        "« Ajouter un calendrier » › « S'abonner à partir du web », collez le lien https.",
-    ),
-    (
-        "Apple Calendrier (iPhone, Mac)",
-        "touchez le lien webcal, ou « Fichier » › « Nouvel abonnement » avec le lien https.",
+        [
+            "Dans Outlook (outlook.com ou l'application), « Ajouter un calendrier » › "
+            "« S'abonner à partir du web ».",
+            "Collez le lien https, donnez un nom à l'agenda, puis « Importer ».",
+        ],
     ),
     (
         "Thunderbird",
-        "« Nouvel agenda » › « Sur le réseau », collez le lien https.",
-    ),
-    (
-        "Android",
-        "installez ICSx⁵ (F-Droid ou Play Store), « + », collez le lien https : l'agenda "
-        "apparaît dans l'application Agenda du téléphone.",
+        ["« Nouvel agenda » › « Sur le réseau », collez le lien https."],
     ),
 ]
 
@@ -105,7 +117,11 @@ def download_booking(booking_id: int):
 
 def _links(token: str) -> dict[str, str]:
     url = url_for("feeds.fetch_feed", token=token, _external=True)
-    return {"https": url, "webcal": "webcal://" + url.partition("://")[2]}
+    webcal = "webcal://" + url.partition("://")[2]
+    # The QR code carries the webcal link: an iPhone's camera opens it in Calendar as a
+    # subscription (the https link would only import today's events once).
+    qr = segno.make(webcal, error="m").svg_inline(scale=4, border=2, omitsize=True)
+    return {"https": url, "webcal": webcal, "qr": qr}
 
 
 def _page(fresh: tuple[str, int, str] | None = None, status: int = 200) -> Response:
@@ -131,7 +147,7 @@ def _page(fresh: tuple[str, int, str] | None = None, status: int = 200) -> Respo
 
 def _managed(kind: str, subject_id: int) -> None:
     """404 for an unknown feed, 403 unless I may make or revoke its link."""
-    if kind not in FEED_KINDS:
+    if kind not in LINK_KINDS:
         abort(404)
     allowed = access.can_manage(current_user, kind, subject_id)
     if allowed is None:
@@ -162,4 +178,17 @@ def revoke_link(kind: str, subject_id: int):
     """Stop a feed's secret link from working."""
     _managed(kind, subject_id)
     links.revoke_link(kind, subject_id, by=current_user)
+    return _page()
+
+
+@bp.post("/agendas/liens/<int:token_id>/revoquer")
+@login_required
+def revoke_member_link(token_id: int):
+    """Stop one member's own link from working: hers, or one of her coordinator's members."""
+    token = db.get_or_404(FeedToken, token_id)
+    if token.kind != "member":
+        abort(404)
+    if not access.can_revoke_member_link(current_user, token):
+        abort(403)
+    links.revoke_member_link(token, current_user)
     return _page()

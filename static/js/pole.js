@@ -77,6 +77,61 @@
   } else {
     placeAllGrids();
   }
+  // Escape closes the phone menu and gives focus back to its button.
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape") return;
+    var menu = document.querySelector("details.nav-menu[open]");
+    if (!menu) return;
+    menu.open = false;
+    var button = menu.querySelector("summary");
+    if (button) button.focus();
+  });
+
+  // After a swap, focus must not fall to <body>: when the element that had it is gone, move
+  // it to what was just shown (its autofocus, its heading or title, or the region itself).
+  var FOCUS_TARGETS = "[autofocus], [data-swap-focus], h1, h2, h3, h4, .slot-title, legend";
+
+  // What had focus (or was tapped: Safari does not focus a tapped link) before a swap. Only a
+  // swap that removed it moves focus: a grid refreshing itself leaves the reader where she is.
+  var beforeSwap = [];
+  document.addEventListener("htmx:before:swap", function (event) {
+    var ctx = event.detail && event.detail.ctx;
+    beforeSwap = [document.activeElement, ctx && ctx.sourceElement];
+  });
+
+  function reveal(el) {
+    var box = el.getBoundingClientRect();
+    if (box.top < 0 || box.top > window.innerHeight - 40) el.scrollIntoView({ block: "start" });
+  }
+
+  function focusSwapped(event) {
+    var active = document.activeElement;
+    if (active && active !== document.body && active.isConnected) {
+      // htmx focuses what came with autofocus without scrolling: bring it into sight.
+      if (active.hasAttribute("autofocus")) reveal(active);
+      return;
+    }
+    var lost = beforeSwap.some(function (el) {
+      return el && el !== document.body && el.nodeType === 1 && !el.isConnected;
+    });
+    if (!lost) return;
+    // htmx 4 names what it just put in the page (newContent); else the element it fired on.
+    var fresh = Array.prototype.slice.call((event.detail && event.detail.newContent) || []);
+    fresh.push(event.target);
+    var spot = null;
+    for (var i = 0; i < fresh.length && !spot; i++) {
+      var node = fresh[i];
+      if (!node || node.nodeType !== 1 || !node.isConnected || node === document.body) continue;
+      spot = node.matches(FOCUS_TARGETS) ? node : node.querySelector(FOCUS_TARGETS) || node;
+    }
+    if (!spot) return;
+    if (!spot.matches("a[href], button, input, select, textarea, [tabindex]")) {
+      spot.setAttribute("tabindex", "-1");
+    }
+    spot.focus();
+  }
+  document.addEventListener("htmx:after:settle", focusSwapped);
+
   // Copy buttons (feed links): <button data-copy="#field" hidden> copies the field's text.
   // The field itself stays visible and selectable, so the link works without JavaScript.
   function revealCopyButtons() {

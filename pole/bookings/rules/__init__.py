@@ -30,7 +30,7 @@ from pole.bookings.rules.policy import (
     unit_noun,
 )
 from pole.bookings.rules.series import clash_within_series, keep_wall_times
-from pole.bookings.rules.suggestions import suggest_free_times
+from pole.bookings.rules.suggestions import nearest_fit, suggest_free_times
 from pole.core.refusals import Reason
 
 __all__ = [
@@ -53,6 +53,7 @@ __all__ = [
     "period_text",
     "quantity_text",
     "status_after_move",
+    "nearest_fit",
     "suggest_free_times",
     "unit_noun",
 ]

@@ -50,3 +50,10 @@ def suggest_free_times(
                 found.append((req.start, req.end))
     found.sort(key=lambda slot: (abs(slot[0] - around), slot[0]))
     return found[:limit]
+
+
+def nearest_fit(capacity: int | None, position: int, people: int | None) -> tuple[int, int, int]:
+    """Another room is offered first when its size is closest to the people expected."""
+    if capacity is None:
+        return (1, 0, position)
+    return (0, capacity - (people or 0), position)

@@ -100,11 +100,12 @@ def free_others(
         label = booking_label(b, user)
         taken[b.resource_id].append(rules.Occupation(b.start, b.end, b.quantity, label, b.id))
     request = booking_request(user, organisation, start, end, quantity)
-    return [
+    free = [
         other
         for other in candidates
         if not rules.check_booking(request, policy_of(other), taken[other.id], [], now)
     ]
+    return sorted(free, key=lambda r: rules.nearest_fit(r.capacity, r.position, expected_people))
 
 
 def upcoming_for_organisations(
