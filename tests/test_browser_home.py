@@ -17,13 +17,12 @@ from pole.db import db, utcnow
 from pole.feeds import cache as feed_cache
 from pole.resources.models import Resource
 from pole.timeutil import to_local
-from tests.conftest import unavailable
+from tests.browser import axe_violations
 from tests.factories import PASSWORD, make_organisation, make_user
 
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parent.parent
-AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 PHONE = {"width": 360, "height": 740}
 DESKTOP = {"width": 1280, "height": 800}
 SIZES = {"phone": PHONE, "desktop": DESKTOP}
@@ -43,15 +42,6 @@ class Counted:
     def select(self, locator, label: str) -> None:  # noqa: ANN001
         self.count += 1
         locator.select_option(label=label)
-
-
-def axe_violations(page) -> list[str]:  # noqa: ANN001
-    """Run axe-core (installed from npm) in the page; the rules it finds broken."""
-    if not AXE.exists():
-        unavailable(f"axe-core not found at {AXE} (npm ci)")
-    page.evaluate(AXE.read_text())  # through the DevTools protocol: the page's CSP stays on
-    result = page.evaluate("async () => await axe.run(document)")
-    return [f"{v['id']}: {[n['target'] for n in v['nodes']]}" for v in result["violations"]]
 
 
 @pytest.fixture()

@@ -3,43 +3,25 @@ with the keyboard, saves; the page and the unsubscribe page pass axe-core with 0
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from playwright.sync_api import expect
 
 from pole.db import db
 from pole.notifications import services
 from pole.notifications.tokens import make_unsubscribe_token
+from tests.browser import axe_violations, watched_page
 from tests.factories import PASSWORD, make_organisation, make_user
 
 pytestmark = pytest.mark.browser
 
 PHONE = {"width": 360, "height": 740}
-AXE = Path(__file__).resolve().parents[1] / "node_modules" / "axe-core" / "axe.min.js"
 
 
 @pytest.fixture()
 def phone(browser, live_server):  # noqa: ANN001, ANN201
-    """A phone-sized page; the strict CSP is bypassed only so that axe-core can be injected."""
-    if not AXE.exists():
-        pytest.fail("axe-core is missing: run `make install` (npm ci)")
-    context = browser.new_context(
-        base_url=live_server, locale="fr-FR", viewport=PHONE, bypass_csp=True
-    )
-    context.set_default_timeout(10_000)
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    yield page
-    context.close()
-    assert not errors, errors
-
-
-def violations(page) -> list[str]:  # noqa: ANN001
-    page.add_script_tag(path=str(AXE))
-    found = page.evaluate("async () => (await axe.run(document)).violations")
-    return [f"{v['id']}: {[n['target'] for n in v['nodes']]}" for v in found]
+    """A phone-sized page."""
+    with watched_page(browser, live_server, viewport=PHONE) as page:
+        yield page
 
 
 def assert_fits(page) -> None:  # noqa: ANN001
@@ -63,7 +45,7 @@ def test_a_manager_chooses_her_mail_with_the_keyboard_on_a_phone(app, phone):
     expect(waiting).to_contain_text("ne peuvent pas être coupés")
     expect(waiting.get_by_role("radio")).to_have_count(2)
     assert_fits(page)
-    assert violations(page) == []
+    assert axe_violations(page) == []
 
     # Keyboard only: the arrow keys move within a group of radio buttons.
     closures = page.get_by_role("group", name="Fermetures")
@@ -79,7 +61,7 @@ def test_a_manager_chooses_her_mail_with_the_keyboard_on_a_phone(app, phone):
     expect(page.get_by_text("Vos choix de notifications sont enregistrés.")).to_be_visible()
     expect(closures.get_by_role("radio", name="Dans un résumé quotidien, vers 7 h")).to_be_checked()
     assert_fits(page)
-    assert violations(page) == []
+    assert axe_violations(page) == []
     db.session.rollback()
     chosen = services.choices_of(nadia.id)
     assert (chosen["closure"], chosen["reminder"], chosen["waiting"]) == ("digest", "each", "each")
@@ -91,9 +73,9 @@ def test_the_unsubscribe_page_asks_before_it_acts(app, phone):
     page.goto(f"/desabonnement/{make_unsubscribe_token(alice.id, ['closure'])}")
     expect(page.get_by_role("heading", name="Se désabonner")).to_be_visible()
     assert_fits(page)
-    assert violations(page) == []
+    assert axe_violations(page) == []
     page.get_by_role("button", name="Ne plus recevoir ces e-mails").click()
     expect(page.get_by_role("heading", name="Désabonnement enregistré")).to_be_visible()
-    assert violations(page) == []
+    assert axe_violations(page) == []
     db.session.rollback()
     assert services.choices_of(alice.id)["closure"] == "never"

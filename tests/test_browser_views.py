@@ -19,12 +19,12 @@ from playwright.sync_api import expect
 from pole.bookings.models import Booking
 from pole.db import db
 from pole.timeutil import local_to_utc
+from tests.browser import axe_violations, watched_page
 from tests.factories import PASSWORD, make_booking, make_organisation, make_resource, make_user
 
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parent.parent
-AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 SHOTS = ROOT / "docs" / "screenshots"
 PARIS = ZoneInfo("Europe/Paris")
 DAYTIME = {str(day): [[8 * 60, 20 * 60]] for day in range(7)}
@@ -66,32 +66,8 @@ class Counter:
 
 @pytest.fixture()
 def page(browser, live_server: str):  # noqa: ANN001, ANN201
-    """Chromium on the live server; CSP bypassed only so that axe can be injected."""
-    context = browser.new_context(base_url=live_server, locale="fr-FR", bypass_csp=True)
-    context.set_default_timeout(10_000)
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.on(
-        "console",
-        lambda msg: (
-            errors.append(msg.text)
-            if msg.type == "error" and "status of 422" not in msg.text
-            else None
-        ),
-    )
-    yield page
-    context.close()
-    assert not errors, f"JavaScript errors in the page: {errors}"
-
-
-def axe_violations(page) -> list[str]:  # noqa: ANN001
-    assert AXE.exists(), "axe-core is missing: run make install (npm ci)"
-    page.add_script_tag(path=str(AXE))
-    return page.evaluate(
-        """async () => (await axe.run(document, {resultTypes: ["violations"]})).violations
-            .map(v => v.id + ": " + v.nodes.map(n => n.target.join(" ")).join(", "))"""
-    )
+    with watched_page(browser, live_server) as page:
+        yield page
 
 
 def shoot(page, name: str) -> None:  # noqa: ANN001
