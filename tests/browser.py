@@ -8,6 +8,7 @@ from pathlib import Path
 
 from tests.conftest import unavailable
 
+WIDE = 1024  # px: from this width the navigation is a bar, below it a "Menu" (64em, site.css)
 AXE = Path(__file__).resolve().parent.parent / "node_modules" / "axe-core" / "axe.min.js"
 
 
@@ -42,3 +43,14 @@ def axe_violations(page) -> list[str]:  # noqa: ANN001
     page.evaluate(AXE.read_text())
     result = page.evaluate("async () => await axe.run(document)")
     return [f"{v['id']}: {[n['target'] for n in v['nodes']]}" for v in result["violations"]]
+
+
+def nav(page):  # noqa: ANN001, ANN201
+    """The navigation in sight, as a person reaches it: on a phone the "Menu" opened first,
+    on a wide screen the bar of links."""
+    if page.viewport_size["width"] < WIDE:
+        menu = page.locator("details.nav-menu")
+        if menu.get_attribute("open") is None:
+            menu.locator("summary").click()
+        return menu.locator("nav")
+    return page.locator("nav.nav-bar")

@@ -13,6 +13,7 @@ from playwright.sync_api import expect
 from pole.bookings import services
 from pole.db import utcnow
 from pole.timeutil import local_to_utc, to_local
+from tests.browser import nav
 from tests.factories import PASSWORD, make_organisation, make_resource, make_site, make_user
 
 pytestmark = pytest.mark.browser
@@ -29,8 +30,7 @@ def log_in(page, user) -> None:  # noqa: ANN001
 
 
 def log_out(page) -> None:  # noqa: ANN001
-    # At 1280 px the navigation is a bar of links: no "Menu" button to open first.
-    page.get_by_role("button", name="Se déconnecter").click()
+    nav(page).get_by_role("button", name="Se déconnecter").click()
     expect(page.get_by_text("Vous êtes déconnecté·e.")).to_be_visible()
 
 

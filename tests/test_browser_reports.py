@@ -15,7 +15,7 @@ from playwright.sync_api import expect
 
 from pole.db import db, write_transaction
 from pole.timeutil import local_to_utc
-from tests.browser import axe_violations, watched_page
+from tests.browser import axe_violations, nav, watched_page
 from tests.factories import make_booking, make_organisation, make_resource, make_user
 from tests.test_browser_booking import log_in
 
@@ -49,8 +49,7 @@ def test_the_manager_values_the_hall_reads_the_years_report_and_downloads_it(pag
     manager = make_user(is_manager=True, name="Nadia Gestion")
 
     log_in(page, manager)
-    page.locator("summary", has_text="Menu").click()
-    page.get_by_role("link", name="Rapport d'utilisation").click()
+    nav(page).get_by_role("link", name="Rapport d'utilisation").click()
     page.get_by_role("link", name="Valeur des salles").click()
     page.get_by_label("Salle ou matériel").select_option(label="Grand hall")
     page.get_by_label("À partir du").fill(f"{year}-01-01")

@@ -112,7 +112,8 @@ def form_data(**chosen: str) -> dict[str, str]:
 def test_the_page_is_linked_from_the_account_and_the_menu(world, client, login_as):
     login_as(world.alice)
     account = client.get("/compte").get_data(as_text=True)
-    assert account.count('href="/compte/notifications"') == 2  # the page and the menu
+    # The account page, and the navigation: the phone's menu and the wide screens' bar.
+    assert account.count('href="/compte/notifications"') == 3
 
 
 def test_the_page_shows_a_fieldset_of_radio_buttons_per_kind(world, client, login_as):
