@@ -199,12 +199,14 @@ def _slot(state: dict) -> str:
     )
 
 
+# What moves a season request (as opposed to trimming its dates).
+PLACE_AND_HOURS = ("resource_id", "weekdays", "start_time", "end_time")
+
+
 def _adjusted(entry: Entry) -> str:
     """How the manager changed a request on the board: moved (place, days, hours) or trimmed."""
     before, after = entry.before, entry.after
-    moved = any(before.get(k) != after.get(k) for k in ("resource_id", "weekdays", "start_time",
-                                                          "end_time"))  # fmt: skip
-    if moved:
+    if any(before.get(k) != after.get(k) for k in PLACE_AND_HOURS):
         return "déplacée"
     first, last = before.get("from_day", ""), before.get("until", "")
     if (first, last) == (after["from_day"], after["until"]):
