@@ -9,6 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from pole.timeutil import local_to_utc
+from tests.browser import axe_violations
 from tests.factories import make_booking, make_organisation, make_resource, make_user
 from tests.test_browser_booking import DAYTIME, log_in, ours
 from tests.test_browser_booking import page as page  # noqa: F401 (422 answers are no script error)
@@ -29,6 +30,8 @@ def test_the_manager_sets_a_monthly_hall_quota_and_a_volunteer_is_held_to_it(pag
     log_in(page, manager)
     page.goto("/quotas")
     page.get_by_role("link", name="Nouveau quota").click()
+    expect(page.get_by_label("Au plus", exact=True)).to_be_visible()
+    assert axe_violations(page) == [], "new quota form"
     page.get_by_label("Pour", exact=True).select_option(label="Chaque association")
     page.get_by_label("Sur", exact=True).select_option(label="Hall d'accueil")
     page.get_by_label("Par mois").check()
@@ -37,6 +40,7 @@ def test_the_manager_sets_a_monthly_hall_quota_and_a_volunteer_is_held_to_it(pag
     page.get_by_role("button", name="Enregistrer le quota").click()
     expect(page.locator("ul.quotas")).to_contain_text("Chaque association — Hall d'accueil")
     expect(page.locator("ul.quotas")).to_contain_text("6 h par mois")
+    assert axe_violations(page) == [], "quotas page"
 
     page.context.clear_cookies()
     log_in(page, marie)
@@ -73,3 +77,4 @@ def test_the_sharing_page_fits_a_phone(page):  # noqa: F811
     expect(page.get_by_role("heading", name="Hall d'accueil")).to_be_visible()
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 360, f"the page scrolls sideways: {width}px"
+    assert axe_violations(page) == [], "Partage page"

@@ -10,6 +10,7 @@ from playwright.sync_api import expect
 
 from pole.db import utcnow
 from pole.seasons.services import plan
+from tests.browser import axe_violations
 from tests.factories import make_organisation, make_resource, make_user
 from tests.test_browser_booking import log_in
 from tests.test_browser_booking import page as page  # noqa: F401 (422 answers are no script error)
@@ -54,6 +55,7 @@ def test_a_coordinator_changes_and_withdraws_and_reads_the_managers_message(page
     page.get_by_role("button", name="Enregistrer la demande").click()
     expect(page.locator(".errors").first).to_contain_text("L'heure de fin doit suivre")
     fits_the_phone(page)
+    assert axe_violations(page) == [], "request form with its error"
     page.get_by_label("De", exact=True).fill("18:30")
     page.get_by_label("À", exact=True).fill("20:30")
     page.get_by_role("button", name="Enregistrer la demande").click()
@@ -73,6 +75,7 @@ def test_a_coordinator_changes_and_withdraws_and_reads_the_managers_message(page
     expect(page.get_by_label("Restos du cœur")).to_be_checked()
     expect(page.get_by_label("Les 4 Épis")).to_be_checked()
     fits_the_phone(page)
+    assert axe_violations(page) == [], "message page"
     page.get_by_label("Message").fill("Le lundi soir se chevauche : parlons-en jeudi.")
     page.get_by_role("button", name="Envoyer").click()
     expect(page.locator("body")).to_contain_text("Message envoyé à 2 associations.")
@@ -82,3 +85,4 @@ def test_a_coordinator_changes_and_withdraws_and_reads_the_managers_message(page
     page.goto(f"/saisons/{season.id}")
     expect(page.locator("#messages")).to_contain_text("parlons-en jeudi")
     fits_the_phone(page)
+    assert axe_violations(page) == [], "season page with a message"

@@ -11,6 +11,7 @@ from playwright.sync_api import expect
 from pole.db import utcnow
 from pole.feeds import links as feed_links
 from pole.seasons.services import plan
+from tests.browser import axe_violations
 from tests.factories import make_organisation, make_resource, make_user
 from tests.test_browser_booking import log_in
 from tests.test_browser_booking import page as page  # noqa: F401 (422 answers are no script error)
@@ -49,11 +50,13 @@ def test_a_season_request_is_resolved_published_and_lands_in_the_feed(page, live
     page.get_by_role("button", name="Envoyer la demande").click()
     expect(page.locator("#requests")).to_contain_text("Restos du cœur : Hall d'accueil, lundi")
     expect(page.locator("#requests")).to_contain_text("Demandée")
+    assert axe_violations(page) == [], "season page"
 
     page.context.clear_cookies()
     log_in(page, manager)
     page.goto(f"/saisons/{season.id}/tableau")
     expect(page.locator(f"#board-request-{other.id}")).to_contain_text("Conflit avec")
+    assert axe_violations(page) == [], "board"
     page.locator(f"#board-request-{other.id}").get_by_role("link", name="Déplacer").click()
     page.get_by_label("De", exact=True).fill("10:00")
     page.get_by_label("À", exact=True).fill("12:00")
@@ -65,6 +68,7 @@ def test_a_season_request_is_resolved_published_and_lands_in_the_feed(page, live
     expect(mine).to_contain_text("Acceptée")
     page.get_by_role("button", name="Publier la saison").click()
     expect(page.locator("body")).to_contain_text("La saison est publiée")
+    assert axe_violations(page) == [], "board, published"
 
     url = (
         f"{live_server}/calendrier/{feed_links.issue_link('organisation', restos.id, manager)}.ics"
@@ -89,3 +93,4 @@ def test_the_board_fits_a_phone(page):  # noqa: F811
     expect(page.locator("li.clash").first).to_contain_text("Conflit avec")
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 360, f"the page scrolls sideways: {width}px"
+    assert axe_violations(page) == [], "board on a phone"

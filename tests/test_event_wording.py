@@ -141,3 +141,120 @@ def test_a_bookings_history_reads_as_sentences(event, sentence):
 )  # fmt: skip
 def test_the_journal_says_what_happened_out_of_context(event, sentence):
     assert journal_sentence(event) == sentence
+
+
+REQUEST = {"resource_id": 1, "weekdays": [0, 3], "start_time": "18:00", "end_time": "20:00",
+           "from_day": "2026-09-01", "until": "2027-06-30", "status": "requested",
+           "season": "2026-2027"}  # fmt: skip
+QUOTA = {"who": "Restos du cœur", "place": "dans « Hall »", "rule": "20 h par mois"}
+
+
+@pytest.mark.parametrize(
+    ("event", "sentence"),
+    [
+        (
+            entry("season.opened", after={"season": "2026-2027", "first_day": "2026-09-01",
+                  "last_day": "2027-06-30", "deadline": TUE_16}, actor="Nadia"),
+            "Plan de la saison « 2026-2027 » ouvert (du 1 sept. au 30 juin, demandes jusqu'au "
+            "mardi 8 déc. 16:00) par Nadia le 3 déc. à 10:12",
+        ),
+        (
+            entry("season_request.accepted", after={**REQUEST, "status": "accepted"},
+                  resource="Hall", actor="Nadia"),
+            "Demande de créneau régulier (Hall) pour la saison « 2026-2027 » acceptée (lundi et "
+            "jeudi, 18:00–20:00, du 1 sept. au 30 juin) par Nadia le 3 déc. à 10:12",
+        ),
+        (
+            entry("season_request.declined", after={**REQUEST, "status": "declined",
+                  "message": "Le hall est pris"}, resource="Hall", actor="Nadia"),
+            "Demande de créneau régulier (Hall) pour la saison « 2026-2027 » refusée par Nadia "
+            "le 3 déc. à 10:12 : « Le hall est pris »",
+        ),
+        (
+            entry("season_request.adjusted", REQUEST, {**REQUEST, "start_time": "17:00"},
+                  resource="Hall", actor="Nadia"),
+            "Demande de créneau régulier (Hall) pour la saison « 2026-2027 » déplacée (lundi et "
+            "jeudi, 17:00–20:00, du 1 sept. au 30 juin) et acceptée par Nadia le 3 déc. à 10:12",
+        ),
+        (
+            entry("season_request.adjusted", REQUEST, {**REQUEST, "until": "2027-01-31"},
+                  resource="Hall", actor="Nadia"),
+            "Demande de créneau régulier (Hall) pour la saison « 2026-2027 » réduite (lundi et "
+            "jeudi, 18:00–20:00, du 1 sept. au 31 janv.) et acceptée par Nadia le 3 déc. à 10:12",
+        ),
+        (
+            entry("season_request.adjusted", REQUEST, {**REQUEST, "status": "accepted"},
+                  resource="Hall", actor="Nadia"),
+            "Demande de créneau régulier (Hall) pour la saison « 2026-2027 » acceptée (lundi et "
+            "jeudi, 18:00–20:00, du 1 sept. au 30 juin) par Nadia le 3 déc. à 10:12",
+        ),
+        (
+            entry("season.published", after={"season": "2026-2027", "series": 2, "not_kept": 1},
+                  actor="Nadia"),
+            "Plan de la saison « 2026-2027 » publié : 2 créneaux réguliers accordés, 1 demande "
+            "non retenue par Nadia le 3 déc. à 10:12",
+        ),
+        (
+            entry("season.published", after={"season": "2026-2027", "series": 1, "not_kept": 0}),
+            "Plan de la saison « 2026-2027 » publié : 1 créneau régulier accordé par Awa "
+            "le 3 déc. à 10:12",
+        ),
+        (
+            entry("season.carried_over", after={"season": "2026-2027 (reconduite)",
+                  "from_season": "2026-2027", "requests": 3}),
+            "Saison « 2026-2027 » reconduite : plan « 2026-2027 (reconduite) » ouvert avec "
+            "3 demandes par Awa le 3 déc. à 10:12",
+        ),
+        (
+            entry("quota.created", after=QUOTA),
+            "Quota pour Restos du cœur dans « Hall » : 20 h par mois, ajouté par Awa "
+            "le 3 déc. à 10:12",
+        ),
+        (
+            entry("quota.changed", QUOTA, {**QUOTA, "rule": "30 h par mois"}),
+            "Quota pour Restos du cœur dans « Hall » : 30 h par mois (avant : 20 h par mois), "
+            "changé par Awa le 3 déc. à 10:12",
+        ),
+        (
+            entry("quota.changed", QUOTA, {**QUOTA, "who": "chaque association"}),
+            "Quota pour chaque association dans « Hall » : 20 h par mois (avant : pour Restos du "
+            "cœur dans « Hall » : 20 h par mois), changé par Awa le 3 déc. à 10:12",
+        ),
+        (
+            entry("quota.deleted", QUOTA, {}),
+            "Quota pour Restos du cœur dans « Hall » : 20 h par mois, supprimé par Awa "
+            "le 3 déc. à 10:12",
+        ),
+        (
+            entry("resource_group.created", after={"name": "les bureaux",
+                  "members": ["Bureau 1", "Bureau 2"]}),
+            "Groupe « les bureaux » (Bureau 1 et Bureau 2) créé par Awa le 3 déc. à 10:12",
+        ),
+        (
+            entry("resource_group.changed", {"name": "bureaux", "members": ["Bureau 1"]},
+                  {"name": "les bureaux", "members": ["Bureau 1"]}),
+            "Groupe « bureaux » renommé « les bureaux » (Bureau 1) par Awa le 3 déc. à 10:12",
+        ),
+        (
+            entry("resource_group.deleted", {"name": "les bureaux", "members": []}, {}),
+            "Groupe « les bureaux » supprimé par Awa le 3 déc. à 10:12",
+        ),
+        (
+            entry("resource_value.set", after={"valid_from": "2027-01-01", "per_hour": 1250,
+                  "per_half_day": None, "per_day": 7000}, resource="Hall"),
+            "Valeur de Hall à partir du 1 janv. : 12,50\u00a0€ l'heure et 70\u00a0€ la journée, "
+            "fixée par Awa le 3 déc. à 10:12",
+        ),
+        (entry("public.presentation_changed", after={}),
+         "Présentation publique modifiée par Awa le 3 déc. à 10:12"),
+        (entry("public.shown", after={"shown": True}),
+         "Présentation affichée sur la page publique par Awa le 3 déc. à 10:12"),
+        (entry("public.hidden", after={"shown": False}),
+         "Présentation retirée de la page publique par Awa le 3 déc. à 10:12"),
+        (entry("public.directions_changed", after={}),
+         "Accès au bâtiment (page publique) modifié par Awa le 3 déc. à 10:12"),
+    ],
+    ids=lambda v: v.kind if isinstance(v, Entry) else "",
+)  # fmt: skip
+def test_the_plans_quotas_values_and_public_page_are_said_in_the_journal(event, sentence):
+    assert journal_sentence(event) == sentence

@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 
 from pole.db import db, utcnow, write_transaction
+from pole.events.models import Event
 from pole.organisations.models import Organisation
 from pole.resources.models import Closure
 from tests.factories import (
@@ -140,7 +141,8 @@ def test_a_coordinator_writes_her_organisations_presentation_but_not_who_appears
 
 
 def test_the_manager_decides_who_appears(world, login_as, client):
-    manager = login_as(make_user(is_manager=True))
+    manager_user = make_user(is_manager=True)
+    manager = login_as(manager_user)
     response = manager.post(
         f"/le-pole/organisations/{world['hidden'].id}",
         data={"public_offer": "Vestiaire", "public_shown": "y"},
@@ -148,6 +150,15 @@ def test_the_manager_decides_who_appears(world, login_as, client):
     assert response.status_code == 302
     client.delete_cookie("remember_token")
     assert "Vestiaire" in page_text(client.get("/le-pole/"))
+    db.session.rollback()
+    recorded = db.session.execute(
+        db.select(Event.kind, Event.actor_id, Event.organisation_id).order_by(Event.id)
+    ).all()
+    manager_id, hidden_id = manager_user.id, world["hidden"].id
+    assert [tuple(r) for r in recorded if r[0].startswith("public.")] == [
+        ("public.presentation_changed", manager_id, hidden_id),
+        ("public.shown", manager_id, hidden_id),
+    ]
 
 
 def test_a_presentation_is_written_by_its_own_coordinator(world, login_as):

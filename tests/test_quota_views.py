@@ -11,6 +11,7 @@ from babel.dates import format_date
 
 from pole.bookings.models import Booking
 from pole.db import db
+from pole.events.models import Event
 from pole.quotas.models import Quota, ResourceGroup
 from pole.timeutil import local_to_utc
 from tests.factories import (
@@ -156,6 +157,18 @@ def test_the_manager_sets_edits_and_deletes_a_quota(pole, client, login_as, mana
     assert db.session.get(Quota, quota.id).maximum == 12
     assert client.post(f"/quotas/{quota.id}/supprimer").status_code == 303
     assert db.session.scalar(sa.select(sa.func.count(Quota.id))) == 0
+    # Each change is in the record, made by the manager (the refused form wrote nothing).
+    assert recorded("quota.") == [
+        ("quota.created", manager.id),
+        ("quota.changed", manager.id),
+        ("quota.deleted", manager.id),
+    ]
+
+
+def recorded(prefix: str) -> list[tuple[str, int]]:
+    db.session.rollback()
+    query = sa.select(Event.kind, Event.actor_id).where(Event.kind.startswith(prefix))
+    return [tuple(row) for row in db.session.execute(query.order_by(Event.id))]
 
 
 def test_the_manager_names_a_group_of_resources(pole, client, login_as, manager):
@@ -173,6 +186,11 @@ def test_the_manager_names_a_group_of_resources(pole, client, login_as, manager)
     make_quota(group=group)
     assert client.post(f"/quotas/groupes/{group.id}/supprimer").status_code == 303
     assert db.session.scalar(sa.select(sa.func.count(Quota.id))) == 0
+    assert recorded("resource_group.") == [
+        ("resource_group.created", manager.id),
+        ("resource_group.deleted", manager.id),
+    ]
+    assert recorded("quota.") == [("quota.deleted", manager.id)]
 
 
 def test_quota_pages_are_the_managers(pole, client, login_as):

@@ -15,6 +15,7 @@ from openpyxl import load_workbook
 
 from pole.auth.models import User
 from pole.db import db, utcnow, write_transaction
+from pole.events.models import Event
 from pole.events.record import record
 from pole.organisations.models import Organisation
 from pole.permanences import rules as permanence_rules
@@ -244,6 +245,12 @@ def test_the_manager_sets_a_value_from_today(building, login_as):
         db.select(ResourceValue).where(ResourceValue.resource_id == office.id)
     )
     assert (value.valid_from, value.per_hour_cents, value.per_day_cents) == (today, 800, None)
+    event = db.session.scalar(db.select(Event).where(Event.kind == "resource_value.set"))
+    assert (event.actor_id, event.resource_id, event.after["per_hour"]) == (
+        building.manager.id,
+        office.id,
+        800,
+    )
     assert "8\u00a0€/h" in page_text(client.get("/rapports/valeurs"))
 
 

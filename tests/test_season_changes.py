@@ -96,6 +96,7 @@ def test_a_coordinator_changes_then_withdraws_a_request_and_the_record_keeps_eac
     assert kinds_of(request) == [
         "season_request.submitted",
         "season_request.edited",
+        "season_request.accepted",
         "season_request.edited",
         "season_request.withdrawn",
     ]

@@ -6,7 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, tzinfo
 
-from pole.formatting import MONTHS_SHORT, WEEKDAYS, format_hhmm
+from pole.formatting import MONTHS_SHORT, WEEKDAYS, format_hhmm, join_words, weekday_names
+from pole.reports.rules.money import format_euros
 from pole.timeutil import to_local
 
 ROLES_FR = {"coordinator": "coordination", "volunteer": "bénévole"}
@@ -177,7 +178,131 @@ def _others(entry: Entry) -> str:
         "display_link.created": lambda: f"Lien d'affichage de porte créé {by}",
         "display_link.revoked": lambda: f"Lien d'affichage de porte révoqué {by}",
     }
-    return sentences[kind]() if kind in sentences else f"{kind} {by}"
+    if kind in sentences:
+        return sentences[kind]()
+    for family in (_plans, _settings):
+        said = family(entry)
+        if said is not None:
+            return said
+    return f"{kind} {by}"
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'s' if count > 1 else ''}"
+
+
+def _slot(state: dict) -> str:
+    """ "lundi et jeudi, 18:00–20:00, du 1 sept. au 30 juin" """
+    return (
+        f"{weekday_names(state['weekdays'])}, {state['start_time']}–{state['end_time']}, "
+        f"du {_iso_day(state['from_day'])} au {_iso_day(state['until'])}"
+    )
+
+
+# What moves a season request (as opposed to trimming its dates).
+PLACE_AND_HOURS = ("resource_id", "weekdays", "start_time", "end_time")
+
+
+def _adjusted(entry: Entry) -> str:
+    """How the manager changed a request on the board: moved (place, days, hours) or trimmed."""
+    before, after = entry.before, entry.after
+    if any(before.get(k) != after.get(k) for k in PLACE_AND_HOURS):
+        return "déplacée"
+    first, last = before.get("from_day", ""), before.get("until", "")
+    if (first, last) == (after["from_day"], after["until"]):
+        return ""
+    inside = first <= after["from_day"] <= after["until"] <= last
+    return "réduite" if inside else "changée"
+
+
+def _plans(entry: Entry) -> str | None:
+    """The season's plan: opened, decided, published, carried over."""
+    kind, by, after = entry.kind, _by(entry), entry.after
+    where = f" ({entry.resource})" if entry.resource else ""
+    asked = f"Demande de créneau régulier{where} pour la saison « {after.get('season')} »"
+    if kind == "season.opened":
+        return (
+            f"Plan de la saison « {after['season']} » ouvert (du {_iso_day(after['first_day'])} "
+            f"au {_iso_day(after['last_day'])}, demandes jusqu'au "
+            f"{moment_text(after['deadline'], entry.tz)}) {by}"
+        )
+    if kind == "season_request.accepted":
+        return f"{asked} acceptée ({_slot(after)}) {by}"
+    if kind == "season_request.declined":
+        return f"{asked} refusée {by}"
+    if kind == "season_request.adjusted":
+        verb = _adjusted(entry)
+        if not verb:
+            return f"{asked} acceptée ({_slot(after)}) {by}"
+        return f"{asked} {verb} ({_slot(after)}) et acceptée {by}"
+    if kind == "season.published":
+        declined = after.get("not_kept", 0)
+        not_kept = (
+            f", {_plural(declined, 'demande')} non retenue{'s' if declined > 1 else ''}"
+            if declined
+            else ""
+        )
+        granted, s = after["series"], "s" if after["series"] > 1 else ""
+        return (
+            f"Plan de la saison « {after['season']} » publié : {granted} "
+            f"créneau{'x' if s else ''} régulier{s} accordé{s}{not_kept} {by}"
+        )
+    if kind == "season.carried_over":
+        return (
+            f"Saison « {after['from_season']} » reconduite : plan « {after['season']} » ouvert "
+            f"avec {_plural(after['requests'], 'demande')} {by}"
+        )
+    return None
+
+
+def _quota_text(state: dict) -> str:
+    return f"pour {state['who']} {state['place']} : {state['rule']}"
+
+
+def _value_text(state: dict) -> str:
+    amounts = [
+        f"{format_euros(state[key])} {unit}"
+        for key, unit in (
+            ("per_hour", "l'heure"),
+            ("per_half_day", "la demi-journée"),
+            ("per_day", "la journée"),
+        )  # fmt: skip
+        if state.get(key) is not None
+    ]
+    return join_words(amounts) or "sans valeur"
+
+
+def _settings(entry: Entry) -> str | None:
+    """Quotas and groups of resources, the report's values, the public page."""
+    kind, by, after, before = entry.kind, _by(entry), entry.after, entry.before
+    sentences = {
+        "quota.created": lambda: f"Quota {_quota_text(after)}, ajouté {by}",
+        "quota.changed": lambda: (
+            f"Quota {_quota_text(after)} (avant : {before['rule']}), changé {by}"
+            if (before["who"], before["place"]) == (after["who"], after["place"])
+            else f"Quota {_quota_text(after)} (avant : {_quota_text(before)}), changé {by}"
+        ),
+        "quota.deleted": lambda: f"Quota {_quota_text(before)}, supprimé {by}",
+        "resource_group.created": lambda: (
+            f"Groupe « {after['name']} » ({join_words(after['members'])}) créé {by}"
+        ),
+        "resource_group.changed": lambda: (
+            f"Groupe « {after['name']} » ({join_words(after['members'])}) changé {by}"
+            if before["name"] == after["name"]
+            else f"Groupe « {before['name']} » renommé « {after['name']} » "
+            f"({join_words(after['members'])}) {by}"
+        ),
+        "resource_group.deleted": lambda: f"Groupe « {before['name']} » supprimé {by}",
+        "resource_value.set": lambda: (
+            f"Valeur de {entry.resource or 'la ressource'} à partir du "
+            f"{_iso_day(after['valid_from'])} : {_value_text(after)}, fixée {by}"
+        ),
+        "public.presentation_changed": lambda: f"Présentation publique modifiée {by}",
+        "public.shown": lambda: f"Présentation affichée sur la page publique {by}",
+        "public.hidden": lambda: f"Présentation retirée de la page publique {by}",
+        "public.directions_changed": lambda: f"Accès au bâtiment (page publique) modifié {by}",
+    }
+    return sentences[kind]() if kind in sentences else None
 
 
 def journal_sentence(entry: Entry) -> str:

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from pole.bookings.models import Booking
 from pole.db import db, utcnow, write_transaction
+from pole.events.record import record
 from pole.organisations.models import Organisation
 from pole.public import rules
 from pole.resources.models import Closure, Resource, Site
@@ -88,9 +90,25 @@ class PresentationData:
     shown: bool | None  # None: left as it is (only the manager decides)
 
 
-def save_presentation(organisation_id: int, data: PresentationData) -> None:
-    with write_transaction():
+def _presentation(organisation: Organisation) -> tuple[str, ...]:
+    return (
+        organisation.public_presentation,
+        organisation.public_offer,
+        organisation.public_audience,
+        organisation.public_hours,
+        organisation.public_contact,
+    )
+
+
+def save_presentation(
+    organisation_id: int, data: PresentationData, actor: Any = None, now: datetime | None = None
+) -> None:
+    """Save an organisation's public presentation; its change and its showing or hiding on the
+    public page are recorded (news for the organisation when the manager decides)."""
+    now = now or utcnow()
+    with write_transaction(now=now):
         organisation = db.session.get(Organisation, organisation_id, with_for_update=True)
+        before, shown_before = _presentation(organisation), bool(organisation.public_shown)
         organisation.public_presentation = data.presentation
         organisation.public_offer = data.offer
         organisation.public_audience = data.audience
@@ -98,8 +116,22 @@ def save_presentation(organisation_id: int, data: PresentationData) -> None:
         organisation.public_contact = data.contact
         if data.shown is not None:
             organisation.public_shown = data.shown
+        if _presentation(organisation) != before:
+            record("public.presentation_changed", actor=actor, now=now,
+                   organisation=organisation.id)  # fmt: skip
+        shown = bool(organisation.public_shown)
+        if shown != shown_before:
+            record("public.shown" if shown else "public.hidden", actor=actor, now=now,
+                   organisation=organisation.id, before={"shown": shown_before},
+                   after={"shown": shown})  # fmt: skip
 
 
-def save_directions(site_id: int, directions: str) -> None:
-    with write_transaction():
-        db.session.get(Site, site_id, with_for_update=True).directions = directions
+def save_directions(
+    site_id: int, directions: str, actor: Any = None, now: datetime | None = None
+) -> None:
+    now = now or utcnow()
+    with write_transaction(now=now):
+        site = db.session.get(Site, site_id, with_for_update=True)
+        if site.directions != directions:
+            record("public.directions_changed", actor=actor, now=now)
+        site.directions = directions

@@ -80,6 +80,7 @@ def presentation(organisation_id: int):
                 contact=form.public_contact.data.strip(),
                 shown=form.public_shown.data if chooses else None,
             ),
+            current_user,
         )
         flash("La présentation publique est enregistrée.", "success")
         return redirect(url_for("public.presentation", organisation_id=organisation.id))
@@ -101,7 +102,7 @@ def directions():
         abort(404)
     form = DirectionsForm(obj=site)
     if form.validate_on_submit():
-        services.save_directions(site.id, form.directions.data.strip())
+        services.save_directions(site.id, form.directions.data.strip(), current_user)
         flash("L'accès au bâtiment est enregistré.", "success")
         return redirect(url_for("public.index"))
     return render(

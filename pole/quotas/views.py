@@ -80,7 +80,7 @@ def _save_quota(quota: Quota | None):
             season_start=form.season_start.data,
             season_end=form.season_end.data,
         )
-        admin.save_quota(data, quota.id if quota else None)
+        admin.save_quota(data, quota.id if quota else None, current_user)
         flash("Le quota est enregistré.", "success")
         return redirect(url_for("quotas.index"), 303)
     return render(
@@ -110,7 +110,7 @@ def edit_quota(quota_id: int):
 def delete_quota(quota_id: int):
     """Remove a quota (manager)."""
     _require_manager()
-    admin.delete_quota(db.get_or_404(Quota, quota_id).id)
+    admin.delete_quota(db.get_or_404(Quota, quota_id).id, current_user)
     flash("Le quota est supprimé.", "success")
     return redirect(url_for("quotas.index"), 303)
 
@@ -125,7 +125,9 @@ def _save_group(group: ResourceGroup | None):
         form.name.errors = [*form.name.errors, "Un groupe porte déjà ce nom."]
         valid = False
     if valid:
-        admin.save_group(form.name.data, form.members.data, group.id if group else None)
+        admin.save_group(
+            form.name.data, form.members.data, group.id if group else None, current_user
+        )
         flash("Le groupe est enregistré.", "success")
         return redirect(url_for("quotas.index"), 303)
     return render(
@@ -155,7 +157,7 @@ def edit_group(group_id: int):
 def delete_group(group_id: int):
     """Remove a group and its quotas (manager)."""
     _require_manager()
-    admin.delete_group(db.get_or_404(ResourceGroup, group_id).id)
+    admin.delete_group(db.get_or_404(ResourceGroup, group_id).id, current_user)
     flash("Le groupe et ses quotas sont supprimés.", "success")
     return redirect(url_for("quotas.index"), 303)
 

@@ -7,6 +7,7 @@ from datetime import date, datetime
 
 from pole.core.refusals import Refused
 from pole.db import db, utcnow, write_transaction
+from pole.events.record import record
 from pole.reports import rules
 from pole.reports.models import ResourceValue
 from pole.resources.models import Resource
@@ -66,4 +67,18 @@ def set_value(data: ValueData, user_id: int | None, now: datetime | None = None)
         value.created_at = now
         db.session.flush()
         value_id = value.id
+        # The manager's own setting: in the journal, never a notice (no organisation).
+        record(
+            "resource_value.set",
+            actor=user_id,
+            now=now,
+            resource=resource.id,
+            after={
+                "valid_from": data.valid_from.isoformat(),
+                "per_hour": data.per_hour,
+                "per_half_day": data.per_half_day,
+                "per_day": data.per_day,
+            },
+            resource_value=value_id,
+        )
     return db.session.get(ResourceValue, value_id)

@@ -86,9 +86,15 @@ def request_state(request: SeasonRequest) -> dict:
 
 
 def _record(
-    kind: str, request: SeasonRequest, user: User, now: datetime, before: dict | None = None
+    kind: str,
+    request: SeasonRequest,
+    user: User,
+    now: datetime,
+    before: dict | None = None,
+    message: str = "",
 ) -> None:
-    """Record a change of a request in its transaction (the season's name says which plan)."""
+    """Record a change of a request in its transaction (the season's name says which plan);
+    a decision's `message` is what the manager told the association."""
     db.session.flush()
     record(
         kind,
@@ -97,7 +103,8 @@ def _record(
         organisation=request.organisation_id,
         resource=request.resource_id,
         before=before,
-        after={**request_state(request), "season": request.season.name},
+        after={**request_state(request), "season": request.season.name}
+        | ({"message": message} if message else {}),
         season_request=request.id,
     )
 
@@ -125,6 +132,19 @@ def open_season(site: Site, data: SeasonData, user: User, now: datetime | None =
             created_at=now,
         )
         db.session.add(season)
+        db.session.flush()
+        record(
+            "season.opened",
+            actor=user,
+            now=now,
+            after={
+                "season": season.name,
+                "first_day": season.first_day.isoformat(),
+                "last_day": season.last_day.isoformat(),
+                "deadline": season.deadline.isoformat(),
+            },
+            season=season.id,
+        )
     return season
 
 
@@ -209,11 +229,14 @@ def edit_request(
         before = request_state(request)
         _apply(request, data, season)
         if permissions.is_manager(user):
+            # The manager moves or trims a request on the board: that accepts it.
             request.status = "accepted"
+            kind = "season_request.adjusted"
         else:
             request.status = "requested"
             request.asked = request_state(request)
-        _record("season_request.edited", request, user, now, before)
+            kind = "season_request.edited"
+        _record(kind, request, user, now, before)
     return request
 
 
@@ -245,8 +268,11 @@ def set_status(
         if season.status != "open":
             raise SeasonRefused([rules.deadline_reason(season.deadline, season.status, now)])
         _refuse_if_withdrawn(request)
+        before = request_state(request)
         request.status = status
         request.manager_note = note.strip()
+        if before["status"] != status or status == "declined":
+            _record(f"season_request.{status}", request, user, now, before, note.strip())
     return request
 
 
@@ -270,6 +296,7 @@ def carry_over(season: Season, user: User, now: datetime | None = None) -> Seaso
         )
         db.session.add(copy)
         db.session.flush()
+        copied = 0
         for r in season.requests:
             if r.status == "withdrawn":
                 continue
@@ -289,4 +316,12 @@ def carry_over(season: Season, user: User, now: datetime | None = None) -> Seaso
             )
             again.asked = request_state(again)
             db.session.add(again)
+            copied += 1
+        record(
+            "season.carried_over",
+            actor=user,
+            now=now,
+            after={"season": copy.name, "from_season": season.name, "requests": copied},
+            season=copy.id,
+        )
     return copy

@@ -12,6 +12,7 @@ from pole.bookings.services.checks import BookingRefused, SeriesRefused
 from pole.bookings.services.series import SeriesData, create_series, preview_series
 from pole.core.refusals import Reason
 from pole.db import db, utcnow, write_transaction
+from pole.events.record import record
 from pole.formatting import format_long_day, join_words, weekday_names
 from pole.notifications.listeners import told_otherwise
 from pole.notifications.rules import MADE
@@ -153,14 +154,26 @@ def _letter(season: Season, requests: list[SeasonRequest], outcomes: dict[int, O
     return "\n".join(lines)
 
 
-def _tell_associations(season: Season, outcomes: dict[int, Outcome], now: datetime) -> None:
-    """One letter per association that asked (withdrawn requests aside), to its coordinators."""
+def _tell_associations(
+    season: Season, outcomes: dict[int, Outcome], user: User, now: datetime
+) -> int:
+    """One letter per association that asked (withdrawn requests aside), to its coordinators,
+    and one event for each: how many series it got, how many requests were not kept."""
     by_org: dict[int, list[SeasonRequest]] = {}
     for r in season.requests:
         if r.status != "withdrawn":
             by_org.setdefault(r.organisation_id, []).append(r)
     for requests in by_org.values():
         organisation = requests[0].organisation
+        granted = sum(1 for r in requests if r.id in outcomes)
+        record(
+            "season.published",
+            actor=user,
+            now=now,
+            organisation=organisation.id,
+            after={"season": season.name, "series": granted, "not_kept": len(requests) - granted},
+            season=season.id,
+        )
         text = _letter(season, requests, outcomes)
         coordinators = db.session.scalars(
             db.select(User)
@@ -180,6 +193,7 @@ def _tell_associations(season: Season, outcomes: dict[int, Outcome], now: dateti
                 kind="season_published",
                 now=now,
             )
+    return len(by_org)
 
 
 def publish(season: Season, user: User, now: datetime | None = None) -> Season:
@@ -222,7 +236,9 @@ def publish(season: Season, user: User, now: datetime | None = None) -> Season:
             raise PublishRefused(problems)  # rolls back every series made above
         season.status = "published"
         season.published_at = now
-        _tell_associations(season, outcomes, now)
+        if not _tell_associations(season, outcomes, user, now):
+            record("season.published", actor=user, now=now,
+                   after={"season": season.name, "series": 0}, season=season.id)  # fmt: skip
     return season
 
 
