@@ -113,10 +113,8 @@ def no_sideways_scroll(page) -> None:  # noqa: ANN001
 
 
 def test_booking_the_hall_next_tuesday_afternoon_from_home_on_a_phone_in_six(page, pole):
-    restos, secours, hall, *_rest, marie, _manager = pole
-    tuesday = next_weekday(1)
-    # The Secours populaire holds the hall on Tuesday mornings: the afternoon is free.
-    make_booking(hall, secours, at(tuesday, "08:30"), 5.5, title="Distribution")
+    restos, _secours, _hall, *_rest, marie, _manager = pole
+    tuesday = next_weekday(1)  # the hall is empty that day: its window is 08:00–20:00
     page.set_viewport_size(PHONE)
     log_in(page, marie)
     page.goto("/")
@@ -127,13 +125,12 @@ def test_booking_the_hall_next_tuesday_afternoon_from_home_on_a_phone_in_six(pag
     you.tap(strip.get_by_role("link", name=re.compile(f"^Mardi {tuesday.day} ")))
     expect(page.locator("#day-grid-title")).to_contain_text(f"{tuesday.day}")
     no_sideways_scroll(page)
-    hall_day = page.locator(".resource-day", has_text="Hall d'accueil")
-    expect(hall_day).to_contain_text("Réservé — Secours populaire")
-    you.tap(hall_day.get_by_role("link", name=re.compile("libre 14:00–20:00")))
+    starts = page.get_by_role("list", name="Heures de début, libre 08:00–20:00, Hall d'accueil")
+    you.tap(starts.get_by_role("link", name="Commencer à 14:00, Hall d'accueil"))
     expect(page.get_by_label("Début", exact=True)).to_have_value("14:00")
     expect(page.get_by_label("Fin", exact=True)).to_have_value("15:00")
-    you.fill(page.get_by_label("Titre", exact=True), "Goûter de Noël")
     you.fill(page.get_by_label("Fin", exact=True), "16:00")
+    you.fill(page.get_by_label("Titre", exact=True), "Goûter de Noël")
     you.tap(page.get_by_role("button", name="Réserver", exact=True))
     expect(page.get_by_role("heading", name="C'est réservé")).to_be_visible()
     assert you.count <= 6, you.count
@@ -142,6 +139,27 @@ def test_booking_the_hall_next_tuesday_afternoon_from_home_on_a_phone_in_six(pag
         sa.select(Booking).where(Booking.organisation_id == restos.id)
     ).all()
     assert (booking.start, booking.end) == (at(tuesday, "14:00"), at(tuesday, "16:00"))
+
+
+def test_a_free_windows_start_times_are_a_named_list_on_a_phone_and_absent_on_a_desktop(page, pole):
+    _restos, secours, hall, *_rest, marie, _manager = pole
+    tuesday = next_weekday(1)
+    make_booking(hall, secours, at(tuesday, "08:30"), 5.5, title="Distribution")
+    page.set_viewport_size(PHONE)
+    log_in(page, marie)
+    page.goto(f"/agenda?date={tuesday}")
+    starts = page.get_by_role("list", name="Heures de début, libre 14:00–20:00, Hall d'accueil")
+    expect(starts.get_by_role("link")).to_have_text(
+        ["14:00", "15:00", "16:00", "17:00", "18:00", "19:00"]
+    )
+    no_sideways_scroll(page)
+    starts.get_by_role("link", name="Commencer à 19:00, Hall d'accueil").focus()
+    page.keyboard.press("Enter")
+    expect(page.get_by_label("Début", exact=True)).to_have_value("19:00")
+    expect(page.get_by_label("Fin", exact=True)).to_have_value("20:00")
+    page.set_viewport_size(DESKTOP)
+    page.goto(f"/agenda?date={tuesday}")
+    expect(page.locator(".dl-starts").first).to_be_hidden()
 
 
 def test_finding_a_room_for_12_next_thursday_afternoon_on_a_phone_in_five(page, pole):

@@ -64,7 +64,7 @@ def test_a_resources_day_lists_bookings_and_free_windows_with_buffers(client, po
     listed = day_list(client.get(f"/agenda?date={TUESDAY}"))
     kitchen_part = listed[listed.index("Cuisine équipée") : listed.index("Tables pliantes")]
     # 10:00–12:00 booked, then 30 minutes of cleaning; a booking before it must leave 30 too.
-    assert re.findall(r"libre (\d\d:\d\d–\d\d:\d\d)", kitchen_part) == [
+    assert re.findall(r'dl-when">libre (\d\d:\d\d–\d\d:\d\d)', kitchen_part) == [
         "08:00–09:30",
         "12:30–20:00",
     ]
@@ -119,3 +119,17 @@ def test_a_closed_day_and_a_closure_say_so(client, pole, app):
     listed = day_list(client.get(f"/agenda?date={TUESDAY}"))
     assert "Fermé : Désinfection" in listed
     assert "libre 08:00–14:00" in listed and "libre 16:00–20:00" in listed
+
+
+def test_a_free_window_offers_its_start_times_each_opening_the_form_for_an_hour(client, pole):
+    restos, kitchen, _tables, _marie = pole
+    make_booking(kitchen, restos, at(TUESDAY, "08:00"), 4.5)  # then 30 min of cleaning
+    listed = day_list(client.get(f"/agenda?date={TUESDAY}"))
+    kitchen_part = listed[listed.index("Cuisine équipée") : listed.index("Tables pliantes")]
+    row = kitchen_part[kitchen_part.index('class="dl-starts"') :]
+    row = row[: row.index("</ul>")]
+    assert 'aria-label="Heures de début, libre 13:00–20:00, Cuisine équipée"' in row
+    starts = re.findall(r"start=(\d\d:\d\d)&end=(\d\d:\d\d)", row)
+    hours = [f"{h:02}:00" for h in range(13, 20)]
+    assert starts == [(h, f"{int(h[:2]) + 1:02}:00") for h in hours]
+    assert 'aria-label="Commencer à 14:00, Cuisine équipée">14:00</a>' in row

@@ -7,12 +7,15 @@ the rule pole.bookings.rules.windows.free_windows, so the list and the grid agre
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from pole.bookings import grid
 from pole.bookings.agenda import Agenda, Head
 from pole.bookings.agenda_rows import BlockView
+from pole.bookings.rules.start_times import start_times
 from pole.bookings.rules.windows import Window, free_windows
+from pole.db import utcnow
 from pole.formatting import format_hhmm
 
 
@@ -26,6 +29,7 @@ class Item:
     text: str = ""  # free: "6 tables libres"; closed: why
     href: str = ""  # free: the booking form, filled
     block: BlockView | None = None  # booking
+    starts: tuple[tuple[str, str], ...] = ()  # free: ("14:00", the form from 14:00), in order
 
 
 @dataclass
@@ -53,7 +57,22 @@ def column_windows(column: grid.Column) -> list[Window]:
     )
 
 
-def _items(head: Head, column: grid.Column) -> list[Item]:
+def _starts(head: Head, window: Window, now: datetime, tz: ZoneInfo) -> tuple:
+    """The window's start times, each with the form filled from it for an hour (or less)."""
+    resource = head.resource
+    minutes = start_times(
+        window,
+        head.day,
+        now,
+        tz,
+        step=resource.granularity_minutes,
+        min_length=resource.min_duration_minutes,
+        notice=resource.min_notice_minutes,
+    )
+    return tuple((format_hhmm(m), head.window_url(m, window.end)) for m in minutes)
+
+
+def _items(head: Head, column: grid.Column, now: datetime, tz: ZoneInfo) -> list[Item]:
     items = [Item("booking", b.start, b.payload.when, block=b.payload) for b in column.blocks]
     for window in column_windows(column):
         text = ""
@@ -61,7 +80,9 @@ def _items(head: Head, column: grid.Column) -> list[Item]:
             left = head.resource.quantity_label(window.available)
             text = f"{left} libre{'s' if window.available > 1 else ''}"
         href = head.window_url(window.start, window.end)
-        items.append(Item("free", window.start, _span(window.start, window.end), text, href))
+        when = _span(window.start, window.end)
+        starts = _starts(head, window, now, tz)
+        items.append(Item("free", window.start, when, text, href, starts=starts))
     for start, end, reason in column.closures:
         if any(start < b and a < end for a, b in column.opening):
             items.append(Item("closed", start, _span(start, end), reason))
@@ -69,10 +90,11 @@ def _items(head: Head, column: grid.Column) -> list[Item]:
     return items
 
 
-def day_lists(agenda: Agenda) -> list[ResourceDay]:
+def day_lists(agenda: Agenda, tz: ZoneInfo, now: datetime | None = None) -> list[ResourceDay]:
     """Each resource of the day grid as a list of what happens and what is free."""
+    now = now or utcnow()
     return [
-        ResourceDay(head, _items(head, column), is_open=bool(column.opening))
+        ResourceDay(head, _items(head, column, now, tz), is_open=bool(column.opening))
         for head, column in zip(agenda.heads, agenda.columns, strict=True)
     ]
 

@@ -125,7 +125,7 @@ def day():
         is_today=shown == agenda.today(site),
         date_error=date_error,
         agenda=the_day,
-        lists=day_list.day_lists(the_day),
+        lists=day_list.day_lists(the_day, site.tz),
         strip=_strip(shown, agenda.today(site)),
         nav=_nav("bookings.day", shown, 1),
     )
