@@ -133,3 +133,20 @@ def test_a_free_window_offers_its_start_times_each_opening_the_form_for_an_hour(
     hours = [f"{h:02}:00" for h in range(13, 20)]
     assert starts == [(h, f"{int(h[:2]) + 1:02}:00") for h in hours]
     assert 'aria-label="Commencer à 14:00, Cuisine équipée">14:00</a>' in row
+
+
+def test_today_offers_no_start_time_in_the_past_or_inside_the_notice(client, pole):
+    restos, _kitchen, _tables, _marie = pole
+    all_day = {str(day): [[0, 24 * 60]] for day in range(7)}
+    make_resource(name="Salle du fond", opening_hours=all_day, min_notice_minutes=120)
+    now = datetime.now(PARIS)
+    listed = day_list(client.get(f"/agenda?date={now.date()}"))
+    part = listed[listed.index("Salle du fond") :]
+    earliest = (now.astimezone(ZoneInfo("UTC")) + timedelta(minutes=120)).astimezone(PARIS)
+    starts = re.findall(r'aria-label="Commencer à (\d\d):(\d\d), Salle du fond"', part)
+    if earliest.date() > now.date():
+        assert starts == []
+    else:
+        minutes = [int(h) * 60 + int(m) for h, m in starts]
+        assert minutes and min(minutes) >= earliest.hour * 60 + earliest.minute
+        assert minutes == sorted(minutes)
