@@ -20,10 +20,13 @@ def queue_mail(
     ics_method: str | None = None,
     now: datetime | None = None,
     unsubscribe_url: str | None = None,
+    send_at_once: bool = True,
 ) -> OutgoingMail:
     """Add a mail to the outbox in the current write transaction; it leaves after the commit.
 
-    Never commits: a change that rolls back takes its mail with it.
+    Never commits: a change that rolls back takes its mail with it. `send_at_once=False` leaves the
+    mail to `flask pole worker` (within POLE_WORKER_INTERVAL) instead of the web process's
+    sending thread, for a mail whose sending must not show in the request's timing.
     """
     if not in_write_transaction():
         raise RuntimeError("queue_mail runs inside the write_transaction of the change it tells")
@@ -44,5 +47,6 @@ def queue_mail(
         last_error="",
     )
     db.session.add(mail)
-    kick.after_commit(db.session())
+    if send_at_once:
+        kick.after_commit(db.session())
     return mail
