@@ -151,10 +151,12 @@ def set_quotas(app, facts: data.Facts) -> None:  # noqa: ANN001
     A monthly hall quota for associations, the Restos' own in hours on the two offices, and a
     weekly count of bookings for every association there: every POST sums its month and week.
     """
-    from pole.db import db
+    from pole.db import db, write_transaction
     from pole.quotas.models import Quota, ResourceGroup
 
-    with app.app_context():
+    # One write transaction (BEGIN IMMEDIATE on SQLite): a deferred read-then-write would be
+    # refused at once if the server's sending threads wrote in between.
+    with app.app_context(), write_transaction():
         if db.session.scalar(sa.select(sa.func.count(Quota.id))):
             return
         offices = ResourceGroup(
@@ -182,7 +184,6 @@ def set_quotas(app, facts: data.Facts) -> None:  # noqa: ANN001
                 ),
             ]
         )
-        db.session.commit()
 
 
 def quota_cost(rows: list[tuple[str, str, str, Result]]) -> list[str]:
