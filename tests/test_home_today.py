@@ -34,8 +34,10 @@ def building():
     return site, restos, secours, hall, kitchen
 
 
-def today_at(site, hour: int, minute: int = 0):  # noqa: ANN001, ANN201
-    day = to_local(utcnow(), site.tz).date()
+def today_at(site, hour: int, minute: int = 0, days: int = 0):  # noqa: ANN001, ANN201
+    """That wall-clock time today (or `days` later) in the site's zone: a day is not always
+    24 hours (the clock changes)."""
+    day = to_local(utcnow(), site.tz).date() + timedelta(days=days)
     return local_to_utc(day, time(hour, minute), site.tz)
 
 
@@ -67,7 +69,7 @@ def test_today_in_the_building_lists_each_room_with_what_is_booked_and_hides_pri
     marie = make_user(restos)
     make_booking(hall, restos, today_at(site, 0, 15), 0.5, title="Café des bénévoles")
     make_booking(hall, secours, today_at(site, 0, 45), 0.25, title="Réunion privée")
-    make_booking(kitchen, restos, today_at(site, 0, 15) + timedelta(days=1), title="Demain")
+    make_booking(kitchen, restos, today_at(site, 0, 15, days=1), title="Demain")
     login_as(marie)
 
     today = section(page_text(client.get("/")), "today-title")
