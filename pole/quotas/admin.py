@@ -129,7 +129,9 @@ def _record_quota(kind: str, quota: Quota, actor: Any, now: datetime, **states: 
 
 
 def group_state(group: ResourceGroup) -> dict:
-    return {"name": group.name, "members": [r.name for r in group.members]}
+    # In the building's order: the database returns a group's members in no set order.
+    members = sorted(group.members, key=lambda r: (r.position, r.id))
+    return {"name": group.name, "members": [r.name for r in members]}
 
 
 def save_quota(
