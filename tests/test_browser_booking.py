@@ -13,6 +13,7 @@ from playwright.sync_api import expect
 from pole.bookings.models import Booking
 from pole.db import db
 from pole.timeutil import local_to_utc
+from tests.browser import watched_page
 from tests.factories import PASSWORD, make_booking, make_organisation, make_resource, make_user
 
 pytestmark = pytest.mark.browser
@@ -42,22 +43,8 @@ def ours(organisation_id: int) -> list[Booking]:
 @pytest.fixture()
 def page(browser, live_server: str):  # noqa: ANN001, ANN201
     """Chromium on the live server; a refused booking answers 422, which is no script error."""
-    context = browser.new_context(base_url=live_server, locale="fr-FR")
-    context.set_default_timeout(10_000)
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.on(
-        "console",
-        lambda msg: (
-            errors.append(msg.text)
-            if msg.type == "error" and "status of 422" not in msg.text
-            else None
-        ),
-    )
-    yield page
-    context.close()
-    assert not errors, f"JavaScript errors in the page: {errors}"
+    with watched_page(browser, live_server) as page:
+        yield page
 
 
 @pytest.fixture()
