@@ -186,36 +186,39 @@ def set_quotas(app, facts: data.Facts) -> None:  # noqa: ANN001
         )
 
 
+def pairs(rows: list[tuple[str, str, str, Result]], base: str, other: str):  # noqa: ANN201
+    """Per database, the one-client medians of two rows measured in this run, when both were."""
+    medians = {(b, k): r.median_ms for b, k, _l, r in rows if r.clients == 1}
+    for backend in dict.fromkeys(b for b, *_ in rows):
+        first, second = medians.get((backend, base)), medians.get((backend, other))
+        if first and second:
+            yield backend, first, second
+
+
 def quota_cost(rows: list[tuple[str, str, str, Result]]) -> list[str]:
     """Per database, the one-client median of a booking POST with quotas against one without."""
     lines = []
-    medians = {(b, k): r.median_ms for b, k, _l, r in rows if r.clients == 1}
-    for backend in dict.fromkeys(b for b, *_ in rows):
-        plain, quota = medians.get((backend, "post")), medians.get((backend, "post_quota"))
-        if plain and quota:
-            change = quota / plain - 1
-            mark = "✓" if change <= QUOTA_SLOWDOWN else "✗"
-            lines.append(
-                f"- {backend}: booking POST {plain:.1f} ms without quotas, {quota:.1f} ms with "
-                f"them ({change:+.0%}; {mark} within {QUOTA_SLOWDOWN:.0%})"
-            )
+    for backend, plain, quota in pairs(rows, "post", "post_quota"):
+        change = quota / plain - 1
+        mark = "✓" if change <= QUOTA_SLOWDOWN else "✗"
+        lines.append(
+            f"- {backend}: booking POST {plain:.1f} ms without quotas, {quota:.1f} ms with "
+            f"them ({change:+.0%}; {mark} within {QUOTA_SLOWDOWN:.0%})"
+        )
     return lines
 
 
 def outbox_cost(rows: list[tuple[str, str, str, Result]]) -> list[str]:
     """Per database, the one-client median of a booking POST with its mail against one without."""
     lines = []
-    medians = {(b, k): r.median_ms for b, k, _l, r in rows if r.clients == 1}
-    for backend in dict.fromkeys(b for b, *_ in rows):
-        with_mail, without = medians.get((backend, "post")), medians.get((backend, "post_nomail"))
-        if with_mail and without:
-            change = with_mail / without - 1
-            mark = "✓" if change <= OUTBOX_SLOWDOWN else "✗"
-            lines.append(
-                f"- {backend}: booking POST {with_mail:.1f} ms with its mail written into the "
-                f"outbox, {without:.1f} ms without ({change:+.0%}; {mark} within "
-                f"{OUTBOX_SLOWDOWN:.0%})"
-            )
+    for backend, with_mail, without in pairs(rows, "post", "post_nomail"):
+        change = with_mail / without - 1
+        mark = "✓" if change <= OUTBOX_SLOWDOWN else "✗"
+        lines.append(
+            f"- {backend}: booking POST {with_mail:.1f} ms with its mail written into the "
+            f"outbox, {without:.1f} ms without ({change:+.0%}; {mark} within "
+            f"{OUTBOX_SLOWDOWN:.0%})"
+        )
     return lines
 
 
@@ -223,20 +226,14 @@ def reset_cost(rows: list[tuple[str, str, str, Result]]) -> list[str]:
     """Per database, a password-reset request for a known and for an unknown address: the
     same time, so that the answer's delay does not tell who has an account."""
     lines = []
-    medians = {(b, k): r.median_ms for b, k, _l, r in rows if r.clients == 1}
-    for backend in dict.fromkeys(b for b, *_ in rows):
-        known, unknown = (
-            medians.get((backend, "reset_known")),
-            medians.get((backend, "reset_unknown")),
+    for backend, known, unknown in pairs(rows, "reset_known", "reset_unknown"):
+        gap = known - unknown
+        mark = "✓" if abs(gap) <= RESET_GAP_MS else "✗"
+        lines.append(
+            f"- {backend}: password reset {known:.1f} ms for a known address, "
+            f"{unknown:.1f} ms for an unknown one ({gap:+.1f} ms; {mark} within "
+            f"{RESET_GAP_MS:.0f} ms)"
         )
-        if known and unknown:
-            gap = known - unknown
-            mark = "✓" if abs(gap) <= RESET_GAP_MS else "✗"
-            lines.append(
-                f"- {backend}: password reset {known:.1f} ms for a known address, "
-                f"{unknown:.1f} ms for an unknown one ({gap:+.1f} ms; {mark} within "
-                f"{RESET_GAP_MS:.0f} ms)"
-            )
     return lines
 
 
