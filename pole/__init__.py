@@ -9,7 +9,13 @@ from flask import Flask, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from pole import config, converters, extensions
-from pole.db import configure_sqlite, hide_values, reset_write_intent, set_write_intent
+from pole.db import (
+    WRITE_WAIT,
+    configure_sqlite,
+    hide_values,
+    reset_write_intent,
+    set_write_intent,
+)
 from pole.extensions import babel, csrf, db, login_manager, migrate
 from pole.feeds import logs as feed_logs
 
@@ -47,7 +53,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     with app.app_context():
         hide_values(db.engine)
         if db.engine.dialect.name == "sqlite":
-            configure_sqlite(db.engine)
+            configure_sqlite(db.engine, app.config.get("SQLITE_WRITE_WAIT", WRITE_WAIT))
 
     _register_request_hooks(app)
     converters.register(app)  # before the routes: every <int:...> is bounded

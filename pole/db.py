@@ -14,6 +14,8 @@ from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import event
 from sqlalchemy.orm import DeclarativeBase
 
+from pole.core.write_queue import WriteQueue, queue_for
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -75,8 +77,13 @@ def reset_write_intent(token: contextvars.Token) -> None:
     _begin_immediate.reset(token)
 
 
-def configure_sqlite(engine: sa.Engine) -> None:
-    """Turn on foreign keys and WAL, and let us choose how each transaction begins."""
+# How long a writer waits for its turn before it is refused (WriteQueueTimeout), in seconds.
+WRITE_WAIT = 10.0
+
+
+def configure_sqlite(engine: sa.Engine, write_wait: float = WRITE_WAIT) -> None:
+    """Turn on foreign keys and WAL, let us choose how each transaction begins, queue writers."""
+    queue = _write_queue(engine)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record):  # noqa: ANN001
@@ -93,7 +100,66 @@ def configure_sqlite(engine: sa.Engine) -> None:
     def _on_begin(conn):  # noqa: ANN001
         immediate = _begin_immediate.get()
         conn.info["pole.write_lock"] = immediate
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        if not immediate:
+            conn.exec_driver_sql("BEGIN")
+            return
+        if queue is None:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            return
+        queue.acquire(write_wait)
+        try:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            queue.release()
+            raise
+        _turns[id(conn.connection.dbapi_connection)] = queue
+
+    _give_back_turn_after(engine.dialect)
+
+
+# The write turn each SQLite connection holds (pole.core.write_queue), by id of the connection,
+# given back once its transaction has ended, however it ends: commit, rollback (also the pool's
+# on check-in) or the connection closing.
+_turns: dict[int, WriteQueue] = {}
+
+
+def _write_queue(engine: sa.Engine) -> WriteQueue | None:
+    """The queue of writers of the engine's database file; none for a database in memory."""
+    database = engine.url.database
+    if not database or database == ":memory:" or engine.url.query.get("mode") == "memory":
+        return None
+    return queue_for(database)
+
+
+def _give_back_turn_after(dialect: sa.Dialect) -> None:
+    """Wrap the dialect's commit, rollback and close so the turn is given back right after."""
+    if getattr(dialect, "_pole_write_queue", False):
+        return
+    dialect._pole_write_queue = True
+
+    def give_back(connection: object) -> None:
+        queue = _turns.pop(id(getattr(connection, "dbapi_connection", connection)), None)
+        if queue is not None:
+            queue.release()
+
+    def after(step):  # noqa: ANN001, ANN202
+        def wrapped(connection: object) -> None:
+            step(connection)
+            give_back(connection)
+
+        return wrapped
+
+    commit, rollback, close = dialect.do_commit, dialect.do_rollback, dialect.do_close
+    dialect.do_commit = after(commit)
+    dialect.do_rollback = after(rollback)
+
+    def do_close(connection: object) -> None:
+        try:
+            close(connection)
+        finally:
+            give_back(connection)  # a closed connection holds SQLite's lock no more
+
+    dialect.do_close = do_close
 
 
 # PostgreSQL's DETAIL quotes values ("Failing row contains (...)", "Key (...)=(...)"), and

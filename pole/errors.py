@@ -6,6 +6,8 @@ from flask import Flask
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from pole.core.write_queue import WriteQueueTimeout
+from pole.db import set_write_intent
 from pole.htmx import render
 
 MESSAGES = {
@@ -14,6 +16,10 @@ MESSAGES = {
     404: ("Page introuvable", "Cette page n'existe pas ou n'existe plus."),
     405: ("Action impossible", "Cette action n'est pas possible ici."),
     429: ("Trop de demandes", "Merci de patienter un instant avant de réessayer."),
+    503: (
+        "Service très sollicité",
+        "Trop de réservations arrivent en même temps. Réessayez dans un instant.",
+    ),
     500: ("Erreur du serveur", "Un problème est survenu de notre côté. Réessayez plus tard."),
 }
 
@@ -40,6 +46,17 @@ def register(app: Flask) -> None:
         response = _page(error.code)
         if error.code == 405 and error.valid_methods:
             response.headers["Allow"] = ", ".join(error.valid_methods)
+        return response
+
+    @app.errorhandler(WriteQueueTimeout)
+    def write_queue_timeout(_error: WriteQueueTimeout):  # noqa: ANN202
+        from pole.extensions import db
+
+        # Nothing was written; the page is rendered without asking for the write lock again.
+        db.session.rollback()
+        set_write_intent(False)
+        response = _page(503)
+        response.headers["Retry-After"] = "2"
         return response
 
     @app.errorhandler(500)
