@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import http.client
+import itertools
 import re
 import statistics
 import threading
@@ -34,6 +35,7 @@ class Result:
     median_ms: float
     p95_ms: float
     statuses: Counter
+    p99_ms: float = float("nan")
 
     @property
     def rate(self) -> float:
@@ -160,13 +162,83 @@ def measure(
         thread.join(timeout=seconds + warmup + 60)
     # A run that ran out of free slots early is timed until its last answer.
     elapsed = min(max(last_ends, default=stop_at), stop_at) - measure_from
-    samples.sort()
+    return _result(name, clients, samples, elapsed, statuses)
+
+
+def _result(name: str, clients: int, samples: list[float], elapsed: float, statuses) -> Result:  # noqa: ANN001
+    samples = sorted(samples)
+
+    def quantile(q: float) -> float:
+        return samples[int(q * (len(samples) - 1))] * 1000 if samples else float("nan")
+
     return Result(
         name=name,
         clients=clients,
         count=len(samples),
         seconds=max(elapsed, 1e-9),
         median_ms=statistics.median(samples) * 1000 if samples else float("nan"),
-        p95_ms=samples[int(0.95 * (len(samples) - 1))] * 1000 if samples else float("nan"),
+        p95_ms=quantile(0.95),
+        p99_ms=quantile(0.99),
         statuses=statuses,
+    )
+
+
+@dataclass(frozen=True)
+class Side:
+    """One of two things compared: where to send, what to send, with which headers."""
+
+    name: str
+    port: int
+    next_request: Callable[[], Request | None]
+    headers: dict[str, str]
+
+
+def alternate(first: Side, second: Side, seconds: float, warmup: float) -> tuple[Result, Result]:
+    """One client sends to `first` and `second` in turn for warmup + seconds.
+
+    Both are timed in the same window, request after request, so whatever else the machine
+    does at the time weighs on both alike: their ratio does not depend on when a row ran.
+    """
+    sides = (first, second)
+    conns = [http.client.HTTPConnection("127.0.0.1", side.port, timeout=30) for side in sides]
+    samples: list[list[float]] = [[], []]
+    seen: list[Counter] = [Counter(), Counter()]
+
+    def send(index: int) -> str | int | None:
+        """Send the side's next request: "ok", the unexpected status, or None if none left."""
+        side = sides[index]
+        request = side.next_request()
+        if request is None:
+            return None
+        headers = dict(side.headers)
+        if request.body is not None:
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        conns[index].request(request.method, request.path, body=request.body, headers=headers)
+        response = conns[index].getresponse()
+        response.read()
+        if response.will_close:
+            conns[index].close()
+            conns[index] = http.client.HTTPConnection("127.0.0.1", side.port, timeout=30)
+        return "ok" if response.status == request.expect else response.status
+
+    try:
+        send(0), send(1)  # a fresh worker's first answer is not timed, not even as warm-up
+        started = time.perf_counter()
+        measure_from, stop_at = started + warmup, started + warmup + seconds
+        for turn in itertools.count():
+            t0 = time.perf_counter()
+            if t0 >= stop_at:
+                break
+            outcome = send(turn % 2)
+            if outcome is None:
+                break
+            if t0 >= measure_from:
+                samples[turn % 2].append(time.perf_counter() - t0)
+                seen[turn % 2][outcome] += 1
+    finally:
+        for conn in conns:
+            conn.close()
+    elapsed = min(time.perf_counter(), stop_at) - measure_from
+    return tuple(  # type: ignore[return-value]
+        _result(side.name, 1, samples[i], elapsed, seen[i]) for i, side in enumerate(sides)
     )
