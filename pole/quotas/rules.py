@@ -9,7 +9,7 @@ belongs to the period it starts in.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -163,15 +163,13 @@ def excesses(
     held: Sequence[Held],
     asked: Sequence[tuple[datetime, datetime]],
     tz: ZoneInfo,
-    used: Mapping[tuple[int, datetime], int] | None = None,
 ) -> list[list[Excess]]:
     """For each asked booking, in order, the quotas it would take over their limit.
 
     The asked bookings count for the ones after them (a series counts every occurrence),
-    except those refused: skipping the dates listed leaves a series that fits. `used`, by
-    (quota id, window start), is what is already held when it was summed elsewhere (in SQL).
+    except those refused: skipping the dates listed leaves a series that fits.
     """
-    totals: dict[tuple[int, datetime], int] = dict(used or {})
+    totals: dict[tuple[int, datetime], int] = {}
     result: list[list[Excess]] = []
     for start, end in asked:
         problems: list[Excess] = []

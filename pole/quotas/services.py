@@ -19,7 +19,7 @@ from pole.bookings.models import Booking
 from pole.bookings.services.checks import BookingRefused
 from pole.core.locks import lock_row
 from pole.core.refusals import Reason
-from pole.db import UTCDateTime, db, is_postgresql
+from pole.db import db, is_postgresql
 from pole.organisations.models import Organisation
 from pole.quotas import rules
 from pole.quotas.models import Quota, ResourceGroup, resource_group_member
@@ -105,63 +105,25 @@ def _rule(row: sa.Row, members: set[int]) -> rules.QuotaRule:
     )
 
 
-def _minutes_inside(start: datetime, end: datetime) -> sa.ColumnElement[int]:
-    """SQL: whole minutes of a booking inside [start, end), like rules.amount (0 if none)."""
-    if is_postgresql():
-        inside = sa.func.least(Booking.end, _time_param(end)) - sa.func.greatest(
-            Booking.start, _time_param(start)
-        )
-        return sa.cast(sa.func.floor(sa.extract("epoch", inside) / 60), sa.Integer)
-    # SQLite keeps times as same-format UTC text, so min() and max() compare them as times;
-    # julianday's double is exact to well under a millisecond, hence the small tolerance.
-    days = sa.func.julianday(sa.func.min(Booking.end, _time_param(end))) - sa.func.julianday(
-        sa.func.max(Booking.start, _time_param(start))
-    )
-    return sa.cast(days * 1440 + 0.001, sa.Integer)
-
-
-def _time_param(value: datetime) -> sa.BindParameter:
-    """A time compared in SQL with the bookings' (the same storage: UTC text on SQLite)."""
-    return sa.bindparam(None, value, type_=UTCDateTime)
-
-
-def used_in(
+def held_by(
     organisation_id: int,
-    windows: Sequence[tuple[rules.QuotaRule, rules.Window]],
+    resource_ids: Iterable[int],
+    start: datetime,
+    end: datetime,
     exclude: Iterable[int] = (),
-) -> dict[tuple[int, datetime], int]:
-    """What the organisation holds in each quota's window, summed by the database in one query.
-
-    The same count as rules.usage over the bookings' rows, without loading them: minutes inside
-    the window, or bookings that start in it; pending and confirmed only.
-    """
-    keys = list(dict.fromkeys((rule.id, window.start) for rule, window in windows))
-    if not keys:
-        return {}
-    found = {(rule.id, window.start): (rule, window) for rule, window in windows}
-    columns = []
-    for key in keys:
-        rule, window = found[key]
-        here = Booking.resource_id.in_(sorted(rule.resource_ids))
-        if rule.unit == "bookings":
-            counts = sa.and_(here, Booking.start >= window.start, Booking.start < window.end)
-            value: sa.ColumnElement[int] = sa.literal(1)
-        else:
-            counts = sa.and_(here, Booking.start < window.end, Booking.end > window.start)
-            value = _minutes_inside(window.start, window.end)
-        columns.append(sa.func.coalesce(sa.func.sum(sa.case((counts, value), else_=0)), 0))
-    query = sa.select(*columns).where(
+) -> list[rules.Held]:
+    """The organisation's pending and confirmed bookings of these resources meeting [start, end)."""
+    query = sa.select(Booking.start, Booking.end, Booking.resource_id, Booking.status).where(
         Booking.organisation_id == organisation_id,
-        Booking.resource_id.in_(sorted(set().union(*(r.resource_ids for r, _w in windows)))),
+        Booking.resource_id.in_(list(resource_ids)),
         Booking.status.in_(rules.COUNTED),
-        Booking.start < max(w.end for _r, w in windows),
-        Booking.end > min(w.start for _r, w in windows),
+        Booking.start < end,
+        Booking.end > start,
     )
     exclude = list(exclude)
     if exclude:
         query = query.where(Booking.id.not_in(exclude))
-    row = db.session.execute(query).one()
-    return {key: int(total) for key, total in zip(keys, row, strict=True)}
+    return [rules.Held(*row) for row in db.session.execute(query)]
 
 
 def quota_reasons(
@@ -174,14 +136,21 @@ def quota_reasons(
     """For each asked period, in order, the quotas it would exceed, in words (empty: fits)."""
     quota_rules = rules_for(organisation, resource.id)
     tz = resource.site.tz
-    windows = [(r, w) for r in quota_rules for s, e in asked for w in rules.windows_of(r, s, e, tz)]
+    windows = [w for r in quota_rules for s, e in asked for w in rules.windows_of(r, s, e, tz)]
     if not windows:
         return [[] for _ in asked]
-    used = used_in(organisation.id, windows, exclude)
+    resource_ids = set().union(*(r.resource_ids for r in quota_rules))
+    held = held_by(
+        organisation.id,
+        resource_ids,
+        min(w.start for w in windows),
+        max(w.end for w in windows),
+        exclude,
+    )
     today = to_local(now, tz).date()
     return [
         [rules.excess_reason(x, organisation.name, today) for x in found]
-        for found in rules.excesses(quota_rules, (), asked, tz, used)
+        for found in rules.excesses(quota_rules, held, asked, tz)
     ]
 
 
@@ -234,13 +203,13 @@ def standings(
     """Where the organisation stands, quota by quota, for the period of that day."""
     tz = resource.site.tz
     today = to_local(now, tz).date()
-    windows = [
-        (rule, window)
-        for rule in rules_for(organisation, resource.id)
-        if (window := rules.window_at(rule, day, tz)) is not None
-    ]
-    used = used_in(organisation.id, windows)
-    return [
-        rules.standing_text(rule, window, used[rule.id, window.start], organisation.name, today)
-        for rule, window in windows
-    ]
+    lines = []
+    for rule in rules_for(organisation, resource.id):
+        window = rules.window_at(rule, day, tz)
+        if window is None:
+            continue
+        used = rules.usage(
+            rule, window, held_by(organisation.id, rule.resource_ids, window.start, window.end)
+        )
+        lines.append(rules.standing_text(rule, window, used, organisation.name, today))
+    return lines
