@@ -78,14 +78,16 @@ def gunicorn(
             command, env={**os.environ, **env}, stdout=out, stderr=subprocess.STDOUT
         )
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 60  # a busy machine imports the app slowly
         while True:
             if server.poll() is not None:
                 raise RuntimeError(f"gunicorn exited:\n{log_path.read_text()[-3000:]}")
             try:
                 url = f"http://127.0.0.1:{port}{ready_path}"
-                with urllib.request.urlopen(url, timeout=2):  # noqa: S310 (loopback)
+                with urllib.request.urlopen(url, timeout=5):  # noqa: S310 (loopback)
                     break
+            except urllib.error.HTTPError:
+                break  # it answers: whatever the status, the run's own checks judge it
             except (urllib.error.URLError, ConnectionError, TimeoutError):
                 if time.monotonic() > deadline:
                     tail = log_path.read_text()[-3000:]
