@@ -6,6 +6,7 @@ BEGIN IMMEDIATE still serialises them; the queue only replaces the busy handler'
 from __future__ import annotations
 
 import fcntl
+import os
 import subprocess
 import sys
 import threading
@@ -219,3 +220,24 @@ def test_the_lock_file_is_an_flock_other_processes_see(tmp_path):
             fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)
         queue.release()
         fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)
+
+
+def test_a_forked_child_does_not_keep_the_turn_its_parent_gives_back(tmp_path):
+    queue = queue_for(str(tmp_path / "pole.db"))
+    queue.acquire(timeout=1)
+    go, started = os.pipe(), os.pipe()
+    child = os.fork()
+    if child == 0:  # lives on, with whatever the fork left it, until told to go
+        os.write(started[1], b"x")
+        os.read(go[0], 1)
+        os._exit(0)
+    try:
+        assert os.read(started[0], 1) == b"x"
+        queue.release()
+        with open(queue.path, "a") as other:
+            fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)  # BlockingIOError if it kept it
+    finally:
+        os.write(go[1], b"x")
+        os.waitpid(child, 0)
+        for fd in (*go, *started):
+            os.close(fd)

@@ -70,8 +70,6 @@ class WriteQueue:
 
     def forget_after_fork(self) -> None:
         """A forked child holds no turn and waits for none (the parent's threads are gone)."""
-        if self._fd is not None:
-            os.close(self._fd)  # the child's copy; the parent still holds its own
         self._fd = None
         self._cond = threading.Condition()
         self._waiting = deque()
@@ -80,21 +78,21 @@ class WriteQueue:
     def _give_back(self, fd: int | None) -> None:
         with self._cond:
             if fd is not None:
-                os.close(fd)
+                _close(fd)
             self._taken = False
             self._cond.notify_all()
 
 
 def _lock_file(path: str, deadline: float) -> int:
     """Open `path` and hold an exclusive flock on it, waiting in the kernel until `deadline`."""
-    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    fd = _open(path)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         return fd
     except BlockingIOError:
         pass
     except BaseException:
-        os.close(fd)
+        _close(fd)
         raise
     # Another process writes. flock has no timeout: a helper thread blocks in it, and if we
     # give up first it releases the lock as soon as it gets it.
@@ -109,7 +107,7 @@ def _lock_file(path: str, deadline: float) -> int:
             state["error"] = error
         with guard:
             if state["abandoned"]:
-                os.close(fd)
+                _close(fd)
                 return
             got.set()
 
@@ -120,9 +118,29 @@ def _lock_file(path: str, deadline: float) -> int:
             state["abandoned"] = True
             raise WriteQueueTimeout(f"no write turn on {path}: another process holds it")
     if state["error"] is not None:
-        os.close(fd)
+        _close(fd)
         raise state["error"]
     return fd
+
+
+# Every lock file this process has open. A forked child closes its copies: a lock is held until
+# the last descriptor of its open file is closed, so a child's copy would keep the parent's
+# turn (or a waiter's, once it gets it) held for as long as the child lives.
+_open_fds: set[int] = set()
+_open_fds_lock = threading.Lock()
+
+
+def _open(path: str) -> int:
+    with _open_fds_lock:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        _open_fds.add(fd)
+        return fd
+
+
+def _close(fd: int) -> None:
+    with _open_fds_lock:
+        _open_fds.discard(fd)
+        os.close(fd)
 
 
 _queues: dict[str, WriteQueue] = {}
@@ -140,8 +158,11 @@ def queue_for(database: str) -> WriteQueue:
 
 
 def _after_fork_in_child() -> None:
-    global _queues_lock
-    _queues_lock = threading.Lock()
+    global _queues_lock, _open_fds_lock
+    _queues_lock, _open_fds_lock = threading.Lock(), threading.Lock()
+    for fd in _open_fds:
+        os.close(fd)  # the child's copy only: the parent's stays open, and its lock held
+    _open_fds.clear()
     for queue in _queues.values():
         queue.forget_after_fork()
 
