@@ -3,7 +3,8 @@
 Every write that checks then inserts runs in `write_transaction()` (SQLite: BEGIN
 IMMEDIATE, so writers are serialised) after locking the row it depends on (PostgreSQL:
 SELECT ... FOR UPDATE). The database's constraints back this up; a write that still hits
-one lost a race and is refused cleanly, never a 500.
+one lost a race and is refused cleanly, never a 500. On SQLite, writers waiting for the lock
+wait in order, across threads and processes (pole.core.write_queue), instead of polling it.
 """
 
 from __future__ import annotations
