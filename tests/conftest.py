@@ -268,6 +268,8 @@ def build_app(url: str, smtp_port: int, **overrides) -> Flask:
         "MAIL_USE_TLS": False,
         "MAIL_USE_SSL": False,
         "SERVER_NAME": None,
+        # Links in mails are the test client's own address, so a test can follow them.
+        "POLE_BASE_URL": "http://localhost",
         # Mails leave when a test reads the mailbox (or runs deliver_mail), not on their own.
         "POLE_MAIL_KICK": False,
     }

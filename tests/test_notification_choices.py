@@ -229,9 +229,11 @@ def test_a_rolled_back_change_keeps_no_digest_item(world):
 
 
 @pytest.fixture()
-def linked(app):
-    """Changes made as in a request on https://pole.example.fr: mails carry absolute links."""
-    with app.test_request_context(base_url="https://pole.example.fr"):
+def linked(app, monkeypatch):
+    """The building is https://pole.example.fr: mails carry absolute links there, even from a
+    request that came in by another address."""
+    monkeypatch.setitem(app.config, "POLE_BASE_URL", "https://pole.example.fr")
+    with app.test_request_context(base_url="http://10.0.0.7:8000"):
         yield
 
 

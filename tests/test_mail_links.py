@@ -1,0 +1,65 @@
+"""Every link in every mail starts with the building's public address, POLE_BASE_URL: in a
+request or in the worker, whatever Host a request carried, with or without SERVER_NAME."""
+
+from __future__ import annotations
+
+import pytest
+
+from pole import config
+from pole.outbox.links import mail_domain, mail_url
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        ({}, "http://127.0.0.1:5000"),
+        ({"SERVER_NAME": "pole.example.fr"}, "http://pole.example.fr"),
+        ({"SERVER_NAME": "pole.example.fr", "POLE_HTTPS": "1"}, "https://pole.example.fr"),
+        ({"POLE_BASE_URL": "https://pole.example.fr/"}, "https://pole.example.fr"),
+        ({"POLE_BASE_URL": " https://ccas.example.fr/pole ", "SERVER_NAME": "x"},
+         "https://ccas.example.fr/pole"),
+    ],
+    ids=["make-run", "server-name", "server-name-https", "trailing-slash", "under-a-path"],
+)  # fmt: skip
+def test_the_base_url_setting_and_its_defaults(monkeypatch, env, expected):
+    for name in ("POLE_BASE_URL", "SERVER_NAME", "POLE_HTTPS"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    https = config._flag("POLE_HTTPS")
+    assert config.base_url(https, env.get("SERVER_NAME")) == expected
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["pole.example.fr", "ftp://pole.example.fr", "https://", "https://a.fr/?x=1",
+     "https://user:pw@a.fr"],
+    ids=["no-scheme", "not-http", "no-host", "query", "login"],
+)  # fmt: skip
+def test_a_base_url_that_is_not_an_address_stops_the_app_with_a_clear_message(monkeypatch, value):
+    monkeypatch.setenv("POLE_BASE_URL", value)
+    with pytest.raises(ValueError, match="POLE_BASE_URL"):
+        config.base_url(False, None)
+
+
+def test_links_are_built_without_a_request_nor_server_name(app, monkeypatch):
+    monkeypatch.setitem(app.config, "SERVER_NAME", None)
+    monkeypatch.setitem(app.config, "POLE_BASE_URL", "https://ccas.example.fr/pole/")
+
+    assert (
+        mail_url("bookings.show", booking_id=12) == "https://ccas.example.fr/pole/reservations/12"
+    )
+    assert mail_url("main.home") == "https://ccas.example.fr/pole/"
+    assert mail_domain() == "ccas.example.fr"
+
+
+def test_in_a_request_links_still_follow_the_base_url(app, monkeypatch):
+    monkeypatch.setitem(app.config, "POLE_BASE_URL", "https://pole.example.fr")
+    with app.test_request_context("/", base_url="http://10.0.0.7:8000"):
+        assert mail_url("main.home") == "https://pole.example.fr/"
+
+
+def test_served_over_https_the_links_are_https(app, monkeypatch):
+    monkeypatch.setitem(app.config, "POLE_BASE_URL", "http://pole.example.fr")
+    monkeypatch.setitem(app.config, "POLE_HTTPS", True)
+    assert mail_url("main.home") == "https://pole.example.fr/"
