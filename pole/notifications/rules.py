@@ -22,6 +22,7 @@ APPOINTMENT = "appointment"  # to the social worker and the association
 REMINDER = "reminder"  # to the author, the day before their bookings, if they asked
 NOTICE = "notice"  # the noticeboard's announcements
 WAITLIST = "waitlist"  # a slot someone waited for is free
+SEASON = "season"  # to an association's coordinators: the season's letter, the manager's messages
 
 
 @dataclass(frozen=True)
@@ -131,7 +132,8 @@ CHOICES = (EACH, DIGEST, NEVER)
 # bookings at the same hour the day before.
 DIGEST_AT = time(7, 0)
 REMINDER_AT = time(7, 0)
-EVERYONE, MANAGERS, APPOINTMENTS = "everyone", "managers", "appointments"
+EVERYONE, MANAGERS, COORDINATORS = "everyone", "managers", "coordinators"
+APPOINTMENTS = "appointments"
 
 
 @dataclass(frozen=True)
@@ -182,17 +184,27 @@ KINDS = (
     Kind(NOTICE, "Annonces", "Les annonces de la gestion du bâtiment et des associations.", EACH),
     Kind(WAITLIST, "Place libérée (liste d'attente)",
          "Quand un créneau que vous attendiez se libère.", EACH),
+    # A decision about the association's regular slots for months: it cannot be silenced
+    # (the coordinator would learn from the agenda that a weekly slot was not kept), but it
+    # may wait for the morning's digest like the managers' approvals.
+    Kind(SEASON, "Plan de saison",
+         "La lettre de la gestion quand le plan de la saison est publié (les créneaux "
+         "réguliers accordés à votre association, ce qui n'a pas été retenu et pourquoi) et "
+         "ses messages sur le plan. Ces e-mails ne peuvent pas être coupés : ils décident des "
+         "créneaux de l'association pour la saison. Vous pouvez les recevoir dans le résumé "
+         "quotidien.", EACH, (EACH, DIGEST), COORDINATORS),
 )  # fmt: skip
 KINDS_BY_KEY = {kind.key: kind for kind in KINDS}
 
 
 def kinds_for(is_manager: bool, is_social_worker: bool, is_coordinator: bool) -> list[Kind]:
     """The kinds a person receives: approvals for managers, appointments for the social
-    worker and coordinators, the rest for everyone."""
+    worker and coordinators, the season's plan for coordinators, the rest for everyone."""
     shown = {
         EVERYONE: True,
         MANAGERS: is_manager,
         APPOINTMENTS: is_social_worker or is_coordinator,
+        COORDINATORS: is_coordinator,
     }
     return [kind for kind in KINDS if shown[kind.shown_to]]
 

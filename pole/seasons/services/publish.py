@@ -14,10 +14,10 @@ from pole.core.refusals import Reason
 from pole.db import db, utcnow, write_transaction
 from pole.events.record import record
 from pole.formatting import format_long_day, join_words, weekday_names
+from pole.notifications import tell
 from pole.notifications.listeners import told_otherwise
-from pole.notifications.rules import MADE
+from pole.notifications.rules import MADE, SEASON
 from pole.organisations.models import Membership
-from pole.outbox.queue import queue_mail
 from pole.resources.models import Resource
 from pole.seasons import rules
 from pole.seasons.models import Season, SeasonRequest
@@ -186,13 +186,7 @@ def _tell_associations(
             .order_by(User.id)
         )
         for person in coordinators:
-            queue_mail(
-                person.email,
-                f"Saison « {season.name} » : vos créneaux",
-                f"Bonjour {person.name},\n\n{text}\n",
-                kind="season_published",
-                now=now,
-            )
+            tell(person, SEASON, f"Saison « {season.name} » : vos créneaux", text, now=now)
     return len(by_org)
 
 
