@@ -103,6 +103,11 @@ TABLE = {
     "cancelled-by-someone-else": Change(
         lambda w: book(w), lambda w, b: bookings.cancel_booking(b.id, w.bob, now=NOW),
         "booking.cancelled", "notify_changed", lambda w: w.alice.email),
+    "moved-request-waits-again": Change(
+        _pending,
+        lambda w, b: bookings.edit_booking(
+            b.id, bookings.BookingChanges(at(MONDAY, 14), at(MONDAY, 16)), w.alice, now=NOW),
+        "booking.moved", "notify_waiting", lambda w: w.manager.email),
     "request-approved": Change(
         _pending, lambda w, b: bookings.approve_booking(b.id, w.manager, now=NOW),
         "booking.approved", "notify_made", lambda w: w.alice.email),

@@ -71,10 +71,15 @@ def _letters_for(h: Happening) -> list[tuple[str, tuple, dict]]:
         key = ("closure", h.subject_id, h.organisation_id)
         return [(CLOSURE, key, {"users": {h.author_id}, "coordinators": True})]
     if h.kind in ("booking.moved", "booking.edited", "booking.cancelled"):
+        letters = []
+        if h.kind == "booking.moved" and h.status == "pending":
+            # Moved, a request waits for approval again (at its new times): managers decide.
+            key = ("series", h.subject_id) if in_series else ("booking", h.booking_id)
+            letters.append((WAITING, key, {"managers": True}))
         if h.actor_id is not None and h.actor_id == h.author_id:
-            return []  # nobody is told of their own change
+            return letters  # nobody is told of their own change
         key = (h.kind, "series", h.subject_id) if in_series else (h.kind, h.booking_id)
-        return [(CHANGED, key, {"users": {h.author_id}, "coordinators": True})]
+        return [*letters, (CHANGED, key, {"users": {h.author_id}, "coordinators": True})]
     if h.kind == "appointment.booked" or (
         h.kind == "appointment.cancelled"
         and h.actor_id is not None
