@@ -93,3 +93,5 @@ def test_only_coordinators_are_offered_the_season_choice(app, restos, login_as):
 
     page = login_as(volunteer).get("/compte/notifications").get_data(as_text=True)
     assert "Plan de saison" not in page
+    # She may book an appointment: she chooses how she hears that its date is called off.
+    assert "Rendez-vous de permanence" in page

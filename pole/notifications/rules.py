@@ -181,7 +181,9 @@ KINDS = (
     Kind(CLOSURE, "Fermetures",
          "Quand une fermeture du bâtiment ou d'une salle touche vos réservations.", EACH),
     Kind(APPOINTMENT, "Rendez-vous de permanence",
-         "Quand un rendez-vous de permanence est pris ou annulé.", EACH, CHOICES, APPOINTMENTS),
+         "Quand un rendez-vous de permanence est pris ou annulé, ou que la date ou les "
+         "horaires d'une permanence où vous aviez un rendez-vous changent.",
+         EACH, CHOICES, APPOINTMENTS),
     Kind(REMINDER, "Rappel la veille",
          "Un e-mail la veille de vos réservations, avec les informations pratiques des salles.",
          NEVER, (EACH, NEVER), EVERYONE,
@@ -202,13 +204,16 @@ KINDS = (
 KINDS_BY_KEY = {kind.key: kind for kind in KINDS}
 
 
-def kinds_for(is_manager: bool, is_social_worker: bool, is_coordinator: bool) -> list[Kind]:
-    """The kinds a person receives: approvals for managers, appointments for the social
-    worker and coordinators, the season's plan for coordinators, the rest for everyone."""
+def kinds_for(
+    is_manager: bool, is_social_worker: bool, is_coordinator: bool, is_member: bool = False
+) -> list[Kind]:
+    """The kinds a person receives: approvals for managers; appointments for the social
+    worker and the members of organisations (a volunteer who booked one hears when its date
+    is called off); the season's plan for coordinators; the rest for everyone."""
     shown = {
         EVERYONE: True,
         MANAGERS: is_manager,
-        APPOINTMENTS: is_social_worker or is_coordinator,
+        APPOINTMENTS: is_social_worker or is_coordinator or is_member,
         COORDINATORS: is_coordinator,
     }
     return [kind for kind in KINDS if shown[kind.shown_to]]
