@@ -4,8 +4,10 @@ regular slots); both databases, the real SMTP capture."""
 
 from __future__ import annotations
 
+import icalendar
 import sqlalchemy as sa
 
+from pole.bookings.models import Booking
 from pole.db import db
 from pole.notifications import services as choices
 from pole.notifications.models import DigestItem, NotificationChoice
@@ -48,6 +50,12 @@ def test_the_published_letter_comes_each_time_or_in_the_digest_as_chosen(
     # A decision cannot be turned off: no one-click link, only the page of choices.
     assert mail["List-Unsubscribe"] is None
     assert "Choisir ce que vous recevez : http://localhost/compte/notifications" in text
+    # The dates granted come as one invitation for the association's calendar.
+    [ics] = [p for p in mail.walk() if p.get_filename() == "invitation.ics"]
+    calendar = icalendar.Calendar.from_ical(ics.get_payload(decode=True))
+    assert str(calendar["METHOD"]) == "REQUEST"
+    dates = db.session.scalars(sa.select(Booking.id).where(Booking.status == "confirmed")).all()
+    assert len(calendar.walk("VEVENT")) == len(dates) > 0
     assert rows(OutgoingMail, to="resume@exemple.fr") == []
     [kept] = rows(DigestItem, user_id=digest.id)
     assert kept.kind == "season" and "Accordé :" in kept.text
