@@ -33,12 +33,19 @@ def home(client) -> str:  # noqa: ANN001
     return page_text(client.get("/"))
 
 
+@pytest.fixture()
+def two(building) -> list:  # noqa: ANN001
+    """Two notices to all organisations: "Collecte samedi", then "Réunion des bénévoles"."""
+    return [
+        post_notice(building, "Collecte samedi"),
+        post_notice(building, "Réunion des bénévoles"),
+    ]
+
+
 def test_a_volunteer_hides_a_notice_and_it_stays_for_the_others_and_in_the_record(
-    client, login_as, building
+    client, login_as, building, two
 ):
-    b = building
-    collecte = post_notice(b, "Collecte samedi")
-    post_notice(b, "Réunion des bénévoles")
+    b, collecte = building, two[0]
     login_as(b["alice"])
     assert "Collecte samedi" in home(client)
 
@@ -57,11 +64,9 @@ def test_a_volunteer_hides_a_notice_and_it_stays_for_the_others_and_in_the_recor
 
 
 def test_with_htmx_the_board_comes_back_alone_with_what_was_done_said_and_focused(
-    client, login_as, building
+    client, login_as, building, two
 ):
-    b = building
-    collecte = post_notice(b, "Collecte samedi")
-    post_notice(b, "Réunion des bénévoles")
+    b, collecte = building, two[0]
     login_as(b["alice"])
 
     response = client.post(f"/annonces/{collecte.id}/masquer", headers=HTMX)
@@ -75,9 +80,8 @@ def test_with_htmx_the_board_comes_back_alone_with_what_was_done_said_and_focuse
     assert "masquée de votre page d'accueil" not in home(client)
 
 
-def test_hide_all_hides_what_the_page_showed_not_what_came_since(client, login_as, building):
-    b = building
-    shown = [post_notice(b, "Collecte samedi"), post_notice(b, "Réunion des bénévoles")]
+def test_hide_all_hides_what_the_page_showed_not_what_came_since(client, login_as, building, two):
+    b, shown = building, two
     login_as(b["alice"])
     page = client.get("/").get_data(as_text=True)
     assert page.count('name="notice_id"') == 2 and "Tout masquer" in page
@@ -91,9 +95,8 @@ def test_hide_all_hides_what_the_page_showed_not_what_came_since(client, login_a
     assert "Nouvelle annonce" in page and "2 annonces masquées." in page
 
 
-def test_show_again_puts_the_hidden_notices_back(client, login_as, building):
-    b = building
-    notices = [post_notice(b, "Collecte samedi"), post_notice(b, "Réunion des bénévoles")]
+def test_show_again_puts_the_hidden_notices_back(client, login_as, building, two):
+    b, notices = building, two
     login_as(b["alice"])
     client.post("/annonces/masquer", data={"notice_id": [n.id for n in notices]})
     assert "Collecte samedi" not in home(client)
