@@ -3,10 +3,20 @@ request or in the worker, whatever Host a request carried, with or without SERVE
 
 from __future__ import annotations
 
+import re
+from datetime import timedelta
+
 import pytest
+from flask import current_app, has_request_context
 
 from pole import config
+from pole.bookings import services as bookings
 from pole.outbox.links import mail_domain, mail_url
+from pole.waitlist import services as waitlist
+from tests.test_permanences import NOW
+from tests.test_waitlist import DELAY, wait, world
+
+__all__ = ["world"]  # the fixture this module uses
 
 
 @pytest.mark.parametrize(
@@ -63,3 +73,21 @@ def test_served_over_https_the_links_are_https(app, monkeypatch):
     monkeypatch.setitem(app.config, "POLE_BASE_URL", "http://pole.example.fr")
     monkeypatch.setitem(app.config, "POLE_HTTPS", True)
     assert mail_url("main.home") == "https://pole.example.fr/"
+
+
+def test_the_workers_waiting_list_turn_links_the_filled_booking_form(world, monkeypatch, mailbox):
+    """The next person waiting is told by the worker (no request): her link still works."""
+    monkeypatch.setitem(current_app.config, "SERVER_NAME", None)
+    monkeypatch.setitem(current_app.config, "POLE_BASE_URL", "https://pole.example.fr")
+    wait(world, world.alice, world.restos)
+    wait(world, world.chloe, world.epicerie, now=NOW + timedelta(minutes=1))
+    told = NOW + timedelta(hours=1)
+    bookings.cancel_booking(world.taken.id, world.bob, now=told)
+    assert not has_request_context()
+
+    assert waitlist.advance(told + DELAY) == 1
+
+    text = mailbox.to(world.chloe.email).get_content()
+    link = re.search(r"Réservez-le ici :\s+(\S+)", text).group(1)
+    assert link.startswith("https://pole.example.fr/reservations/nouvelle?")
+    assert f"resource_id={world.room.id}" in link and f"organisation_id={world.epicerie.id}" in link
