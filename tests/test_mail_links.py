@@ -91,3 +91,27 @@ def test_the_workers_waiting_list_turn_links_the_filled_booking_form(world, monk
     link = re.search(r"Réservez-le ici :\s+(\S+)", text).group(1)
     assert link.startswith("https://pole.example.fr/reservations/nouvelle?")
     assert f"resource_id={world.room.id}" in link and f"organisation_id={world.epicerie.id}" in link
+
+
+@pytest.mark.parametrize(
+    ("env", "base_url", "warned"),
+    [
+        (None, "http://127.0.0.1:5000", True),
+        ("http://127.0.0.1:5000", "http://127.0.0.1:5000", False),  # make run sets it
+        (None, "https://pole.example.fr", False),  # from SERVER_NAME
+    ],
+    ids=["default", "make-run", "server-name"],
+)
+def test_the_worker_warns_when_mail_links_would_point_to_the_default(
+    app, monkeypatch, caplog, env, base_url, warned
+):
+    from pole import worker
+
+    if env is None:
+        monkeypatch.delenv("POLE_BASE_URL", raising=False)
+    else:
+        monkeypatch.setenv("POLE_BASE_URL", env)
+    monkeypatch.setitem(app.config, "POLE_BASE_URL", base_url)
+    with caplog.at_level("WARNING", logger="pole.worker"):
+        worker.warn_of_the_default_base_url(app)
+    assert ("POLE_BASE_URL is not set" in caplog.text) is warned
