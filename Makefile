@@ -4,6 +4,8 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PORT ?= 5000
 HOST ?= 127.0.0.1
+# The address links in mails start with (the worker's digests and reminders too).
+POLE_BASE_URL ?= http://$(HOST):$(PORT)
 FLASK := $(VENV)/bin/flask --app app
 PIP_VERSION := 26.3
 PIP_TOOLS_VERSION := 7.6.2
@@ -17,9 +19,9 @@ run: install
 	$(FLASK) pole demo --if-empty
 	@# The worker (outbox, daily jobs) runs beside the server and stops with it. Without
 	@# MAIL_SERVER, mails (reset and invitation links included) are written to the log.
-	POLE_MAIL_LOG_BODY=1 $(FLASK) pole worker & worker=$$!; \
+	POLE_BASE_URL=$(POLE_BASE_URL) POLE_MAIL_LOG_BODY=1 $(FLASK) pole worker & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
-	POLE_MAIL_LOG_BODY=1 $(FLASK) run --host $(HOST) --port $(PORT)
+	POLE_BASE_URL=$(POLE_BASE_URL) POLE_MAIL_LOG_BODY=1 $(FLASK) run --host $(HOST) --port $(PORT)
 
 test: install
 	$(VENV)/bin/ruff check .

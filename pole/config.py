@@ -6,6 +6,7 @@ import os
 import secrets
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 
 def instance_path(default: Path) -> str:
@@ -59,6 +60,32 @@ def engine_options(given: dict | None = None) -> dict:
     return {**ENGINE_OPTIONS, **(given or {}), "hide_parameters": True}
 
 
+DEFAULT_BASE_URL = "http://127.0.0.1:5000"  # what `make run` serves
+
+
+def check_base_url(value: str) -> str:
+    """The address as configured, without its trailing slash; ValueError when it is not an
+    http(s) address of a host (a path is allowed: the app may live under one)."""
+    value = value.strip().rstrip("/")
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"POLE_BASE_URL must read like https://pole.example.fr, not {value!r}")
+    if parts.query or parts.fragment or parts.username or parts.password:
+        raise ValueError(f"POLE_BASE_URL has no query, fragment nor login: {value!r}")
+    return value
+
+
+def base_url(https: bool, server_name: str | None) -> str:
+    """The building's public address for links in mails: POLE_BASE_URL, else one made of
+    SERVER_NAME (https with POLE_HTTPS), else what `make run` serves."""
+    given = os.environ.get("POLE_BASE_URL", "").strip()
+    if given:
+        return check_base_url(given)
+    if server_name:
+        return f"{'https' if https else 'http'}://{server_name}"
+    return DEFAULT_BASE_URL
+
+
 def _flag(name: str, default: bool = False) -> bool:
     value = os.environ.get(name)
     if value is None:
@@ -98,6 +125,8 @@ def from_environment(instance_path: str, overrides: dict) -> dict:
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "PREFERRED_URL_SCHEME": "https" if https else "http",
         "SERVER_NAME": os.environ.get("SERVER_NAME") or None,
+        # Every link in every mail starts with it, in a request or in the worker.
+        "POLE_BASE_URL": base_url(https, os.environ.get("SERVER_NAME") or None),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "PERMANENT_SESSION_LIFETIME": timedelta(days=14),

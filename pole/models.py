@@ -5,7 +5,7 @@ from pole.bookings.models import Booking, Series
 from pole.displays.models import DisplayLink
 from pole.events.models import Event, NoticesSeen
 from pole.feeds.models import FeedToken
-from pole.notices.models import Notice
+from pole.notices.models import Notice, NoticeDismissal
 from pole.notifications.models import DailyMail, DigestItem, NotificationChoice
 from pole.organisations.models import Invitation, Membership, Organisation
 from pole.outbox.models import OutgoingMail
@@ -35,6 +35,7 @@ __all__ = [
     "LoginThrottle",
     "Membership",
     "Notice",
+    "NoticeDismissal",
     "NoticesSeen",
     "NotificationChoice",
     "Organisation",

@@ -8,6 +8,7 @@ harm. Nothing it needs lives only in its memory.
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import threading
 import time
@@ -16,6 +17,7 @@ from dataclasses import dataclass, field
 
 from flask import Flask
 
+from pole.config import DEFAULT_BASE_URL
 from pole.db import utcnow
 from pole.outbox import deliver_due
 from pole.outbox.sender import forget_old
@@ -109,8 +111,21 @@ def send_outbox(stop: threading.Event) -> int:
     return sent
 
 
+def warn_of_the_default_base_url(app: Flask) -> None:
+    """The worker's mails link to POLE_BASE_URL: say so when it is only the default (`make
+    run` sets it)."""
+    given = os.environ.get("POLE_BASE_URL", "").strip()
+    if not given and app.config.get("POLE_BASE_URL") == DEFAULT_BASE_URL:
+        log.warning(
+            "POLE_BASE_URL is not set: links in mails point to %s; set it to the address "
+            "people open (https://pole.example.org)",
+            DEFAULT_BASE_URL,
+        )
+
+
 def run(app: Flask, stop: threading.Event, interval: float, once: bool = False) -> None:
     """Loop: send the due mails, run the jobs that are due, sleep `interval`; until `stop`."""
+    warn_of_the_default_base_url(app)
     jobs = timed_jobs()
     while not stop.is_set():
         with app.app_context():

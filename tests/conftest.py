@@ -268,6 +268,8 @@ def build_app(url: str, smtp_port: int, **overrides) -> Flask:
         "MAIL_USE_TLS": False,
         "MAIL_USE_SSL": False,
         "SERVER_NAME": None,
+        # Links in mails are the test client's own address, so a test can follow them.
+        "POLE_BASE_URL": "http://localhost",
         # Mails leave when a test reads the mailbox (or runs deliver_mail), not on their own.
         "POLE_MAIL_KICK": False,
     }
@@ -406,7 +408,10 @@ def live_server(app: Flask) -> Iterator[str]:
     server = make_server("127.0.0.1", free_port(), app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
+    address = f"http://127.0.0.1:{server.server_port}"
+    base_url, app.config["POLE_BASE_URL"] = app.config["POLE_BASE_URL"], address  # mail links
+    yield address
+    app.config["POLE_BASE_URL"] = base_url
     server.shutdown()
     thread.join(timeout=5)
 

@@ -47,8 +47,7 @@ def test_waiting_for_a_taken_time_then_booking_it_from_the_mail(app, page, live_
     expect(page.locator(".wish")).to_contain_text("en attente")
     assert page.evaluate("document.documentElement.scrollWidth <= 360")
 
-    with app.test_request_context(base_url=live_server):  # links in the mail point here
-        services.cancel_booking(taken.id, bob)
+    services.cancel_booking(taken.id, bob)  # the mail's link: POLE_BASE_URL, the live server
     link = mailbox.link_to(awa.email)
     page.goto(link)
     expect(page.get_by_label("Titre", exact=True)).to_be_visible()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 import pytest
@@ -74,9 +75,20 @@ def test_an_invitation_mail_links_to_https_even_without_a_trusted_proxy(
     assert mailbox.link_to("nouvelle@exemple.fr").startswith("https://localhost/invitation/")
 
 
-def test_without_pole_https_mail_links_follow_the_request(client, mailbox):
+def test_mail_links_follow_the_base_url_not_the_requests_host(client, mailbox):
     make_user(email="marie@exemple.fr")
 
-    client.post("/mot-de-passe-oublie", data={"email": "marie@exemple.fr"})
+    evil = "http://evil.example"
+    page = client.get("/mot-de-passe-oublie", base_url=evil).get_data(as_text=True)
+    token = re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)
+    response = client.post(
+        "/mot-de-passe-oublie",
+        data={"email": "marie@exemple.fr", "csrf_token": token},
+        base_url=evil,
+        csrf=False,
+    )
 
+    assert response.status_code == 302
+
+    # POLE_BASE_URL (http://localhost in the tests): a forged Host never reaches a reset link.
     assert mailbox.link_to("marie@exemple.fr").startswith("http://localhost/mot-de-passe/")

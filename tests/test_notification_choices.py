@@ -35,19 +35,21 @@ def test_reminders_are_off_by_default_and_every_other_kind_comes_each_time():
 
 
 @pytest.mark.parametrize(
-    ("manager", "social_worker", "coordinator", "has_waiting", "has_appointments"),
+    ("manager", "social_worker", "coordinator", "member", "has_waiting", "has_appointments"),
     [
-        (False, False, False, False, False),
-        (True, False, False, True, False),
-        (False, True, False, False, True),
-        (False, False, True, False, True),
+        (False, False, False, False, False, False),
+        # A volunteer who booked an appointment is told when its date is called off.
+        (False, False, False, True, False, True),
+        (True, False, False, False, True, False),
+        (False, True, False, False, False, True),
+        (False, False, True, True, False, True),
     ],
-    ids=["volunteer", "manager", "social-worker", "coordinator"],
+    ids=["no-organisation", "volunteer", "manager", "social-worker", "coordinator"],
 )
 def test_who_chooses_which_kinds(
-    manager, social_worker, coordinator, has_waiting, has_appointments
+    manager, social_worker, coordinator, member, has_waiting, has_appointments
 ):
-    keys = {k.key for k in rules.kinds_for(manager, social_worker, coordinator)}
+    keys = {k.key for k in rules.kinds_for(manager, social_worker, coordinator, member)}
     assert ("waiting" in keys, "appointment" in keys) == (has_waiting, has_appointments)
     assert {"made", "changed", "closure", "reminder", "notice", "waitlist"} <= keys
 
@@ -104,7 +106,15 @@ def choices(user) -> dict[str, str]:  # noqa: ANN001
 
 
 def form_data(**chosen: str) -> dict[str, str]:
-    volunteer_kinds = ("made", "changed", "closure", "reminder", "notice", "waitlist")
+    volunteer_kinds = (
+        "made",
+        "changed",
+        "closure",
+        "appointment",
+        "reminder",
+        "notice",
+        "waitlist",
+    )
     data = {kind: rules.KINDS_BY_KEY[kind].default for kind in volunteer_kinds}
     return data | chosen
 
@@ -121,7 +131,9 @@ def test_the_page_shows_a_fieldset_of_radio_buttons_per_kind(world, client, logi
     response = client.get("/compte/notifications")
     page = response.get_data(as_text=True)
     assert response.status_code == 200
-    assert page.count("<fieldset") == 6  # no approvals nor appointments for a volunteer
+    # No approvals for a volunteer; appointments, since she may book one.
+    assert page.count("<fieldset") == 7
+    assert "<legend>Rendez-vous de permanence</legend>" in page
     assert "<legend>Mes réservations changées par d&#39;autres</legend>" in page
     assert '<input checked id="made-0" name="made" required type="radio" value="each">' in page
     assert (
@@ -229,9 +241,11 @@ def test_a_rolled_back_change_keeps_no_digest_item(world):
 
 
 @pytest.fixture()
-def linked(app):
-    """Changes made as in a request on https://pole.example.fr: mails carry absolute links."""
-    with app.test_request_context(base_url="https://pole.example.fr"):
+def linked(app, monkeypatch):
+    """The building is https://pole.example.fr: mails carry absolute links there, even from a
+    request that came in by another address."""
+    monkeypatch.setitem(app.config, "POLE_BASE_URL", "https://pole.example.fr")
+    with app.test_request_context(base_url="http://10.0.0.7:8000"):
         yield
 
 

@@ -24,6 +24,7 @@ from tests.test_events import MONDAY, at, book, fresh_world
 from tests.test_permanences import NOW
 
 PARIS = ZoneInfo("Europe/Paris")
+BASE = "https://pole.example.fr/pole"
 DAY_AFTER = (NOW + timedelta(days=1)).astimezone(PARIS).date()  # the first digest's day
 SUNDAY = MONDAY - timedelta(days=1)
 
@@ -34,9 +35,10 @@ def paris(day: date, hh: int, mm: int = 0) -> datetime:
 
 @pytest.fixture()
 def world(app, monkeypatch):
-    # The worker has no request: SERVER_NAME is what its links are built on.
-    # An app context reads it when it begins, as each round of the worker does.
-    monkeypatch.setitem(app.config, "SERVER_NAME", "pole.example.fr")
+    # The worker has no request and no SERVER_NAME: its links are built on POLE_BASE_URL
+    # (here with a path: the app may be served under one).
+    monkeypatch.setitem(app.config, "SERVER_NAME", None)
+    monkeypatch.setitem(app.config, "POLE_BASE_URL", BASE)
     with app.app_context():
         yield fresh_world(OutgoingMail, Event)
         db.session.remove()
@@ -82,8 +84,11 @@ def test_the_digest_leaves_at_seven_with_everything_kept_since_the_last_one(kept
     assert text.startswith("Bonjour Alice Restos,")
     assert text.count("Distribution") == 1 and "annulée par Bob Restos" in text
     assert "« Mes réservations faites », « Mes réservations changées par d'autres »" in text
-    assert mail["List-Unsubscribe"].startswith("<http://pole.example.fr/desabonnement/")
-    assert "<ul>" in mail.get_body(("html",)).get_content()
+    assert mail["List-Unsubscribe"].startswith(f"<{BASE}/desabonnement/")
+    assert f"Choisir ce que vous recevez : {BASE}/compte/notifications" in text
+    html = mail.get_body(("html",)).get_content()
+    assert "<ul>" in html and f'href="{BASE}/compte/notifications"' in html
+    assert mail["Message-ID"].endswith("@pole.example.fr>")
 
 
 def test_what_comes_after_the_digest_waits_for_the_next_one(kept, mailbox):
@@ -121,7 +126,7 @@ def test_a_digest_that_fails_mid_way_loses_nothing(kept, monkeypatch):
 def test_the_digests_unsubscribe_link_turns_its_kinds_off(kept, client, mailbox):
     daily.send_digests(paris(DAY_AFTER, 7))
     link = mailbox.to(kept.alice.email)["List-Unsubscribe"].strip("<>")
-    response = client.post(link.removeprefix("http://pole.example.fr"), csrf=False)
+    response = client.post(link.removeprefix(BASE), csrf=False)
     assert response.status_code == 200
     db.session.rollback()
     chosen = services.choices_of(kept.alice.id)
@@ -162,7 +167,8 @@ def test_the_day_before_one_mail_lists_tomorrows_bookings_with_the_practical_inf
     assert text.index("Distribution") < text.index("Collecte")
     assert "Annulée" not in text and "Mardi" not in text and "Chez Bob" not in text
     assert text.count("Clé au secrétariat.") == 1
-    assert mail["List-Unsubscribe"] is not None
+    assert mail["List-Unsubscribe"].startswith(f"<{BASE}/desabonnement/")
+    assert f"Choisir ce que vous recevez : {BASE}/compte/notifications" in text
 
 
 def test_reminders_are_sent_once_by_several_workers_at_once(monday, app):

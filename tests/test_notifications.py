@@ -44,6 +44,12 @@ def topics(*happenings: H) -> list[tuple[str, list[int], set[int]]]:
         # A change by someone else tells the author (and coordinators); one's own, nobody.
         ([H("booking.moved", BOB, ALICE, 1, "confirmed", 10)], [("changed", [10], {ALICE})]),
         ([H("booking.cancelled", ALICE, ALICE, 1, "cancelled", 10)], []),
+        # Moved, a request waits again: the managers decide on its new times.
+        ([H("booking.moved", ALICE, ALICE, 1, "pending", 10)], [("waiting", [10], set())]),
+        (
+            [H("booking.moved", BOB, ALICE, 1, "pending", 10)],
+            [("waiting", [10], set()), ("changed", [10], {ALICE})],
+        ),
         ([H("booking.edited", ALICE, ALICE, 1, "confirmed", 10)], []),
         # A closure: one letter per association, whatever the number of its bookings.
         (

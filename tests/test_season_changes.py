@@ -216,7 +216,7 @@ def test_the_manager_writes_about_a_clash_to_the_associations_concerned(
     assert "Le lundi soir se chevauche : parlons-en." in mail.get_content()
     assert "2026-2027" in mail["Subject"]
     kinds = db.session.scalars(db.select(OutgoingMail.kind)).all()
-    assert set(kinds) == {"season_message"}
+    assert set(kinds) == {"notify_season"}
     events = db.session.scalars(db.select(Event).where(Event.kind == "season.message")).all()
     assert sorted(e.organisation_id for e in events) == sorted([restos.id, epis.id])
     assert {e.subject_id for e in events} == {message.id}

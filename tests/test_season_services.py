@@ -171,7 +171,7 @@ def test_publish_makes_series_skips_christmas_and_closures_and_tells_coordinator
     assert date(2026, 12, 21) not in days and date(2027, 1, 18) not in days
     mails = db.session.scalars(
         db.select(OutgoingMail)
-        .where(OutgoingMail.kind == "season_published")
+        .where(OutgoingMail.kind == "notify_season")
         .order_by(OutgoingMail.id)
     ).all()
     assert len(mails) == 2

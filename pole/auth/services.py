@@ -5,8 +5,6 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from flask import url_for
-
 from pole.auth import throttle
 from pole.auth.models import User
 from pole.auth.passwords import hash_password, needs_rehash, verify_password
@@ -21,6 +19,7 @@ from pole.db import db, utcnow, write_transaction
 from pole.events.states import record_membership
 from pole.organisations.models import Invitation, Membership, Organisation
 from pole.outbox import queue_mail
+from pole.outbox.links import mail_url
 
 log = logging.getLogger("pole.auth")
 
@@ -125,9 +124,7 @@ def invite_member(
         )
         db.session.add(invitation)
         db.session.flush()
-        link = url_for(
-            "auth.accept_invitation", token=make_invitation_token(invitation.id), _external=True
-        )
+        link = mail_url("auth.accept_invitation", token=make_invitation_token(invitation.id))
         organisation_name = db.session.get(Organisation, organisation.id).name
         queue_mail(
             email,
@@ -201,7 +198,7 @@ def request_password_reset(email: str) -> None:
     user = find_user_by_email(email)
     known = user is not None and user.is_active
     token = make_reset_token(user.id, user.password_hash) if known else make_reset_token(0, "")
-    link = url_for("auth.reset_password", token=token, _external=True)
+    link = mail_url("auth.reset_password", token=token)
     with write_transaction():
         mail = queue_mail(
             user.email if known else email.strip().lower()[:320],

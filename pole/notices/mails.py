@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from flask import current_app, has_request_context, url_for
-
 from pole.formatting import format_date
 from pole.notifications import tell
+from pole.outbox.links import mail_url
 
 KIND = "notify_notice"
 
@@ -14,9 +13,7 @@ def send_notice(notice: object, person: object) -> None:
     """Tell one person of the notice (in the posting's transaction), as they chose to get
     notices: a mail now, an item of their digest, or nothing."""
     author = notice.author.name if notice.author is not None else "La gestion du bâtiment"
-    link = ""
-    if has_request_context() or current_app.config.get("SERVER_NAME"):
-        link = f"\nÀ retrouver sur votre page d'accueil :\n{url_for('main.home', _external=True)}\n"
+    link = f"\nÀ retrouver sur votre page d'accueil :\n{mail_url('main.home')}\n"
     text = (
         f"{author} a publié une annonce ({notice.audience_label}) :\n\n"
         f"{notice.title}\n\n{notice.text}\n\n"

@@ -51,3 +51,18 @@ class Notice(db.Model):
 
     def __repr__(self) -> str:
         return f"<Notice {self.id} until {self.until}>"
+
+
+class NoticeDismissal(db.Model):
+    """One person hid one notice from her home page. The notice itself is untouched: it still
+    shows to everyone else, on its author's list and in the journal."""
+
+    __tablename__ = "board_notice_dismissal"
+
+    user_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("user.id", ondelete="CASCADE"), primary_key=True
+    )
+    notice_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("board_notice.id", ondelete="CASCADE"), primary_key=True
+    )
+    dismissed_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime)

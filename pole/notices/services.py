@@ -1,20 +1,23 @@
-"""The noticeboard's database work: post (recorded, mailed), withdraw, what each person sees."""
+"""The noticeboard's database work: post (recorded, mailed), withdraw, what each person sees
+and hides from her home page."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 
 from pole import permissions
 from pole.auth.models import User
 from pole.core.refusals import Reason, Refused
-from pole.db import db, utcnow, write_transaction
+from pole.db import db, is_postgresql, utcnow, write_transaction
 from pole.events.record import record
 from pole.events.services import site_tz
 from pole.notices import mails, rules
-from pole.notices.models import Notice, notice_audience
+from pole.notices.models import Notice, NoticeDismissal, notice_audience
 from pole.organisations.models import Membership, Organisation
 from pole.timeutil import to_local
 
@@ -131,14 +134,73 @@ def _shown(now: datetime) -> sa.ColumnElement[bool]:
     return sa.and_(Notice.withdrawn_at.is_(None), Notice.until >= today(now))
 
 
-def board_for(user: User, now: datetime) -> list[Notice]:
-    """The notices on this person's home page: for all, or for one of her organisations."""
+def _for(user: User) -> sa.ColumnElement[bool]:
+    """The notices written for this person: for all, or for one of her organisations."""
     org_ids = [m.organisation_id for m in user.memberships]
     for_hers = sa.select(notice_audience.c.notice_id).where(
         notice_audience.c.organisation_id.in_(org_ids)
     )
-    query = sa.select(Notice).where(_shown(now), sa.or_(Notice.to_all, Notice.id.in_(for_hers)))
+    return sa.or_(Notice.to_all, Notice.id.in_(for_hers))
+
+
+def _hidden_by(user: User) -> sa.Select:
+    return sa.select(NoticeDismissal.notice_id).where(NoticeDismissal.user_id == user.id)
+
+
+@dataclass(frozen=True)
+class Board:
+    """The notices on one person's home page, and how many shown ones she hid."""
+
+    notices: list[Notice]
+    hidden: int = 0
+
+    def __bool__(self) -> bool:
+        return bool(self.notices or self.hidden)
+
+
+def board_for(user: User, now: datetime) -> list[Notice]:
+    """The notices on this person's home page: for her, shown, not hidden by her."""
+    query = sa.select(Notice).where(_shown(now), _for(user), Notice.id.not_in(_hidden_by(user)))
     return list(db.session.scalars(query.order_by(Notice.created_at.desc(), Notice.id.desc())))
+
+
+def board(user: User, now: datetime) -> Board:
+    """The home page's board: its notices, and the count of those she hid that still show."""
+    hidden = sa.select(sa.func.count()).where(
+        Notice.id.in_(_hidden_by(user)), _shown(now), _for(user)
+    )
+    return Board(board_for(user, now), db.session.scalar(hidden) or 0)
+
+
+def hide(user: User, notice_ids: Iterable[int], now: datetime | None = None) -> list[Notice]:
+    """Hide these notices from this person's home page (only hers: NotYours otherwise); the
+    notices now hidden. Hiding twice, from two tabs at once, hides once."""
+    now = now or utcnow()
+    ids = set(notice_ids)
+    with write_transaction(now=now):
+        notices = list(db.session.scalars(sa.select(Notice).where(Notice.id.in_(ids), _for(user))))
+        if len(notices) != len(ids):
+            raise NotYours()
+        if notices:
+            dialect = postgresql if is_postgresql() else sqlite
+            statement = dialect.insert(NoticeDismissal).values(
+                [{"user_id": user.id, "notice_id": n.id, "dismissed_at": now} for n in notices]
+            )
+            db.session.execute(statement.on_conflict_do_nothing())
+    return sorted(notices, key=lambda n: n.title)
+
+
+def show_again(user: User, now: datetime | None = None) -> int:
+    """Put back on this person's home page every notice she hid; how many still show."""
+    now = now or utcnow()
+    with write_transaction(now=now):
+        back = db.session.scalar(
+            sa.select(sa.func.count()).where(
+                Notice.id.in_(_hidden_by(user)), _shown(now), _for(user)
+            )
+        )
+        db.session.execute(sa.delete(NoticeDismissal).where(NoticeDismissal.user_id == user.id))
+    return back or 0
 
 
 def written_by(user: User, now: datetime) -> list[tuple[Notice, bool]]:

@@ -1,14 +1,15 @@
-"""The noticeboard's screens: write a notice, see and withdraw one's notices; the home board."""
+"""The noticeboard's screens: write a notice, see and withdraw one's notices; the home board,
+where each person hides the notices she has read."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, url_for
+from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_login import current_user, login_required
 
 from pole import permissions
 from pole.core.forms import apply_reasons
 from pole.db import utcnow
-from pole.htmx import render
+from pole.htmx import render, wants_fragment
 from pole.notices import services
 from pole.notices.forms import NoticeForm, notice_form
 
@@ -79,13 +80,63 @@ def withdraw(notice_id: int):
     return redirect(url_for("notices.index"), 303)
 
 
+# At most this many notices hidden at once ("Tout masquer" sends those it showed).
+HIDE_AT_ONCE = 100
+
+
+def _home_board(said: str):
+    """The home page's board again (htmx), with what was done said and focused; without
+    script, back to the home page at the board, the words in a flash."""
+    if wants_fragment():
+        return render("home.html", block="noticeboard", board_said=said)
+    flash(said, "success")
+    return redirect(url_for("main.home", _anchor="noticeboard"), 303)
+
+
+def _hide(notice_ids: list[int]):
+    try:
+        hidden = services.hide(current_user, notice_ids)
+    except services.NotYours:
+        abort(404)  # not a notice written for this person: as if it did not exist
+    if len(hidden) == 1:
+        return _home_board(f"Annonce « {hidden[0].title} » masquée de votre page d'accueil.")
+    if hidden:
+        return _home_board(f"{len(hidden)} annonces masquées de votre page d'accueil.")
+    return _home_board("Aucune annonce à masquer.")
+
+
+@bp.post("/annonces/<int:notice_id>/masquer")
+@login_required
+def hide(notice_id: int):
+    """Hide one notice from my home page."""
+    return _hide([notice_id])
+
+
+@bp.post("/annonces/masquer")
+@login_required
+def hide_all():
+    """Hide from my home page every notice it showed me."""
+    return _hide(request.form.getlist("notice_id", type=int)[:HIDE_AT_ONCE])
+
+
+@bp.post("/annonces/reafficher")
+@login_required
+def show_again():
+    """Put back on my home page the notices I hid."""
+    back = services.show_again(current_user)
+    if back == 0:
+        return _home_board("Aucune annonce masquée à réafficher.")
+    s = "s" if back > 1 else ""
+    return _home_board(f"{back} annonce{s} de nouveau affichée{s} sur votre page d'accueil.")
+
+
 @bp.app_context_processor
 def board_helpers() -> dict:
     return {"noticeboard": _board, "can_post_notices": services.can_post}
 
 
-def _board() -> list:
+def _board() -> services.Board:
     """The notices on the home page of the person viewing it."""
     if not current_user.is_authenticated:
-        return []
-    return services.board_for(current_user, utcnow())
+        return services.Board([])
+    return services.board(current_user, utcnow())

@@ -22,6 +22,7 @@ APPOINTMENT = "appointment"  # to the social worker and the association
 REMINDER = "reminder"  # to the author, the day before their bookings, if they asked
 NOTICE = "notice"  # the noticeboard's announcements
 WAITLIST = "waitlist"  # a slot someone waited for is free
+SEASON = "season"  # to an association's coordinators: the season's letter, the manager's messages
 
 
 @dataclass(frozen=True)
@@ -70,10 +71,15 @@ def _letters_for(h: Happening) -> list[tuple[str, tuple, dict]]:
         key = ("closure", h.subject_id, h.organisation_id)
         return [(CLOSURE, key, {"users": {h.author_id}, "coordinators": True})]
     if h.kind in ("booking.moved", "booking.edited", "booking.cancelled"):
+        letters = []
+        if h.kind == "booking.moved" and h.status == "pending":
+            # Moved, a request waits for approval again (at its new times): managers decide.
+            key = ("series", h.subject_id) if in_series else ("booking", h.booking_id)
+            letters.append((WAITING, key, {"managers": True}))
         if h.actor_id is not None and h.actor_id == h.author_id:
-            return []  # nobody is told of their own change
+            return letters  # nobody is told of their own change
         key = (h.kind, "series", h.subject_id) if in_series else (h.kind, h.booking_id)
-        return [(CHANGED, key, {"users": {h.author_id}, "coordinators": True})]
+        return [*letters, (CHANGED, key, {"users": {h.author_id}, "coordinators": True})]
     if h.kind == "appointment.booked" or (
         h.kind == "appointment.cancelled"
         and h.actor_id is not None
@@ -131,7 +137,8 @@ CHOICES = (EACH, DIGEST, NEVER)
 # bookings at the same hour the day before.
 DIGEST_AT = time(7, 0)
 REMINDER_AT = time(7, 0)
-EVERYONE, MANAGERS, APPOINTMENTS = "everyone", "managers", "appointments"
+EVERYONE, MANAGERS, COORDINATORS = "everyone", "managers", "coordinators"
+APPOINTMENTS = "appointments"
 
 
 @dataclass(frozen=True)
@@ -174,7 +181,9 @@ KINDS = (
     Kind(CLOSURE, "Fermetures",
          "Quand une fermeture du bâtiment ou d'une salle touche vos réservations.", EACH),
     Kind(APPOINTMENT, "Rendez-vous de permanence",
-         "Quand un rendez-vous de permanence est pris ou annulé.", EACH, CHOICES, APPOINTMENTS),
+         "Quand un rendez-vous de permanence est pris ou annulé, ou que la date ou les "
+         "horaires d'une permanence où vous aviez un rendez-vous changent.",
+         EACH, CHOICES, APPOINTMENTS),
     Kind(REMINDER, "Rappel la veille",
          "Un e-mail la veille de vos réservations, avec les informations pratiques des salles.",
          NEVER, (EACH, NEVER), EVERYONE,
@@ -182,17 +191,30 @@ KINDS = (
     Kind(NOTICE, "Annonces", "Les annonces de la gestion du bâtiment et des associations.", EACH),
     Kind(WAITLIST, "Place libérée (liste d'attente)",
          "Quand un créneau que vous attendiez se libère.", EACH),
+    # A decision about the association's regular slots for months: it cannot be silenced
+    # (the coordinator would learn from the agenda that a weekly slot was not kept), but it
+    # may wait for the morning's digest like the managers' approvals.
+    Kind(SEASON, "Plan de saison",
+         "La lettre de la gestion quand le plan de la saison est publié (les créneaux "
+         "réguliers accordés à votre association, ce qui n'a pas été retenu et pourquoi) et "
+         "ses messages sur le plan. Ces e-mails ne peuvent pas être coupés : ils décident des "
+         "créneaux de l'association pour la saison. Vous pouvez les recevoir dans le résumé "
+         "quotidien.", EACH, (EACH, DIGEST), COORDINATORS),
 )  # fmt: skip
 KINDS_BY_KEY = {kind.key: kind for kind in KINDS}
 
 
-def kinds_for(is_manager: bool, is_social_worker: bool, is_coordinator: bool) -> list[Kind]:
-    """The kinds a person receives: approvals for managers, appointments for the social
-    worker and coordinators, the rest for everyone."""
+def kinds_for(
+    is_manager: bool, is_social_worker: bool, is_coordinator: bool, is_member: bool = False
+) -> list[Kind]:
+    """The kinds a person receives: approvals for managers; appointments for the social
+    worker and the members of organisations (a volunteer who booked one hears when its date
+    is called off); the season's plan for coordinators; the rest for everyone."""
     shown = {
         EVERYONE: True,
         MANAGERS: is_manager,
-        APPOINTMENTS: is_social_worker or is_coordinator,
+        APPOINTMENTS: is_social_worker or is_coordinator or is_member,
+        COORDINATORS: is_coordinator,
     }
     return [kind for kind in KINDS if shown[kind.shown_to]]
 

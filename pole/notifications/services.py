@@ -17,7 +17,8 @@ from pole.notifications.tokens import read_unsubscribe_token
 def kinds_of(user: User) -> list[rules.Kind]:
     """The kinds of mail this person receives, as the page lists them."""
     coordinates = any(m.role == "coordinator" for m in user.memberships)
-    return rules.kinds_for(user.is_manager, user.is_social_worker, coordinates)
+    member = bool(user.memberships)
+    return rules.kinds_for(user.is_manager, user.is_social_worker, coordinates, member)
 
 
 def choices_of(user_id: int) -> dict[str, str]:

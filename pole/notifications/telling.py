@@ -5,23 +5,14 @@ from __future__ import annotations
 import html
 from datetime import datetime
 
-from flask import url_for
-
 from pole.auth.models import User
 from pole.db import change_time, db
 from pole.notifications import rules
 from pole.notifications.models import DigestItem, NotificationChoice
 from pole.notifications.tokens import make_unsubscribe_token
 from pole.outbox import queue_mail
+from pole.outbox.links import mail_url
 from pole.outbox.message import text_to_html
-
-
-def external_url(endpoint: str, **values: object) -> str | None:
-    """An absolute link: from the request, or SERVER_NAME outside one (the worker); else None."""
-    try:
-        return url_for(endpoint, _external=True, **values)
-    except RuntimeError:
-        return None
 
 
 def choice_for(user_id: int, kind: str) -> str:
@@ -37,24 +28,19 @@ def choice_for(user_id: int, kind: str) -> str:
 def footer(user: User, kinds: list[str], why: str) -> tuple[str, str, str | None]:
     """The closing lines (text, HTML) of a notification and its one-click unsubscribe link.
 
-    The link is left out for kinds that cannot be turned off, or when no link can be built.
+    The link is left out for kinds that cannot be turned off.
     """
     can_stop = [k for k in kinds if rules.KINDS_BY_KEY[k].can_be_turned_off]
     token = make_unsubscribe_token(user.id, can_stop) if can_stop else None
-    stop = external_url("notifications.unsubscribe", token=token) if token else None
-    page = external_url("notifications.preferences")
+    stop = mail_url("notifications.unsubscribe", token=token) if token else None
+    page = mail_url("notifications.preferences")
     text = ["", "-- ", why]
     markup = [f"<p>{html.escape(why)}</p>"]
     if stop:
         text.append(f"Ne plus recevoir ces e-mails : {stop}")
         markup.append(f'<p><a href="{html.escape(stop)}">Ne plus recevoir ces e-mails</a></p>')
-    if page:
-        text.append(f"Choisir ce que vous recevez : {page}")
-        markup.append(f'<p><a href="{html.escape(page)}">Choisir ce que vous recevez</a></p>')
-    else:
-        words = "Choisissez ce que vous recevez dans Pôle : Mon compte, puis Mes notifications."
-        text.append(words)
-        markup.append(f"<p>{html.escape(words)}</p>")
+    text.append(f"Choisir ce que vous recevez : {page}")
+    markup.append(f'<p><a href="{html.escape(page)}">Choisir ce que vous recevez</a></p>')
     return "\n".join(text) + "\n", "\n".join(markup), stop
 
 
@@ -101,8 +87,8 @@ def tell(
     Call it inside the change's `write_transaction`, like `queue_mail` (it never commits):
     - `user`: a User; an inactive person is told nothing ("never").
     - `kind`: a key of `rules.KINDS`: "made", "changed", "waiting", "closure", "appointment",
-      "reminder", "notice", "waitlist" ("notify_waitlist" is read as "waitlist"). The outbox
-      row's kind is "notify_<kind>".
+      "reminder", "notice", "waitlist", "season" ("notify_waitlist" is read as "waitlist").
+      The outbox row's kind is "notify_<kind>".
     - `subject`: the mail's subject. `text`: the body, French plain text, without greeting
       nor signature: tell adds "Bonjour <name>," and the footer (why this mail, the one-click
       unsubscribe link, the preferences page). Lines that begin with "- " are a list in the

@@ -5,11 +5,12 @@ from __future__ import annotations
 import dataclasses
 from email.utils import parseaddr
 
-from flask import current_app, has_request_context
+from flask import current_app
 
 from pole.bookings.models import ACTIVE_STATUSES, Booking
 from pole.feeds import ical
-from pole.feeds.bookings import BookingRow, BookingScope, booking_event, booking_link
+from pole.feeds.bookings import BookingRow, BookingScope, booking_event
+from pole.outbox.links import mail_url
 
 
 def booking_invitation(booking: Booking, to: str) -> tuple[str, str]:
@@ -31,8 +32,10 @@ def bookings_invitation(bookings: list[Booking], to: str) -> tuple[str, str]:
     # The mail goes to people of the booking's organisation: they may read its details.
     scope = BookingScope((), (), frozenset(b.organisation_id for b in bookings), True, True)
     organizer = parseaddr(current_app.config["MAIL_DEFAULT_SENDER"])[1]
-    # Outside a request (a worker, a script) with no SERVER_NAME, no link can be built.
-    link = booking_link() if has_request_context() or current_app.config["SERVER_NAME"] else None
+
+    def link(booking_id: int) -> str:
+        return mail_url("bookings.show", booking_id=booking_id)
+
     events = tuple(
         dataclasses.replace(
             booking_event(BookingRow.of(b), scope, "event", link),

@@ -21,6 +21,7 @@ from flask import current_app
 from pole.db import db, is_postgresql, utcnow, write_transaction
 from pole.mail import log_instead, smtp_connection
 from pole.outbox import rules
+from pole.outbox.links import mail_domain
 from pole.outbox.message import build_message
 from pole.outbox.models import OutgoingMail
 
@@ -80,7 +81,7 @@ def _send(mails: list[OutgoingMail]) -> dict[int, str]:
     """Hand each mail to SMTP (one session) or to the log; the errors, by mail id."""
     config = current_app.config
     sender = config["MAIL_DEFAULT_SENDER"]
-    domain = config.get("SERVER_NAME") or "pole.local"
+    domain = mail_domain()
     messages = [(mail, build_message(mail, sender, domain)) for mail in mails]
     if not config["MAIL_SERVER"]:
         app = current_app

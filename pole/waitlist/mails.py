@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-from flask import current_app, has_request_context, url_for
-
 from pole.formatting import format_local, format_when
 from pole.notifications import tell as notify
+from pole.outbox.links import mail_url
 from pole.timeutil import to_local
 
 KIND = "notify_waitlist"
 
 
 def booking_link(wish: object) -> str:
-    """The booking form, filled with the time she waited for ('' when no link can be built)."""
-    if not (has_request_context() or current_app.config.get("SERVER_NAME")):
-        return ""
+    """The booking form, filled with the time she waited for."""
     tz = wish.resource.site.tz
     start, end = to_local(wish.start, tz), to_local(wish.end, tz)
     args = {
@@ -28,7 +25,7 @@ def booking_link(wish: object) -> str:
         args["end_date"] = end.date().isoformat()
     if wish.quantity > 1:
         args["quantity"] = wish.quantity
-    return url_for("bookings.new", _external=True, **args)
+    return mail_url("bookings.new", **args)
 
 
 def tell(wish: object) -> None:

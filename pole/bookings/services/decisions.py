@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
-from flask import url_for
 
 from pole import permissions
 from pole.auth.models import User
@@ -17,6 +16,7 @@ from pole.events.states import record_decision
 from pole.formatting import format_hhmm, format_numeric_date
 from pole.notifications import tell
 from pole.outbox.bookings import booking_invitation
+from pole.outbox.links import mail_url
 from pole.quotas import services as quotas
 from pole.timeutil import to_local
 
@@ -90,7 +90,7 @@ def _notify_decision(booking: Booking) -> None:
     tz = booking.resource.site.tz
     start, end = to_local(booking.start, tz), to_local(booking.end, tz)
     when = f"{format_numeric_date(start)} de {format_hhmm(start)} à {format_hhmm(end)}"
-    link = url_for("bookings.show", booking_id=booking.id, _external=True)
+    link = mail_url("bookings.show", booking_id=booking.id)
     if booking.status == "confirmed":
         subject = f"Réservation confirmée : {booking.resource.name}"
         body = (

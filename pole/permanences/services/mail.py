@@ -6,12 +6,11 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 
-from flask import current_app, has_request_context, url_for
-
 from pole.db import db
 from pole.formatting import format_day, format_hhmm
 from pole.notifications import tell
 from pole.outbox import queue_mail
+from pole.outbox.links import mail_url
 from pole.permanences.models import Appointment, Permanence
 from pole.permanences.services.data import Outcome
 from pole.permanences.services.loading import tz_of
@@ -44,7 +43,7 @@ def mail_associations(
     by_org = _by_organisation(appointments)
     permanence = db.session.get(Permanence, permanence_id)
     names = []
-    link = _home_link()
+    link = mail_url("main.home")
     for held in by_org.values():
         organisation = held[0].organisation
         names.append(organisation.name)
@@ -64,9 +63,3 @@ def mail_associations(
         if organisation.email and organisation.email not in {p.email for p in people.values()}:
             queue_mail(organisation.email, title, f"Bonjour,\n\n{text}", kind="permanence_notice")
     return Outcome(notified=sorted(names), cancelled=len(appointments))
-
-
-def _home_link() -> str:
-    if has_request_context() or current_app.config.get("SERVER_NAME"):
-        return url_for("main.home", _external=True)
-    return ""

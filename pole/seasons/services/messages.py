@@ -6,15 +6,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask import current_app, has_request_context, url_for
-
 from pole import permissions
 from pole.auth.models import User
 from pole.core.refusals import Reason
 from pole.db import db, utcnow, write_transaction
 from pole.events.record import record
+from pole.notifications import tell
+from pole.notifications.rules import SEASON
 from pole.organisations.models import Membership, Organisation
-from pole.outbox import queue_mail
+from pole.outbox.links import mail_url
 from pole.resources.models import Resource
 from pole.seasons.models import Season, SeasonMessage, SeasonRequest
 from pole.seasons.services.board import board
@@ -55,13 +55,6 @@ def concerned(
             r.organisation_id for r in season.requests if r.resource_id == resource_id and r.is_live
         }
     return set()
-
-
-def _link(season: Season) -> str:
-    """The season's page, when a link can be built (a request, or SERVER_NAME for the worker)."""
-    if has_request_context() or current_app.config.get("SERVER_NAME"):
-        return url_for("seasons.show", season_id=season.id, _external=True)
-    return ""
 
 
 def write_to_associations(
@@ -110,7 +103,7 @@ def write_to_associations(
             db.select(Organisation).where(Organisation.id.in_(chosen))
         ).all()
         about = f" ({resource.name})" if resource is not None else ""
-        link = _link(season)
+        link = mail_url("seasons.show", season_id=season.id)
         for organisation in sorted(organisations, key=lambda o: o.sort_key):
             record(
                 "season.message",
@@ -138,17 +131,11 @@ def _mail_coordinators(
         )
         .order_by(User.id)
     )
-    see = f"\n\nCe message est aussi sur la page de la saison : {link}\n" if link else "\n"
+    text = (
+        f"La gestion du bâtiment écrit à {organisation.name} au sujet du plan de la "
+        f"saison « {season.name} »{about} :\n\n{body}\n\n"
+        f"Ce message est aussi sur la page de la saison : {link}\n"
+    )
+    subject = f"Saison « {season.name} » : message de la gestion"
     for person in coordinators:
-        text = (
-            f"Bonjour {person.name},\n\n"
-            f"La gestion du bâtiment écrit à {organisation.name} au sujet du plan de la "
-            f"saison « {season.name} »{about} :\n\n{body}{see}"
-        )
-        queue_mail(
-            person.email,
-            f"Saison « {season.name} » : message de la gestion",
-            text,
-            kind="season_message",
-            now=now,
-        )
+        tell(person, SEASON, subject, text, now=now)

@@ -8,16 +8,18 @@ from datetime import date, datetime
 from pole import permissions
 from pole.auth.models import User
 from pole.bookings import recurrence as rec
+from pole.bookings.models import ACTIVE_STATUSES, Booking
 from pole.bookings.services.checks import BookingRefused, SeriesRefused
 from pole.bookings.services.series import SeriesData, create_series, preview_series
 from pole.core.refusals import Reason
 from pole.db import db, utcnow, write_transaction
 from pole.events.record import record
 from pole.formatting import format_long_day, join_words, weekday_names
+from pole.notifications import tell
 from pole.notifications.listeners import told_otherwise
-from pole.notifications.rules import MADE
+from pole.notifications.rules import MADE, SEASON
 from pole.organisations.models import Membership
-from pole.outbox.queue import queue_mail
+from pole.outbox.bookings import bookings_invitation
 from pole.resources.models import Resource
 from pole.seasons import rules
 from pole.seasons.models import Season, SeasonRequest
@@ -154,6 +156,18 @@ def _letter(season: Season, requests: list[SeasonRequest], outcomes: dict[int, O
     return "\n".join(lines)
 
 
+def _bookings_of(requests: list[SeasonRequest]) -> list[Booking]:
+    """The bookings the published series of these requests made, in time order."""
+    ids = [r.series_id for r in requests if r.series_id is not None]
+    if not ids:
+        return []
+    db.session.flush()  # their change stamp (SEQUENCE) first
+    query = db.select(Booking).where(
+        Booking.series_id.in_(ids), Booking.status.in_(ACTIVE_STATUSES)
+    )
+    return list(db.session.scalars(query.order_by(Booking.start, Booking.id)))
+
+
 def _tell_associations(
     season: Season, outcomes: dict[int, Outcome], user: User, now: datetime
 ) -> int:
@@ -175,6 +189,7 @@ def _tell_associations(
             season=season.id,
         )
         text = _letter(season, requests, outcomes)
+        granted_bookings = _bookings_of([r for r in requests if r.id in outcomes])
         coordinators = db.session.scalars(
             db.select(User)
             .join(Membership, Membership.user_id == User.id)
@@ -186,13 +201,14 @@ def _tell_associations(
             .order_by(User.id)
         )
         for person in coordinators:
-            queue_mail(
-                person.email,
-                f"Saison « {season.name} » : vos créneaux",
-                f"Bonjour {person.name},\n\n{text}\n",
-                kind="season_published",
-                now=now,
+            # The dates granted as one invitation: the association's calendar gets them all.
+            ics, method = (
+                bookings_invitation(granted_bookings, person.email)
+                if granted_bookings
+                else (None, None)
             )
+            subject = f"Saison « {season.name} » : vos créneaux"
+            tell(person, SEASON, subject, text, ics=ics, ics_method=method, now=now)
     return len(by_org)
 
 
