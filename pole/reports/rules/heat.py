@@ -56,13 +56,16 @@ def weekly_heat(
     first: date,
     last: date,
     tz: ZoneInfo,
+    counted: Mapping[tuple[int, int], int] | None = None,
 ) -> dict[tuple[int, int], Cell]:
     """{(weekday, hour): Cell} over the period: each room's opening minutes, and the minutes
     booked within them (a booking outside opening hours fills nothing).
 
-    `uses` are the bookings (start, end, their room's hours), already cut to the period.
+    `uses` are the bookings (start, end, their room's hours), already cut to the period;
+    `counted` holds minutes booked already summed the same way elsewhere (by the database,
+    for the bookings within one ordinary local day), by (weekday, hour).
     """
-    booked: dict[tuple[int, int], int] = defaultdict(int)
+    booked: dict[tuple[int, int], int] = defaultdict(int, counted or {})
     opened: dict[tuple[int, int], int] = defaultdict(int)
     irregular = irregular_days(first - timedelta(days=1), last + timedelta(days=1), tz)
     for start, end, hours in uses:
