@@ -17,12 +17,14 @@ from pole.bookings.models import Booking
 from pole.db import db, utcnow, write_transaction
 from pole.events.models import Event
 from pole.events.record import record
+from pole.permanences import rules as permanence_rules
+from pole.permanences.models import BlockedSlot, PermanenceCancellation
 from pole.reports import rules
 from pole.reports.models import ResourceValue
 from pole.reports.services.usage import bounds, usage_report
 from pole.resources.models import Resource
 from pole.timeutil import NonexistentLocalTime, local_to_utc, to_local
-from tests.factories import make_booking, make_organisation, make_resource
+from tests.factories import make_booking, make_organisation, make_permanence, make_resource
 
 PARIS = ZoneInfo("Europe/Paris")
 OFFICE_HOURS = {str(d): [[480, 720], [840, 1140]] for d in range(6)}  # Monday to Saturday
@@ -217,3 +219,29 @@ def test_the_database_sums_what_a_minute_by_minute_count_finds(varied_year, name
     # The data set is not empty where it is compared.
     assert sum(v[0] for v in lines.values()) > 0
     assert sum(v[-1] for v in lines.values()) > 0 or read_at == "mid-june"
+
+
+def test_slots_offered_are_counted_as_laid_out_across_the_clock_changes(app):
+    """Sunday nights 01:00–04:00 in 30-minute slots: the clock changes fall in them."""
+    year = to_local(utcnow(), PARIS).year - 1
+    start_of_year = local_to_utc(date(year, 1, 1), time(0, 0), PARIS)
+    permanence = make_permanence(
+        now=start_of_year, weekdays=frozenset({6}), start_time=time(1, 0),
+        end_time=time(4, 0), first_day=date(year, 1, 1), until=date(year, 12, 31),
+    )  # fmt: skip
+    patterns = permanence.rule_patterns()
+    every = permanence_rules.slots_between(patterns, date(year, 1, 1), date(year, 12, 31), PARIS)
+    blocked = [every[3].start, next(s for s in every if s.day == _last_sunday(year, 10)).start]
+    cancelled = every[40].day
+    with write_transaction():
+        db.session.add_all([BlockedSlot(permanence_id=permanence.id, start=s) for s in blocked])
+        db.session.add(PermanenceCancellation(permanence_id=permanence.id, day=cancelled))
+    for period in periods(year).values():
+        offered = usage_report(permanence.resource.site, period).permanences.offered
+        expected = permanence_rules.slots_between(
+            patterns, period.first, period.last, PARIS, {cancelled}, set(blocked)
+        )
+        assert offered == len(expected), period
+    spring, autumn = _last_sunday(year, 3), _last_sunday(year, 10)
+    assert len(permanence_rules.day_slots(patterns[0], spring, PARIS)) == 4  # 02:00–03:00 skipped
+    assert len(permanence_rules.day_slots(patterns[0], autumn, PARIS)) == 6
