@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any, NamedTuple
 
 import sqlalchemy as sa
@@ -67,51 +68,61 @@ class PublicPage:
         return hashlib.sha256(repr(self).encode()).hexdigest()[:32]
 
 
+@cache
+def _statements() -> tuple[sa.Select, ...]:
+    """The page's four reads, built once per process (their values are bound per request):
+    building a statement costs about what running it does."""
+    site, now, ahead = sa.bindparam("site_id"), sa.bindparam("now"), sa.bindparam("ahead")
+    hours = sa.select(Resource.opening_hours).where(
+        Resource.site_id == site, Resource.is_active, Resource.kind == "room"
+    )
+    closures = (
+        sa.select(Closure.start, Closure.end, Closure.reason)
+        .where(
+            Closure.site_id == site,
+            Closure.resource_id.is_(None),
+            Closure.end > now,
+            Closure.start < ahead,
+        )
+        .order_by(Closure.start, Closure.id)
+    )
+    organisations = sa.select(
+        Organisation.id,
+        Organisation.name,
+        Organisation.public_presentation,
+        Organisation.public_offer,
+        Organisation.public_audience,
+        Organisation.public_hours,
+        Organisation.public_contact,
+    ).where(Organisation.is_active, Organisation.public_shown)
+    events = (
+        sa.select(Booking.title, Booking.start, Booking.end, Resource.name, Organisation.name)
+        .join(Resource, Resource.id == Booking.resource_id)
+        .outerjoin(Organisation, Organisation.id == Booking.organisation_id)
+        .where(
+            Resource.site_id == site,
+            Booking.is_public,
+            Booking.status == "confirmed",
+            Booking.end > now,
+            Booking.start < ahead,
+        )
+        .order_by(Booking.start, Booking.id)
+        .limit(MAX_EVENTS)
+    )
+    return hours, closures, organisations, events
+
+
 def public_page(site: Site, now: datetime | None = None) -> PublicPage:
     """The building, the organisations that chose to appear, and public events to come;
     never a private booking, nor one waiting for approval. Columns, not objects: the page
     is read by everyone, often."""
     now = now or utcnow()
-    hours = db.session.scalars(
-        sa.select(Resource.opening_hours).where(
-            Resource.site_id == site.id, Resource.is_active, Resource.kind == "room"
-        )
-    ).all()
-    closures = db.session.execute(
-        sa.select(Closure.start, Closure.end, Closure.reason)
-        .where(
-            Closure.site_id == site.id,
-            Closure.resource_id.is_(None),
-            Closure.end > now,
-            Closure.start < now + AHEAD,
-        )
-        .order_by(Closure.start, Closure.id)
-    ).all()
-    organisations = db.session.execute(
-        sa.select(
-            Organisation.id,
-            Organisation.name,
-            Organisation.public_presentation,
-            Organisation.public_offer,
-            Organisation.public_audience,
-            Organisation.public_hours,
-            Organisation.public_contact,
-        ).where(Organisation.is_active, Organisation.public_shown)
-    ).all()
-    events = db.session.execute(
-        sa.select(Booking.title, Booking.start, Booking.end, Resource.name, Organisation.name)
-        .join(Resource, Resource.id == Booking.resource_id)
-        .outerjoin(Organisation, Organisation.id == Booking.organisation_id)
-        .where(
-            Resource.site_id == site.id,
-            Booking.is_public,
-            Booking.status == "confirmed",
-            Booking.end > now,
-            Booking.start < now + AHEAD,
-        )
-        .order_by(Booking.start, Booking.id)
-        .limit(MAX_EVENTS)
-    ).all()
+    values = {"site_id": site.id, "now": now, "ahead": now + AHEAD}
+    read_hours, read_closures, read_organisations, read_events = _statements()
+    hours = db.session.scalars(read_hours, values).all()
+    closures = db.session.execute(read_closures, values).all()
+    organisations = db.session.execute(read_organisations).all()
+    events = db.session.execute(read_events, values).all()
     return PublicPage(
         site=PlaceRow(site.name, site.address or "", site.directions or "", site.timezone),
         hours=rules.building_hours(hours),
