@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import functools
 import hashlib
 import io
 import json
@@ -120,22 +121,23 @@ def timed(call: Callable[[], object], runs: int) -> tuple[float, float]:
 
 
 def queries(app, call: Callable[[], object]) -> int:  # noqa: ANN001
+    """How many statements one call sends to the database."""
     from pole.db import db
-
-    count = 0
-
-    def before(*_args) -> None:  # noqa: ANN002
-        nonlocal count
-        count += 1
 
     with app.app_context():
         engine = db.engine
-    sa.event.listen(engine, "before_cursor_execute", before)
+    statements: list[str] = []
+    listener = functools.partial(_note_statement, statements)
+    sa.event.listen(engine, "before_cursor_execute", listener)
     try:
         call()
     finally:
-        sa.event.remove(engine, "before_cursor_execute", before)
-    return count
+        sa.event.remove(engine, "before_cursor_execute", listener)
+    return len(statements)
+
+
+def _note_statement(statements: list[str], _conn, _cursor, statement: str, *_rest) -> None:  # noqa: ANN001, ANN002
+    statements.append(statement)
 
 
 def profile(call: Callable[[], object], runs: int, lines: int = 30) -> str:
