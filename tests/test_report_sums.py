@@ -22,7 +22,7 @@ from pole.permanences.models import BlockedSlot, PermanenceCancellation
 from pole.reports import rules
 from pole.reports.models import ResourceValue
 from pole.reports.services.usage import bounds, usage_report
-from pole.resources.models import Resource
+from pole.resources.models import Closure, Resource
 from pole.timeutil import NonexistentLocalTime, local_to_utc, to_local
 from tests.factories import make_booking, make_organisation, make_permanence, make_resource
 
@@ -245,3 +245,45 @@ def test_slots_offered_are_counted_as_laid_out_across_the_clock_changes(app):
     spring, autumn = _last_sunday(year, 3), _last_sunday(year, 10)
     assert len(permanence_rules.day_slots(patterns[0], spring, PARIS)) == 4  # 02:00–03:00 skipped
     assert len(permanence_rules.day_slots(patterns[0], autumn, PARIS)) == 6
+
+
+def test_closures_take_their_hours_out_of_the_opening_hours(app):
+    """Occupancy and the heat map count as open only the hours no closure took, counted
+    here minute by minute over March (the spring change) for two rooms."""
+    year = to_local(utcnow(), PARIS).year - 1
+    hall = make_resource(name="Hall", opening_hours=OFFICE_HOURS)
+    night = make_resource(name="Salle de nuit", site=hall.site)  # open day and night
+    spring = _last_sunday(year, 3)
+    monday = spring - timedelta(days=6)
+    closures = [  # the whole building one Monday; the hall that Monday again, overlapping
+        (None, local_to_utc(monday, time(0, 0), PARIS), local_to_utc(monday, time(23, 0), PARIS)),
+        (hall, local_to_utc(monday, time(10, 0), PARIS), local_to_utc(monday, time(16, 0), PARIS)),
+        # the night room across the clock change, and the hall from before the month into it
+        (night, local_to_utc(spring, time(1, 0), PARIS), local_to_utc(spring, time(4, 0), PARIS)),
+        (hall, local_to_utc(date(year, 2, 27), time(9, 0), PARIS),
+         local_to_utc(date(year, 3, 2), time(11, 30), PARIS)),
+    ]  # fmt: skip
+    with write_transaction():
+        for room, start, end in closures:
+            db.session.add(
+                Closure(site_id=hall.site_id, resource_id=room and room.id, start=start, end=end,
+                        reason="Fermé")
+            )  # fmt: skip
+    period = rules.month(year, 3)
+    report = usage_report(hall.site, period)
+
+    lo, hi = bounds(period, hall.site)
+    heat, by_room = defaultdict(int), defaultdict(int)
+    minute = lo
+    while minute < hi:
+        local = minute.astimezone(PARIS)
+        wall = local.hour * 60 + local.minute
+        for room in (hall, night):
+            hours = room.opening_hours.get(str(local.weekday()), [])
+            shut = any(s <= minute < e for r, s, e in closures if r is None or r.id == room.id)
+            if any(a <= wall < z for a, z in hours) and not shut:
+                heat[local.weekday(), local.hour] += 1
+                by_room[room.id] += 1
+        minute += timedelta(minutes=1)
+    assert {o.resource.id: o.minutes_open for o in report.occupancy} == dict(by_room)
+    assert {k: c.open for k, c in report.heat.items() if c.open} == dict(heat)

@@ -19,7 +19,7 @@ from pole.reports.models import ResourceValue
 from pole.reports.rules.days import irregular_days
 from pole.reports.services.permanences import PermanenceFigures, permanence_figures
 from pole.reports.services.sql import FIGURES, HEAT, HOURLY, Stretch, Sums, instant, seconds
-from pole.resources.models import Resource, Site
+from pole.resources.models import Closure, Resource, Site
 from pole.timeutil import local_day_bounds
 
 
@@ -217,11 +217,24 @@ def usage_report(
             sa.select(Organisation).where(Organisation.id.in_(organisation_ids))
         ):
             blocks.setdefault(org.id, AssociationBlock(org))
+    closures = defaultdict(list)  # room (None: the whole building): its closures, cut
+    for resource_id, start, end in db.session.execute(
+        sa.select(Closure.resource_id, Closure.start, Closure.end).where(
+            Closure.site_id == site.id, Closure.start < hi, Closure.end > lo
+        )
+    ):
+        closures[resource_id].append((max(start, lo), min(end, hi)))
+    closed = {
+        r.id: rules.closed_hours(r.opening_hours, closures[None] + closures[r.id], tz)
+        for r in resources
+        if r.is_room
+    }
     occupancy = [
         Occupancy(
             r,
             booked_by_resource[r.id],
-            rules.opening_minutes(r.opening_hours, period.first, period.last, tz),
+            rules.opening_minutes(r.opening_hours, period.first, period.last, tz)
+            - rules.closed_minutes(closed[r.id]),
         )
         for r in resources
         if r.is_room
@@ -234,7 +247,15 @@ def usage_report(
         building=[line for line in building.values() if line.figures != Figures()],
         building_total=building_total,
         occupancy=occupancy,
-        heat=rules.weekly_heat(across, list(rooms.values()), period.first, period.last, tz, heat),
+        heat=rules.weekly_heat(
+            across,
+            list(rooms.values()),
+            period.first,
+            period.last,
+            tz,
+            heat,
+            [piece for pieces in closed.values() for piece in pieces],
+        ),
         permanences=permanence_figures(site, period, lo, hi, organisation_ids),
         values=dict(values),
     )
