@@ -186,3 +186,19 @@ def test_the_manager_says_how_to_get_there(world, login_as):
         login_as(make_user(world["hidden"], role="coordinator")).get("/le-pole/acces").status_code
         == 403
     )
+
+
+def test_a_304_renders_nothing_and_a_change_shows_at_once(world, client, monkeypatch):
+    import pole.public.views as views
+
+    first = client.get("/le-pole/")
+    rendered = []
+    monkeypatch.setattr(views, "render_template", lambda *a, **k: rendered.append(a) or "rendu")
+    again = client.get("/le-pole/", headers={"If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 304 and rendered == []
+    assert client.get("/le-pole/").data == first.data and rendered == []  # kept, same rows
+    with write_transaction():
+        db.session.get(Organisation, world["epicerie"].id).public_contact = "04 77 11 11 11"
+    changed = client.get("/le-pole/", headers={"If-None-Match": first.headers["ETag"]})
+    assert changed.status_code == 200 and changed.headers["ETag"] != first.headers["ETag"]
+    assert len(rendered) == 1  # rendered again for the new rows

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from functools import cache
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
-import sqlalchemy.orm as so
 
 from pole.bookings.models import Booking
 from pole.db import db, utcnow, write_transaction
@@ -20,63 +21,118 @@ AHEAD = timedelta(days=60)
 MAX_EVENTS = 40
 
 
+class PlaceRow(NamedTuple):
+    name: str
+    address: str
+    directions: str
+    timezone: str  # the page's times are written in it
+
+
+class ClosureRow(NamedTuple):
+    start: datetime
+    end: datetime
+    reason: str
+
+
+class OrganisationRow(NamedTuple):
+    id: int
+    name: str
+    public_presentation: str
+    public_offer: str
+    public_audience: str
+    public_hours: str
+    public_contact: str
+
+
+class EventRow(NamedTuple):
+    title: str
+    start: datetime
+    end: datetime
+    resource_name: str
+    organisation_name: str | None
+
+
 @dataclass(frozen=True)
 class PublicPage:
-    site: Site
+    """What the public page shows, as plain rows: the same rows always make the same page,
+    so their digest is the page's ETag."""
+
+    site: PlaceRow
     hours: list[tuple[str, str]]
-    closures: list[Closure]
-    organisations: list[Organisation]
-    events: list[Booking]
+    closures: list[ClosureRow]
+    organisations: list[OrganisationRow]
+    events: list[EventRow]
+
+    @property
+    def digest(self) -> str:
+        return hashlib.sha256(repr(self).encode()).hexdigest()[:32]
+
+
+@cache
+def _statements() -> tuple[sa.Select, ...]:
+    """The page's four reads, built once per process (their values are bound per request):
+    building a statement costs about what running it does."""
+    site, now, ahead = sa.bindparam("site_id"), sa.bindparam("now"), sa.bindparam("ahead")
+    hours = sa.select(Resource.opening_hours).where(
+        Resource.site_id == site, Resource.is_active, Resource.kind == "room"
+    )
+    closures = (
+        sa.select(Closure.start, Closure.end, Closure.reason)
+        .where(
+            Closure.site_id == site,
+            Closure.resource_id.is_(None),
+            Closure.end > now,
+            Closure.start < ahead,
+        )
+        .order_by(Closure.start, Closure.id)
+    )
+    organisations = sa.select(
+        Organisation.id,
+        Organisation.name,
+        Organisation.public_presentation,
+        Organisation.public_offer,
+        Organisation.public_audience,
+        Organisation.public_hours,
+        Organisation.public_contact,
+    ).where(Organisation.is_active, Organisation.public_shown)
+    events = (
+        sa.select(Booking.title, Booking.start, Booking.end, Resource.name, Organisation.name)
+        .join(Resource, Resource.id == Booking.resource_id)
+        .outerjoin(Organisation, Organisation.id == Booking.organisation_id)
+        .where(
+            Resource.site_id == site,
+            Booking.is_public,
+            Booking.status == "confirmed",
+            Booking.end > now,
+            Booking.start < ahead,
+        )
+        .order_by(Booking.start, Booking.id)
+        .limit(MAX_EVENTS)
+    )
+    return hours, closures, organisations, events
 
 
 def public_page(site: Site, now: datetime | None = None) -> PublicPage:
     """The building, the organisations that chose to appear, and public events to come;
-    never a private booking, nor one waiting for approval."""
+    never a private booking, nor one waiting for approval. Columns, not objects: the page
+    is read by everyone, often."""
     now = now or utcnow()
-    rooms = db.session.scalars(
-        sa.select(Resource).where(
-            Resource.site_id == site.id, Resource.is_active, Resource.kind == "room"
-        )
-    ).all()
-    closures = db.session.scalars(
-        sa.select(Closure)
-        .where(
-            Closure.site_id == site.id,
-            Closure.resource_id.is_(None),
-            Closure.end > now,
-            Closure.start < now + AHEAD,
-        )
-        .order_by(Closure.start)
-    ).all()
-    organisations = sorted(
-        db.session.scalars(
-            sa.select(Organisation).where(Organisation.is_active, Organisation.public_shown)
-        ),
-        key=lambda o: o.sort_key,
-    )
-    events = db.session.scalars(
-        sa.select(Booking)
-        .join(Resource, Resource.id == Booking.resource_id)
-        .where(
-            Resource.site_id == site.id,
-            Booking.is_public,
-            Booking.status == "confirmed",
-            Booking.end > now,
-            Booking.start < now + AHEAD,
-        )
-        .options(
-            so.contains_eager(Booking.resource).load_only(Resource.name),
-            so.joinedload(Booking.organisation).load_only(Organisation.name),
-        )
-        .order_by(Booking.start, Booking.id)
-        .limit(MAX_EVENTS)
-    ).all()
+    values = {"site_id": site.id, "now": now, "ahead": now + AHEAD}
+    read_hours, read_closures, read_organisations, read_events = _statements()
+    hours = db.session.scalars(read_hours, values).all()
+    closures = db.session.execute(read_closures, values).all()
+    organisations = db.session.execute(read_organisations).all()
+    events = db.session.execute(read_events, values).all()
     return PublicPage(
-        site=site,
-        hours=rules.building_hours(r.opening_hours for r in rooms),
-        closures=list(closures),
-        organisations=organisations,
-        events=list(events),
+        site=PlaceRow(site.name, site.address or "", site.directions or "", site.timezone),
+        hours=rules.building_hours(hours),
+        closures=[ClosureRow(*row) for row in closures],
+        # A row has the name the organisation's French sort key reads.
+        organisations=sorted(
+            (OrganisationRow(*row) for row in organisations),
+            key=lambda o: (Organisation.sort_key.fget(o), o.id),
+        ),
+        events=[EventRow(*row) for row in events],
     )
 
 

@@ -4,8 +4,20 @@ feed them: an organisation's presentation, the way to the building."""
 from __future__ import annotations
 
 import hashlib
+import threading
+from collections import OrderedDict
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
 
 from pole.db import db, utcnow
@@ -21,24 +33,66 @@ bp = Blueprint("public", __name__, url_prefix="/le-pole")
 CACHE_CONTROL = "public, max-age=300"
 
 
-def _cacheable(html: str) -> Response:
-    """The same page for everyone: an ETag of its text, 304 when the copy held is current."""
-    response = Response(html, mimetype="text/html")
-    response.set_etag(hashlib.sha256(html.encode()).hexdigest()[:32])
-    response.headers["Cache-Control"] = CACHE_CONTROL
-    return response.make_conditional(request)
+_INCLUDED = ("public/_layout.html", "public/_organisation.html")
+_RENDERED_MAX = 16
+_lock = threading.Lock()
+
+
+class _Rendered:
+    """This app's rendered public pages, by ETag. The ETag digests every row the page shows,
+    read from the database on each request, and the templates' text: a change is a new key,
+    so an entry is never stale, only unused (and soon dropped)."""
+
+    def __init__(self) -> None:
+        self.code_keys: dict[str, str] = {}
+        self.pages: OrderedDict[str, str] = OrderedDict()
+
+    def code_key(self, template: str) -> str:
+        if template not in self.code_keys:
+            env = current_app.jinja_env
+            sources = [env.loader.get_source(env, name)[0] for name in (template, *_INCLUDED)]
+            self.code_keys[template] = hashlib.sha256("".join(sources).encode()).hexdigest()[:16]
+        return self.code_keys[template]
+
+    def get(self, etag: str) -> str | None:
+        with _lock:
+            return self.pages.get(etag)
+
+    def keep(self, etag: str, html: str) -> None:
+        with _lock:
+            self.pages[etag] = html
+            while len(self.pages) > _RENDERED_MAX:
+                self.pages.popitem(last=False)
+
+
+def _rendered() -> _Rendered:
+    return current_app.extensions.setdefault("pole.public_pages", _Rendered())
 
 
 def _page(template: str) -> Response:
+    """The same page for everyone: an ETag of what it shows, 304 when the copy held is
+    current (nothing rendered), the page rendered once per version of its rows."""
     site = default_site()
     if site is None:
         abort(404)
     page = services.public_page(site, utcnow())
+    rendered = _rendered()
+    etag = f"{rendered.code_key(template)}-{page.digest}"
+    response = Response(mimetype="text/html")
+    response.set_etag(etag)
+    response.headers["Cache-Control"] = CACHE_CONTROL
+    if request.if_none_match.contains(etag):
+        return response.make_conditional(request)
+    html = rendered.get(etag)
+    if html is None:
 
-    def when(start, end) -> str:  # noqa: ANN001
-        return format_when(start, end, site.tz)
+        def when(start, end) -> str:  # noqa: ANN001
+            return format_when(start, end, site.tz)
 
-    return _cacheable(render_template(template, page=page, when=when))
+        html = render_template(template, page=page, when=when)
+        rendered.keep(etag, html)
+    response.set_data(html)
+    return response
 
 
 @bp.get("/")

@@ -51,3 +51,30 @@ def hour_pieces(a: int, b: int) -> Iterator[tuple[int, int]]:
         following = min(b, (hour + 1) * 60)
         yield hour, following - a
         a = following
+
+
+@lru_cache(maxsize=64)
+def offset_changes(
+    lo: datetime, hi: datetime, tz: ZoneInfo
+) -> tuple[int, tuple[tuple[datetime, int], ...]]:
+    """The zone's UTC offset at `lo` in minutes, and each instant of [lo, hi) where it
+    changes with the offset from then on: what a database without time zones needs to tell
+    local time from UTC."""
+    step = timedelta(minutes=15)  # offsets change on a quarter hour in every zone we serve
+
+    def offset(instant: datetime) -> int:
+        return int(instant.astimezone(tz).utcoffset().total_seconds() // 60)
+
+    first = offset(lo)
+    changes: list[tuple[datetime, int]] = []
+    current = first
+    local_lo, local_hi = lo.astimezone(tz).date(), hi.astimezone(tz).date()
+    for day in sorted(irregular_days(local_lo - timedelta(days=1), local_hi, tz)):
+        cursor = datetime(day.year, day.month, day.day, tzinfo=tz).astimezone(lo.tzinfo)
+        cursor -= timedelta(hours=3)
+        for _ in range(30 * 4):
+            if lo <= cursor < hi and offset(cursor) != current:
+                current = offset(cursor)
+                changes.append((cursor, current))
+            cursor += step
+    return first, tuple(changes)

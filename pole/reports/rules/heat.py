@@ -56,13 +56,18 @@ def weekly_heat(
     first: date,
     last: date,
     tz: ZoneInfo,
+    counted: Mapping[tuple[int, int], int] | None = None,
+    closed: Iterable[tuple[datetime, datetime]] = (),
 ) -> dict[tuple[int, int], Cell]:
     """{(weekday, hour): Cell} over the period: each room's opening minutes, and the minutes
     booked within them (a booking outside opening hours fills nothing).
 
-    `uses` are the bookings (start, end, their room's hours), already cut to the period.
+    `uses` are the bookings (start, end, their room's hours), already cut to the period;
+    `counted` holds minutes booked already summed the same way elsewhere (by the database,
+    for the bookings within one ordinary local day), by (weekday, hour); `closed` the
+    opening hours closures took, which were not open after all.
     """
-    booked: dict[tuple[int, int], int] = defaultdict(int)
+    booked: dict[tuple[int, int], int] = defaultdict(int, counted or {})
     opened: dict[tuple[int, int], int] = defaultdict(int)
     irregular = irregular_days(first - timedelta(days=1), last + timedelta(days=1), tz)
     for start, end, hours in uses:
@@ -96,6 +101,9 @@ def weekly_heat(
                 closes = combine_minutes(day, b, tz, shift_gap=True)
                 for weekday, minute, length in _segments(opens, closes, tz):
                     opened[weekday, minute // 60] += length
+    for start, end in closed:  # opening hours a closure took (`closed_hours`)
+        for weekday, minute, length in _segments(start, end, tz):
+            opened[weekday, minute // 60] -= length
     return {key: Cell(booked.get(key, 0), opened.get(key, 0)) for key in {*booked, *opened}}
 
 

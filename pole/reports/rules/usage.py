@@ -80,6 +80,36 @@ def opening_minutes(
     return total
 
 
+def closed_hours(
+    opening_hours: Mapping[str, Iterable],
+    closures: Iterable[tuple[datetime, datetime]],
+    tz: ZoneInfo,
+) -> list[tuple[datetime, datetime]]:
+    """The parts of a room's opening hours its closures take (a public holiday, works): hours
+    the room was not open after all. Overlapping closures count once."""
+    merged: list[list[datetime]] = []
+    for start, end in sorted(closures):
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    pieces = []
+    for start, end in merged:
+        day, last = to_local(start, tz).date(), to_local(end - _INSTANT, tz).date()
+        while day <= last:
+            for a, b in opening_hours.get(str(day.weekday()), ()):
+                opens = combine_minutes(day, a, tz, shift_gap=True)
+                closes = combine_minutes(day, b, tz, shift_gap=True)
+                if max(opens, start) < min(closes, end):
+                    pieces.append((max(opens, start), min(closes, end)))
+            day += timedelta(days=1)
+    return pieces
+
+
+def closed_minutes(pieces: Iterable[tuple[datetime, datetime]]) -> int:
+    return sum(_minutes_within(a, b, a, b) for a, b in pieces)
+
+
 def occupancy(booked_minutes: int, open_minutes: int) -> Fraction | None:
     """Booked hours over opening hours; None when the resource was never open."""
     return Fraction(booked_minutes, open_minutes) if open_minutes > 0 else None

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -16,7 +17,9 @@ from pole.permanences import rules as permanence_rules
 from pole.permanences.models import Appointment, BlockedSlot, Permanence, PermanenceCancellation
 from pole.reports import rules
 from pole.reports.models import AppointmentCount
+from pole.reports.rules.days import irregular_days
 from pole.resources.models import Resource, Site
+from pole.timeutil import to_local
 
 OUTCOMES = ("booked", "seen", "no_show", "cancelled")
 
@@ -115,6 +118,33 @@ def _counts(
     return [tuple(row) for row in (*live, *kept)]
 
 
+def _offered(
+    patterns: list,
+    period: rules.Period,
+    tz: ZoneInfo,
+    cancelled: set[date],
+    blocked: set[datetime],
+    irregular: frozenset[date],
+) -> int:
+    """How many slots the permanence offered (`slots_between`, counted): on an ordinary
+    24-hour day a pattern lays out the same slots, so each pattern's are counted once; a
+    clock-change day, or one with a blocked slot, is laid out on its own."""
+    blocked_days = {to_local(start, tz).date() for start in blocked}
+    per_pattern: dict[int, int] = {}
+    total = 0
+    for day, pattern in permanence_rules.session_days(
+        patterns, period.first, period.last, cancelled
+    ):
+        if day in irregular or day in blocked_days:
+            slots = permanence_rules.day_slots(pattern, day, tz)
+            total += sum(1 for slot in slots if slot.start not in blocked)
+            continue
+        if id(pattern) not in per_pattern:
+            per_pattern[id(pattern)] = len(permanence_rules.day_slots(pattern, day, tz))
+        total += per_pattern[id(pattern)]
+    return total
+
+
 def permanence_figures(
     site: Site,
     period: rules.Period,
@@ -146,19 +176,11 @@ def permanence_figures(
         )
     ):
         blocked[pid].add(start)
+    irregular = irregular_days(period.first, period.last, site.tz)
     lines = {
         p.id: PermanenceLine(
             p,
-            len(
-                permanence_rules.slots_between(
-                    p.rule_patterns(),
-                    period.first,
-                    period.last,
-                    site.tz,
-                    cancelled[p.id],
-                    blocked[p.id],
-                )
-            ),
+            _offered(p.rule_patterns(), period, site.tz, cancelled[p.id], blocked[p.id], irregular),
         )
         for p in permanences
     }

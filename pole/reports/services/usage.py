@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from fractions import Fraction
 
 import sqlalchemy as sa
@@ -16,8 +16,10 @@ from pole.events.models import Event
 from pole.organisations.models import Organisation
 from pole.reports import rules
 from pole.reports.models import ResourceValue
+from pole.reports.rules.days import irregular_days
 from pole.reports.services.permanences import PermanenceFigures, permanence_figures
-from pole.resources.models import Resource, Site
+from pole.reports.services.sql import FIGURES, HEAT, HOURLY, Stretch, Sums, instant, seconds
+from pole.resources.models import Closure, Resource, Site
 from pole.timeutil import local_day_bounds
 
 
@@ -83,26 +85,44 @@ def bounds(period: rules.Period, site: Site) -> tuple[datetime, datetime]:
     return local_day_bounds(period.first, site.tz)[0], local_day_bounds(period.last, site.tz)[1]
 
 
-def _booking_rows(resource_ids: list[int], lo: datetime, hi: datetime, only: set[int] | None):
-    """Bookings that meet the period, with the time each cancelled one was cancelled."""
+def _stretches(
+    values: dict[int, list[rules.Value]],
+    lo: datetime,
+    hi: datetime,
+    tz,  # noqa: ANN001
+) -> tuple[list[Stretch], dict[tuple[int, int], date]]:
+    """Where each value of a resource valued by the hour applied within [lo, hi): the
+    database sums minutes over each, and the first day of each tells its price."""
+    found, first_days = [], {}
+    for resource_id, rows in values.items():
+        for value, following in zip(rows, [*rows[1:], None], strict=False):
+            start = max(lo, local_day_bounds(value.valid_from, tz)[0])
+            stop = hi
+            if following is not None:
+                stop = min(hi, local_day_bounds(following.valid_from, tz)[0])
+            if start < stop:
+                index = len(found)
+                found.append(Stretch(resource_id, index, seconds(start), seconds(stop)))
+                first_days[resource_id, index] = value.valid_from
+    return found, first_days
+
+
+def _cancellations(resource_ids: list[int], lo: datetime, hi: datetime):
+    """(organisation, resource, start, when it was cancelled) of the period's cancellations."""
     cancelled_at = (
         sa.select(sa.func.max(Event.at))
         .where(Event.booking_id == Booking.id, Event.kind == "booking.cancelled")
         .correlate(Booking)
         .scalar_subquery()
     )
-    query = sa.select(
-        Booking.organisation_id,
-        Booking.resource_id,
-        Booking.start,
-        Booking.end,
-        Booking.status,
-        Booking.quantity,
-        sa.case((Booking.status == "cancelled", cancelled_at), else_=None),
-    ).where(Booking.resource_id.in_(resource_ids), Booking.start < hi, Booking.end > lo)
-    if only is not None:
-        query = query.where(Booking.organisation_id.in_(only))
-    return db.session.execute(query).all()
+    return db.session.execute(
+        sa.select(Booking.organisation_id, Booking.resource_id, Booking.start, cancelled_at).where(
+            Booking.resource_id.in_(resource_ids),
+            Booking.status == "cancelled",
+            Booking.start >= lo,
+            Booking.start < hi,
+        )
+    ).all()
 
 
 def usage_report(
@@ -132,36 +152,48 @@ def usage_report(
         values[row.resource_id].append(row)
     rule_values = {rid: [v.as_rule() for v in rows] for rid, rows in values.items()}
 
-    figures: dict[tuple[int, int], Figures] = defaultdict(Figures)
-    uses: dict[tuple[int, int], dict[tuple[date, int], int]] = defaultdict(lambda: defaultdict(int))
+    rooms = {r.id: r.opening_hours for r in resources if r.is_room}
+    hourly = {rid: v for rid, v in rule_values.items() if all(x.by_the_hour for x in v)}
+    daily = [rid for rid in rule_values if rid not in hourly]
+    used_until = min(hi, now)
+    stretches, first_days = _stretches(hourly, lo, used_until, tz)
+    irregular = irregular_days(
+        period.first - timedelta(days=1), period.last + timedelta(days=1), tz
+    )
+    figures: dict[tuple[int, int], Figures] = {}
     booked_by_resource: dict[int, int] = defaultdict(int)
-    room_uses: list = []
-    for org_id, res_id, start, end, status, quantity, cancelled_at in _booking_rows(
-        list(by_id), lo, hi, None
-    ):
-        f = figures[org_id, res_id]
-        booked = rules.minutes_booked(status, start, end, lo, hi)
-        f.minutes_booked += booked
-        booked_by_resource[res_id] += booked
-        if booked and by_id[res_id].is_room:
-            room_uses.append((max(start, lo), min(end, hi), by_id[res_id].opening_hours))
-        used = rules.minutes_used(status, start, end, lo, hi, now)
-        f.minutes_used += used
-        if used:
-            stop = min(end, hi, now)
-            for day, minutes in rules.daily_minutes(max(start, lo), stop, tz):
-                uses[org_id, res_id][day, quantity] += minutes
-        if not lo <= start < hi:
-            continue  # counted in the period it began in
-        if status in ("pending", "confirmed"):
-            f.bookings += 1
-        elif status == "cancelled":
-            f.cancellations += 1
-            f.late_cancellations += rules.is_late_cancellation(start, cancelled_at)
-        elif status == "rejected":
-            f.refused += 1
+    uses: dict[tuple[int, int], dict[tuple[date, int], int]] = defaultdict(lambda: defaultdict(int))
+    heat: dict[tuple[int, int], int] = {}
+    across = []
+    statement = Sums(db.session.get_bind().dialect.name, tz, lo, hi).statement(
+        list(by_id), rooms, stretches, daily, sorted(irregular), now
+    )
+    for kind, *row in db.session.execute(statement) if by_id else []:
+        if kind == FIGURES:
+            org_id, res_id, booked, used, active, cancellations, refused = (int(x) for x in row)
+            figures[org_id, res_id] = Figures(booked, used, active, cancellations, 0, refused)
+            booked_by_resource[res_id] += booked
+        elif kind == HOURLY:
+            org_id, res_id, index, units, minutes = (int(x) for x in row[:5])
+            uses[org_id, res_id][first_days[res_id, index], units] += minutes
+        elif kind == HEAT:
+            weekday, hour, minutes = (int(x) for x in row[:3])
+            heat[weekday, hour] = minutes
+        else:
+            org_id, res_id, s, e, units, for_heat, for_value = (int(x) for x in row)
+            start, end = instant(s), instant(e)
+            if for_heat:
+                across.append((max(start, lo), min(end, hi), rooms[res_id]))
+            if for_value:
+                for day, minutes in rules.daily_minutes(max(start, lo), min(end, used_until), tz):
+                    uses[org_id, res_id][day, units] += minutes
+    for org_id, res_id, start, cancelled_at in _cancellations(list(by_id), lo, hi):
+        figures[org_id, res_id].late_cancellations += rules.is_late_cancellation(
+            start, cancelled_at
+        )
     for key, days in uses.items():
-        figures[key].value_cents = rules.in_kind_value(days, rule_values.get(key[1], []))
+        if key in figures:
+            figures[key].value_cents = rules.in_kind_value(days, rule_values[key[1]])
 
     organisations = {
         o.id: o
@@ -185,11 +217,24 @@ def usage_report(
             sa.select(Organisation).where(Organisation.id.in_(organisation_ids))
         ):
             blocks.setdefault(org.id, AssociationBlock(org))
+    closures = defaultdict(list)  # room (None: the whole building): its closures, cut
+    for resource_id, start, end in db.session.execute(
+        sa.select(Closure.resource_id, Closure.start, Closure.end).where(
+            Closure.site_id == site.id, Closure.start < hi, Closure.end > lo
+        )
+    ):
+        closures[resource_id].append((max(start, lo), min(end, hi)))
+    closed = {
+        r.id: rules.closed_hours(r.opening_hours, closures[None] + closures[r.id], tz)
+        for r in resources
+        if r.is_room
+    }
     occupancy = [
         Occupancy(
             r,
             booked_by_resource[r.id],
-            rules.opening_minutes(r.opening_hours, period.first, period.last, tz),
+            rules.opening_minutes(r.opening_hours, period.first, period.last, tz)
+            - rules.closed_minutes(closed[r.id]),
         )
         for r in resources
         if r.is_room
@@ -203,11 +248,13 @@ def usage_report(
         building_total=building_total,
         occupancy=occupancy,
         heat=rules.weekly_heat(
-            room_uses,
-            [r.opening_hours for r in resources if r.is_room],
+            across,
+            list(rooms.values()),
             period.first,
             period.last,
             tz,
+            heat,
+            [piece for pieces in closed.values() for piece in pieces],
         ),
         permanences=permanence_figures(site, period, lo, hi, organisation_ids),
         values=dict(values),

@@ -1,0 +1,185 @@
+"""The report's sums as one SQL statement, the same on SQLite and PostgreSQL: instants as whole
+seconds since 1970 (UTC), local wall time as whole minutes since 1970 in the site's zone.
+
+SQLite knows no time zones, so both databases are told the zone's offsets over the period
+(`rules.days.offset_changes`) instead of asking them: the same arithmetic runs on both. The
+statement is text: its shape changes with the period (clock changes, values, opening hours)
+and every number written into it is an integer computed here, never a user's input.
+"""
+
+# ruff: noqa: S608 (every value written into the text is an int computed here; see above)
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+
+from pole.db import UTCDateTime
+from pole.reports.rules.days import hour_pieces, offset_changes
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+DAY = 1440  # minutes
+FIGURES, HOURLY, HEAT, ROWS = 0, 1, 2, 3  # the kinds of rows the statement answers
+ACTIVE = "('pending', 'confirmed')"
+
+
+def seconds(instant: datetime) -> int:
+    """Whole seconds since 1970, as the database counts them (fraction dropped)."""
+    return int((instant - _EPOCH).total_seconds() // 1)
+
+
+def instant(value: int) -> datetime:
+    return _EPOCH + timedelta(seconds=value)
+
+
+def day_number(day: date) -> int:
+    """A local date as its number of days since 1970 (1 January 1970 was a Thursday)."""
+    return (day - _EPOCH.date()).days
+
+
+@dataclass(frozen=True)
+class Stretch:
+    """Where a resource valued by the hour had one value: [start, stop) in seconds."""
+
+    resource_id: int
+    index: int
+    start: int
+    stop: int
+
+
+def _ints(values: Iterable[int]) -> str:
+    return ", ".join(str(int(v)) for v in values) or "-1"  # no id nor day is -1
+
+
+class Sums:
+    """Build the statement for the database `dialect` over [lo, hi), used up to `used`."""
+
+    def __init__(self, dialect: str, tz: ZoneInfo, lo: datetime, hi: datetime) -> None:
+        self.sqlite = dialect == "sqlite"
+        self.lo, self.hi = seconds(lo), seconds(hi)
+        self.bounds = lo, hi
+        # A day either side: a booking across the period's edges reads its local time too.
+        self.offsets = offset_changes(lo - timedelta(days=1), hi + timedelta(days=1), tz)
+
+    # Dialect pieces --------------------------------------------------------------------------
+
+    def _seconds(self, column: str) -> str:
+        if self.sqlite:
+            return f"CAST(strftime('%s', {column}) AS INTEGER)"
+        return f"CAST(FLOOR(EXTRACT(EPOCH FROM {column})) AS BIGINT)"
+
+    def _max(self, a: str, b: str | int) -> str:
+        return f"{'MAX' if self.sqlite else 'GREATEST'}({a}, {b})"
+
+    def _min(self, a: str, b: str | int) -> str:
+        return f"{'MIN' if self.sqlite else 'LEAST'}({a}, {b})"
+
+    def _mod(self, a: str, b: int) -> str:
+        return f"(({a}) % {b})" if self.sqlite else f"MOD({a}, {b})"
+
+    def _minutes(self, lo: int, hi: int) -> str:
+        """Whole minutes of a booking [s, e) within [lo, hi), as `rules.minutes_booked`."""
+        return f"({self._max(self._min('e', hi) + ' - ' + self._max('s', lo), 0)} / 60)"
+
+    def _local(self, column: str) -> str:
+        """Wall-clock minutes since 1970 of an instant in seconds."""
+        first, changes = self.offsets
+        if not changes:
+            return f"({column} / 60 + {first})"
+        cases = []
+        for at, offset in changes:
+            cases.append(f"WHEN {column} < {seconds(at)} THEN {first}")
+            first = offset
+        return f"({column} / 60 + CASE {' '.join(cases)} ELSE {first} END)"
+
+    # The statement ---------------------------------------------------------------------------
+
+    def statement(
+        self,
+        resource_ids: list[int],
+        rooms: Mapping[int, Mapping[str, Iterable]],
+        stretches: list[Stretch],
+        daily: list[int],
+        irregular: list[date],
+        used: datetime,
+    ) -> sa.TextClause:
+        """FIGURES (organisation, resource, minutes booked, used, bookings, cancellations,
+        refusals), counts being of bookings that began in the period;
+        HOURLY (organisation, resource, stretch, units, minutes used in it);
+        HEAT (weekday, hour, minutes booked within the rooms' opening hours) of bookings
+        within one ordinary local day;
+        ROWS (organisation, resource, start, end, units, for the heat, for the value) of the
+        bookings the database does not sum: across midnight or on a clock-change day (heat),
+        or used on a resource valued by the half-day or the day (whose price depends on each
+        day's total)."""
+        lo, hi, until = self.lo, self.hi, min(self.hi, seconds(used))
+        parts = [
+            f"SELECT {FIGURES}, org, res,"
+            f" SUM(CASE WHEN status IN {ACTIVE} THEN {self._minutes(lo, hi)} ELSE 0 END),"
+            f" SUM(CASE WHEN status = 'confirmed' THEN {self._minutes(lo, until)} ELSE 0 END),"
+            f" SUM(CASE WHEN s >= {lo} AND status IN {ACTIVE} THEN 1 ELSE 0 END),"
+            f" SUM(CASE WHEN s >= {lo} AND status = 'cancelled' THEN 1 ELSE 0 END),"
+            f" SUM(CASE WHEN s >= {lo} AND status = 'rejected' THEN 1 ELSE 0 END)"
+            " FROM b GROUP BY org, res"
+        ]
+        for stretch in stretches:
+            parts.append(
+                f"SELECT {HOURLY}, org, res, {stretch.index}, units,"
+                f" SUM({self._minutes(stretch.start, stretch.stop)}), 0, 0 FROM b"
+                f" WHERE res = {stretch.resource_id} AND status = 'confirmed'"
+                f" AND s < {stretch.stop} AND e > {stretch.start} GROUP BY org, res, units"
+            )
+        odd = _ints(day_number(d) for d in irregular)
+        ordinary = f"l.first_day = l.last_day AND l.first_day NOT IN ({odd})"
+        heat = f"l.res IN ({_ints(rooms)}) AND l.status IN {ACTIVE} AND l.e > l.s"
+        pieces = [  # each room's opening hours cut at each hour: (room × 8 + weekday, weekday,
+            # hour, first and last minute): one key, which SQLite indexes on its own.
+            f"({int(room) * 8 + weekday}, {weekday}, {hour}, {max(start, hour * 60)},"
+            f" {max(start, hour * 60) + length})"
+            for room, hours in rooms.items()
+            for weekday in range(7)
+            for start, stop in hours.get(str(weekday), ())
+            for hour, length in hour_pieces(int(start), int(stop))
+        ]
+        if pieces:
+            parts.append(
+                f"SELECT {HEAT}, p.wd, p.hour,"
+                f" SUM({self._min('l.m2', 'p.z')} - {self._max('l.m1', 'p.a')}),"
+                " 0, 0, 0, 0 FROM l JOIN p ON p.k = l.res * 8 + l.wd"
+                " AND p.a < l.m2 AND p.z > l.m1"
+                f" WHERE {heat} AND {ordinary} GROUP BY p.wd, p.hour"
+            )
+        across = f"({heat} AND NOT ({ordinary}))" if rooms else "1 = 0"
+        valued = (
+            f"(l.res IN ({_ints(daily)}) AND l.status = 'confirmed' AND l.s < {until})"
+            if daily and until > lo
+            else "1 = 0"
+        )
+        parts.append(
+            f"SELECT {ROWS}, org, res, s, e, units,"
+            f" CASE WHEN {across} THEN 1 ELSE 0 END, CASE WHEN {valued} THEN 1 ELSE 0 END"
+            f" FROM l WHERE {across} OR {valued}"
+        )
+        values = ", ".join(pieces) or "(0, 0, 0, 0, 0)"
+        end = '"end"'
+        sql = (
+            "WITH b AS MATERIALIZED (SELECT organisation_id AS org, resource_id AS res, status,"
+            f" quantity AS units, {self._seconds('start')} AS s, {self._seconds(end)} AS e"
+            f" FROM booking WHERE resource_id IN ({_ints(resource_ids)})"
+            ' AND start < :hi AND "end" > :lo),'
+            # Local wall time, once per booking: its first and last local day (as day
+            # numbers), the weekday it starts on, its first and last wall minute.
+            " l AS MATERIALIZED (SELECT org, res, status, units, s, e,"
+            f" ls / {DAY} AS first_day, le / {DAY} AS last_day,"
+            f" {self._mod(f'ls / {DAY} + 3', 7)} AS wd,"
+            f" {self._mod('ls', DAY)} AS m1, {self._mod('le', DAY)} AS m2"
+            f" FROM (SELECT b.*, {self._local('s')} AS ls, {self._local('e')} AS le FROM b) AS w),"
+            f" p(k, wd, hour, a, z) AS (VALUES {values}) " + " UNION ALL ".join(parts)
+        )
+        return sa.text(sql).bindparams(
+            sa.bindparam("lo", self.bounds[0], type_=UTCDateTime()),
+            sa.bindparam("hi", self.bounds[1], type_=UTCDateTime()),
+        )
