@@ -50,17 +50,13 @@ def upgrade():
         sa.PrimaryKeyConstraint("organisation_id", "site_id", name=op.f("pk_organisation_site")),
     )
     op.create_index(op.f("ix_organisation_site_site_id"), "organisation_site", ["site_id"])
-    with op.batch_alter_table("user") as batch:
-        batch.add_column(sa.Column("site_id", sa.Integer(), nullable=True))
-        batch.create_foreign_key(
-            batch.f("fk_user_site_id_site"), "site", ["site_id"], ["id"], ondelete="SET NULL"
-        )
+    # A plain column (see User.site_id): SQLite adds and drops it in place, where rebuilding
+    # the user table would run the foreign keys' ON DELETE of every table that points to it.
+    op.add_column("user", sa.Column("site_id", sa.Integer(), nullable=True))
 
 
 def downgrade():
-    with op.batch_alter_table("user") as batch:
-        batch.drop_constraint(batch.f("fk_user_site_id_site"), type_="foreignkey")
-        batch.drop_column("site_id")
+    op.drop_column("user", "site_id")
     op.drop_index(op.f("ix_organisation_site_site_id"), table_name="organisation_site")
     op.drop_table("organisation_site")
     op.drop_index(op.f("ix_user_site_site_id"), table_name="user_site")

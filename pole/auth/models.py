@@ -34,7 +34,9 @@ class User(db.Model):
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
     last_login_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
     # The site last chosen in the site picker: kept here so it follows the person everywhere.
-    site_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("site.id", ondelete="SET NULL"))
+    # A preference, not a link: no foreign key, so that adding it leaves the user table as it
+    # is on SQLite (no copy of the table); an id that is no longer a site means the first one.
+    site_id: so.Mapped[int | None] = so.mapped_column()
 
     memberships: so.Mapped[list[Membership]] = so.relationship(
         back_populates="user", cascade="all, delete-orphan"
