@@ -323,6 +323,9 @@ def test_a_manager_adds_a_site_and_says_who_works_there(app, city, client, login
     assert added.status_code == 302
     gare = db.session.scalar(sa.select(Site).where(Site.name == "Local de la gare"))
 
+    unknown = client.post(f"/sites/responsables/{city.limited.id}", data={"site_ids": ["999999"]})
+    assert unknown.status_code == 422 and "Cochez des sites de la liste." in page_text(unknown)
+    assert client.get(f"/sites/responsables/{city.volunteer.id}").status_code == 404
     limit = client.post(f"/sites/responsables/{city.limited.id}", data={"site_ids": [gare.id]})
     works = client.post(f"/sites/organisations/{city.restos.id}", data={"site_ids": [gare.id]})
     assert limit.status_code == 302 and works.status_code == 302

@@ -38,7 +38,11 @@ class SiteForm(Form):
 class SitesChoiceForm(Form):
     """Some sites among all, by checkbox; none checked means every site."""
 
-    site_ids = MultiCheckboxField("Sites", coerce=int)
+    site_ids = MultiCheckboxField("Sites", coerce=int, validate_choice=False)
+
+    def validate_site_ids(self, field: MultiCheckboxField) -> None:
+        if not set(field.data or ()) <= {choice.value for choice in field.choices}:
+            raise ValidationError("Cochez des sites de la liste.")
 
 
 class PickSiteForm(Form):

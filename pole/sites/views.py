@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from flask import Blueprint, abort, flash, redirect, request, url_for
@@ -112,7 +113,14 @@ def edit(site_id: int):
     return _edit_page(form, site)
 
 
-def _choice_page(form: SitesChoiceForm, title: str, help_text: str):
+def _choose_sites(chosen: set[int], save: Callable[[set[int]], None], title: str, help_text: str):
+    """The checkboxes of every site, `chosen` ticked; saved through `save` when valid."""
+    form = SitesChoiceForm(data={"site_ids": sorted(chosen)})
+    form.site_ids.choices = _site_choices()
+    if form.validate_on_submit():
+        save(set(form.site_ids.data))
+        flash("Les sites sont enregistrés.", "success")
+        return redirect(url_for("sites.index"))
     return render(
         "sites/choice.html",
         status=422 if form.is_submitted() else 200,
@@ -129,14 +137,9 @@ def manager(user_id: int):
     person = db.get_or_404(User, user_id)
     if not person.is_manager:
         abort(404)
-    form = SitesChoiceForm(data={"site_ids": sorted(person.limited_to_sites)})
-    form.site_ids.choices = _site_choices()
-    if form.validate_on_submit():
-        services.set_manager_sites(person.id, set(form.site_ids.data))
-        flash("Les sites de cette personne sont enregistrés.", "success")
-        return redirect(url_for("sites.index"))
-    return _choice_page(
-        form,
+    return _choose_sites(
+        set(person.limited_to_sites),
+        lambda site_ids: services.set_manager_sites(person.id, site_ids),
         f"Sites gérés par {person.name}",
         "Aucun site coché : cette personne gère tous les sites, y compris ceux à venir.",
     )
@@ -147,14 +150,9 @@ def organisation(organisation_id: int):
     """Say in which sites an organisation works (manager of every site)."""
     _require(permissions.can_manage_sites(current_user))
     org = db.get_or_404(Organisation, organisation_id)
-    form = SitesChoiceForm(data={"site_ids": sorted(services.organisation_site_ids(org.id))})
-    form.site_ids.choices = _site_choices()
-    if form.validate_on_submit():
-        services.set_organisation_sites(org.id, set(form.site_ids.data))
-        flash("Les sites de l'organisation sont enregistrés.", "success")
-        return redirect(url_for("sites.index"))
-    return _choice_page(
-        form,
+    return _choose_sites(
+        services.organisation_site_ids(org.id),
+        lambda site_ids: services.set_organisation_sites(org.id, site_ids),
         f"Sites où travaille {org.name}",
         "Aucun site coché, ou tous : l'organisation réserve dans tous les sites.",
     )
