@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlencode
 
 from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_login import current_user
@@ -18,6 +18,7 @@ from pole.organisations.models import Organisation
 from pole.resources.models import Site
 from pole.sites import services
 from pole.sites.forms import PickSiteForm, SiteForm, SitesChoiceForm
+from pole.urls import safe_next
 
 bp = Blueprint("sites", __name__, url_prefix="/sites")
 
@@ -162,13 +163,11 @@ def organisation(organisation_id: int):
 
 
 def _back_to(target: str) -> str:
-    """The page the picker was on, without its own ?site= (the new choice applies); only a
-    path of this application, never another site's address."""
-    parts = urlsplit(target or "")
-    if parts.scheme or parts.netloc or not parts.path.startswith("/") or "\\" in target:
-        return url_for("main.home")
-    query = urlencode([(k, v) for k, v in parse_qsl(parts.query) if k != "site"])
-    return urlunsplit(("", "", parts.path, query, ""))
+    """The page the picker was on (a path of this application only), without its own ?site=:
+    the new choice applies."""
+    path, _, query = safe_next(target, url_for("main.home")).partition("?")
+    kept = urlencode([(k, v) for k, v in parse_qsl(query) if k != "site"])
+    return f"{path}?{kept}" if kept else path
 
 
 @bp.post("/choisir")
