@@ -202,6 +202,16 @@ def test_each_site_has_its_public_page_and_public_agenda(app, city, client):
     assert client.get("/agenda/999999.ics").status_code == 404
 
 
+def test_public_addresses_do_not_depend_on_who_asks(app, city, client, login_as):
+    """Shared caches keep the public page and agenda: only the address chooses the site."""
+    login_as(city.volunteer)
+    client.post("/sites/choisir", data={"site": city.centre.id, "next": "/"})
+
+    assert "Les 4 Épis" in page_text(client.get("/le-pole/"))
+    assert "Agenda public · Les 4 Épis" in client.get("/agenda.ics").get_data(as_text=True)
+    assert "Centre de jour" in page_text(client.get(f"/le-pole/?site={city.centre.id}"))
+
+
 def test_the_report_is_per_site_and_closed_to_managers_of_other_sites(app, city, client, login_as):
     login_as(city.manager)
     epis = page_text(client.get(f"/rapports/?site={city.epis.id}"))

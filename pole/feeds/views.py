@@ -14,7 +14,7 @@ from pole.feeds import access, cache, links, ratelimit
 from pole.feeds.bookings import booking_ics
 from pole.feeds.models import LINK_KINDS, FeedToken
 from pole.htmx import render
-from pole.sites.services import current_site, site_argument
+from pole.sites.services import addressed_site, site_argument
 
 bp = Blueprint("feeds", __name__)
 
@@ -99,7 +99,7 @@ def fetch_feed(token: str):
 @bp.get("/agenda/<int:site_id>.ics")
 def fetch_public_agenda(site_id: int | None = None):
     """Serve the public agenda of a site: public bookings only, no link needed."""
-    return _calendar(cache.get(links.public_feed(current_site())), "public, max-age=300")
+    return _calendar(cache.get(links.public_feed(addressed_site())), "public, max-age=300")
 
 
 @bp.get("/reservations/<int:booking_id>.ics")

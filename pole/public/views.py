@@ -16,7 +16,7 @@ from pole.htmx import render
 from pole.organisations.models import Organisation
 from pole.public import rules, services
 from pole.public.forms import DirectionsForm, PresentationForm
-from pole.sites.services import current_site
+from pole.sites.services import addressed_site, current_site
 
 bp = Blueprint("public", __name__, url_prefix="/le-pole")
 CACHE_CONTROL = "public, max-age=300"
@@ -31,7 +31,7 @@ def _cacheable(html: str) -> Response:
 
 
 def _page(template: str) -> Response:
-    site = current_site()
+    site = addressed_site()
     if site is None:
         abort(404)
     page = services.public_page(site, utcnow())

@@ -39,30 +39,45 @@ def first_site() -> Site | None:
     return db.session.scalar(db.select(Site).order_by(Site.id).limit(1))
 
 
-def _asked_site_id() -> tuple[int | None, bool]:
-    """The site the request names, and whether it is in its path (`<site_id>`) rather than
-    in `?site=<id>`."""
-    asked = (request.view_args or {}).get("site_id")
-    if asked is not None:
-        return asked, True
-    return request.args.get("site", type=int), False
+def _path_site_id() -> int | None:
+    return (request.view_args or {}).get("site_id")
+
+
+def _asked_site_id() -> int | None:
+    """The site the request names: `<site_id>` in its path, or `?site=<id>`."""
+    in_path = _path_site_id()
+    return in_path if in_path is not None else request.args.get("site", type=int)
 
 
 def current_site() -> Site | None:
     """The site the page is about: the one the request names, else the person's last choice,
-    else the first site. None only when there is no site at all."""
+    else the first site. None only when there is no site at all; an unknown site named in
+    the address is ignored here (addressed_site answers 404 for the pages it names)."""
     if not has_request_context():
         return first_site()
     if "pole_site" in g:
         return g.pole_site
     sites = all_sites()
     by_id = {site.id: site for site in sites}
-    asked, in_path = _asked_site_id()
-    chosen = by_id.get(asked) or by_id.get(_remembered_site_id())
+    asked = _asked_site_id()
+    # The person's choice is read only when the address names no site: a feed or a page of
+    # one site never loads who is asking.
+    chosen = by_id.get(asked) if asked in by_id else by_id.get(_remembered_site_id())
     g.pole_site = chosen or (sites[0] if sites else None)
-    if in_path and asked not in by_id:
-        abort(404)  # the page of a site that does not exist (its error page shows another)
     return g.pole_site
+
+
+def addressed_site() -> Site | None:
+    """The site the address names, else the first site, whoever asks: for the pages and
+    feeds that shared caches keep (the public page, the public agenda)."""
+    sites = all_sites()
+    asked = _asked_site_id()
+    for site in sites:
+        if site.id == asked:
+            return site
+    if _path_site_id() is not None:
+        abort(404)  # the page of a site that does not exist
+    return sites[0] if sites else None
 
 
 def _remembered_site_id() -> int | None:
@@ -81,10 +96,10 @@ def site_query(site: Site | None = None) -> dict[str, int]:
     return {"site": site.id} if site is not None and has_several_sites() else {}
 
 
-def site_argument() -> dict[str, int]:
+def site_argument(site: Site | None = None) -> dict[str, int]:
     """`site_id` for url_for of a per-site address, only when the Pôle has several sites: the
     single-site addresses stay as they always were."""
-    site = current_site()
+    site = site or current_site()
     return {"site_id": site.id} if site is not None and has_several_sites() else {}
 
 
