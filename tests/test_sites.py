@@ -13,6 +13,7 @@ import sqlalchemy as sa
 
 from pole import permissions
 from pole.auth.models import User
+from pole.bookings.models import Booking
 from pole.db import db, utcnow
 from pole.resources.models import Closure, Resource, Site
 from pole.resources.services import ClosureData, create_closure
@@ -360,6 +361,30 @@ def test_an_organisation_books_only_in_the_sites_it_works_in(app, city):
     # No site given: every site (the organisations that existed before keep everything).
     assert permissions.can_book_resource(city.volunteer, city.restos, city.hall)
     assert permissions.can_book_resource(city.volunteer, city.restos, city.workshop)
+
+
+def test_a_booking_for_an_organisation_in_another_site_is_refused(app, city, client, login_as):
+    login_as(make_user(city.amicale, name="Paul Amicale"))
+    form = {
+        "organisation_id": city.amicale.id,
+        "date": TUESDAY.isoformat(),
+        "start": "10:00",
+        "end": "12:00",
+        "quantity": "1",
+        "title": "Permanence de l'Amicale",
+    }
+
+    # The form takes its site from the room, whichever site the person last looked at.
+    refused = client.post("/reservations", data={**form, "resource_id": city.hall.id})
+    made = client.post("/reservations", data={**form, "resource_id": city.workshop.id})
+
+    assert refused.status_code == 422
+    assert errors_beside(refused, "organisation_id") == [
+        "Aucune de vos organisations ne peut réserver cette ressource."
+    ]
+    assert made.status_code == 303
+    booked = db.session.scalars(sa.select(Booking.resource_id)).all()
+    assert booked == [city.workshop.id]
 
 
 def test_current_site_outside_a_request_is_the_first_site(app, city):

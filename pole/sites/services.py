@@ -10,7 +10,7 @@ from flask_login import current_user
 
 from pole.auth.models import User
 from pole.db import db, write_transaction
-from pole.resources.models import Site
+from pole.resources.models import Resource, Site
 from pole.sites.models import ManagerSite, OrganisationSite
 
 # Where an anonymous visitor's choice of site is kept (a signed-in person's is on their row).
@@ -65,6 +65,17 @@ def current_site() -> Site | None:
     chosen = by_id.get(asked) if asked in by_id else by_id.get(_remembered_site_id())
     g.pole_site = chosen or (sites[0] if sites else None)
     return g.pole_site
+
+
+def site_of_resource(resource_id: int | None) -> Site | None:
+    """The site of a resource the request names (the booking form's room), if it exists."""
+    if resource_id is None:
+        return None
+    return db.session.scalar(
+        sa.select(Site)
+        .join(Resource, Resource.site_id == Site.id)
+        .where(Resource.id == resource_id)
+    )
 
 
 def addressed_site() -> Site | None:
