@@ -96,6 +96,7 @@ def _register_blueprints(app: Flask) -> None:
     from pole.reports.views import bp as reports_bp
     from pole.resources.views import bp as resources_bp
     from pole.seasons.views import bp as seasons_bp
+    from pole.sites.views import bp as sites_bp
     from pole.waitlist.views import bp as waitlist_bp
 
     for blueprint in (main_bp, auth_bp, organisations_bp, resources_bp, bookings_bp, manage_bp):
@@ -111,6 +112,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(displays_bp)
     app.register_blueprint(waitlist_bp)
     app.register_blueprint(notices_bp)
+    app.register_blueprint(sites_bp)
 
 
 def _register_request_hooks(app: Flask) -> None:

@@ -14,7 +14,8 @@ from pole.events.services import notices_for
 from pole.home import services as today_and_next
 from pole.htmx import render
 from pole.organisations.models import Organisation
-from pole.resources.services import active_resources, default_site
+from pole.resources.services import active_resources
+from pole.sites.services import current_site
 
 bp = Blueprint("main", __name__)
 
@@ -23,7 +24,7 @@ bp = Blueprint("main", __name__)
 def home():
     """Show each person today in the building and what comes next for them and their groups."""
     now = utcnow()
-    site = default_site()
+    site = current_site()
     resources = active_resources(site) if site is not None else []
     if not current_user.is_authenticated:
         return render("home.html", title="Accueil", site=site, resources=resources)
@@ -36,7 +37,9 @@ def home():
         resources=resources,
         organisations=user.organisations(),
         pending_count=(
-            booking_services.pending_count() if permissions.can_approve_bookings(user) else 0
+            booking_services.pending_count(user.limited_to_sites)
+            if permissions.can_approve_bookings(user)
+            else 0
         ),
         notices=notices_for(user, now),
         shown_at=now,

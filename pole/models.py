@@ -19,6 +19,7 @@ from pole.permanences.models import (
 from pole.quotas.models import Quota, ResourceGroup
 from pole.resources.models import Closure, Resource, Site
 from pole.seasons.models import Season, SeasonRequest
+from pole.sites.models import ManagerSite, OrganisationSite
 from pole.waitlist.models import Wish
 
 __all__ = [
@@ -33,12 +34,14 @@ __all__ = [
     "FeedToken",
     "Invitation",
     "LoginThrottle",
+    "ManagerSite",
     "Membership",
     "Notice",
     "NoticeDismissal",
     "NoticesSeen",
     "NotificationChoice",
     "Organisation",
+    "OrganisationSite",
     "OutgoingMail",
     "Permanence",
     "PermanenceCancellation",

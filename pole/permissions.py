@@ -8,7 +8,7 @@ if TYPE_CHECKING:
     from pole.bookings.models import Booking
     from pole.organisations.models import Organisation
     from pole.permanences.models import Appointment, Permanence
-    from pole.resources.models import Resource
+    from pole.resources.models import Closure, Resource
 
 
 def _active(user: Any) -> bool:
@@ -56,6 +56,36 @@ def can_approve_bookings(user: Any) -> bool:
     return is_manager(user)
 
 
+# Sites -----------------------------------------------------------------------------------------
+
+
+def can_manage_sites(user: Any) -> bool:
+    """Creating sites and limiting managers is for managers of every site."""
+    return is_manager(user) and not user.limited_to_sites
+
+
+def can_manage_site(user: Any, site_id: int) -> bool:
+    """A manager manages every site, unless limited to some."""
+    if not is_manager(user):
+        return False
+    limits = user.limited_to_sites
+    return not limits or site_id in limits
+
+
+def can_manage_resource(user: Any, resource: Resource) -> bool:
+    """A room or piece of equipment is managed by its site's managers."""
+    return can_manage_site(user, resource.site_id)
+
+
+def can_manage_closure(user: Any, closure: Closure) -> bool:
+    return can_manage_site(user, closure.site_id)
+
+
+def can_approve_booking(user: Any, booking: Booking) -> bool:
+    """A request waits for a manager of the site of its room."""
+    return can_manage_site(user, booking.resource.site_id)
+
+
 def can_book_for(user: Any, organisation: Organisation) -> bool:
     """A person books for an organisation they belong to; a manager for any organisation."""
     if not organisation.is_active:
@@ -64,11 +94,15 @@ def can_book_for(user: Any, organisation: Organisation) -> bool:
 
 
 def can_book_resource(user: Any, organisation: Organisation, resource: Resource) -> bool:
-    """The resource must be open to the organisation's kind (rooms open to partners...)."""
+    """The resource must be open to the organisation's kind (rooms open to partners...), in a
+    site where the organisation works."""
+    from pole.sites.services import organisation_works_in
+
     return (
         resource.is_active
         and organisation.kind in resource.allowed_kinds
         and can_book_for(user, organisation)
+        and organisation_works_in(organisation.id, resource.site_id)
     )
 
 

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from pole.db import UTCDateTime, db, utcnow
+from pole.sites.models import ManagerSite
 
 if TYPE_CHECKING:
     from pole.organisations.models import Membership, Organisation
@@ -32,9 +33,17 @@ class User(db.Model):
     session_token: so.Mapped[str] = so.mapped_column(sa.String(32), default=new_session_token)
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
     last_login_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
+    # The site last chosen in the site picker: kept here so it follows the person everywhere.
+    # A preference, not a link: no foreign key, so that adding it leaves the user table as it
+    # is on SQLite (no copy of the table); an id that is no longer a site means the first one.
+    site_id: so.Mapped[int | None] = so.mapped_column()
 
     memberships: so.Mapped[list[Membership]] = so.relationship(
         back_populates="user", cascade="all, delete-orphan"
+    )
+    # The sites a manager is limited to; none means every site.
+    site_limits: so.Mapped[list[ManagerSite]] = so.relationship(
+        cascade="all, delete-orphan", passive_deletes=True
     )
 
     # Flask-Login protocol.
@@ -60,6 +69,11 @@ class User(db.Model):
             if membership.organisation_id == organisation_id:
                 return membership.role
         return None
+
+    @property
+    def limited_to_sites(self) -> frozenset[int]:
+        """The ids of the sites this manager is limited to; empty means every site."""
+        return frozenset(limit.site_id for limit in self.site_limits)
 
     def __repr__(self) -> str:
         return f"<User {self.email}>"

@@ -16,7 +16,7 @@ from pole.forms import clean_text
 from pole.htmx import render, wants_fragment
 from pole.resources import services as resource_services
 from pole.resources.models import Closure, Resource, Site
-from pole.resources.services import default_site
+from pole.sites.services import current_site, site_query
 
 bp = Blueprint("manage", __name__, url_prefix="/gestion")
 
@@ -30,7 +30,7 @@ def require_login() -> None:
 def get_request(booking_id: int) -> Booking:
     """Load a booking to decide on, or 404; 403 for anyone but the building manager."""
     booking = db.get_or_404(Booking, booking_id)
-    if not permissions.can_approve_bookings(current_user):
+    if not permissions.can_approve_booking(current_user, booking):
         abort(403)
     return booking
 
@@ -39,16 +39,18 @@ def get_site() -> Site:
     """The site whose closures are managed, or 404; 403 for anyone but the manager."""
     if not permissions.can_manage_closures(current_user):
         abort(403)
-    site = default_site()
+    site = current_site()
     if site is None:
         abort(404)
+    if not permissions.can_manage_site(current_user, site.id):
+        abort(403)
     return site
 
 
 def get_closure(closure_id: int) -> Closure:
     """Load a closure or 404; 403 for anyone but the building manager."""
     closure = db.get_or_404(Closure, closure_id)
-    if not permissions.can_manage_closures(current_user):
+    if not permissions.can_manage_closure(current_user, closure):
         abort(403)
     return closure
 
@@ -57,7 +59,7 @@ def get_closure(closure_id: int) -> Closure:
 
 
 def _queue(form: RejectForm | None = None, failed_id: int | None = None, status: int = 200):
-    requests = services.pending_bookings()
+    requests = services.pending_bookings(current_user.limited_to_sites)
     forms = {b.id: reject_form(b.id, blank=True) for b in requests}
     if form is not None:
         forms[failed_id] = form
@@ -169,7 +171,9 @@ def closures():
         )
         hit = len(resource_services.bookings_during(closure))
         flash(_closure_saved(hit), "warning" if hit else "success")
-        return redirect(url_for("manage.closures", _anchor=f"closure-{closure.id}"))
+        return redirect(
+            url_for("manage.closures", _anchor=f"closure-{closure.id}", **site_query(site))
+        )
     return closures_page(site, form, status=422 if form.is_submitted() else 200)
 
 
@@ -212,4 +216,4 @@ def delete_closure(closure_id: int):
     closure = get_closure(closure_id)
     resource_services.delete_closure(closure, current_user.id)
     flash(f"La fermeture « {closure.reason} » est supprimée.", "info")
-    return redirect(url_for("manage.closures"))
+    return redirect(url_for("manage.closures", **site_query(closure.site)))

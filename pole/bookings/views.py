@@ -30,8 +30,9 @@ from pole.formatting import format_date
 from pole.forms import FIRST_DAY, LAST_DAY, parse_day
 from pole.htmx import render
 from pole.resources.models import Site
-from pole.resources.services import active_resources, default_site
+from pole.resources.services import active_resources
 from pole.resources.views import get_resource
+from pole.sites.services import current_site
 from pole.urls import safe_next
 
 bp = Blueprint("bookings", __name__)
@@ -69,7 +70,7 @@ def get_booking(booking_id: int, to_change: bool = False) -> Booking:
 
 
 def site_or_404() -> Site:
-    site = default_site()
+    site = current_site()
     if site is None:
         abort(404)
     return site

@@ -27,13 +27,14 @@ from pole.organisations.models import Organisation
 from pole.quotas import services as quotas
 from pole.resources.models import Resource
 from pole.resources.services import active_resources
+from pole.sites.services import site_of_resource
 from pole.templating import booking_when
 from pole.timeutil import to_local
 
 
 def _booking_form(formdata: MultiDict | None) -> tuple[BookingForm, Resource | None]:
     """The booking form with the resources and organisations this person may choose."""
-    site = site_or_404()
+    site = site_of_resource(request.values.get("resource_id", type=int)) or site_or_404()
     form = BookingForm(formdata=formdata)
     resources = active_resources(site)
     form.resource_id.choices = [SelectChoice(r.id, r.name) for r in resources]

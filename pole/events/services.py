@@ -17,7 +17,8 @@ from pole.db import db, write_transaction
 from pole.events import wording
 from pole.events.models import Event, NoticesSeen
 from pole.organisations.models import Membership
-from pole.resources.models import Resource, Site
+from pole.resources.models import Resource
+from pole.sites.services import current_site
 
 PAGE_SIZE = 50
 NOTICES_SHOWN = 20
@@ -33,8 +34,8 @@ QUIET_KINDS = ("feed_link.created", "feed_link.revoked", "display_link.created",
 
 
 def site_tz() -> ZoneInfo:
-    timezone = db.session.scalar(db.select(Site.timezone).order_by(Site.id).limit(1))
-    return ZoneInfo(timezone or "Europe/Paris")
+    site = current_site()
+    return ZoneInfo(site.timezone if site else "Europe/Paris")
 
 
 def _not_an_occurrence_of_a_series_change() -> sa.ColumnElement[bool]:

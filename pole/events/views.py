@@ -14,7 +14,7 @@ from pole.events import closures, services
 from pole.events.forms import answer_form, journal_form
 from pole.htmx import render, wants_fragment
 from pole.organisations.models import Organisation
-from pole.resources.models import Closure
+from pole.sites.services import site_query
 
 bp = Blueprint("events", __name__)
 
@@ -74,8 +74,8 @@ def journal():
 @bp.post("/gestion/fermetures/<int:closure_id>/reservations")
 def settle_closure(closure_id: int):
     """Cancel, with a message, or keep the bookings a closure hits; their associations are told."""
-    closure = db.get_or_404(Closure, closure_id)
-    site = manage.get_site()
+    closure = manage.get_closure(closure_id)
+    site = closure.site
     form = answer_form(closure.id, blank=False)
     decision = request.form.get("decision")
     valid = form.validate_on_submit()
@@ -92,7 +92,7 @@ def settle_closure(closure_id: int):
         flash(str(refused), "error")
     else:
         flash(closures.settled_text(count, decision == "cancel"), "success")
-    return redirect(url_for("manage.closures", _anchor=f"closure-{closure.id}"))
+    return redirect(url_for("manage.closures", _anchor=f"closure-{closure.id}", **site_query(site)))
 
 
 @bp.app_context_processor

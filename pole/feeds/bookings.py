@@ -148,7 +148,14 @@ BOOKING_SCOPES = {
     ),
     # Requests not yet approved are not announced to the public.
     PUBLIC: BookingScope(
-        (Booking.is_public.is_(True),), ("confirmed", "cancelled"), None, True, False
+        (
+            Booking.is_public.is_(True),
+            Booking.resource_id.in_(sa.select(Resource.id).where(Resource.site_id == SUBJECT)),
+        ),
+        ("confirmed", "cancelled"),
+        None,
+        True,
+        False,
     ),
 }
 BOOKING_SCOPES["social_worker"] = BOOKING_SCOPES["personal"]

@@ -215,10 +215,10 @@ def feed_for_token(token: str) -> Feed | None:
     return None  # the person left or lost the role: the link dies with it
 
 
-def public_feed() -> Feed:
-    site = db.session.scalar(db.select(Site).order_by(Site.id).limit(1))
+def public_feed(site: Site | None) -> Feed:
+    """The public agenda of one site (its subject is the site)."""
     where = site.name if site is not None else APP_NAME
-    return Feed(PUBLIC, None, f"Agenda public · {where}")
+    return Feed(PUBLIC, site.id if site is not None else None, f"Agenda public · {where}")
 
 
 def personal_feed_name(user: User | _Person) -> str:

@@ -14,6 +14,7 @@ from pole.feeds import access, cache, links, ratelimit
 from pole.feeds.bookings import booking_ics
 from pole.feeds.models import LINK_KINDS, FeedToken
 from pole.htmx import render
+from pole.sites.services import addressed_site, site_argument
 
 bp = Blueprint("feeds", __name__)
 
@@ -95,9 +96,10 @@ def fetch_feed(token: str):
 
 
 @bp.get("/agenda.ics")
-def fetch_public_agenda():
-    """Serve the public agenda of the site: public bookings only, no link needed."""
-    return _calendar(cache.get(links.public_feed()), "public, max-age=300")
+@bp.get("/agenda/<int:site_id>.ics")
+def fetch_public_agenda(site_id: int | None = None):
+    """Serve the public agenda of a site: public bookings only, no link needed."""
+    return _calendar(cache.get(links.public_feed(addressed_site())), "public, max-age=300")
 
 
 @bp.get("/reservations/<int:booking_id>.ics")
@@ -125,7 +127,7 @@ def _links(token: str) -> dict[str, str]:
 
 
 def _page(fresh: tuple[str, int, str] | None = None, status: int = 200) -> Response:
-    public = url_for("feeds.fetch_public_agenda", _external=True)
+    public = url_for("feeds.fetch_public_agenda", _external=True, **site_argument())
     fresh_links = None
     if fresh is not None:
         kind, subject_id, token = fresh

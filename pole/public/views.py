@@ -20,6 +20,7 @@ from flask import (
 )
 from flask_login import current_user
 
+from pole import permissions
 from pole.db import db, utcnow
 from pole.extensions import login_manager
 from pole.formatting import format_when
@@ -27,7 +28,7 @@ from pole.htmx import render
 from pole.organisations.models import Organisation
 from pole.public import rules, services
 from pole.public.forms import DirectionsForm, PresentationForm
-from pole.resources.services import default_site
+from pole.sites.services import addressed_site, current_site
 
 bp = Blueprint("public", __name__, url_prefix="/le-pole")
 CACHE_CONTROL = "public, max-age=300"
@@ -72,7 +73,7 @@ def _rendered() -> _Rendered:
 def _page(template: str) -> Response:
     """The same page for everyone: an ETag of what it shows, 304 when the copy held is
     current (nothing rendered), the page rendered once per version of its rows."""
-    site = default_site()
+    site = addressed_site()
     if site is None:
         abort(404)
     page = services.public_page(site, utcnow())
@@ -96,13 +97,15 @@ def _page(template: str) -> Response:
 
 
 @bp.get("/")
-def index():
+@bp.get("/<int:site_id>/")
+def index(site_id: int | None = None):
     """Show the building, who does what and when, and the public events to come."""
     return _page("public/index.html")
 
 
 @bp.get("/qui-fait-quoi")
-def sheet():
+@bp.get("/<int:site_id>/qui-fait-quoi")
+def sheet(site_id: int | None = None):
     """Print the one-page sheet "qui fait quoi, quand" for partners who orient people."""
     return _page("public/sheet.html")
 
@@ -151,9 +154,11 @@ def presentation(organisation_id: int):
 def directions():
     """Say how to get to the building, for the public page (manager)."""
     _require(rules.can_choose_who_appears(current_user))
-    site = default_site()
+    site = current_site()
     if site is None:
         abort(404)
+    if not permissions.can_manage_site(current_user, site.id):
+        abort(403)
     form = DirectionsForm(obj=site)
     if form.validate_on_submit():
         services.save_directions(site.id, form.directions.data.strip(), current_user)

@@ -21,7 +21,8 @@ from pole.quotas.forms import GroupForm, QuotaForm, SharingForm
 from pole.quotas.models import Quota, ResourceGroup
 from pole.quotas.sharing import sharing
 from pole.resources.models import Resource, Site
-from pole.resources.services import active_resources, default_site
+from pole.resources.services import active_resources
+from pole.sites.services import current_site
 
 bp = Blueprint("quotas", __name__)
 
@@ -38,7 +39,7 @@ def _require_manager() -> None:
 
 
 def _site() -> Site:
-    site = default_site()
+    site = current_site()
     if site is None:
         abort(404)
     return site

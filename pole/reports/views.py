@@ -6,6 +6,7 @@ from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_login import current_user
 from wtforms import SelectChoice
 
+from pole import permissions
 from pole.core.forms import apply_reasons
 from pole.core.refusals import Refused
 from pole.db import db, utcnow
@@ -18,7 +19,8 @@ from pole.reports.forms import PeriodForm, ValueForm
 from pole.reports.services import values as value_services
 from pole.reports.services.usage import usage_report
 from pole.resources.models import Site
-from pole.resources.services import default_site, site_resources
+from pole.resources.services import site_resources
+from pole.sites.services import current_site
 from pole.timeutil import to_local
 
 bp = Blueprint("reports", __name__, url_prefix="/rapports")
@@ -32,9 +34,11 @@ def _require(allowed: bool) -> None:
 
 
 def _site() -> Site:
-    site = default_site()
+    site = current_site()
     if site is None:
         abort(404)
+    if permissions.is_manager(current_user):  # a manager limited to other sites: not theirs
+        _require(permissions.can_manage_site(current_user, site.id))
     return site
 
 

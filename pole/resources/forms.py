@@ -21,6 +21,7 @@ from pole.auth.forms import strip_text
 from pole.formatting import WEEKDAYS, format_hhmm
 from pole.forms import Form
 from pole.organisations.models import KIND_LABELS
+from pole.sites.fields import SiteField
 
 _INTERVAL = re.compile(r"^\s*(\d{1,2})[:h](\d{2})\s*[-–à]\s*(\d{1,2})[:h](\d{2})\s*$")
 
@@ -85,6 +86,8 @@ def _minutes(label: str, minimum: int, maximum: int, default: int) -> IntegerFie
 
 
 class ResourceForm(Form):
+    # Its choices are the sites the manager manages; removed when there is only one site.
+    site_id = SiteField("Site")
     name = StringField(
         "Nom",
         validators=[DataRequired("Indiquez le nom."), Length(max=120)],

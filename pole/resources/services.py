@@ -11,6 +11,7 @@ from pole.bookings.models import ACTIVE_STATUSES, Booking
 from pole.db import db, utcnow, write_transaction
 from pole.events.states import record_closure
 from pole.resources.models import Closure, Resource, Site
+from pole.sites.services import first_site
 
 
 @dataclass(frozen=True)
@@ -36,18 +37,13 @@ class ResourceData:
     is_active: bool = True
 
 
-def default_site() -> Site | None:
-    """The building: the first site (Pôle has one)."""
-    return db.session.scalar(db.select(Site).order_by(Site.id).limit(1))
-
-
 def site_or_create() -> Site:
-    """The building, created with its default name and time zone when there is none yet."""
-    site = default_site()
+    """The first building, created with its default name and time zone when there is none yet."""
+    site = first_site()
     if site is None:
         with write_transaction():
             db.session.add(Site(name="Pôle des solidarités", timezone="Europe/Paris"))
-        site = default_site()
+        site = first_site()
     return site
 
 
@@ -65,12 +61,14 @@ def site_resources(site: Site, *, inactive: bool = True) -> list[Resource]:
 
 
 def save_resource(site: Site, data: ResourceData, resource_id: int | None = None) -> int:
+    """Add a resource to the site, or change one (and move it there)."""
     with write_transaction():
         if resource_id is None:
             resource = Resource(site_id=site.id)
             db.session.add(resource)
         else:
             resource = db.session.get(Resource, resource_id)
+        resource.site_id = site.id
         for name, value in data.__dict__.items():
             setattr(resource, name, value)
         db.session.flush()

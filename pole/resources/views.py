@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, url_for
 from flask_login import current_user
+from wtforms import SelectChoice
 
 from pole import permissions
 from pole.bookings.rules import UNIT_PLURAL, UNIT_SINGULAR
@@ -13,7 +14,8 @@ from pole.formatting import WEEKDAYS
 from pole.htmx import render
 from pole.resources import services
 from pole.resources.forms import ResourceForm
-from pole.resources.models import Resource
+from pole.resources.models import Resource, Site
+from pole.sites.services import all_sites, current_site
 
 bp = Blueprint("resources", __name__, url_prefix="/salles")
 
@@ -33,10 +35,29 @@ def _require_manager() -> None:
         abort(403)
 
 
+def _site_field(form: ResourceForm, resource: Resource | None) -> None:
+    """The sites the manager may put the resource in; no field when there is only one site."""
+    sites = [s for s in all_sites() if permissions.can_manage_site(current_user, s.id)]
+    if len(all_sites()) < 2:
+        del form.site_id
+        return
+    form.site_id.choices = [SelectChoice(s.id, s.name) for s in sites]
+    if not form.is_submitted():
+        offered = [s.id for s in sites]
+        current = resource.site_id if resource else current_site().id
+        form.site_id.data = current if current in offered else offered[0]
+
+
+def _chosen_site(form: ResourceForm, resource: Resource | None) -> Site:
+    if "site_id" in form:
+        return db.session.get(Site, form.site_id.data)
+    return resource.site if resource else services.site_or_create()
+
+
 @bp.get("/")
 def index():
     """List the rooms and equipment of the building, with their opening hours."""
-    site = services.default_site()
+    site = current_site()
     resources = []
     if site is not None:
         inactive = permissions.can_manage_resources(current_user)
@@ -102,11 +123,12 @@ def new():
     """Add a room or piece of equipment (manager)."""
     _require_manager()
     form = ResourceForm()
+    _site_field(form, None)
     if not form.is_submitted():
         for day in range(6):
             getattr(form, f"hours_{day}").data = [[8 * 60, 19 * 60]]
     if form.validate_on_submit():
-        resource_id = services.save_resource(services.site_or_create(), _form_data(form))
+        resource_id = services.save_resource(_chosen_site(form, None), _form_data(form))
         flash("La ressource est ajoutée.", "success")
         return redirect(url_for("resources.show", resource_id=resource_id))
     return _edit_page(form, None)
@@ -117,12 +139,15 @@ def edit(resource_id: int):
     """Edit a resource and its booking policy (manager)."""
     _require_manager()
     resource = get_resource(resource_id)
+    if not permissions.can_manage_resource(current_user, resource):
+        abort(403)
     form = ResourceForm(obj=resource)
+    _site_field(form, resource)
     if not form.is_submitted():
         for day in range(7):
             getattr(form, f"hours_{day}").data = resource.opening_hours.get(str(day), [])
     if form.validate_on_submit():
-        services.save_resource(resource.site, _form_data(form), resource.id)
+        services.save_resource(_chosen_site(form, resource), _form_data(form), resource.id)
         flash("Modifications enregistrées.", "success")
         return redirect(url_for("resources.show", resource_id=resource.id))
     return _edit_page(form, resource)

@@ -14,7 +14,7 @@ from pole.core.refusals import Refused
 from pole.db import db, utcnow
 from pole.formatting import weekday_names
 from pole.htmx import render
-from pole.resources.services import active_resources, default_site
+from pole.resources.services import active_resources
 from pole.seasons.forms import DeclineForm, MessageForm, RequestForm, SeasonForm
 from pole.seasons.models import Season, SeasonRequest
 from pole.seasons.services import board as boards
@@ -27,6 +27,7 @@ from pole.seasons.services.queries import (
     requests_seen_by,
     seasons,
 )
+from pole.sites.services import current_site
 
 bp = Blueprint("seasons", __name__)
 bp.add_app_template_global(weekday_names, "weekday_names")
@@ -74,7 +75,7 @@ def index():
 def new():
     """Open a season's plan (manager)."""
     _require_planner()
-    form, site = SeasonForm(), default_site() or abort(404)
+    form, site = SeasonForm(), current_site() or abort(404)
     if form.validate_on_submit():
         try:
             season = plan.open_season(site, form.season_data(site.tz), current_user)

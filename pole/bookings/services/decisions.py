@@ -18,24 +18,33 @@ from pole.notifications import tell
 from pole.outbox.bookings import booking_invitation
 from pole.outbox.links import mail_url
 from pole.quotas import services as quotas
+from pole.resources.models import Resource
 from pole.timeutil import to_local
 
 
-def pending_bookings() -> list[Booking]:
+def _in_sites(site_ids: frozenset[int]) -> sa.ColumnElement[bool]:
+    """Bookings of those sites' resources; no sites means every site."""
+    if not site_ids:
+        return sa.true()
+    return Booking.resource_id.in_(sa.select(Resource.id).where(Resource.site_id.in_(site_ids)))
+
+
+def pending_bookings(site_ids: frozenset[int] = frozenset()) -> list[Booking]:
+    """Requests waiting for a decision, in the given sites (every site when none are given)."""
     return list(
         db.session.scalars(
             db.select(Booking)
-            .where(Booking.status == "pending")
+            .where(Booking.status == "pending", _in_sites(site_ids))
             .options(sa.orm.joinedload(Booking.resource), sa.orm.joinedload(Booking.organisation))
             .order_by(Booking.start)
         )
     )
 
 
-def pending_count() -> int:
-    """How many booking requests wait for a manager's decision."""
+def pending_count(site_ids: frozenset[int] = frozenset()) -> int:
+    """How many booking requests wait for a manager's decision (in those sites, or all)."""
     return db.session.scalar(
-        db.select(db.func.count(Booking.id)).where(Booking.status == "pending")
+        db.select(db.func.count(Booking.id)).where(Booking.status == "pending", _in_sites(site_ids))
     )
 
 
@@ -44,7 +53,7 @@ def _decide(
 ) -> Booking:
     with write_transaction(now=now):
         booking = db.session.get(Booking, booking_id, populate_existing=True)
-        if not permissions.can_approve_bookings(manager):
+        if not permissions.can_approve_booking(manager, booking):
             raise BookingRefused([Reason("forbidden", "", "Réservé à la gestion du bâtiment.")])
         if booking.status != "pending":
             raise BookingRefused([Reason("state", "", "Cette demande a déjà été traitée.")])

@@ -67,7 +67,7 @@ def monday_of(now: datetime) -> date:
 
 
 def site_tz():  # noqa: ANN202
-    from pole.resources.services import default_site
+    from pole.sites.services import current_site
 
-    site = default_site()
+    site = current_site()
     return site.tz if site else UTC
