@@ -22,6 +22,7 @@ MAX_EVENTS = 40
 
 
 class PlaceRow(NamedTuple):
+    id: int
     name: str
     address: str
     directions: str
@@ -124,7 +125,7 @@ def public_page(site: Site, now: datetime | None = None) -> PublicPage:
     organisations = db.session.execute(read_organisations).all()
     events = db.session.execute(read_events, values).all()
     return PublicPage(
-        site=PlaceRow(site.name, site.address or "", site.directions or "", site.timezone),
+        site=PlaceRow(site.id, site.name, site.address or "", site.directions or "", site.timezone),
         hours=rules.building_hours(hours),
         closures=[ClosureRow(*row) for row in closures],
         # A row has the name the organisation's French sort key reads.

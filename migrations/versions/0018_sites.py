@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0017_h30_sites"
-down_revision = "0010_h20_feeds"
+down_revision = "0017_h28_notice_dismissals"
 branch_labels = None
 depends_on = None
 
