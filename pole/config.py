@@ -117,8 +117,10 @@ def from_environment(instance_path: str, overrides: dict) -> dict:
         "POLE_FEED_PAST_DAYS": int(os.environ.get("POLE_FEED_PAST_DAYS", "30")),
         "POLE_FEED_FUTURE_DAYS": int(os.environ.get("POLE_FEED_FUTURE_DAYS", "365")),
         "POLE_FEED_CANCELLED_DAYS": int(os.environ.get("POLE_FEED_CANCELLED_DAYS", "30")),
-        # Requests per seconds allowed to one feed link, per worker process ("0": no limit).
+        # Requests per seconds allowed to one feed link, counted in the database across every
+        # process and server ("0": no limit).
         "POLE_FEED_RATE_LIMIT": os.environ.get("POLE_FEED_RATE_LIMIT", "60/600"),
+        # Built feeds kept by each worker process (an optimisation: invalidated through the
+        # database, never by time).
         "POLE_FEED_CACHE_SIZE": int(os.environ.get("POLE_FEED_CACHE_SIZE", "64")),
-        "POLE_FEED_CACHE_SECONDS": int(os.environ.get("POLE_FEED_CACHE_SECONDS", "300")),
     }
