@@ -8,7 +8,7 @@ from pathlib import Path
 from flask import Flask, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from pole import config, converters, extensions
+from pole import config, converters, extensions, replica
 from pole.db import configure_sqlite, hide_values, reset_write_intent, set_write_intent
 from pole.extensions import babel, csrf, db, login_manager, migrate
 from pole.feeds import logs as feed_logs
@@ -48,6 +48,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         hide_values(db.engine)
         if db.engine.dialect.name == "sqlite":
             configure_sqlite(db.engine)
+    replica.init_app(app)
 
     _register_request_hooks(app)
     converters.register(app)  # before the routes: every <int:...> is bounded

@@ -20,7 +20,11 @@ def database_url(instance_path: str) -> str:
         # SQLite creates the file but not its folder: a first run has no instance/ yet.
         Path(instance_path).mkdir(parents=True, exist_ok=True)
         return "sqlite:///" + str(Path(instance_path) / "pole.db")
-    # Hosting platforms hand out postgres:// URLs; we always talk to PostgreSQL through psycopg 3.
+    return normalised_url(url)
+
+
+def normalised_url(url: str) -> str:
+    """postgres:// URLs (what hosting platforms hand out) talk to PostgreSQL through psycopg 3."""
     for prefix in ("postgres://", "postgresql://"):
         if url.startswith(prefix):
             return "postgresql+psycopg://" + url[len(prefix) :]
@@ -123,4 +127,7 @@ def from_environment(instance_path: str, overrides: dict) -> dict:
         # Built feeds kept by each worker process (an optimisation: invalidated through the
         # database, never by time).
         "POLE_FEED_CACHE_SIZE": int(os.environ.get("POLE_FEED_CACHE_SIZE", "64")),
+        # A read replica for the feeds and the reports (pole/replica.py says which reads); unset,
+        # everything reads the primary.
+        "POLE_READ_REPLICA_URL": os.environ.get("POLE_READ_REPLICA_URL", "").strip(),
     }
