@@ -393,6 +393,16 @@ on {machine()}.
 
 {table}
 
+The machine is shared (its load average is above): compare the two columns of one run,
+not runs. Every statement below is bounded by the site and the room, not by the table: a
+site's rooms come from `ix_resource_site_id`, and each room's bookings from
+`ix_booking_resource_start`. That index is read with `start < end of the day` and nothing
+below, so a room's scan walks its bookings since the first one and filters on the end
+(the "Rows Removed by Filter" below): per room, so 50 sites cost what one does, but growing
+with a room's history. A lower bound (`start > day − the longest booking`, which the policy
+caps) or the GiST index of the exclusion constraint (`during && tstzrange(…)`) would bound
+it by the day too; the feed version reads the room's window, as it must.
+
 {plans}
 {END_MARK}
 """
