@@ -404,7 +404,7 @@ caps) or the GiST index of the exclusion constraint (`during && tstzrange(…)`)
 it by the day too; the feed version reads the room's window, as it must.
 
 Not yet measured here: gunicorn over HTTP (these are in-process), and 5,000 links polled
-every 15 minutes (about 6 requests a second, mostly 304: at the 304 above, a few percent of
+every 15 minutes (about 6 requests a second, mostly 304: at the 304 above, under a tenth of
 one core). The pages show the first site, which is site 1, until the site picker (h30);
 organisations are not tied to sites yet (`organisations()` is where that tie goes).
 
