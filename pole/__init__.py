@@ -8,7 +8,7 @@ from pathlib import Path
 from flask import Flask, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from pole import config, converters, extensions
+from pole import config, converters, extensions, replica
 from pole.db import (
     WRITE_WAIT,
     configure_sqlite,
@@ -54,6 +54,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         hide_values(db.engine)
         if db.engine.dialect.name == "sqlite":
             configure_sqlite(db.engine, app.config.get("SQLITE_WRITE_WAIT", WRITE_WAIT))
+    replica.init_app(app)
 
     _register_request_hooks(app)
     converters.register(app)  # before the routes: every <int:...> is bounded

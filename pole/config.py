@@ -21,7 +21,11 @@ def database_url(instance_path: str) -> str:
         # SQLite creates the file but not its folder: a first run has no instance/ yet.
         Path(instance_path).mkdir(parents=True, exist_ok=True)
         return "sqlite:///" + str(Path(instance_path) / "pole.db")
-    # Hosting platforms hand out postgres:// URLs; we always talk to PostgreSQL through psycopg 3.
+    return normalised_url(url)
+
+
+def normalised_url(url: str) -> str:
+    """postgres:// URLs (what hosting platforms hand out) talk to PostgreSQL through psycopg 3."""
     for prefix in ("postgres://", "postgresql://"):
         if url.startswith(prefix):
             return "postgresql+psycopg://" + url[len(prefix) :]
@@ -146,8 +150,13 @@ def from_environment(instance_path: str, overrides: dict) -> dict:
         "POLE_FEED_PAST_DAYS": int(os.environ.get("POLE_FEED_PAST_DAYS", "30")),
         "POLE_FEED_FUTURE_DAYS": int(os.environ.get("POLE_FEED_FUTURE_DAYS", "365")),
         "POLE_FEED_CANCELLED_DAYS": int(os.environ.get("POLE_FEED_CANCELLED_DAYS", "30")),
-        # Requests per seconds allowed to one feed link, per worker process ("0": no limit).
+        # Requests per seconds allowed to one feed link, counted in the database across every
+        # process and server ("0": no limit).
         "POLE_FEED_RATE_LIMIT": os.environ.get("POLE_FEED_RATE_LIMIT", "60/600"),
+        # Built feeds kept by each worker process (an optimisation: invalidated through the
+        # database, never by time).
         "POLE_FEED_CACHE_SIZE": int(os.environ.get("POLE_FEED_CACHE_SIZE", "64")),
-        "POLE_FEED_CACHE_SECONDS": int(os.environ.get("POLE_FEED_CACHE_SECONDS", "300")),
+        # A read replica for the feeds and the reports (pole/replica.py says which reads); unset,
+        # everything reads the primary.
+        "POLE_READ_REPLICA_URL": os.environ.get("POLE_READ_REPLICA_URL", "").strip(),
     }

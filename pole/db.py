@@ -15,6 +15,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import DeclarativeBase
 
 from pole.core.write_queue import WriteQueue, queue_for
+from pole.replica import RoutingSession
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -29,7 +30,8 @@ class Base(DeclarativeBase):
     metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
 
 
-db = SQLAlchemy(model_class=Base)
+# The session sends the reads that may lag to a read replica, when one is set (pole/replica.py).
+db = SQLAlchemy(model_class=Base, session_options={"class_": RoutingSession})
 
 
 def utcnow() -> datetime:

@@ -30,7 +30,7 @@ from pole.auth.models import User
 from pole.bookings import services as bookings
 from pole.bookings.models import Booking
 from pole.bookings.recurrence import Recurrence
-from pole.db import db, utcnow
+from pole.db import db, utcnow, write_transaction
 from pole.feeds import appointments as feed_appointments
 from pole.feeds import bookings as feed_bookings
 from pole.feeds import cache as feed_cache
@@ -39,7 +39,7 @@ from pole.feeds import links as feed_links
 from pole.feeds import ratelimit as feed_ratelimit
 from pole.feeds import sources as feed_sources
 from pole.feeds.feed import current_window
-from pole.feeds.models import FeedToken
+from pole.feeds.models import FeedRateBucket, FeedToken
 from pole.organisations.models import Organisation
 from pole.permanences import services as permanences
 from pole.permanences.models import Appointment, Permanence
@@ -951,12 +951,78 @@ def test_a_link_asking_too_often_gets_429_and_others_do_not(app, client, room_fe
     assert client.get(other).status_code == 200
 
 
-def test_the_rate_limit_refills_with_time():
-    limiter = feed_ratelimit.RateLimiter()
-    assert [limiter.wait("a", 2, 60, now=0.0) for _ in range(2)] == [0.0, 0.0]
-    assert limiter.wait("a", 2, 60, now=0.0) == pytest.approx(30.0)
-    assert limiter.wait("a", 2, 60, now=30.0) == 0.0
-    assert limiter.wait("b", 2, 60, now=30.0) == 0.0
+RENAMES = {
+    "room": (lambda f: f.room, "name", "Grande salle Jean-Moulin"),
+    "organisation": (lambda f: f.restos, "name", "Les Restaurants du cœur"),
+    "short name": (lambda f: f.restos, "short_name", "RDC42"),
+    "site": (lambda f: f.room.site, "name", "Maison des solidarités"),
+    "address": (lambda f: f.room.site, "address", "12 rue Émile-Zola"),
+}
+
+
+@pytest.mark.parametrize("what", RENAMES)
+def test_a_renamed_room_organisation_or_site_is_in_the_next_fetch(client, room_feed, what):
+    # The built feed stays in this process's cache: only the database says it is stale.
+    first = client.get(room_feed.url)
+    row_of, column, value = RENAMES[what]
+    with write_transaction():
+        setattr(row_of(room_feed), column, value)
+    fresh = client.get(room_feed.url, headers={"If-None-Match": first.headers["ETag"]})
+    assert fresh.status_code == 200
+    assert value in fresh.get_data(as_text=True).replace("\r\n ", "")
+    again = client.get(room_feed.url, headers={"If-None-Match": fresh.headers["ETag"]})
+    assert again.status_code == 304
+
+
+def test_a_timezone_change_rewrites_the_feed_at_once(client, room_feed):
+    first = client.get(room_feed.url)
+    with write_transaction():
+        room_feed.room.site.timezone = "America/Cayenne"
+    fresh = client.get(room_feed.url, headers={"If-None-Match": first.headers["ETag"]})
+    assert fresh.status_code == 200
+    assert b"TZID=America/Cayenne" in fresh.data
+
+
+def test_a_change_no_feed_shows_keeps_the_304(client, room_feed):
+    first = client.get(room_feed.url)
+    with write_transaction():
+        room_feed.room.description = "Au rez-de-chaussée, à gauche de l'accueil."
+        room_feed.restos.colour = "#123456"
+    same = client.get(room_feed.url, headers={"If-None-Match": first.headers["ETag"]})
+    assert same.status_code == 304
+
+
+def test_a_rename_rolled_back_changes_nothing(client, room_feed):
+    first = client.get(room_feed.url)
+    with pytest.raises(RuntimeError), write_transaction():
+        room_feed.room.name = "Jamais"
+        db.session.flush()
+        raise RuntimeError("refused")
+    same = client.get(room_feed.url, headers={"If-None-Match": first.headers["ETag"]})
+    assert same.status_code == 304
+
+
+def test_the_rate_limit_refills_with_time(app):
+    take = feed_ratelimit.take
+    assert [take("a", 2, 60, now=0.0) for _ in range(2)] == [0.0, 0.0]
+    assert take("a", 2, 60, now=0.0) == pytest.approx(30.0)
+    assert take("a", 2, 60, now=15.0) == pytest.approx(15.0)  # half a token back: not enough
+    assert take("a", 2, 60, now=30.0) == 0.0
+    assert take("b", 2, 60, now=30.0) == 0.0
+    assert take("a", 2, 60, now=10_000.0) == 0.0  # refilled to its capacity, no more
+    assert take("a", 2, 60, now=10_000.0) == 0.0
+    assert take("a", 2, 60, now=10_000.0) == pytest.approx(30.0)
+
+
+def test_the_rate_limit_is_counted_in_the_database(app, client, room_feed, monkeypatch):
+    monkeypatch.setitem(app.config, "POLE_FEED_RATE_LIMIT", "2/600")
+    assert [client.get(room_feed.url).status_code for _ in range(2)] == [200, 200]
+    assert client.get(room_feed.url).status_code == 429
+    # The link's one bucket, where every process and server reads and takes its tokens.
+    selector = room_feed.url.removeprefix("/calendrier/").split(".")[0]
+    (bucket,) = db.session.scalars(sa.select(FeedRateBucket)).all()
+    assert bucket.selector == selector
+    assert not bucket.granted and 0 <= bucket.tokens < 1
 
 
 def test_the_feed_window_and_cancellations_follow_the_configuration(

@@ -1,18 +1,19 @@
-"""Built feeds, kept in this process by the version of their sources.
+"""Built feeds, kept in this process by the version of their sources and the feed generation.
 
 Building a year of a room takes a few milliseconds, but a calendar app asks every hour
 whether anything changed. Each source gives a cheap version (a count and the last change of
 its rows, one aggregate query); built feeds are kept in this process by version, so an
-unchanged feed is answered from memory. Rows only change through the booking and permanence
-services, which bump `sequence` and `updated_at`; renaming a room or an organisation shows
-once the cached copy expires (POLE_FEED_CACHE_SECONDS).
+unchanged feed is answered from memory. Booking and appointment rows bump `sequence` and
+`updated_at` when they change (pole.core.stamps); renaming a room, an organisation or a site
+bumps the feed generation (pole.feeds.generation). Both are in the database and change in
+the transaction of the change, so this cache is only an optimisation: every process sees a
+change when it commits, and nothing here expires by time.
 """
 
 from __future__ import annotations
 
 import hashlib
 import threading
-import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
@@ -20,7 +21,8 @@ from datetime import datetime
 
 from flask import current_app
 
-from pole.feeds import ical, ratelimit, sources
+from pole.db import db
+from pole.feeds import generation, ical, sources
 from pole.feeds.bookings import booking_link
 from pole.feeds.feed import Feed, Window, current_window
 
@@ -57,7 +59,8 @@ def get(feed: Feed, window: Window | None = None) -> BuiltFeed:
         versions.append((source.name, version))
         if changed is not None and changed > last_change:
             last_change = changed
-    key = (feed, window, link(0) if link else None, tuple(versions))
+    at = feed.generation if feed.generation is not None else generation.current(db.session)
+    key = (feed, at, window, link(0) if link else None, tuple(versions))
     cache = _cache()
     built = cache.get(key)
     if built is None:
@@ -67,30 +70,25 @@ def get(feed: Feed, window: Window | None = None) -> BuiltFeed:
 
 
 class FeedCache:
-    """Built feeds by key, least recently used first out, each kept `max_age` seconds."""
+    """Built feeds by key (what they were built from), least recently used first out."""
 
     def __init__(self) -> None:
-        self._entries: OrderedDict[Hashable, tuple[float, BuiltFeed]] = OrderedDict()
+        self._entries: OrderedDict[Hashable, BuiltFeed] = OrderedDict()
         self._lock = threading.Lock()
 
     def get(self, key: Hashable) -> BuiltFeed | None:
-        max_age = current_app.config["POLE_FEED_CACHE_SECONDS"]
         with self._lock:
-            entry = self._entries.get(key)
-            if entry is None:
-                return None
-            if time.monotonic() - entry[0] > max_age:
-                del self._entries[key]
-                return None
-            self._entries.move_to_end(key)
-            return entry[1]
+            built = self._entries.get(key)
+            if built is not None:
+                self._entries.move_to_end(key)
+            return built
 
     def put(self, key: Hashable, built: BuiltFeed) -> None:
         size = current_app.config["POLE_FEED_CACHE_SIZE"]
         if size <= 0:
             return
         with self._lock:
-            self._entries[key] = (time.monotonic(), built)
+            self._entries[key] = built
             self._entries.move_to_end(key)
             while len(self._entries) > size:
                 self._entries.popitem(last=False)
@@ -108,6 +106,5 @@ def _cache() -> FeedCache:
 
 
 def clear_cache() -> None:
-    """Forget built feeds and rate-limit buckets (tests that reset the database between runs)."""
+    """Forget built feeds (tests that empty the database between runs: ids come back)."""
     current_app.extensions.pop(CACHE_KEY, None)
-    ratelimit.clear_buckets()

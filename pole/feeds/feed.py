@@ -28,11 +28,16 @@ SUMMARY_PREFIX = {"pending": "À confirmer : ", "cancelled": "Annulé : ", "reje
 
 @dataclass(frozen=True)
 class Feed:
-    """One calendar: a kind, its subject's id (None for the public agenda) and its name."""
+    """One calendar: a kind, its subject's id (None for the public agenda) and its name.
+
+    `generation` is the feed generation (pole.feeds.generation) read with the feed's name, in
+    the same query; None: pole.feeds.cache reads it.
+    """
 
     kind: str
     subject_id: int | None
     name: str
+    generation: int | None = None
 
 
 @dataclass(frozen=True)

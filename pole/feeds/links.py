@@ -21,6 +21,7 @@ from pole import permissions
 from pole.auth.models import User
 from pole.db import db, utcnow, write_transaction
 from pole.events.states import record_feed_link
+from pole.feeds import generation
 from pole.feeds.feed import APP_NAME, PUBLIC, Feed
 from pole.feeds.models import FeedToken
 from pole.organisations.models import Membership, Organisation
@@ -167,6 +168,7 @@ _FIND_LINK = (
             Membership.organisation_id == FeedToken.organisation_id,
         )
         .label("holder_is_member"),
+        generation.CURRENT.scalar_subquery().label("generation"),
     )
     .outerjoin(Organisation, Organisation.id == FeedToken.organisation_id)
     .outerjoin(Resource, Resource.id == FeedToken.resource_id)
@@ -199,19 +201,20 @@ def feed_for_token(token: str) -> Feed | None:
     if row is None or not genuine or row.revoked_at is not None:
         return None
     kind, organisation_name, resource_name = row.kind, row[6], row[7]
+    at = row.generation
     if kind == "organisation":
-        return Feed(kind, row.organisation_id, f"{organisation_name} · {APP_NAME}")
+        return Feed(kind, row.organisation_id, f"{organisation_name} · {APP_NAME}", at)
     if kind == "resource":
-        return Feed(kind, row.resource_id, f"{resource_name} · {APP_NAME}")
+        return Feed(kind, row.resource_id, f"{resource_name} · {APP_NAME}", at)
     if kind == "member":
         if not (row.holder_is_member and row[9]):
             return None  # she left the organisation, or her account was closed
-        return Feed("organisation", row.organisation_id, f"{organisation_name} · {APP_NAME}")
+        return Feed("organisation", row.organisation_id, f"{organisation_name} · {APP_NAME}", at)
     owner = _Person(row.user_id, row[8], row[9], row[10])
     if kind == "personal" and permissions.can_manage_personal_feed(owner, owner):
-        return Feed(kind, owner.id, personal_feed_name(owner))
+        return Feed(kind, owner.id, personal_feed_name(owner), at)
     if kind == "social_worker" and permissions.can_manage_social_worker_feed(owner, owner):
-        return Feed(kind, owner.id, social_worker_feed_name(owner))
+        return Feed(kind, owner.id, social_worker_feed_name(owner), at)
     return None  # the person left or lost the role: the link dies with it
 
 

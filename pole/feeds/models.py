@@ -56,3 +56,22 @@ class FeedToken(db.Model):
     @property
     def is_revoked(self) -> bool:
         return self.revoked_at is not None
+
+
+class FeedRateBucket(db.Model):
+    """One link's token bucket (POLE_FEED_RATE_LIMIT), shared by every process: `tokens` left
+    at `at` (seconds since the epoch), and whether the last request took one."""
+
+    selector: so.Mapped[str] = so.mapped_column(sa.String(24), primary_key=True)
+    tokens: so.Mapped[float] = so.mapped_column(sa.Float)
+    at: so.Mapped[float] = so.mapped_column(sa.Float)
+    granted: so.Mapped[bool] = so.mapped_column(sa.Boolean)
+
+
+class FeedGeneration(db.Model):
+    """One row: a number bumped in the transaction of any change that rewrites feeds beyond
+    their bookings and appointments (a room, an organisation or a site renamed). Built feeds
+    are cached by it, so every process sees the change at its commit."""
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    value: so.Mapped[int] = so.mapped_column(sa.BigInteger)

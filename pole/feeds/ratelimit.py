@@ -1,45 +1,79 @@
-"""How often one secret link may fetch its feed: a token bucket per link (POLE_FEED_RATE_LIMIT)."""
+"""How often one secret link may fetch its feed: a token bucket per link (POLE_FEED_RATE_LIMIT).
+
+The buckets are rows (FeedRateBucket), so that every worker process and every app server
+counts the same requests: one link gets its limit, however many processes serve it. Taking a
+request is one statement, an UPSERT that refills the bucket for the time elapsed, takes a
+token if there is one and returns what is left. On SQLite it is a short transaction of its
+own under the write lock. On PostgreSQL the statement joins the request's transaction (the
+row stays locked until then: two requests of one link queue) and commits at the end of the
+request, so a 304 costs one statement more, not another transaction; the table is unlogged
+(migration 0017), so that commit waits for no disk. Only links that opened a feed get a
+bucket, so the table holds at most one row per live link and needs no purge.
+"""
 
 from __future__ import annotations
 
 import math
-import threading
 import time
 
-from flask import current_app
+import sqlalchemy as sa
+from flask import Response, after_this_request, current_app, has_request_context
+from sqlalchemy.dialects import postgresql, sqlite
 
-LIMITER_KEY = "pole.feeds.limiter"
+from pole.db import db, write_transaction
+from pole.feeds.models import FeedRateBucket
+
+_NOW = sa.bindparam("now", type_=sa.Float)
+_RATE = sa.bindparam("rate", type_=sa.Float)  # tokens per second
+_CAPACITY = sa.bindparam("capacity", type_=sa.Float)
 
 
-class RateLimiter:
-    """A token bucket per key, in this process: `capacity` requests, refilled evenly over
-    `period` seconds. With several worker processes each keeps its own buckets."""
+def _take_statement(insert) -> sa.Insert:  # noqa: ANN001  (a dialect's insert)
+    """Insert a full bucket less one request, or refill the link's bucket and take one."""
+    tokens, at = FeedRateBucket.tokens, FeedRateBucket.at
+    # A clock that went back refills nothing; a bucket never holds more than its capacity.
+    level = sa.case((at >= _NOW, tokens), else_=tokens + (_NOW - at) * _RATE)
+    refilled = sa.case((level > _CAPACITY, _CAPACITY), else_=level)
+    return (
+        insert(FeedRateBucket)
+        .values(selector=sa.bindparam("selector"), tokens=_CAPACITY - 1, at=_NOW, granted=True)
+        .on_conflict_do_update(
+            index_elements=[FeedRateBucket.selector],
+            set_={
+                "tokens": sa.case((refilled >= 1, refilled - 1), else_=refilled),
+                "at": _NOW,
+                "granted": refilled >= 1,
+            },
+        )
+        .returning(FeedRateBucket.tokens, FeedRateBucket.granted)
+    )
 
-    MAX_KEYS = 10_000
 
-    def __init__(self) -> None:
-        self._buckets: dict[str, tuple[float, float]] = {}
-        self._lock = threading.Lock()
+# Built once: the same statement objects each time let SQLAlchemy reuse their compiled form.
+_TAKE = {"postgresql": _take_statement(postgresql.insert), "sqlite": _take_statement(sqlite.insert)}
 
-    def wait(self, key: str, capacity: int, period: float, now: float | None = None) -> float:
-        """Take one request from `key`'s bucket: 0 if allowed, else seconds until one is."""
-        now = time.monotonic() if now is None else now
-        rate = capacity / period
-        with self._lock:
-            tokens, then = self._buckets.get(key, (float(capacity), now))
-            tokens = min(float(capacity), tokens + (now - then) * rate)
-            if tokens >= 1:
-                self._buckets[key] = (tokens - 1, now)
-                if len(self._buckets) > self.MAX_KEYS:
-                    self._forget_full(capacity, rate, now)
-                return 0.0
-            self._buckets[key] = (tokens, now)
-            return (1 - tokens) / rate
 
-    def _forget_full(self, capacity: int, rate: float, now: float) -> None:
-        for key, (tokens, then) in list(self._buckets.items()):
-            if tokens + (now - then) * rate >= capacity:
-                del self._buckets[key]
+def take(selector: str, capacity: int, period: float, now: float | None = None) -> float:
+    """Take one request from the link's bucket: 0 if allowed, else seconds until one is.
+
+    `capacity` requests, refilled evenly over `period` seconds; `now` in seconds since the
+    epoch (every process and server must share the clock: NTP).
+    """
+    now = time.time() if now is None else now
+    rate = capacity / period
+    parameters = {"selector": selector, "now": now, "rate": rate, "capacity": float(capacity)}
+    if db.engine.dialect.name == "postgresql" and has_request_context():
+        tokens, granted = db.session.execute(_TAKE["postgresql"], parameters).one()
+        after_this_request(_commit)
+    else:
+        with write_transaction():
+            tokens, granted = db.session.execute(_TAKE[db.engine.dialect.name], parameters).one()
+    return 0.0 if granted else (1 - tokens) / rate
+
+
+def _commit(response: Response) -> Response:
+    db.session.commit()
+    return response
 
 
 def parse_rate(text: str) -> tuple[int, int] | None:
@@ -56,17 +90,5 @@ def retry_after(selector: str) -> int:
     rate = parse_rate(current_app.config["POLE_FEED_RATE_LIMIT"])
     if rate is None:
         return 0
-    wait = _limiter().wait(selector, *rate)
+    wait = take(selector, *rate)
     return math.ceil(wait) if wait else 0
-
-
-def _limiter() -> RateLimiter:
-    limiter = current_app.extensions.get(LIMITER_KEY)
-    if limiter is None:
-        limiter = current_app.extensions.setdefault(LIMITER_KEY, RateLimiter())
-    return limiter
-
-
-def clear_buckets() -> None:
-    """Forget every link's bucket."""
-    current_app.extensions.pop(LIMITER_KEY, None)
