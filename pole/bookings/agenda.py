@@ -16,7 +16,6 @@ from functools import cache
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-import sqlalchemy.orm as so
 from flask import url_for
 
 from pole import permissions
@@ -147,23 +146,65 @@ def _bookable_from(resource: Resource, day: date, tz: ZoneInfo, now: datetime) -
     return -(-minutes // step) * step
 
 
-def _when(booking: Booking, tz: ZoneInfo) -> str:
+def _when(booking: Booked, tz: ZoneInfo) -> str:
     start, end = to_local(booking.start, tz), to_local(booking.end, tz)
     if start.date() == end.date() or (end - start <= timedelta(days=1) and end.time() == end.min):
         return f"{format_hhmm(start)}–{format_hhmm(end)}"
     return f"du {format_date(start, 'dd/MM HH:mm')} au {format_date(end, 'dd/MM HH:mm')}"
 
 
-def _block_view(booking: Booking, viewer: object, tz: ZoneInfo) -> BlockView:
+@dataclass(frozen=True, slots=True)
+class Booker:
+    """The organisation of a booking, as much as the grids say of it."""
+
+    id: int
+    name: str
+    short_name: str
+
+
+@dataclass(frozen=True, slots=True)
+class Booked:
+    """A booking as the grids read it: a row, not an ORM object (a month holds hundreds).
+
+    It answers what services.booking_label and the permissions ask of a booking.
+    """
+
+    id: int
+    resource_id: int
+    organisation_id: int
+    title: str
+    is_public: bool
+    start: datetime
+    end: datetime
+    occupied_until: datetime
+    quantity: int
+    status: str
+    organisation: Booker
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status == "pending"
+
+
+_HOLE = 987654321  # stands for what a page's links differ by, in link_pattern
+
+
+def link_pattern(endpoint: str, varying: str, **params: object) -> str:
+    """One url_for for a page's many links that differ by one value: a pattern for str.format.
+
+    The value (an id, an ISO date) must need no quoting, as ids and dates do not.
+    """
+    return url_for(endpoint, **{varying: _HOLE}, **params).replace(str(_HOLE), "{}")
+
+
+def _block_view(booking: Booked, viewer: object, tz: ZoneInfo, show_url: str) -> BlockView:
     return BlockView(
         booking.organisation_id,
         booking.is_pending,
         services.booking_label(booking, viewer),
         _when(booking, tz),
         # A visitor has no page to open for a private booking: no dead link to a 404.
-        url_for("bookings.show", booking_id=booking.id)
-        if permissions.can_open_booking(viewer, booking)
-        else "",
+        show_url.format(booking.id) if permissions.can_open_booking(viewer, booking) else "",
     )
 
 
@@ -171,38 +212,44 @@ def _block_view(booking: Booking, viewer: object, tz: ZoneInfo) -> BlockView:
 def _active_bookings_query() -> sa.Select:
     """The rows of services.active_bookings, with only what the grid shows of them.
 
-    Built once, with parameters: building the statement and its loader options for every
-    page cost more than running it.
+    Built once, with parameters: building the statement for every page cost more than running
+    it. Plain rows: loading ORM objects cost more than the query too.
     """
     return (
-        db.select(Booking)
+        sa.select(
+            Booking.id,
+            Booking.resource_id,
+            Booking.organisation_id,
+            Booking.title,
+            Booking.is_public,
+            Booking.start,
+            Booking.end,
+            Booking.occupied_until,
+            Booking.quantity,
+            Booking.status,
+            Organisation.name,
+            Organisation.short_name,
+        )
+        .join(Organisation, Organisation.id == Booking.organisation_id)
         .where(
             Booking.resource_id.in_(sa.bindparam("resource_ids", expanding=True)),
             Booking.occupying(sa.bindparam("start"), sa.bindparam("end")),
-        )
-        .options(
-            so.load_only(
-                Booking.resource_id,
-                Booking.organisation_id,
-                Booking.title,
-                Booking.is_public,
-                Booking.start,
-                Booking.end,
-                Booking.occupied_until,
-                Booking.quantity,
-                Booking.status,
-            ),
-            so.joinedload(Booking.organisation).load_only(
-                Organisation.name, Organisation.short_name
-            ),
         )
         .order_by(Booking.start)
     )
 
 
-def _active_bookings(resource_ids: list[int], start: datetime, end: datetime) -> list[Booking]:
+def _active_bookings(resource_ids: list[int], start: datetime, end: datetime) -> list[Booked]:
     params = {"resource_ids": resource_ids, "start": start, "end": end}
-    return list(db.session.scalars(_active_bookings_query(), params))
+    bookers: dict[int, Booker] = {}
+    found = []
+    for *fields, name, short_name in db.session.execute(_active_bookings_query(), params):
+        org_id = fields[2]
+        booker = bookers.get(org_id)
+        if booker is None:
+            booker = bookers[org_id] = Booker(org_id, name, short_name)
+        found.append(Booked(*fields, booker))
+    return found
 
 
 def _days_covered(
@@ -218,7 +265,7 @@ def _days_covered(
 
 def _column(
     head: Head,
-    bookings: list[Booking],
+    bookings: list[Booked],
     closures: list[Closure],
     views: dict[int, BlockView],
     tz: ZoneInfo,
@@ -232,7 +279,7 @@ def _column(
             _wall(b.end, day, tz),
             _wall(b.occupied_until, day, tz),
             b.quantity,
-            views[b.id],
+            views.get(b.id),
         )
         for b in bookings
     ]
@@ -263,8 +310,12 @@ def columns_for(
     last: date,
     viewer: object,
     now: datetime,
+    blocks_shown: bool = True,
 ) -> list[grid.Column]:
-    """Each head's column (opening, bookings, closures) from three queries over the days."""
+    """Each head's column (opening, bookings, closures) from three queries over the days.
+
+    Without `blocks_shown` (a month only counts), blocks carry no BlockView.
+    """
     tz = site.tz
     start = local_day_bounds(first, tz)[0]
     end = local_day_bounds(last, tz)[1]
@@ -272,7 +323,7 @@ def columns_for(
     # Closure.overlapping); each row then goes to the columns of the local days it covers.
     bookings = _active_bookings([r.id for r in resources], start, end)
     closures = services.site_closures(site.id, start, end)
-    by_column: dict[tuple[int, date], list[Booking]] = defaultdict(list)
+    by_column: dict[tuple[int, date], list[Booked]] = defaultdict(list)
     for booking in bookings:
         for day in _days_covered(booking.start, booking.occupied_until, tz, first, last):
             by_column[booking.resource_id, day].append(booking)
@@ -280,7 +331,10 @@ def columns_for(
     for closure in closures:
         for day in _days_covered(closure.start, closure.end, tz, first, last):
             closures_on[day].append(closure)
-    views = {b.id: _block_view(b, viewer, tz) for b in bookings}
+    views: dict[int, BlockView] = {}
+    if blocks_shown:
+        show_url = link_pattern("bookings.show", "booking_id")
+        views = {b.id: _block_view(b, viewer, tz, show_url) for b in bookings}
     days = {head.day for head in heads}
     missing = {day: _missing(day, tz, local_day_bounds(day, tz)) for day in days}
     return [

@@ -69,7 +69,9 @@ def month_days(
     resources = [r for r in resources if r.site_id == site.id]
     form_url = url_for("bookings.new")
     heads = [agenda.Head(r, d, r.name, r.name, False, form_url) for d in days for r in resources]
-    columns = agenda.columns_for(site, heads, resources, days[0], days[-1], viewer, now)
+    columns = agenda.columns_for(
+        site, heads, resources, days[0], days[-1], viewer, now, blocks_shown=False
+    )
     current = agenda.today(site, now)
     by_day: dict[date, MonthDay] = {}
     for d in days:
