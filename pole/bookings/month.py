@@ -74,9 +74,9 @@ def month_days(
     )
     current = agenda.today(site, now)
     by_day: dict[date, MonthDay] = {}
+    day_url = agenda.link_pattern("bookings.day", "date").format
     for d in days:
-        href = url_for("bookings.day", date=d.isoformat())
-        by_day[d] = MonthDay(d, href, d == current)
+        by_day[d] = MonthDay(d, day_url(d.isoformat()), d == current)
     for head, column in zip(heads, columns, strict=True):
         column = replace(column, bookable_from=0)
         busy = [(b.start, b.busy_until, b.quantity) for b in column.blocks]
