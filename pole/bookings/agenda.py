@@ -12,19 +12,15 @@ from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from functools import cache
 from zoneinfo import ZoneInfo
 
-import sqlalchemy as sa
 from flask import url_for
 
 from pole import permissions
 from pole.bookings import grid, services
 from pole.bookings.agenda_rows import BlockView, RowView, row_views
-from pole.bookings.models import Booking
-from pole.db import db, utcnow
+from pole.db import utcnow
 from pole.formatting import format_date, format_hhmm
-from pole.organisations.models import Organisation
 from pole.resources.models import Closure, Resource, Site
 from pole.resources.services import active_resources
 from pole.timeutil import (
@@ -146,44 +142,11 @@ def _bookable_from(resource: Resource, day: date, tz: ZoneInfo, now: datetime) -
     return -(-minutes // step) * step
 
 
-def _when(booking: Booked, tz: ZoneInfo) -> str:
+def _when(booking: services.Booked, tz: ZoneInfo) -> str:
     start, end = to_local(booking.start, tz), to_local(booking.end, tz)
     if start.date() == end.date() or (end - start <= timedelta(days=1) and end.time() == end.min):
         return f"{format_hhmm(start)}–{format_hhmm(end)}"
     return f"du {format_date(start, 'dd/MM HH:mm')} au {format_date(end, 'dd/MM HH:mm')}"
-
-
-@dataclass(frozen=True, slots=True)
-class Booker:
-    """The organisation of a booking, as much as the grids say of it."""
-
-    id: int
-    name: str
-    short_name: str
-
-
-@dataclass(frozen=True, slots=True)
-class Booked:
-    """A booking as the grids read it: a row, not an ORM object (a month holds hundreds).
-
-    It answers what services.booking_label and the permissions ask of a booking.
-    """
-
-    id: int
-    resource_id: int
-    organisation_id: int
-    title: str
-    is_public: bool
-    start: datetime
-    end: datetime
-    occupied_until: datetime
-    quantity: int
-    status: str
-    organisation: Booker
-
-    @property
-    def is_pending(self) -> bool:
-        return self.status == "pending"
 
 
 _HOLE = 987654321  # stands for what a page's links differ by, in link_pattern
@@ -197,7 +160,7 @@ def link_pattern(endpoint: str, varying: str, **params: object) -> str:
     return url_for(endpoint, **{varying: _HOLE}, **params).replace(str(_HOLE), "{}")
 
 
-def _block_view(booking: Booked, viewer: object, tz: ZoneInfo, show_url: str) -> BlockView:
+def _block_view(booking: services.Booked, viewer: object, tz: ZoneInfo, show_url: str) -> BlockView:
     return BlockView(
         booking.organisation_id,
         booking.is_pending,
@@ -206,50 +169,6 @@ def _block_view(booking: Booked, viewer: object, tz: ZoneInfo, show_url: str) ->
         # A visitor has no page to open for a private booking: no dead link to a 404.
         show_url.format(booking.id) if permissions.can_open_booking(viewer, booking) else "",
     )
-
-
-@cache
-def _active_bookings_query() -> sa.Select:
-    """The rows of services.active_bookings, with only what the grid shows of them.
-
-    Built once, with parameters: building the statement for every page cost more than running
-    it. Plain rows: loading ORM objects cost more than the query too.
-    """
-    return (
-        sa.select(
-            Booking.id,
-            Booking.resource_id,
-            Booking.organisation_id,
-            Booking.title,
-            Booking.is_public,
-            Booking.start,
-            Booking.end,
-            Booking.occupied_until,
-            Booking.quantity,
-            Booking.status,
-            Organisation.name,
-            Organisation.short_name,
-        )
-        .join(Organisation, Organisation.id == Booking.organisation_id)
-        .where(
-            Booking.resource_id.in_(sa.bindparam("resource_ids", expanding=True)),
-            Booking.occupying(sa.bindparam("start"), sa.bindparam("end")),
-        )
-        .order_by(Booking.start)
-    )
-
-
-def _active_bookings(resource_ids: list[int], start: datetime, end: datetime) -> list[Booked]:
-    params = {"resource_ids": resource_ids, "start": start, "end": end}
-    bookers: dict[int, Booker] = {}
-    found = []
-    for *fields, name, short_name in db.session.execute(_active_bookings_query(), params):
-        org_id = fields[2]
-        booker = bookers.get(org_id)
-        if booker is None:
-            booker = bookers[org_id] = Booker(org_id, name, short_name)
-        found.append(Booked(*fields, booker))
-    return found
 
 
 def _days_covered(
@@ -265,7 +184,7 @@ def _days_covered(
 
 def _column(
     head: Head,
-    bookings: list[Booked],
+    bookings: list[services.Booked],
     closures: list[Closure],
     views: dict[int, BlockView],
     tz: ZoneInfo,
@@ -321,9 +240,9 @@ def columns_for(
     end = local_day_bounds(last, tz)[1]
     # The database answers which bookings and closures occupy the days (Booking.occupying,
     # Closure.overlapping); each row then goes to the columns of the local days it covers.
-    bookings = _active_bookings([r.id for r in resources], start, end)
+    bookings = services.active_rows([r.id for r in resources], start, end)
     closures = services.site_closures(site.id, start, end)
-    by_column: dict[tuple[int, date], list[Booked]] = defaultdict(list)
+    by_column: dict[tuple[int, date], list[services.Booked]] = defaultdict(list)
     for booking in bookings:
         for day in _days_covered(booking.start, booking.occupied_until, tz, first, last):
             by_column[booking.resource_id, day].append(booking)
