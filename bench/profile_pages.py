@@ -5,8 +5,9 @@
     .venv/bin/python bench/profile_pages.py --keep /tmp/pole-prof  # build once, reuse after
 
 Builds the bench year once per database (bench/data.py), logs in as the demo volunteer, then
-for each page: a few warm-up requests, N timed requests (median and p90), the number of SQL
-statements of one request, and the top lines of a cProfile of N more requests. Without a
+for each page: a few warm-up requests, N timed requests (median, best and p90), the number of
+SQL statements of one request, the Python calls per request and the top lines of a cProfile of
+N more requests. The calls are the steady measure when the machine is busy. Without a
 server and a load client in the way, a change shows in the same run even on a busy machine.
 """
 
@@ -185,12 +186,15 @@ def profile_page(app, client, token, facts, page: str, runs: int, top: int, sort
         send(i)
     profiler.disable()
     out = io.StringIO()
-    pstats.Stats(profiler, stream=out).sort_stats(sort).print_stats(top)
+    stats = pstats.Stats(profiler, stream=out)
+    stats.sort_stats(sort).print_stats(top)
     return {
         "median": timings[len(timings) // 2] * 1000,
         "best": timings[0] * 1000,
         "p90": timings[int(len(timings) * 0.9)] * 1000,
         "queries": count_queries(app, send),
+        # Python calls per request: steady where timings are not (a busy, shared machine).
+        "calls": stats.total_calls // runs,
         "top": out.getvalue(),
     }
 
@@ -243,12 +247,12 @@ def main() -> int:
     print(f"bare Flask page in-process: {bare:.2f} ms")
     print(
         f"{'backend':<11} {'page':<12} {'median ms':>10} {'best ms':>8} {'p90 ms':>8}"
-        f" {'queries':>8} {'× bare':>7}"
+        f" {'queries':>8} {'calls':>7} {'× bare':>7}"
     )
     for backend, page, r in summary:
         print(
             f"{backend:<11} {page:<12} {r['median']:>10.2f} {r['best']:>8.2f} {r['p90']:>8.2f}"
-            f" {r['queries']:>8} {r['median'] / bare:>7.1f}"
+            f" {r['queries']:>8} {r['calls']:>7} {r['median'] / bare:>7.1f}"
         )
     return 0
 

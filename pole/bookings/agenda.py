@@ -12,6 +12,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from flask import url_for
@@ -128,16 +129,40 @@ def _missing(day: date, tz: ZoneInfo, bounds: tuple[datetime, datetime]) -> list
     return gaps
 
 
-def _bookable_from(resource: Resource, day: date, tz: ZoneInfo, now: datetime) -> int:
+class _Shape(NamedTuple):
+    """What the columns read of a resource, read once: a month has 30 columns per resource."""
+
+    opening: list[list[tuple[int, int]]]  # by weekday, Monday first
+    quantity: int
+    granularity: int
+    buffer: int
+    min_length: int
+    max_days_ahead: int
+    min_notice: int
+
+    @classmethod
+    def of(cls, resource: Resource) -> _Shape:
+        return cls(
+            [resource.hours_for(weekday) for weekday in range(7)],
+            resource.quantity,
+            resource.granularity_minutes,
+            resource.buffer_minutes,
+            resource.min_duration_minutes,
+            resource.max_days_ahead,
+            resource.min_notice_minutes,
+        )
+
+
+def _bookable_from(shape: _Shape, day: date, tz: ZoneInfo, now: datetime) -> int:
     """First wall minute of the day that may still be booked (notice and horizon included)."""
-    if day > to_local(now, tz).date() + timedelta(days=resource.max_days_ahead):
+    if day > to_local(now, tz).date() + timedelta(days=shape.max_days_ahead):
         return MINUTES_PER_DAY + 1
-    earliest = to_local(now + timedelta(minutes=resource.min_notice_minutes), tz)
+    earliest = to_local(now + timedelta(minutes=shape.min_notice), tz)
     if earliest.date() < day:
         return 0
     if earliest.date() > day:
         return MINUTES_PER_DAY + 1
-    step = max(resource.granularity_minutes, 1)
+    step = max(shape.granularity, 1)
     minutes = minutes_of_day(earliest) + (1 if earliest.second or earliest.microsecond else 0)
     return -(-minutes // step) * step
 
@@ -182,8 +207,9 @@ def _days_covered(
         day += timedelta(days=1)
 
 
-def _column(
+def _column(  # noqa: PLR0913
     head: Head,
+    shape: _Shape,
     bookings: list[services.Booked],
     closures: list[Closure],
     views: dict[int, BlockView],
@@ -191,7 +217,7 @@ def _column(
     now: datetime,
     missing: list[tuple[int, int]],
 ) -> grid.Column:
-    resource, day = head.resource, head.day
+    resource_id, day = head.resource.id, head.day
     blocks = [
         grid.Block(
             _wall(b.start, day, tz),
@@ -205,19 +231,19 @@ def _column(
     shut = [
         (_wall(c.start, day, tz), _wall(c.end, day, tz), c.reason)
         for c in closures
-        if c.resource_id is None or c.resource_id == resource.id
+        if c.resource_id is None or c.resource_id == resource_id
     ]
     return grid.Column(
         key=head,
-        opening=resource.hours_for(day.weekday()),
+        opening=shape.opening[day.weekday()],
         blocks=blocks,
         closures=shut,
         missing=missing,
-        capacity=resource.quantity,
-        cut=max(resource.granularity_minutes, MIN_CELL),
-        bookable_from=_bookable_from(resource, day, tz, now),
-        buffer=resource.buffer_minutes,
-        min_length=resource.min_duration_minutes,
+        capacity=shape.quantity,
+        cut=max(shape.granularity, MIN_CELL),
+        bookable_from=_bookable_from(shape, day, tz, now),
+        buffer=shape.buffer,
+        min_length=shape.min_length,
     )
 
 
@@ -256,9 +282,11 @@ def columns_for(
         views = {b.id: _block_view(b, viewer, tz, show_url) for b in bookings}
     days = {head.day for head in heads}
     missing = {day: _missing(day, tz, local_day_bounds(day, tz)) for day in days}
+    shapes = {r.id: _Shape.of(r) for r in resources}
     return [
         _column(
             head,
+            shapes[head.resource.id],
             by_column[head.resource.id, head.day],
             closures_on[head.day],
             views,

@@ -6,7 +6,7 @@ the rule pole.bookings.rules.month how open and how taken each column is.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from flask import url_for
@@ -78,7 +78,6 @@ def month_days(
     for d in days:
         by_day[d] = MonthDay(d, day_url(d.isoformat()), d == current)
     for head, column in zip(heads, columns, strict=True):
-        column = replace(column, bookable_from=0)
         busy = [(b.start, b.busy_until, b.quantity) for b in column.blocks]
         opened, booked = open_and_booked(
             column.opening, busy, column.closures, column.missing, column.capacity
