@@ -32,7 +32,7 @@ sys.path[:0] = [str(ROOT), str(BENCH)]
 
 import data  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
-from common import POSTGRES_URL, scratch_database  # noqa: E402
+from common import POSTGRES_URL, count_statements, scratch_database  # noqa: E402
 
 PAGES = ("day", "week", "month", "find", "conflict")
 CLOCK = time.perf_counter  # --cpu: time.process_time, this process's CPU only (busy machines)
@@ -144,25 +144,6 @@ def requests_of(page: str, facts: data.Facts, token: str) -> list[tuple[str, str
     return [("POST", "/reservations", form, 422)]
 
 
-def count_queries(app, send) -> int:  # noqa: ANN001
-    from pole.db import db
-
-    count = 0
-
-    def before(*_args) -> None:  # noqa: ANN002
-        nonlocal count
-        count += 1
-
-    with app.app_context():
-        engine = db.engine
-    sa.event.listen(engine, "before_cursor_execute", before)
-    try:
-        send(0)
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", before)
-    return count
-
-
 def profile_page(app, client, token, facts, page: str, runs: int, top: int, sort: str) -> dict:  # noqa: ANN001, PLR0913
     requests = requests_of(page, facts, token)
 
@@ -192,7 +173,7 @@ def profile_page(app, client, token, facts, page: str, runs: int, top: int, sort
         "median": timings[len(timings) // 2] * 1000,
         "best": timings[0] * 1000,
         "p90": timings[int(len(timings) * 0.9)] * 1000,
-        "queries": count_queries(app, send),
+        "queries": count_statements(app, lambda: send(0)),
         # Python calls per request: steady where timings are not (a busy, shared machine).
         "calls": stats.total_calls // runs,
         "top": out.getvalue(),
