@@ -133,3 +133,23 @@ def each_backend(backends: str) -> Iterator[tuple[str, str]]:
         for backend in backends.split(","):
             with scratch_database(backend, Path(workdir)) as (url, _):
                 yield backend, url
+
+
+def count_statements(app, action) -> int:  # noqa: ANN001
+    """How many SQL statements the app's engine runs while `action()` runs."""
+    from pole.db import db
+
+    count = 0
+
+    def before(*_args) -> None:  # noqa: ANN002
+        nonlocal count
+        count += 1
+
+    with app.app_context():
+        engine = db.engine
+    sa.event.listen(engine, "before_cursor_execute", before)
+    try:
+        action()
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", before)
+    return count

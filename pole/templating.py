@@ -57,4 +57,9 @@ def register(app: Flask) -> None:
 
     @app.context_processor
     def inject_helpers() -> dict:
-        return {"can": permissions, "csrf_token_value": generate_csrf, "user": current_user}
+        # The person, not the proxy: a page asks `user` dozens of times, each through a lookup.
+        return {
+            "can": permissions,
+            "csrf_token_value": generate_csrf,
+            "user": current_user._get_current_object(),
+        }

@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from pole.bookings.agenda import Head
-from pole.bookings.agenda_rows import CellView, row_views
+from pole.bookings.agenda_rows import BlockView, CellView, row_views
 from pole.bookings.grid import Block, Column, assign_lanes, lay_out, time_range
 from pole.resources.models import Resource
 
@@ -260,3 +260,21 @@ def test_a_free_cell_links_to_the_form_prefilled_with_a_sensible_end(
     assert head.slot_url(first) == (
         f"/reservations/nouvelle?resource_id=7&date=2026-03-03&start={start}&end={end}"
     )
+
+
+def test_the_cells_html_escapes_what_people_wrote():
+    head = hall_head()
+    block = BlockView(3, True, 'Atelier <script>alert("x")</script> & co', "09:00–09:30", "/r/1")
+    room = Column(
+        head,
+        [(8 * H, 10 * H)],
+        [Block(9 * H, 9 * H + 30, 9 * H + 30, 1, block)],
+        closures=[(9 * H + 30, 10 * H, "Travaux <b>urgents</b>")],
+    )
+    html = "".join(row.cells_html for row in row_views(lay_out([room])))
+    assert "<script>" not in html and "<b>" not in html
+    assert "Atelier &lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; co" in html
+    assert "Fermé : Travaux &lt;b&gt;urgents&lt;/b&gt;" in html
+    assert 'class="cell booking org-3 pending"><a class="block" href="/r/1"' in html
+    # The free cells' links keep their parameters, the ampersands written as HTML wants them.
+    assert 'href="/reservations/nouvelle?resource_id=7&amp;date=2026-03-03&amp;start=08:00' in html

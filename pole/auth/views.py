@@ -27,6 +27,7 @@ from pole.auth.throttle import TooManyAttempts
 from pole.db import db
 from pole.extensions import login_manager
 from pole.htmx import render
+from pole.organisations.models import Membership
 from pole.urls import safe_next
 
 bp = Blueprint("auth", __name__)
@@ -44,8 +45,13 @@ def load_user(session_id: str) -> User | None:
     user_id, _, token = session_id.partition(":")
     if not user_id.isdigit() or not token:
         return None
-    # Memberships come with the user: nearly every page asks what the person may do.
-    user = db.session.get(User, int(user_id), options=[so.joinedload(User.memberships)])
+    # Memberships and their organisations come with the user: nearly every page asks what
+    # the person may do (the navigation alone asks which associations they coordinate).
+    user = db.session.get(
+        User,
+        int(user_id),
+        options=[so.joinedload(User.memberships).joinedload(Membership.organisation)],
+    )
     if user is None or not user.is_active or user.session_token != token:
         return None
     return user

@@ -12,20 +12,16 @@ from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from functools import cache
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
-import sqlalchemy as sa
-import sqlalchemy.orm as so
 from flask import url_for
 
 from pole import permissions
 from pole.bookings import grid, services
 from pole.bookings.agenda_rows import BlockView, RowView, row_views
-from pole.bookings.models import Booking
-from pole.db import db, utcnow
+from pole.db import utcnow
 from pole.formatting import format_date, format_hhmm
-from pole.organisations.models import Organisation
 from pole.resources.models import Closure, Resource, Site
 from pole.resources.services import active_resources
 from pole.timeutil import (
@@ -133,76 +129,71 @@ def _missing(day: date, tz: ZoneInfo, bounds: tuple[datetime, datetime]) -> list
     return gaps
 
 
-def _bookable_from(resource: Resource, day: date, tz: ZoneInfo, now: datetime) -> int:
+class _Shape(NamedTuple):
+    """What the columns read of a resource, read once: a month has 30 columns per resource."""
+
+    opening: list[list[tuple[int, int]]]  # by weekday, Monday first
+    quantity: int
+    granularity: int
+    buffer: int
+    min_length: int
+    max_days_ahead: int
+    min_notice: int
+
+    @classmethod
+    def of(cls, resource: Resource) -> _Shape:
+        return cls(
+            [resource.hours_for(weekday) for weekday in range(7)],
+            resource.quantity,
+            resource.granularity_minutes,
+            resource.buffer_minutes,
+            resource.min_duration_minutes,
+            resource.max_days_ahead,
+            resource.min_notice_minutes,
+        )
+
+
+def _bookable_from(shape: _Shape, day: date, tz: ZoneInfo, now: datetime) -> int:
     """First wall minute of the day that may still be booked (notice and horizon included)."""
-    if day > to_local(now, tz).date() + timedelta(days=resource.max_days_ahead):
+    if day > to_local(now, tz).date() + timedelta(days=shape.max_days_ahead):
         return MINUTES_PER_DAY + 1
-    earliest = to_local(now + timedelta(minutes=resource.min_notice_minutes), tz)
+    earliest = to_local(now + timedelta(minutes=shape.min_notice), tz)
     if earliest.date() < day:
         return 0
     if earliest.date() > day:
         return MINUTES_PER_DAY + 1
-    step = max(resource.granularity_minutes, 1)
+    step = max(shape.granularity, 1)
     minutes = minutes_of_day(earliest) + (1 if earliest.second or earliest.microsecond else 0)
     return -(-minutes // step) * step
 
 
-def _when(booking: Booking, tz: ZoneInfo) -> str:
+def _when(booking: services.Booked, tz: ZoneInfo) -> str:
     start, end = to_local(booking.start, tz), to_local(booking.end, tz)
     if start.date() == end.date() or (end - start <= timedelta(days=1) and end.time() == end.min):
         return f"{format_hhmm(start)}–{format_hhmm(end)}"
     return f"du {format_date(start, 'dd/MM HH:mm')} au {format_date(end, 'dd/MM HH:mm')}"
 
 
-def _block_view(booking: Booking, viewer: object, tz: ZoneInfo) -> BlockView:
+_HOLE = 987654321  # stands for what a page's links differ by, in link_pattern
+
+
+def link_pattern(endpoint: str, varying: str, **params: object) -> str:
+    """One url_for for a page's many links that differ by one value: a pattern for str.format.
+
+    The value (an id, an ISO date) must need no quoting, as ids and dates do not.
+    """
+    return url_for(endpoint, **{varying: _HOLE}, **params).replace(str(_HOLE), "{}")
+
+
+def _block_view(booking: services.Booked, viewer: object, tz: ZoneInfo, show_url: str) -> BlockView:
     return BlockView(
         booking.organisation_id,
         booking.is_pending,
         services.booking_label(booking, viewer),
         _when(booking, tz),
         # A visitor has no page to open for a private booking: no dead link to a 404.
-        url_for("bookings.show", booking_id=booking.id)
-        if permissions.can_open_booking(viewer, booking)
-        else "",
+        show_url.format(booking.id) if permissions.can_open_booking(viewer, booking) else "",
     )
-
-
-@cache
-def _active_bookings_query() -> sa.Select:
-    """The rows of services.active_bookings, with only what the grid shows of them.
-
-    Built once, with parameters: building the statement and its loader options for every
-    page cost more than running it.
-    """
-    return (
-        db.select(Booking)
-        .where(
-            Booking.resource_id.in_(sa.bindparam("resource_ids", expanding=True)),
-            Booking.occupying(sa.bindparam("start"), sa.bindparam("end")),
-        )
-        .options(
-            so.load_only(
-                Booking.resource_id,
-                Booking.organisation_id,
-                Booking.title,
-                Booking.is_public,
-                Booking.start,
-                Booking.end,
-                Booking.occupied_until,
-                Booking.quantity,
-                Booking.status,
-            ),
-            so.joinedload(Booking.organisation).load_only(
-                Organisation.name, Organisation.short_name
-            ),
-        )
-        .order_by(Booking.start)
-    )
-
-
-def _active_bookings(resource_ids: list[int], start: datetime, end: datetime) -> list[Booking]:
-    params = {"resource_ids": resource_ids, "start": start, "end": end}
-    return list(db.session.scalars(_active_bookings_query(), params))
 
 
 def _days_covered(
@@ -216,42 +207,43 @@ def _days_covered(
         day += timedelta(days=1)
 
 
-def _column(
+def _column(  # noqa: PLR0913
     head: Head,
-    bookings: list[Booking],
+    shape: _Shape,
+    bookings: list[services.Booked],
     closures: list[Closure],
     views: dict[int, BlockView],
     tz: ZoneInfo,
     now: datetime,
     missing: list[tuple[int, int]],
 ) -> grid.Column:
-    resource, day = head.resource, head.day
+    resource_id, day = head.resource.id, head.day
     blocks = [
         grid.Block(
             _wall(b.start, day, tz),
             _wall(b.end, day, tz),
             _wall(b.occupied_until, day, tz),
             b.quantity,
-            views[b.id],
+            views.get(b.id),
         )
         for b in bookings
     ]
     shut = [
         (_wall(c.start, day, tz), _wall(c.end, day, tz), c.reason)
         for c in closures
-        if c.resource_id is None or c.resource_id == resource.id
+        if c.resource_id is None or c.resource_id == resource_id
     ]
     return grid.Column(
         key=head,
-        opening=resource.hours_for(day.weekday()),
+        opening=shape.opening[day.weekday()],
         blocks=blocks,
         closures=shut,
         missing=missing,
-        capacity=resource.quantity,
-        cut=max(resource.granularity_minutes, MIN_CELL),
-        bookable_from=_bookable_from(resource, day, tz, now),
-        buffer=resource.buffer_minutes,
-        min_length=resource.min_duration_minutes,
+        capacity=shape.quantity,
+        cut=max(shape.granularity, MIN_CELL),
+        bookable_from=_bookable_from(shape, day, tz, now),
+        buffer=shape.buffer,
+        min_length=shape.min_length,
     )
 
 
@@ -263,16 +255,20 @@ def columns_for(
     last: date,
     viewer: object,
     now: datetime,
+    blocks_shown: bool = True,
 ) -> list[grid.Column]:
-    """Each head's column (opening, bookings, closures) from three queries over the days."""
+    """Each head's column (opening, bookings, closures) from three queries over the days.
+
+    Without `blocks_shown` (a month only counts), blocks carry no BlockView.
+    """
     tz = site.tz
     start = local_day_bounds(first, tz)[0]
     end = local_day_bounds(last, tz)[1]
     # The database answers which bookings and closures occupy the days (Booking.occupying,
     # Closure.overlapping); each row then goes to the columns of the local days it covers.
-    bookings = _active_bookings([r.id for r in resources], start, end)
+    bookings = services.active_rows([r.id for r in resources], start, end)
     closures = services.site_closures(site.id, start, end)
-    by_column: dict[tuple[int, date], list[Booking]] = defaultdict(list)
+    by_column: dict[tuple[int, date], list[services.Booked]] = defaultdict(list)
     for booking in bookings:
         for day in _days_covered(booking.start, booking.occupied_until, tz, first, last):
             by_column[booking.resource_id, day].append(booking)
@@ -280,12 +276,17 @@ def columns_for(
     for closure in closures:
         for day in _days_covered(closure.start, closure.end, tz, first, last):
             closures_on[day].append(closure)
-    views = {b.id: _block_view(b, viewer, tz) for b in bookings}
+    views: dict[int, BlockView] = {}
+    if blocks_shown:
+        show_url = link_pattern("bookings.show", "booking_id")
+        views = {b.id: _block_view(b, viewer, tz, show_url) for b in bookings}
     days = {head.day for head in heads}
     missing = {day: _missing(day, tz, local_day_bounds(day, tz)) for day in days}
+    shapes = {r.id: _Shape.of(r) for r in resources}
     return [
         _column(
             head,
+            shapes[head.resource.id],
             by_column[head.resource.id, head.day],
             closures_on[head.day],
             views,

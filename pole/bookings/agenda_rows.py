@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import NamedTuple
 
+from markupsafe import Markup, escape
+
 from pole.bookings import grid
 from pole.formatting import format_hhmm
 
@@ -45,8 +47,72 @@ class RowView(NamedTuple):
     time: str
     cells: list[CellView]
 
+    @property
+    def cells_html(self) -> Markup:
+        """The row's <td>s, as the table prints them."""
+        return Markup("".join([_CELL_BREAK + _cell_html(cell) for cell in self.cells]))  # noqa: S704
+
 
 _ROW_LENGTHS = (5, 10, 15, 20, 30, 45, 60)  # the row heights the stylesheet knows
+
+# The cells' HTML. A day has some 150 cells and a week more: written here, each is one string
+# format, where the template's loop paid an escape call for every value it printed (about
+# half of the page's rendering). What comes from people (titles, names, reasons) is escaped.
+_CELL_BREAK = "\n      "  # what the template's loop put before each cell
+_SIMPLE = {
+    "locked": '<td rowspan="{}" class="cell locked"></td>',
+    "buffer": '<td rowspan="{}" class="cell buffer"><span class="c-note">Rangement</span></td>',
+    "full": '<td rowspan="{}" class="cell full"><span class="c-note">Complet</span></td>',
+    "busy": '<td rowspan="{}" class="cell full"><span class="c-note">Occupé</span></td>',
+    "missing": '<td rowspan="{}" class="cell closed">'
+    '<span class="c-note">Heure sautée (heure d\'été)</span></td>',
+    "shut": '<td rowspan="{}" class="cell closed"></td>',
+}
+_EMPTY = '<td rowspan="{}" class="cell empty"></td>'
+_FREE = (
+    '<td rowspan="{}" class="cell free"><a class="slot" href="{}"><span class="slot-text">'
+    '<span aria-hidden="true">+ </span>{}{}</span>'
+    '<span class="visually-hidden"> : réserver {}</span></a></td>'
+)
+
+
+def _free_html(cell: CellView) -> str:
+    available = ""
+    if cell.available is not None:
+        available = f" · {cell.available} libre{'s' if cell.available > 1 else ''}"
+    return _FREE.format(cell.rows, escape(cell.href), cell.text, available, escape(cell.spoken))
+
+
+def _booking_html(cell: CellView) -> str:
+    b = cell.block
+    pending = " pending" if b.is_pending else ""
+    if b.url:
+        opening, closing = f'<a class="block" href="{escape(b.url)}" hx-boost="false">', "</a>"
+    else:
+        opening, closing = '<span class="block">', "</span>"
+    before = '<span aria-hidden="true">↑ </span>' if cell.starts_before else ""
+    after = '<span aria-hidden="true"> ↓</span>' if cell.ends_after else ""
+    status = ' <span class="b-status">en attente</span>' if b.is_pending else ""
+    return (
+        f'<td rowspan="{cell.rows}" class="cell booking org-{b.organisation_id}{pending}">'
+        f'{opening}<span class="b-time">{before}{escape(b.when)}{after}</span> '
+        f'<span class="b-label">{escape(b.label)}</span>{status}{closing}</td>'
+    )
+
+
+def _cell_html(cell: CellView) -> str:
+    kind = cell.kind
+    if kind == "free":
+        return _free_html(cell)
+    if kind == "booking":
+        return _booking_html(cell)
+    if kind == "closed":
+        note = f" : {escape(cell.text)}" if cell.text else ""
+        return (
+            f'<td rowspan="{cell.rows}" class="cell closed">'
+            f'<span class="c-note">Fermé{note}</span></td>'
+        )
+    return _SIMPLE.get(kind, _EMPTY).format(cell.rows)
 
 
 def _cell_view(cell: grid.Cell) -> CellView:

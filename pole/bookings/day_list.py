@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from markupsafe import Markup, escape
+
 from pole.bookings import grid
 from pole.bookings.agenda import Agenda, Head
 from pole.bookings.agenda_rows import BlockView
@@ -30,6 +32,7 @@ class Item:
     href: str = ""  # free: the booking form, filled
     block: BlockView | None = None  # booking
     starts: tuple[tuple[str, str], ...] = ()  # free: ("14:00", the form from 14:00), in order
+    starts_html: Markup = Markup()  # free: the starts as the list's items (a day has dozens)
 
 
 @dataclass
@@ -72,8 +75,17 @@ def _starts(head: Head, window: Window, now: datetime, tz: ZoneInfo) -> tuple:
     return tuple((format_hhmm(m), head.window_url(m, window.end)) for m in minutes)
 
 
+_START = '\n              <li><a href="{}" aria-label="Commencer à {}, {}">{}</a></li>'
+
+
+def _starts_html(starts: tuple[tuple[str, str], ...], name: Markup) -> Markup:
+    """The start times as the list's items, written once here rather than a loop in Jinja."""
+    return Markup("".join([_START.format(escape(href), hhmm, name, hhmm) for hhmm, href in starts]))  # noqa: S704
+
+
 def _items(head: Head, column: grid.Column, now: datetime, tz: ZoneInfo) -> list[Item]:
     items = [Item("booking", b.start, b.payload.when, block=b.payload) for b in column.blocks]
+    name = escape(head.resource.name)
     for window in column_windows(column):
         text = ""
         if window.available is not None:
@@ -82,7 +94,9 @@ def _items(head: Head, column: grid.Column, now: datetime, tz: ZoneInfo) -> list
         href = head.window_url(window.start, window.end)
         when = _span(window.start, window.end)
         starts = _starts(head, window, now, tz)
-        items.append(Item("free", window.start, when, text, href, starts=starts))
+        starts_html = _starts_html(starts, name) if len(starts) > 1 else Markup()
+        item = Item("free", window.start, when, text, href, starts=starts, starts_html=starts_html)
+        items.append(item)
     for start, end, reason in column.closures:
         if any(start < b and a < end for a, b in column.opening):
             items.append(Item("closed", start, _span(start, end), reason))

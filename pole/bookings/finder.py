@@ -47,7 +47,9 @@ def find(site: Site, query: FindQuery, viewer: object, now: datetime | None = No
         return []
     form_url = url_for("bookings.new")
     heads = [agenda.Head(r, d, r.name, r.name, False, form_url) for d in days for r in resources]
-    columns = agenda.columns_for(site, heads, resources, days[0], days[-1], viewer, now)
+    columns = agenda.columns_for(
+        site, heads, resources, days[0], days[-1], viewer, now, blocks_shown=False
+    )
     candidates = [
         Candidate(
             head,

@@ -6,7 +6,7 @@ the rule pole.bookings.rules.month how open and how taken each column is.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from flask import url_for
@@ -69,14 +69,15 @@ def month_days(
     resources = [r for r in resources if r.site_id == site.id]
     form_url = url_for("bookings.new")
     heads = [agenda.Head(r, d, r.name, r.name, False, form_url) for d in days for r in resources]
-    columns = agenda.columns_for(site, heads, resources, days[0], days[-1], viewer, now)
+    columns = agenda.columns_for(
+        site, heads, resources, days[0], days[-1], viewer, now, blocks_shown=False
+    )
     current = agenda.today(site, now)
     by_day: dict[date, MonthDay] = {}
+    day_url = agenda.link_pattern("bookings.day", "date").format
     for d in days:
-        href = url_for("bookings.day", date=d.isoformat())
-        by_day[d] = MonthDay(d, href, d == current)
+        by_day[d] = MonthDay(d, day_url(d.isoformat()), d == current)
     for head, column in zip(heads, columns, strict=True):
-        column = replace(column, bookable_from=0)
         busy = [(b.start, b.busy_until, b.quantity) for b in column.blocks]
         opened, booked = open_and_booked(
             column.opening, busy, column.closures, column.missing, column.capacity

@@ -129,18 +129,18 @@ def day():
         lists=day_list.day_lists(the_day, site.tz),
         strip=_strip(shown, agenda.today(site)),
         nav=_nav("bookings.day", shown, 1),
+        week_url=agenda.link_pattern("bookings.week", "resource_id", date=shown.isoformat()),
     )
 
 
 def _strip(shown: date, current: date) -> dict:
     """The two weeks from the shown day's Monday, each day a link, and a week back or on."""
     days = day_list.week_strip(shown)
+    link = agenda.link_pattern("bookings.day", "date").format
     return {
-        "days": [
-            (d, url_for("bookings.day", date=d.isoformat()), d == shown, d == current) for d in days
-        ],
-        "previous": url_for("bookings.day", date=max(shown - timedelta(7), FIRST_DAY).isoformat()),
-        "next": url_for("bookings.day", date=min(shown + timedelta(7), LAST_DAY).isoformat()),
+        "days": [(d, link(d.isoformat()), d == shown, d == current) for d in days],
+        "previous": link(max(shown - timedelta(7), FIRST_DAY).isoformat()),
+        "next": link(min(shown + timedelta(7), LAST_DAY).isoformat()),
     }
 
 
@@ -162,6 +162,7 @@ def week(resource_id: int):
         date_error=date_error,
         agenda=agenda.week_agenda(resource, monday, _viewer()),
         nav=_nav("bookings.week", monday, 7, resource_id=resource.id),
+        day_url=agenda.link_pattern("bookings.day", "date"),
     )
 
 

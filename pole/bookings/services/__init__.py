@@ -41,6 +41,8 @@ from pole.bookings.services.decisions import (
     reject_booking,
 )
 from pole.bookings.services.queries import (
+    Booked,
+    active_rows,
     bookable_organisations,
     site_closures,
     suggestions,
@@ -55,6 +57,7 @@ from pole.bookings.services.series import (
 )
 
 __all__ = [
+    "Booked",
     "BookingChanges",
     "BookingData",
     "BookingRefused",
@@ -64,6 +67,7 @@ __all__ = [
     "SeriesPreview",
     "SeriesRefused",
     "active_bookings",
+    "active_rows",
     "approve_booking",
     "bookable_organisations",
     "booking_label",

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime, time, timedelta
+from functools import cache
 
 import sqlalchemy as sa
 
@@ -13,17 +15,102 @@ from pole.auth.models import User
 from pole.bookings import rules
 from pole.bookings.models import Booking
 from pole.bookings.services.checks import (
-    active_bookings,
     booking_label,
     booking_request,
     closures_for,
-    occupations,
     policy_of,
 )
 from pole.db import db, utcnow
 from pole.organisations.models import Organisation
 from pole.resources.models import Closure, Resource
 from pole.timeutil import local_to_utc, to_local
+
+
+@dataclass(frozen=True, slots=True)
+class Booker:
+    """The organisation of a booking, as much as the grids and suggestions say of it."""
+
+    id: int
+    name: str
+    short_name: str
+
+
+@dataclass(frozen=True, slots=True)
+class Booked:
+    """A booking as the read pages use it: a row, not an ORM object (a month holds hundreds).
+
+    It answers what booking_label and the permissions ask of a booking.
+    """
+
+    id: int
+    resource_id: int
+    organisation_id: int
+    title: str
+    is_public: bool
+    start: datetime
+    end: datetime
+    occupied_until: datetime
+    quantity: int
+    status: str
+    organisation: Booker
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status == "pending"
+
+    def occupies(self, start: datetime, end: datetime) -> bool:
+        """Python twin of Booking.occupying (the row is active already)."""
+        return self.start < end and self.occupied_until > start
+
+
+@cache
+def _active_rows_query() -> sa.Select:
+    """The rows of active_bookings, with only what the read pages show of them.
+
+    Built once, with parameters: building the statement for every page cost more than running
+    it. Plain rows: loading ORM objects cost more than the query too.
+    """
+    return (
+        sa.select(
+            Booking.id,
+            Booking.resource_id,
+            Booking.organisation_id,
+            Booking.title,
+            Booking.is_public,
+            Booking.start,
+            Booking.end,
+            Booking.occupied_until,
+            Booking.quantity,
+            Booking.status,
+            Organisation.name,
+            Organisation.short_name,
+        )
+        .join(Organisation, Organisation.id == Booking.organisation_id)
+        .where(
+            Booking.resource_id.in_(sa.bindparam("resource_ids", expanding=True)),
+            Booking.occupying(sa.bindparam("start"), sa.bindparam("end")),
+        )
+        .order_by(Booking.start)
+    )
+
+
+def active_rows(resource_ids: Sequence[int], start: datetime, end: datetime) -> list[Booked]:
+    """Pending and confirmed bookings of these resources that occupy part of [start, end)."""
+    params = {"resource_ids": list(resource_ids), "start": start, "end": end}
+    bookers: dict[int, Booker] = {}
+    found = []
+    for *fields, name, short_name in db.session.execute(_active_rows_query(), params):
+        org_id = fields[2]
+        booker = bookers.get(org_id)
+        if booker is None:
+            booker = bookers[org_id] = Booker(org_id, name, short_name)
+        found.append(Booked(*fields, booker))
+    return found
+
+
+def _occupation(booking: Booked, viewer: User) -> rules.Occupation:
+    label = booking_label(booking, viewer)
+    return rules.Occupation(booking.start, booking.end, booking.quantity, label, booking.id)
 
 
 def suggestions(
@@ -37,17 +124,38 @@ def suggestions(
     exclude: Iterable[int] = (),
     expected_people: int | None = None,
 ) -> tuple[list[tuple[datetime, datetime]], list[Resource]]:
-    """Nearest free times for the same resource that day, and other resources free then."""
+    """Nearest free times for the same resource that day, and other resources free then.
+
+    The bookings of both come in one query: a refused booking waits for this answer.
+    """
     now = now or utcnow()
     tz = resource.site.tz
     day = to_local(start, tz).date()
     day_start = local_to_utc(day, time(0, 0), tz)
     day_end = local_to_utc(day + timedelta(days=1), time(0, 0), tz)
+    candidates = _other_candidates(resource, start, end, quantity, expected_people)
+    # Widen by the buffers: the request's own cleaning time may hit a booking.
+    margin = timedelta(minutes=resource.buffer_minutes)
+    around = (day_start - timedelta(days=1) - margin, day_end + timedelta(days=1) + margin)
+    # The longest buffer of the others: the rules then tell which of these really clash.
+    other_margin = timedelta(minutes=max((r.buffer_minutes for r in candidates), default=0))
+    near = (start - other_margin, end + other_margin)
+    rows = active_rows(
+        [resource.id, *(r.id for r in candidates)],
+        min(around[0], near[0]),
+        max(around[1], near[1]),
+    )
+    excluded = set(exclude)
+    own, taken = [], defaultdict(list)
+    for b in rows:
+        if b.resource_id == resource.id:
+            if b.id not in excluded and b.occupies(*around):
+                own.append(_occupation(b, user))
+        elif b.occupies(*near):
+            taken[b.resource_id].append(_occupation(b, user))
     times = rules.suggest_free_times(
         policy_of(resource),
-        occupations(
-            resource, day_start - timedelta(days=1), day_end + timedelta(days=1), user, exclude
-        ),
+        own,
         closures_for(resource, day_start, day_end),
         day,
         end - start,
@@ -56,27 +164,30 @@ def suggestions(
         now,
         organisation.kind,
     )
-    others = free_others(resource, organisation, user, start, end, quantity, now, expected_people)
+    request = booking_request(user, organisation, start, end, quantity)
+    free = [
+        other
+        for other in candidates
+        if not rules.check_booking(request, policy_of(other), taken[other.id], [], now)
+    ]
+    others = sorted(free, key=lambda r: rules.nearest_fit(r.capacity, r.position, expected_people))
     return times, others
 
 
-def free_others(
+def _other_candidates(
     resource: Resource,
-    organisation: Organisation,
-    user: User,
     start: datetime,
     end: datetime,
     quantity: int,
-    now: datetime,
-    expected_people: int | None = None,
+    expected_people: int | None,
 ) -> list[Resource]:
-    """Other resources of the same kind that could take this booking (and its people)."""
+    """Other resources of the same kind, open then, that could take this booking's people."""
     closed = sa.exists().where(
         Closure.site_id == Resource.site_id,
         sa.or_(Closure.resource_id.is_(None), Closure.resource_id == Resource.id),
         Closure.overlapping(start, end),
     )
-    candidates = list(
+    return list(
         db.session.scalars(
             db.select(Resource)
             .where(
@@ -91,21 +202,6 @@ def free_others(
             .order_by(Resource.position, Resource.id)
         )
     )
-    if not candidates:
-        return []
-    # Widen by the longest buffer: the rules then tell which of these really clash.
-    margin = timedelta(minutes=max(r.buffer_minutes for r in candidates))
-    taken: dict[int, list[rules.Occupation]] = defaultdict(list)
-    for b in active_bookings([r.id for r in candidates], start - margin, end + margin):
-        label = booking_label(b, user)
-        taken[b.resource_id].append(rules.Occupation(b.start, b.end, b.quantity, label, b.id))
-    request = booking_request(user, organisation, start, end, quantity)
-    free = [
-        other
-        for other in candidates
-        if not rules.check_booking(request, policy_of(other), taken[other.id], [], now)
-    ]
-    return sorted(free, key=lambda r: rules.nearest_fit(r.capacity, r.position, expected_people))
 
 
 def upcoming_for_organisations(
