@@ -107,7 +107,7 @@ NOW = datetime(2026, 10, 19, 8, 0, tzinfo=UTC)
 @pytest.mark.parametrize("kind", ["organisation", "resource", "public"])
 def test_every_parser_reads_a_booking_of_the_repeated_hour_at_its_stored_instant(app, kind):
     room, association, _ = book_the_night(NOW)
-    subject = {"organisation": association.id, "resource": room.id, "public": None}[kind]
+    subject = {"organisation": association.id, "resource": room.id, "public": room.site_id}[kind]
     feed = Feed(kind, subject, "Agenda")
     with app.test_request_context():
         body = feed_cache.get(feed, window_at(NOW)).body

@@ -214,6 +214,7 @@ def _closure_saved(hit: int) -> str:
 def delete_closure(closure_id: int):
     """Remove a closure: its period can be booked again."""
     closure = get_closure(closure_id)
+    site, reason = closure.site, closure.reason  # the row is gone after the delete
     resource_services.delete_closure(closure, current_user.id)
-    flash(f"La fermeture « {closure.reason} » est supprimée.", "info")
-    return redirect(url_for("manage.closures", **site_query(closure.site)))
+    flash(f"La fermeture « {reason} » est supprimée.", "info")
+    return redirect(url_for("manage.closures", **site_query(site)))

@@ -71,6 +71,9 @@ def site_of_resource(resource_id: int | None) -> Site | None:
     """The site of a resource the request names (the booking form's room), if it exists."""
     if resource_id is None:
         return None
+    sites = all_sites()  # read once per request, and the picker shows them
+    if len(sites) == 1:
+        return sites[0]  # one building: every room is in it (or the form refuses the room)
     return db.session.scalar(
         sa.select(Site)
         .join(Resource, Resource.site_id == Site.id)
@@ -178,6 +181,8 @@ def organisation_works_in(organisation_id: int, site_id: int) -> bool:
     if not has_app_context():
         return True  # objects made without a database (the permission tables): no sites given
     if has_request_context():
+        if not has_several_sites():
+            return True  # one site: none, or that one, was given (sites are never removed)
         # One small read per request, however many organisations the page weighs.
         if "pole_organisation_sites" not in g:
             given: dict[int, set[int]] = {}
