@@ -42,7 +42,7 @@ sys.path[:0] = [str(ROOT), str(BENCH)]
 import data  # noqa: E402
 import feeds  # noqa: E402  (bench/feeds.py: the hall's year as a feed)
 import sqlalchemy as sa  # noqa: E402
-from common import gunicorn, scratch_database  # noqa: E402
+from common import count_statements, gunicorn, scratch_database  # noqa: E402
 from load import USER_AGENT, Request, Result, Session, Side, alternate, measure  # noqa: E402
 
 README = BENCH / "README.md"
@@ -526,7 +526,7 @@ def profile_day_view(app, facts: data.Facts, runs: int = 50) -> dict:  # noqa: A
         total += tottime
     out = io.StringIO()
     pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(25)
-    queries = _count_queries(app, client, path)
+    queries = count_statements(app, lambda: client.get(path))
     return {
         "path": path,
         "median_ms": timings[len(timings) // 2] * 1000,
@@ -535,25 +535,6 @@ def profile_day_view(app, facts: data.Facts, runs: int = 50) -> dict:  # noqa: A
         "queries": queries,
         "body_kb": len(client.get(path).get_data()) / 1024,
     }
-
-
-def _count_queries(app, client, path: str) -> int:  # noqa: ANN001
-    from pole.db import db
-
-    count = 0
-
-    def before(*_args) -> None:  # noqa: ANN002
-        nonlocal count
-        count += 1
-
-    with app.app_context():
-        engine = db.engine
-    sa.event.listen(engine, "before_cursor_execute", before)
-    try:
-        client.get(path)
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", before)
-    return count
 
 
 def _trim(text: str) -> str:
