@@ -67,7 +67,10 @@ def counts(url: str) -> tuple[str | None, dict[str, int]]:
 
 
 def check(url: str, dump_file: Path, compare: bool) -> bool:
-    scratch = f"pole_restore_check_{secrets.token_hex(4)}"
+    # Named after its source, so that checks of several databases on one server (or of
+    # several test runs) tell their scratch copies apart.
+    source_name = sa.engine.make_url(url).database or "pole"
+    scratch = f"{source_name[:40]}_restore_check_{secrets.token_hex(4)}"
     admin = libpq_url(url)
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{scratch}"')

@@ -37,10 +37,12 @@ def backup(app, *arguments: str) -> subprocess.CompletedProcess:  # noqa: ANN001
 
 
 def scratch_databases() -> set[str]:
+    """The scratch copies of this test's database (other runs on the server have their own)."""
     url = sa.engine.make_url(db.engine.url).set(drivername="postgresql")
+    ours = f"{url.database[:40]}_restore_check_"
     with psycopg.connect(url.render_as_string(hide_password=False)) as conn:
-        names = conn.execute("SELECT datname FROM pg_database WHERE datname LIKE 'pole_restore%'")
-        return {row[0] for row in names}
+        names = conn.execute("SELECT datname FROM pg_database")
+        return {row[0] for row in names if row[0].startswith(ours)}
 
 
 @pytest.fixture()
