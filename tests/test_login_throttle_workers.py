@@ -6,11 +6,7 @@ backend; its access log names the worker (pid) that answered each request.
 
 from __future__ import annotations
 
-import os
 import re
-import signal
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -24,6 +20,7 @@ from pole.auth.models import LoginThrottle
 from pole.db import db
 from tests.conftest import free_port
 from tests.factories import PASSWORD, make_user
+from tests.servers import answers, read, server_env, start_gunicorn, stop, wait_until
 
 pytestmark = pytest.mark.concurrency
 
@@ -39,11 +36,11 @@ class Gunicorn:
     error_log: Path
 
     def workers(self) -> set[str]:
-        return set(re.findall(r"Booting worker with pid: (\d+)", _read(self.error_log)))
+        return set(re.findall(r"Booting worker with pid: (\d+)", read(self.error_log)))
 
     def answered_by(self, status: int) -> list[str]:
         """Pids of the workers that answered POST /connexion with this status."""
-        lines = _read(self.access_log).splitlines()
+        lines = read(self.access_log).splitlines()
         answers = (line.split()[:2] for line in lines)
         return [pid.strip("<>") for pid, code in answers if code == str(status)]
 
@@ -53,46 +50,24 @@ def gunicorn(app, tmp_path: Path) -> Iterator[Gunicorn]:  # noqa: ANN001
     """`gunicorn -w 2 app:app` on this test's database; stopped at the end, whatever happens."""
     port = free_port()
     server = Gunicorn(f"http://127.0.0.1:{port}", tmp_path / "access.log", tmp_path / "error.log")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("POLE_", "MAIL_", "SERVER_"))}
-    env |= {
-        "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
-        "SECRET_KEY": app.config["SECRET_KEY"],
-    }
-    command = [
-        "timeout", "300",  # stops itself even if this test process is killed
-        sys.executable, "-m", "gunicorn", "-w", "2", "-b", f"127.0.0.1:{port}",
+    env = server_env(app)
+    process = start_gunicorn(
+        env,
+        "-w", "2", "-b", f"127.0.0.1:{port}",
         "--access-logfile", str(server.access_log),
         "--access-logformat", "%(p)s %(s)s %(m)s %(U)s",
         "--error-logfile", str(server.error_log),
-        "--graceful-timeout", "5",
-        "app:app",
-    ]  # fmt: skip
-    process = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
+    )  # fmt: skip
     try:
-        deadline = time.monotonic() + 60
-        while len(server.workers()) < 2 or not _answers(server.base):
-            assert process.poll() is None, _read(server.error_log)
-            assert time.monotonic() < deadline, "gunicorn did not start in 60 s"
-            time.sleep(0.2)
+        wait_until(
+            lambda: len(server.workers()) >= 2 and answers(server.base),
+            process,
+            server.error_log,
+            60,
+        )
         yield server
     finally:
-        process.terminate()  # timeout passes SIGTERM on: gunicorn stops its workers
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
-
-
-def _read(path: Path) -> str:
-    return path.read_text() if path.exists() else ""
-
-
-def _answers(base: str) -> bool:
-    try:
-        return requests.get(f"{base}/connexion", timeout=10).status_code == 200
-    except requests.RequestException:  # not listening yet, or still importing the app
-        return False
+        stop(process)
 
 
 def _form(base: str) -> tuple[dict, str]:
@@ -101,7 +76,7 @@ def _form(base: str) -> tuple[dict, str]:
     return dict(page.cookies), CSRF.search(page.text).group(1)
 
 
-def test_the_sixth_attempt_is_refused_whichever_worker_answers(app, gunicorn):
+def test_the_sixth_attempt_is_refused_whichever_workeranswers(app, gunicorn):
     make_user(email="marie@exemple.fr")
     cookies, token = _form(gunicorn.base)
 

@@ -8,12 +8,8 @@ on one is refused as taken on the other. Without PostgreSQL it is skipped (faile
 
 from __future__ import annotations
 
-import os
 import re
-import signal
 import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from datetime import date, timedelta
 from email.utils import parsedate_to_datetime
@@ -26,6 +22,7 @@ import requests
 from pole.feeds import links as feed_links
 from tests.conftest import free_port
 from tests.factories import PASSWORD, make_organisation, make_resource, make_user
+from tests.servers import answers, server_env, start_gunicorn, stop, wait_until
 
 pytestmark = [pytest.mark.concurrency, pytest.mark.parametrize("backend", ["postgresql"])]
 
@@ -35,55 +32,31 @@ PARIS = ZoneInfo("Europe/Paris")
 LIMIT = 6  # requests a link may make per hour, on these servers
 
 
-def _read(path: Path) -> str:
-    return path.read_text() if path.exists() else ""
-
-
-def _answers(base: str) -> bool:
-    try:
-        return requests.get(f"{base}/connexion", timeout=10).status_code == 200
-    except requests.RequestException:  # not listening yet, or still importing the app
-        return False
-
-
 @pytest.fixture()
 def servers(app, tmp_path: Path) -> Iterator[tuple[str, str]]:  # noqa: ANN001
     """Two gunicorn servers on the test's database; both stopped at the end, whatever happens."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("POLE_", "MAIL_", "SERVER_"))}
-    env |= {
-        "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
-        "SECRET_KEY": app.config["SECRET_KEY"],
-        "POLE_FEED_RATE_LIMIT": f"{LIMIT}/3600",
-        "POLE_MAIL_KICK": "0",
-    }
+    env = server_env(app, POLE_FEED_RATE_LIMIT=f"{LIMIT}/3600", POLE_MAIL_KICK="0")
     started: list[tuple[subprocess.Popen, Path, str]] = []
     try:
         for name in ("a", "b"):
             port, log = free_port(), tmp_path / f"{name}.log"
-            command = [
-                "timeout", "300",  # stops itself even if this test process is killed
-                sys.executable, "-m", "gunicorn", "-w", "1", "--threads", "2",
-                "-b", f"127.0.0.1:{port}", "--error-logfile", str(log),
-                "--graceful-timeout", "5", "app:app",
-            ]  # fmt: skip
-            process = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
+            process = start_gunicorn(
+                env,
+                "-w",
+                "1",
+                "--threads",
+                "2",
+                "-b",
+                f"127.0.0.1:{port}",
+                "--error-logfile",
+                str(log),
+            )
             started.append((process, log, f"http://127.0.0.1:{port}"))
-        deadline = time.monotonic() + 90
         for process, log, base in started:
-            while not _answers(base):
-                assert process.poll() is None, _read(log)
-                assert time.monotonic() < deadline, "gunicorn did not start in 90 s"
-                time.sleep(0.2)
+            wait_until(lambda base=base: answers(base), process, log, 90)
         yield started[0][2], started[1][2]
     finally:
-        for process, _, _ in started:
-            process.terminate()  # timeout passes SIGTERM on: gunicorn stops its worker
-        for process, _, _ in started:
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
+        stop(*(process for process, _, _ in started))
 
 
 class Person:
