@@ -3,6 +3,7 @@
     .venv/bin/python bench/profile_pages.py                      # every page, both databases
     .venv/bin/python bench/profile_pages.py --pages day,week --backends sqlite --runs 200
     .venv/bin/python bench/profile_pages.py --keep /tmp/pole-prof  # build once, reuse after
+    .venv/bin/python bench/profile_pages.py --pages post          # successful booking POSTs
 
 Builds the bench year once per database (bench/data.py), logs in as the demo volunteer, then
 for each page: a few warm-up requests, N timed requests (median, best and p90), the number of
@@ -34,7 +35,7 @@ import data  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
 from common import POSTGRES_URL, count_statements, scratch_database  # noqa: E402
 
-PAGES = ("day", "week", "month", "find", "conflict")
+PAGES = ("day", "week", "month", "find", "conflict", "post")
 CLOCK = time.perf_counter  # --cpu: time.process_time, this process's CPU only (busy machines)
 
 
@@ -144,14 +145,54 @@ def requests_of(page: str, facts: data.Facts, token: str) -> list[tuple[str, str
     return [("POST", "/reservations", form, 422)]
 
 
-def profile_page(app, client, token, facts, page: str, runs: int, top: int, sort: str) -> dict:  # noqa: ANN001, PLR0913
-    requests = requests_of(page, facts, token)
+def post_sender(client, token, facts):  # noqa: ANN001, ANN201
+    """Successful booking POSTs (303), each on the next free half-hour of the bench year.
 
-    def send(i: int) -> None:
-        method, path, form, expected = requests[i % len(requests)]
-        response = client.open(path, method=method, data=form or None)
-        if response.status_code != expected:
-            raise SystemExit(f"{page}: {method} {path} answered {response.status_code}")
+    A kept year remembers what earlier runs booked: the free slots they took are skipped
+    (answered 422) before the timed requests begin.
+    """
+    slots = iter(facts.free_slots)
+
+    def post() -> int:
+        resource_id, day, start, end = next(slots)
+        form = {
+            "resource_id": str(resource_id),
+            "organisation_id": str(facts.organisations["restos"]),
+            "date": day.isoformat(),
+            "start": start,
+            "end": end,
+            "title": "Réunion",
+            "quantity": "1",
+            "csrf_token": token,
+        }
+        return client.post("/reservations", data=form).status_code
+
+    def send(_i: int) -> None:
+        status = post()
+        if status != 303:
+            raise SystemExit(f"post: POST /reservations answered {status}")
+
+    def skip_taken() -> None:
+        while (status := post()) != 303:
+            if status != 422:
+                raise SystemExit(f"post: POST /reservations answered {status}")
+
+    return send, skip_taken
+
+
+def profile_page(app, client, token, facts, page: str, runs: int, top: int, sort: str) -> dict:  # noqa: ANN001, PLR0913
+    if page == "post":
+        send, skip_taken = post_sender(client, token, facts)
+        skip_taken()
+        requests = []
+    else:
+        requests = requests_of(page, facts, token)
+
+        def send(i: int) -> None:
+            method, path, form, expected = requests[i % len(requests)]
+            response = client.open(path, method=method, data=form or None)
+            if response.status_code != expected:
+                raise SystemExit(f"{page}: {method} {path} answered {response.status_code}")
 
     for i in range(max(5, len(requests))):
         send(i)
