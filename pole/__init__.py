@@ -15,6 +15,7 @@ from pole.db import (
     hide_values,
     reset_write_intent,
     set_write_intent,
+    track_writes,
 )
 from pole.extensions import babel, csrf, db, login_manager, migrate
 from pole.feeds import logs as feed_logs
@@ -52,6 +53,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     extensions.htmx.init_app(app)  # pole.htmx (the module) would shadow the name here
     with app.app_context():
         hide_values(db.engine)
+        track_writes(db.engine)
         if db.engine.dialect.name == "sqlite":
             configure_sqlite(db.engine, app.config.get("SQLITE_WRITE_WAIT", WRITE_WAIT))
     replica.init_app(app)

@@ -5,15 +5,17 @@ from __future__ import annotations
 import contextvars
 import logging
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from functools import wraps
 
 import sqlalchemy as sa
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import event
 from sqlalchemy.orm import DeclarativeBase
 
+from pole.core.refusals import Refused
 from pole.core.write_queue import WriteQueue, queue_for
 from pole.replica import RoutingSession
 
@@ -77,6 +79,24 @@ def set_write_intent(value: bool) -> contextvars.Token:
 
 def reset_write_intent(token: contextvars.Token) -> None:
     _begin_immediate.reset(token)
+
+
+def reads_first(view: Callable) -> Callable:
+    """A view that reads what it needs, then writes in its own `write_transaction`.
+
+    Requests that write take SQLite's write lock when their first transaction begins (see
+    pole/__init__.py), so everything they do is serialised. This view's request begins
+    with a plain read transaction instead (the user, the form's choices, validation), and
+    only its write_transaction holds the lock: the service re-reads under the lock what
+    it checks (DESIGN.md, rule 2). Put it between the route and login_required.
+    """
+
+    @wraps(view)
+    def read_then_write(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        _begin_immediate.set(False)  # the request's teardown resets it
+        return view(*args, **kwargs)
+
+    return read_then_write
 
 
 # How long a writer waits for its turn before it is refused (WriteQueueTimeout), in seconds.
@@ -199,6 +219,38 @@ def hide_values(engine: sa.Engine) -> None:
         logger.addFilter(_HideRows())
 
 
+# Whether the connection's transaction sent a statement that may write (any but a SELECT).
+_WROTE = "pole.wrote"
+
+
+def track_writes(engine: sa.Engine) -> None:
+    """Note on each connection whether its transaction wrote: a refusal that wrote nothing
+    ends its transaction keeping what it read (write_transaction)."""
+    if getattr(engine, "_pole_tracks_writes", False):
+        return
+    engine._pole_tracks_writes = True
+
+    @event.listens_for(engine, "begin")
+    def _forget(conn):  # noqa: ANN001
+        conn.info[_WROTE] = False
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _note(conn, _cursor, statement, _params, _context, _many):  # noqa: ANN001
+        if not statement.lstrip()[:6].upper().startswith(("SELECT", "BEGIN")):
+            conn.info[_WROTE] = True
+
+
+def _wrote_nothing(session: sa.orm.Session) -> bool:
+    """Whether the session's transaction neither wrote nor holds changes to write."""
+    if session.new or session.dirty or session.deleted:
+        return False
+    transaction = session.get_transaction()
+    if transaction is None:
+        return True
+    connections = [c for c, *_ in getattr(transaction, "_connections", {None: (None,)}).values()]
+    return not any(c is None or c.info.get(_WROTE, True) for c in connections)
+
+
 _in_write_transaction: contextvars.ContextVar[bool] = contextvars.ContextVar(
     "in_write_transaction", default=False
 )
@@ -245,18 +297,22 @@ def _began_for_writing(session: sa.orm.Session) -> bool:
 
 
 @contextmanager
-def write_transaction(now: datetime | None = None) -> Iterator[None]:
+def write_transaction(now: datetime | None = None, *, expire: bool = True) -> Iterator[None]:
     """Run the block as one transaction that holds SQLite's write lock from its start.
 
     Commits at the end of the block, rolls back on any exception. On PostgreSQL this is a
     plain transaction; callers lock the rows they check (SELECT ... FOR UPDATE). A block
     nested in another write transaction joins it: the outer one commits or rolls back all.
     `now` is when its changes happen (change_time()), for the iCal change stamp.
+    `expire=False` keeps what the block loaded and wrote after the commit (the page that
+    says "it is booked" needs no reload): what it read under the lock, and what it wrote,
+    is what was committed. A refusal (pole.core.refusals.Refused) raised before anything
+    was written ends the transaction the same way: nothing to undo, nothing to reload.
     """
     if now is not None:
         at = _change_time.set(now)
         try:
-            with write_transaction():
+            with write_transaction(expire=expire):
                 yield
         finally:
             _change_time.reset(at)
@@ -274,7 +330,13 @@ def write_transaction(now: datetime | None = None) -> Iterator[None]:
     inside = _in_write_transaction.set(True)
     try:
         yield
-        session.commit()
+        _commit(session, expire)
+    except Refused:
+        if _wrote_nothing(session):
+            _commit(session, expire=False)
+        else:
+            session.rollback()
+        raise
     except BaseException:
         session.rollback()
         raise
@@ -284,6 +346,18 @@ def write_transaction(now: datetime | None = None) -> Iterator[None]:
         # What the request does next (render a page, suggest free times) only reads, and
         # must not hold the write lock while it does.
         _begin_immediate.set(False)
+
+
+def _commit(session: sa.orm.Session, expire: bool) -> None:
+    if expire:
+        session.commit()
+        return
+    kept = session.expire_on_commit
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = kept
 
 
 def is_postgresql() -> bool:

@@ -21,7 +21,7 @@ from pole.bookings.views import (
     with_suggestion,
 )
 from pole.core.forms import apply_reasons
-from pole.db import db, utcnow, write_transaction
+from pole.db import db, reads_first, utcnow
 from pole.htmx import render, wants_fragment
 from pole.organisations.models import Organisation
 from pole.quotas import services as quotas
@@ -215,17 +215,18 @@ def new():
 
 
 @bp.post("/reservations")
+@reads_first
 @login_required
 def create():
     """Book a slot, or preview then save a series; when refused, say why and what is free."""
+    # The form, its choices and its validation are read before the write lock is taken:
+    # only the service's write_transaction holds it, and re-reads under it what it checks
+    # (the resource, the bookings and closures around, the quotas).
     form, resource = _booking_form(with_suggestion(request.form))
     if request.form.get("back") and resource is not None:
         return _form_page(form, resource)
     if resource is None or not _is_valid(form):
         return _form_page(form, resource, 422)
-    # One transaction for the request (the one its reads began): what the form read is what
-    # the service checks under the lock, and the page is written without loading it again.
-    with write_transaction():
-        if form.repeat.data:
-            return _save_series(form, resource)
-        return _save_booking(form, resource)
+    if form.repeat.data:
+        return _save_series(form, resource)
+    return _save_booking(form, resource)

@@ -52,7 +52,8 @@ class BookingData:
 def create_booking(data: BookingData, user: User, now: datetime | None = None) -> Booking:
     """Book a resource for an organisation, or raise BookingRefused with the reasons."""
     now = now or utcnow()
-    with lost_race(BookingRefused([LOST_RACE])), write_transaction(now=now):
+    # Kept after the commit: the page that says it is booked shows the booking as written.
+    with lost_race(BookingRefused([LOST_RACE])), write_transaction(now=now, expire=False):
         resource = lock_resource(data.resource_id)
         organisation = db.session.get(Organisation, data.organisation_id)
         if organisation is None:
