@@ -36,17 +36,13 @@ def _place(group_name: str | None, resource_name: str | None) -> str:
     return f"dans « {resource_name} »"
 
 
-def rules_for(organisation: Organisation, resource_id: int) -> list[rules.QuotaRule]:
-    """The quotas on this organisation's bookings of this resource (its own replace defaults).
-
-    One query of plain columns (each booking POST runs it): each quota with the name of its
-    resource or group, and one row per group member.
-    """
+def _rules_statement() -> sa.Select:
+    """rules_for's query, built once: each booking POST runs it under the write lock."""
     groups = sa.select(resource_group_member.c.group_id).where(
-        resource_group_member.c.resource_id == resource_id
+        resource_group_member.c.resource_id == sa.bindparam("resource_id")
     )
     member = resource_group_member.alias("member")
-    rows = db.session.execute(
+    return (
         sa.select(
             Quota.id,
             Quota.maximum,
@@ -66,14 +62,31 @@ def rules_for(organisation: Organisation, resource_id: int) -> list[rules.QuotaR
         .outerjoin(ResourceGroup, ResourceGroup.id == Quota.group_id)
         .outerjoin(member, member.c.group_id == Quota.group_id)
         .where(
-            sa.or_(Quota.resource_id == resource_id, Quota.group_id.in_(groups)),
+            sa.or_(Quota.resource_id == sa.bindparam("resource_id"), Quota.group_id.in_(groups)),
             sa.or_(
-                Quota.organisation_id == organisation.id,
-                Quota.organisation_kind == organisation.kind,
+                Quota.organisation_id == sa.bindparam("organisation_id"),
+                Quota.organisation_kind == sa.bindparam("organisation_kind"),
             ),
         )
         .order_by(Quota.id)
-    ).all()
+    )
+
+
+_RULES = _rules_statement()
+
+
+def rules_for(organisation: Organisation, resource_id: int) -> list[rules.QuotaRule]:
+    """The quotas on this organisation's bookings of this resource (its own replace defaults).
+
+    One query of plain columns (each booking POST runs it): each quota with the name of its
+    resource or group, and one row per group member.
+    """
+    params = {
+        "resource_id": resource_id,
+        "organisation_id": organisation.id,
+        "organisation_kind": organisation.kind,
+    }
+    rows = db.session.execute(_RULES, params).all()
     members: dict[int, set[int]] = {}
     first: dict[int, sa.Row] = {}
     for row in rows:
