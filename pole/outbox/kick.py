@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 
 import sqlalchemy.orm as so
 from flask import Flask, current_app, has_app_context
@@ -17,6 +18,8 @@ from sqlalchemy import event
 
 log = logging.getLogger("pole.outbox")
 _QUEUED = "pole.outbox.queued"
+# Seconds the sending thread waits, once woken, before it claims the due mails.
+GATHER = 0.05
 
 
 def after_commit(session: so.Session) -> None:
@@ -62,6 +65,9 @@ class Kicker:
 
         while True:
             self.wanted.wait()
+            # A moment for the mails of the requests committing together to join this round:
+            # each round is two turns in SQLite's queue of writers (claim, then record).
+            time.sleep(self.app.config.get("POLE_MAIL_KICK_GATHER", GATHER))
             self.wanted.clear()
             try:
                 with self.app.app_context():

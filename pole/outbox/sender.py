@@ -68,12 +68,11 @@ def deliver_due(now: datetime | None = None, limit: int = BATCH) -> Delivery:
     if not mails:
         return Delivery()
     errors = _send(mails)
-    sent = retried = failed = 0
-    for mail in mails:
-        outcome = record(mail, errors.get(mail.id), now)
-        sent += outcome == "sent"
-        retried += outcome == "queued"
-        failed += outcome == "failed"
+    # One write transaction for the round, not one per mail: on SQLite each is a turn in the
+    # queue of writers, which the booking POSTs wait in too.
+    with write_transaction(now=now):
+        outcomes = [record(mail, errors.get(mail.id), now) for mail in mails]
+    sent, retried, failed = (outcomes.count(s) for s in ("sent", "queued", "failed"))
     return Delivery(len(mails), sent, retried, failed)
 
 
