@@ -16,12 +16,13 @@ from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from flask import url_for
+from markupsafe import Markup
 
 from pole import permissions
 from pole.bookings import grid, services
-from pole.bookings.agenda_rows import BlockView, RowView, row_views
+from pole.bookings.agenda_rows import BlockView, RowView, row_views, rows_html
 from pole.db import utcnow
-from pole.formatting import format_date, format_hhmm
+from pole.formatting import HHMM, format_date, format_hhmm
 from pole.resources.models import Closure, Resource, Site
 from pole.resources.services import active_resources
 from pole.timeutil import (
@@ -67,10 +68,17 @@ class Head:
 
     def window_url(self, start: int, free_until: int | None) -> str:
         """The booking form from `start`, for an hour or up to `free_until` if that is sooner."""
+        # Written out (no min, max or helper): the grids ask it for every free cell and start.
         end = start + self._length
         if free_until is not None and end > free_until:
-            end = max(free_until, start + self._min_length)
-        return self.booking_url(start, min(end, MINUTES_PER_DAY))
+            least = start + self._min_length
+            end = free_until if free_until > least else least
+        if end > MINUTES_PER_DAY:
+            end = MINUTES_PER_DAY
+        if 0 <= start <= end:
+            # 00:00 as an end means the following midnight (the form reads it so).
+            return f"{self._base}&start={HHMM[start]}&end={HHMM[end % MINUTES_PER_DAY]}"
+        return self.booking_url(start, end)
 
     def booking_url(self, start: int, end: int) -> str:
         """The booking form for this resource and day, from start to end (wall minutes)."""
@@ -89,6 +97,11 @@ class Agenda:
     @property
     def is_empty(self) -> bool:
         return self.grid.is_empty
+
+    @property
+    def rows_html(self) -> Markup:
+        """The table's body, rows and cells written (agenda_rows.rows_html)."""
+        return rows_html(self.rows)
 
 
 def _scroll_row(laid_out: grid.Grid, columns_opening: list, now_minute: int | None) -> int | None:
