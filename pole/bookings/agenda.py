@@ -9,19 +9,20 @@ them (a day has some 150 cells, a week more, and each call or lookup in Jinja ad
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import cache
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
+import sqlalchemy as sa
 from flask import url_for
 from markupsafe import Markup
 
 from pole import permissions
 from pole.bookings import grid, services
 from pole.bookings.agenda_rows import BlockView, RowView, row_views, rows_html
-from pole.db import utcnow
+from pole.db import db, utcnow
 from pole.formatting import HHMM, format_date, format_hhmm
 from pole.resources.models import Closure, Resource, Site
 from pole.resources.services import active_resources
@@ -120,9 +121,10 @@ def _scroll_row(laid_out: grid.Grid, columns_opening: list, now_minute: int | No
 
 def _wall(instant: datetime, day: date, tz: ZoneInfo) -> int:
     """Wall-clock minute of `instant` counted from the start of `day`, kept within the day."""
-    local = to_local(instant, tz)
-    minutes = (local.date() - day).days * MINUTES_PER_DAY + minutes_of_day(local)
-    return min(max(minutes, 0), MINUTES_PER_DAY)
+    # Written out: three per booking and two per closure of every column of a month.
+    local = instant.astimezone(tz)  # instants from the database are aware (UTCDateTime)
+    minutes = (local.date() - day).days * MINUTES_PER_DAY + local.hour * 60 + local.minute
+    return 0 if minutes < 0 else MINUTES_PER_DAY if minutes > MINUTES_PER_DAY else minutes
 
 
 def _missing(day: date, tz: ZoneInfo, bounds: tuple[datetime, datetime]) -> list[tuple[int, int]]:
@@ -155,8 +157,9 @@ class _Shape(NamedTuple):
 
     @classmethod
     def of(cls, resource: Resource) -> _Shape:
+        hours = resource.opening_hours  # read once (Resource.hours_for reads it per weekday)
         return cls(
-            [resource.hours_for(weekday) for weekday in range(7)],
+            [[tuple(interval) for interval in hours.get(str(d), [])] for d in range(7)],
             resource.quantity,
             resource.granularity_minutes,
             resource.buffer_minutes,
@@ -209,22 +212,42 @@ def _block_view(booking: services.Booked, viewer: object, tz: ZoneInfo, show_url
     )
 
 
-def _days_covered(
-    start: datetime, end: datetime, tz: ZoneInfo, first: date, last: date
-) -> Iterator[date]:
+_TICK = timedelta(microseconds=1)
+_DAY = timedelta(days=1)
+
+
+def _days_covered(start: datetime, end: datetime, tz: ZoneInfo, first: date, last: date) -> list:
     """The local days from first to last that the span [start, end) reaches into."""
-    day = max(to_local(start, tz).date(), first)
-    until = min(to_local(end - timedelta(microseconds=1), tz).date(), last)
+    day = start.astimezone(tz).date()
+    until = (end - _TICK).astimezone(tz).date()
+    if day == until:  # most bookings: one day
+        return [day] if first <= day <= last else []
+    day, until = max(day, first), min(until, last)
+    days = []
     while day <= until:
-        yield day
-        day += timedelta(days=1)
+        days.append(day)
+        day += _DAY
+    return days
+
+
+@cache
+def _closures_query() -> sa.Select:
+    """The closures of a site and its resources over a period, as plain rows (built once)."""
+    return (
+        sa.select(Closure.resource_id, Closure.start, Closure.end, Closure.reason)
+        .where(
+            Closure.site_id == sa.bindparam("site_id"),
+            Closure.overlapping(sa.bindparam("start"), sa.bindparam("end")),
+        )
+        .order_by(Closure.start)
+    )
 
 
 def _column(  # noqa: PLR0913
     head: Head,
     shape: _Shape,
     bookings: list[services.Booked],
-    closures: list[Closure],
+    closures: list[sa.Row],
     views: dict[int, BlockView],
     tz: ZoneInfo,
     now: datetime,
@@ -280,12 +303,14 @@ def columns_for(
     # The database answers which bookings and closures occupy the days (Booking.occupying,
     # Closure.overlapping); each row then goes to the columns of the local days it covers.
     bookings = services.active_rows([r.id for r in resources], start, end)
-    closures = services.site_closures(site.id, start, end)
+    closures = db.session.execute(
+        _closures_query(), {"site_id": site.id, "start": start, "end": end}
+    ).all()
     by_column: dict[tuple[int, date], list[services.Booked]] = defaultdict(list)
     for booking in bookings:
         for day in _days_covered(booking.start, booking.occupied_until, tz, first, last):
             by_column[booking.resource_id, day].append(booking)
-    closures_on: dict[date, list[Closure]] = defaultdict(list)
+    closures_on: dict[date, list[sa.Row]] = defaultdict(list)
     for closure in closures:
         for day in _days_covered(closure.start, closure.end, tz, first, last):
             closures_on[day].append(closure)

@@ -21,7 +21,11 @@ _MIN_STEP = 5
 _FALLBACK_STEP = 15
 
 
-@dataclass(frozen=True, slots=True)
+# Block and Column are not frozen: a frozen dataclass sets each field through
+# object.__setattr__, and a month of the building makes some 250 columns and their blocks.
+
+
+@dataclass(slots=True)
 class Block:
     """A booking as its column sees it, in wall minutes of the column's day (0 to 1440)."""
 
@@ -32,7 +36,7 @@ class Block:
     payload: Any = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Column:
     """One resource on one day: when it opens, what is booked, what may be booked."""
 
