@@ -169,18 +169,32 @@ class _Shape(NamedTuple):
         )
 
 
-def _bookable_from(shape: _Shape, day: date, tz: ZoneInfo, now: datetime) -> int:
+class _Limits(NamedTuple):
+    """How far ahead and how soon a resource may be booked, seen at `now` (once per page)."""
+
+    last_day: date  # the horizon: later days cannot be booked
+    earliest_day: date  # the day the minimum notice ends on
+    earliest_minute: int  # and its first bookable wall minute, on the booking grid
+
+    @classmethod
+    def of(cls, shape: _Shape, tz: ZoneInfo, now: datetime) -> _Limits:
+        earliest = to_local(now + timedelta(minutes=shape.min_notice), tz)
+        step = max(shape.granularity, 1)
+        minutes = minutes_of_day(earliest) + (1 if earliest.second or earliest.microsecond else 0)
+        return cls(
+            to_local(now, tz).date() + timedelta(days=shape.max_days_ahead),
+            earliest.date(),
+            -(-minutes // step) * step,
+        )
+
+
+def _bookable_from(limits: _Limits, day: date) -> int:
     """First wall minute of the day that may still be booked (notice and horizon included)."""
-    if day > to_local(now, tz).date() + timedelta(days=shape.max_days_ahead):
+    if day > limits.last_day or limits.earliest_day > day:
         return MINUTES_PER_DAY + 1
-    earliest = to_local(now + timedelta(minutes=shape.min_notice), tz)
-    if earliest.date() < day:
+    if limits.earliest_day < day:
         return 0
-    if earliest.date() > day:
-        return MINUTES_PER_DAY + 1
-    step = max(shape.granularity, 1)
-    minutes = minutes_of_day(earliest) + (1 if earliest.second or earliest.microsecond else 0)
-    return -(-minutes // step) * step
+    return limits.earliest_minute
 
 
 def _when(booking: services.Booked, tz: ZoneInfo) -> str:
@@ -250,7 +264,7 @@ def _column(  # noqa: PLR0913
     closures: list[sa.Row],
     views: dict[int, BlockView],
     tz: ZoneInfo,
-    now: datetime,
+    limits: _Limits,
     missing: list[tuple[int, int]],
 ) -> grid.Column:
     resource_id, day = head.resource.id, head.day
@@ -277,7 +291,7 @@ def _column(  # noqa: PLR0913
         missing=missing,
         capacity=shape.quantity,
         cut=max(shape.granularity, MIN_CELL),
-        bookable_from=_bookable_from(shape, day, tz, now),
+        bookable_from=_bookable_from(limits, day),
         buffer=shape.buffer,
         min_length=shape.min_length,
     )
@@ -321,6 +335,7 @@ def columns_for(
     days = {head.day for head in heads}
     missing = {day: _missing(day, tz, local_day_bounds(day, tz)) for day in days}
     shapes = {r.id: _Shape.of(r) for r in resources}
+    limits = {r_id: _Limits.of(shape, tz, now) for r_id, shape in shapes.items()}
     return [
         _column(
             head,
@@ -329,7 +344,7 @@ def columns_for(
             closures_on[head.day],
             views,
             tz,
-            now,
+            limits[head.resource.id],
             missing[head.day],
         )
         for head in heads
