@@ -11,7 +11,7 @@ from datetime import date, datetime, tzinfo
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from flask import Flask, request, url_for
+from flask import Flask, has_request_context, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
@@ -63,7 +63,7 @@ def register(app: Flask) -> None:
             "can": permissions,
             "csrf_token_value": generate_csrf,
             "user": current_user._get_current_object(),
-            "url_for": _fixed_url_for(request.script_root),
+            "url_for": _fixed_url_for(request.script_root) if has_request_context() else url_for,
         }
 
 

@@ -33,3 +33,11 @@ def test_the_remembered_addresses_are_url_for_s_under_each_script_root(bare_app,
             )
             assert expected.startswith(f"{script_root}/agenda ")
             assert render_template_string(PAGE) == expected
+
+
+def test_a_template_rendered_outside_a_request_builds_its_addresses_as_flask_does():
+    app = create_app(
+        {"SQLALCHEMY_DATABASE_URI": "sqlite://", "SECRET_KEY": "t", "SERVER_NAME": "pole.test"}
+    )
+    with app.app_context():
+        assert render_template_string("{{ url_for('bookings.day') }}") == url_for("bookings.day")
