@@ -35,7 +35,7 @@ _SHORT_DATETIME = "EEE dd/MM HH:mm"  # "mar. 24/11 10:00"
 _NUMERIC_DAY = "dd/MM/y"  # "24/11/2026"
 
 # Every wall minute of a day as "HH:MM", written once (1440 is the next midnight, "24:00").
-_HHMM = tuple(f"{m // 60:02d}:{m % 60:02d}" for m in range(MINUTES_PER_DAY + 1))
+HHMM: tuple[str, ...] = tuple(f"{m // 60:02d}:{m % 60:02d}" for m in range(MINUTES_PER_DAY + 1))
 _patterns: dict[str, DateTimePattern] = {}
 
 
@@ -58,7 +58,7 @@ def format_hhmm(value: int | time | datetime, say_midnight: bool = False) -> str
     if say_midnight and minutes in (0, MINUTES_PER_DAY):
         return "minuit"
     if 0 <= minutes <= MINUTES_PER_DAY:
-        return _HHMM[minutes]
+        return HHMM[minutes]
     return f"{minutes // 60:02d}:{minutes % 60:02d}"
 
 
@@ -149,6 +149,7 @@ def weekday_names(weekdays: Iterable[int]) -> str:
 
 
 __all__ = [
+    "HHMM",
     "LONG_DATETIME",
     "LONG_DAY",
     "MONTHS",

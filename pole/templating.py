@@ -6,11 +6,12 @@ answers; view modules define none.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime, tzinfo
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from flask import Flask
+from flask import Flask, has_request_context, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
@@ -62,4 +63,41 @@ def register(app: Flask) -> None:
             "can": permissions,
             "csrf_token_value": generate_csrf,
             "user": current_user._get_current_object(),
+            "url_for": _fixed_url_for(request.script_root) if has_request_context() else url_for,
         }
+
+
+# The addresses that never change while the process runs (no value in them: the navigation,
+# the stylesheets), per script root. They depend on the routes alone, never on the database.
+_FIXED_URLS: dict[str, dict[object, str]] = {}
+_MOST_ROOTS = 8  # a deployment has one; the environment, not the visitor, sets it
+_MOST_URLS = 500  # the app has some 150 endpoints and a few static files
+
+
+def _fixed_url_for(script_root: str) -> Callable[..., str]:
+    """url_for, remembering the addresses without values (and the static files') once built.
+
+    Every page prints some thirty of them (base.html, the navigation twice), each a url_for
+    through the routing map; anything with a value (an id, a date, `_external`...) still is.
+    """
+    known = _FIXED_URLS.get(script_root)
+    if known is None:
+        known = {} if len(_FIXED_URLS) >= _MOST_ROOTS else _FIXED_URLS.setdefault(script_root, {})
+
+    def fixed_url_for(endpoint: str, **values: object) -> str:
+        if values:
+            if endpoint != "static" or len(values) != 1 or "filename" not in values:
+                return url_for(endpoint, **values)
+            key: object = ("static", values["filename"])
+        elif endpoint[0] == ".":
+            return url_for(endpoint)  # relative to the request's blueprint
+        else:
+            key = endpoint
+        found = known.get(key)
+        if found is None:
+            found = url_for(endpoint, **values)
+            if len(known) < _MOST_URLS:
+                known[key] = found
+        return found
+
+    return fixed_url_for

@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from markupsafe import escape
 
 from pole.bookings.agenda import Head
-from pole.bookings.agenda_rows import BlockView, CellView, row_views
+from pole.bookings.agenda_rows import HTML_ESCAPES, BlockView, CellView, row_views
 from pole.bookings.grid import Block, Column, assign_lanes, lay_out, time_range
 from pole.resources.models import Resource
 
@@ -278,3 +279,8 @@ def test_the_cells_html_escapes_what_people_wrote():
     assert 'class="cell booking org-3 pending"><a class="block" href="/r/1"' in html
     # The free cells' links keep their parameters, the ampersands written as HTML wants them.
     assert 'href="/reservations/nouvelle?resource_id=7&amp;date=2026-03-03&amp;start=08:00' in html
+
+
+@pytest.mark.parametrize("text", ["Hall d'accueil", 'a & b <c> "d"', "é\x00ü", ""])
+def test_the_grids_escape_as_markupsafe_does(text):
+    assert text.translate(HTML_ESCAPES) == str(escape(text))

@@ -9,19 +9,21 @@ them (a day has some 150 cells, a week more, and each call or lookup in Jinja ad
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import cache
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
+import sqlalchemy as sa
 from flask import url_for
+from markupsafe import Markup
 
 from pole import permissions
 from pole.bookings import grid, services
-from pole.bookings.agenda_rows import BlockView, RowView, row_views
-from pole.db import utcnow
-from pole.formatting import format_date, format_hhmm
+from pole.bookings.agenda_rows import BlockView, RowView, row_views, rows_html
+from pole.db import db, utcnow
+from pole.formatting import HHMM, format_date, format_hhmm
 from pole.resources.models import Closure, Resource, Site
 from pole.resources.services import active_resources
 from pole.timeutil import (
@@ -67,10 +69,17 @@ class Head:
 
     def window_url(self, start: int, free_until: int | None) -> str:
         """The booking form from `start`, for an hour or up to `free_until` if that is sooner."""
+        # Written out (no min, max or helper): the grids ask it for every free cell and start.
         end = start + self._length
         if free_until is not None and end > free_until:
-            end = max(free_until, start + self._min_length)
-        return self.booking_url(start, min(end, MINUTES_PER_DAY))
+            least = start + self._min_length
+            end = free_until if free_until > least else least
+        if end > MINUTES_PER_DAY:
+            end = MINUTES_PER_DAY
+        if 0 <= start <= end:
+            # 00:00 as an end means the following midnight (the form reads it so).
+            return f"{self._base}&start={HHMM[start]}&end={HHMM[end % MINUTES_PER_DAY]}"
+        return self.booking_url(start, end)
 
     def booking_url(self, start: int, end: int) -> str:
         """The booking form for this resource and day, from start to end (wall minutes)."""
@@ -90,6 +99,11 @@ class Agenda:
     def is_empty(self) -> bool:
         return self.grid.is_empty
 
+    @property
+    def rows_html(self) -> Markup:
+        """The table's body, rows and cells written (agenda_rows.rows_html)."""
+        return rows_html(self.rows)
+
 
 def _scroll_row(laid_out: grid.Grid, columns_opening: list, now_minute: int | None) -> int | None:
     """Where the day really starts: the first opening after midnight, or an hour ago today."""
@@ -107,9 +121,10 @@ def _scroll_row(laid_out: grid.Grid, columns_opening: list, now_minute: int | No
 
 def _wall(instant: datetime, day: date, tz: ZoneInfo) -> int:
     """Wall-clock minute of `instant` counted from the start of `day`, kept within the day."""
-    local = to_local(instant, tz)
-    minutes = (local.date() - day).days * MINUTES_PER_DAY + minutes_of_day(local)
-    return min(max(minutes, 0), MINUTES_PER_DAY)
+    # Written out: three per booking and two per closure of every column of a month.
+    local = instant.astimezone(tz)  # instants from the database are aware (UTCDateTime)
+    minutes = (local.date() - day).days * MINUTES_PER_DAY + local.hour * 60 + local.minute
+    return 0 if minutes < 0 else MINUTES_PER_DAY if minutes > MINUTES_PER_DAY else minutes
 
 
 def _missing(day: date, tz: ZoneInfo, bounds: tuple[datetime, datetime]) -> list[tuple[int, int]]:
@@ -142,8 +157,9 @@ class _Shape(NamedTuple):
 
     @classmethod
     def of(cls, resource: Resource) -> _Shape:
+        hours = resource.opening_hours  # read once (Resource.hours_for reads it per weekday)
         return cls(
-            [resource.hours_for(weekday) for weekday in range(7)],
+            [[tuple(interval) for interval in hours.get(str(d), [])] for d in range(7)],
             resource.quantity,
             resource.granularity_minutes,
             resource.buffer_minutes,
@@ -153,18 +169,32 @@ class _Shape(NamedTuple):
         )
 
 
-def _bookable_from(shape: _Shape, day: date, tz: ZoneInfo, now: datetime) -> int:
+class _Limits(NamedTuple):
+    """How far ahead and how soon a resource may be booked, seen at `now` (once per page)."""
+
+    last_day: date  # the horizon: later days cannot be booked
+    earliest_day: date  # the day the minimum notice ends on
+    earliest_minute: int  # and its first bookable wall minute, on the booking grid
+
+    @classmethod
+    def of(cls, shape: _Shape, tz: ZoneInfo, now: datetime) -> _Limits:
+        earliest = to_local(now + timedelta(minutes=shape.min_notice), tz)
+        step = max(shape.granularity, 1)
+        minutes = minutes_of_day(earliest) + (1 if earliest.second or earliest.microsecond else 0)
+        return cls(
+            to_local(now, tz).date() + timedelta(days=shape.max_days_ahead),
+            earliest.date(),
+            -(-minutes // step) * step,
+        )
+
+
+def _bookable_from(limits: _Limits, day: date) -> int:
     """First wall minute of the day that may still be booked (notice and horizon included)."""
-    if day > to_local(now, tz).date() + timedelta(days=shape.max_days_ahead):
+    if day > limits.last_day or limits.earliest_day > day:
         return MINUTES_PER_DAY + 1
-    earliest = to_local(now + timedelta(minutes=shape.min_notice), tz)
-    if earliest.date() < day:
+    if limits.earliest_day < day:
         return 0
-    if earliest.date() > day:
-        return MINUTES_PER_DAY + 1
-    step = max(shape.granularity, 1)
-    minutes = minutes_of_day(earliest) + (1 if earliest.second or earliest.microsecond else 0)
-    return -(-minutes // step) * step
+    return limits.earliest_minute
 
 
 def _when(booking: services.Booked, tz: ZoneInfo) -> str:
@@ -196,25 +226,45 @@ def _block_view(booking: services.Booked, viewer: object, tz: ZoneInfo, show_url
     )
 
 
-def _days_covered(
-    start: datetime, end: datetime, tz: ZoneInfo, first: date, last: date
-) -> Iterator[date]:
+_TICK = timedelta(microseconds=1)
+_DAY = timedelta(days=1)
+
+
+def _days_covered(start: datetime, end: datetime, tz: ZoneInfo, first: date, last: date) -> list:
     """The local days from first to last that the span [start, end) reaches into."""
-    day = max(to_local(start, tz).date(), first)
-    until = min(to_local(end - timedelta(microseconds=1), tz).date(), last)
+    day = start.astimezone(tz).date()
+    until = (end - _TICK).astimezone(tz).date()
+    if day == until:  # most bookings: one day
+        return [day] if first <= day <= last else []
+    day, until = max(day, first), min(until, last)
+    days = []
     while day <= until:
-        yield day
-        day += timedelta(days=1)
+        days.append(day)
+        day += _DAY
+    return days
+
+
+@cache
+def _closures_query() -> sa.Select:
+    """The closures of a site and its resources over a period, as plain rows (built once)."""
+    return (
+        sa.select(Closure.resource_id, Closure.start, Closure.end, Closure.reason)
+        .where(
+            Closure.site_id == sa.bindparam("site_id"),
+            Closure.overlapping(sa.bindparam("start"), sa.bindparam("end")),
+        )
+        .order_by(Closure.start)
+    )
 
 
 def _column(  # noqa: PLR0913
     head: Head,
     shape: _Shape,
     bookings: list[services.Booked],
-    closures: list[Closure],
+    closures: list[sa.Row],
     views: dict[int, BlockView],
     tz: ZoneInfo,
-    now: datetime,
+    limits: _Limits,
     missing: list[tuple[int, int]],
 ) -> grid.Column:
     resource_id, day = head.resource.id, head.day
@@ -241,7 +291,7 @@ def _column(  # noqa: PLR0913
         missing=missing,
         capacity=shape.quantity,
         cut=max(shape.granularity, MIN_CELL),
-        bookable_from=_bookable_from(shape, day, tz, now),
+        bookable_from=_bookable_from(limits, day),
         buffer=shape.buffer,
         min_length=shape.min_length,
     )
@@ -267,12 +317,14 @@ def columns_for(
     # The database answers which bookings and closures occupy the days (Booking.occupying,
     # Closure.overlapping); each row then goes to the columns of the local days it covers.
     bookings = services.active_rows([r.id for r in resources], start, end)
-    closures = services.site_closures(site.id, start, end)
+    closures = db.session.execute(
+        _closures_query(), {"site_id": site.id, "start": start, "end": end}
+    ).all()
     by_column: dict[tuple[int, date], list[services.Booked]] = defaultdict(list)
     for booking in bookings:
         for day in _days_covered(booking.start, booking.occupied_until, tz, first, last):
             by_column[booking.resource_id, day].append(booking)
-    closures_on: dict[date, list[Closure]] = defaultdict(list)
+    closures_on: dict[date, list[sa.Row]] = defaultdict(list)
     for closure in closures:
         for day in _days_covered(closure.start, closure.end, tz, first, last):
             closures_on[day].append(closure)
@@ -283,6 +335,7 @@ def columns_for(
     days = {head.day for head in heads}
     missing = {day: _missing(day, tz, local_day_bounds(day, tz)) for day in days}
     shapes = {r.id: _Shape.of(r) for r in resources}
+    limits = {r_id: _Limits.of(shape, tz, now) for r_id, shape in shapes.items()}
     return [
         _column(
             head,
@@ -291,7 +344,7 @@ def columns_for(
             closures_on[head.day],
             views,
             tz,
-            now,
+            limits[head.resource.id],
             missing[head.day],
         )
         for head in heads

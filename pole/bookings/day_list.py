@@ -10,15 +10,15 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from pole.bookings import grid
 from pole.bookings.agenda import Agenda, Head
-from pole.bookings.agenda_rows import BlockView
+from pole.bookings.agenda_rows import HTML_ESCAPES, BlockView
 from pole.bookings.rules.start_times import start_times
 from pole.bookings.rules.windows import Window, free_windows
 from pole.db import utcnow
-from pole.formatting import format_hhmm
+from pole.formatting import format_date, format_hhmm
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,7 +32,6 @@ class Item:
     href: str = ""  # free: the booking form, filled
     block: BlockView | None = None  # booking
     starts: tuple[tuple[str, str], ...] = ()  # free: ("14:00", the form from 14:00), in order
-    starts_html: Markup = Markup()  # free: the starts as the list's items (a day has dozens)
 
 
 @dataclass
@@ -75,17 +74,8 @@ def _starts(head: Head, window: Window, now: datetime, tz: ZoneInfo) -> tuple:
     return tuple((format_hhmm(m), head.window_url(m, window.end)) for m in minutes)
 
 
-_START = '\n              <li><a href="{}" aria-label="Commencer à {}, {}">{}</a></li>'
-
-
-def _starts_html(starts: tuple[tuple[str, str], ...], name: Markup) -> Markup:
-    """The start times as the list's items, written once here rather than a loop in Jinja."""
-    return Markup("".join([_START.format(escape(href), hhmm, name, hhmm) for hhmm, href in starts]))  # noqa: S704
-
-
 def _items(head: Head, column: grid.Column, now: datetime, tz: ZoneInfo) -> list[Item]:
     items = [Item("booking", b.start, b.payload.when, block=b.payload) for b in column.blocks]
-    name = escape(head.resource.name)
     for window in column_windows(column):
         text = ""
         if window.available is not None:
@@ -94,9 +84,7 @@ def _items(head: Head, column: grid.Column, now: datetime, tz: ZoneInfo) -> list
         href = head.window_url(window.start, window.end)
         when = _span(window.start, window.end)
         starts = _starts(head, window, now, tz)
-        starts_html = _starts_html(starts, name) if len(starts) > 1 else Markup()
-        item = Item("free", window.start, when, text, href, starts=starts, starts_html=starts_html)
-        items.append(item)
+        items.append(Item("free", window.start, when, text, href, starts=starts))
     for start, end, reason in column.closures:
         if any(start < b and a < end for a, b in column.opening):
             items.append(Item("closed", start, _span(start, end), reason))
@@ -117,3 +105,95 @@ def week_strip(day: date) -> list[date]:
     """The week of `day` and the next, Monday to Sunday: "next Tuesday" is always one tap."""
     monday = day - timedelta(days=day.weekday())
     return [monday + timedelta(days=i) for i in range(14)]
+
+
+# The lists' HTML. A day lists some 30 bookings and windows, and a window offers up to a dozen
+# starts: written here, each line is one string format, where the template paid a lookup and an
+# escape call for every value it printed. What comes from people (titles, names) is escaped.
+
+
+def lists_html(lists: list[ResourceDay], week_url: str) -> Markup:
+    """The resources' days as the phone's list prints them (inside <div class="day-list">)."""
+    return Markup("".join([_resource_day_html(rd, week_url) for rd in lists]))  # noqa: S704
+
+
+def _resource_day_html(rd: ResourceDay, week_url: str) -> str:
+    resource = rd.head.resource
+    name = resource.name.translate(HTML_ESCAPES)
+    link = week_url.format(resource.id).translate(HTML_ESCAPES)
+    if not rd.is_open:
+        body = '\n      <p class="dl-none">Fermé ce jour-là.</p>'
+    elif not rd.items:
+        body = '\n      <p class="dl-none">Plus rien de libre à réserver.</p>'
+    else:
+        lines = "".join([_item_html(item, name) for item in rd.items])
+        body = f'\n      <ul class="dl-items">{lines}\n      </ul>'
+    return (
+        f'\n    <section class="resource-day" aria-labelledby="rd-{resource.id}">'
+        f'\n      <h3 id="rd-{resource.id}"><a href="{link}">{name}</a></h3>{body}'
+        "\n    </section>"
+    )
+
+
+def _item_html(item: Item, name: str) -> str:
+    if item.kind == "booking":
+        b = item.block
+        pending = " pending" if b.is_pending else ""
+        status = ' <span class="b-status">en attente</span>' if b.is_pending else ""
+        if b.url:
+            opening, closing = f'<a href="{b.url.translate(HTML_ESCAPES)}">', "</a>"
+        else:
+            opening, closing = '<span class="dl-box">', "</span>"
+        return (
+            f'\n        <li class="dl-item dl-booking org-{b.organisation_id}{pending}">{opening}'
+            f'<span class="dl-when">{item.when.translate(HTML_ESCAPES)}</span> '
+            f'<span class="dl-label">{b.label.translate(HTML_ESCAPES)}</span>{status}{closing}</li>'
+        )
+    text = item.text.translate(HTML_ESCAPES)
+    if item.kind == "free":
+        label = f' <span class="dl-label">{text}</span>' if text else ""
+        starts = ""
+        if len(item.starts) > 1:
+            choices = "".join(
+                [
+                    f'\n              <li><a href="{href.translate(HTML_ESCAPES)}"'
+                    f' aria-label="Commencer à {hhmm}, {name}">{hhmm}</a></li>'
+                    for hhmm, href in item.starts
+                ]
+            )
+            starts = (
+                '\n          <div class="dl-starts"><span class="dl-starts-label"'
+                ' aria-hidden="true">Commencer à&nbsp;:</span>'
+                f'\n            <ul aria-label="Heures de début, libre {item.when}, {name}">'
+                f"{choices}\n            </ul>\n          </div>"
+            )
+        return (
+            f'\n        <li class="dl-item dl-free"><a href="{item.href.translate(HTML_ESCAPES)}">'
+            f'<span class="dl-when">libre {item.when}</span>{label}'
+            '<span class="dl-go" aria-hidden="true">Réserver ›</span>'
+            f'<span class="visually-hidden"> : réserver {name}</span></a>{starts}</li>'
+        )
+    reason = f" : {text}" if text else ""
+    return (
+        f'\n        <li class="dl-item dl-closed"><span class="dl-box">'
+        f'<span class="dl-when">{item.when}</span> <span class="dl-label">Fermé{reason}</span>'
+        "</span></li>"
+    )
+
+
+def strip_html(days: list[date], link: str, shown: date, current: date) -> Markup:
+    """The strip's days, each a link (`link` a pattern for the ISO date), as the <ul> holds them."""
+    lines = []
+    for day in days:
+        css = (" is-shown" if day == shown else "") + (" is-today" if day == current else "")
+        aria = ' aria-current="date"' if day == shown else ""
+        today = ", aujourd’hui" if day == current else ""
+        named = format_date(day, "EEEE d MMMM").capitalize()
+        href = link.format(day.isoformat()).translate(HTML_ESCAPES)
+        lines.append(
+            f'\n      <li><a href="{href}" class="strip-day{css}"{aria}>'
+            f'<span class="strip-wd" aria-hidden="true">{named[:3]}</span>'
+            f'<span class="strip-n" aria-hidden="true">{day.day}</span>'
+            f'<span class="visually-hidden">{named}{today}</span></a></li>'
+        )
+    return Markup("".join(lines))  # noqa: S704 (dates and a link, escaped)

@@ -21,7 +21,11 @@ _MIN_STEP = 5
 _FALLBACK_STEP = 15
 
 
-@dataclass(frozen=True, slots=True)
+# Block and Column are not frozen: a frozen dataclass sets each field through
+# object.__setattr__, and a month of the building makes some 250 columns and their blocks.
+
+
+@dataclass(slots=True)
 class Block:
     """A booking as its column sees it, in wall minutes of the column's day (0 to 1440)."""
 
@@ -32,7 +36,7 @@ class Block:
     payload: Any = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Column:
     """One resource on one day: when it opens, what is booked, what may be booked."""
 
@@ -215,7 +219,10 @@ class _ColumnLayout:
             return self._open_cells(a, b, lane)
         edges = {a, b}
         for x, y in self.column.opening:
-            edges.update(e for e in (x, y) if a < e < b)
+            if a < x < b:
+                edges.add(x)
+            if a < y < b:
+                edges.add(y)
         points = sorted(edges)
         cells: list[Cell] = []
         for x, y in zip(points, points[1:], strict=False):
@@ -227,7 +234,11 @@ class _ColumnLayout:
         return cells
 
     def _used(self, minute: int) -> int:
-        return sum(blk.quantity for blk, a, _b, busy in self.clipped if a <= minute < busy)
+        used = 0
+        for blk, a, _b, busy in self.clipped:
+            if a <= minute < busy:
+                used += blk.quantity
+        return used
 
     def _busy_elsewhere(self, minute: int) -> bool:
         # Only when bookings of a room overlap (which the rules never allow): stay truthful.
@@ -251,7 +262,7 @@ class _ColumnLayout:
         if self.pooled or len(self.booking_lanes) > 1:
             for _blk, x, _e, busy in self.clipped:
                 edges.update((x, busy))
-        points = sorted(e for e in edges if a <= e <= b)
+        points = sorted([e for e in edges if a <= e <= b])
         # Join neighbours that say the same thing; bookable free cells stay one per slot.
         key = column.key
         merged: list[Cell] = []
@@ -283,7 +294,10 @@ class _ColumnLayout:
         for c_start, c_end, reason in column.closures:
             if c_start <= x < c_end:
                 return ("closed", reason, None, False)
-        if not _inside(x, column.opening):
+        for a, b in column.opening:
+            if a <= x < b:
+                break
+        else:
             return ("closed", "", None, False)
         available = None
         if self.pooled:
@@ -321,6 +335,8 @@ def _row_edges(lanes: Iterable[list[Cell]], start: int, end: int) -> list[int]:
     step = 60
     for edge in edges:
         step = gcd(step, edge - start)
+        if step < _MIN_STEP:
+            break
     if step < _MIN_STEP:
         step = _FALLBACK_STEP
     edges.update(range(start, end, step))

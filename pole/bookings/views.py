@@ -116,6 +116,7 @@ def day():
     site = site_or_404()
     shown, date_error = _asked_day(site)
     the_day = agenda.day_agenda(site, shown, _viewer())
+    week_url = agenda.link_pattern("bookings.week", "resource_id", date=shown.isoformat())
     return render(
         "bookings/day.html",
         block="day_grid",
@@ -126,21 +127,20 @@ def day():
         is_today=shown == agenda.today(site),
         date_error=date_error,
         agenda=the_day,
-        lists=day_list.day_lists(the_day, site.tz),
+        lists_html=day_list.lists_html(day_list.day_lists(the_day, site.tz), week_url),
         strip=_strip(shown, agenda.today(site)),
         nav=_nav("bookings.day", shown, 1),
-        week_url=agenda.link_pattern("bookings.week", "resource_id", date=shown.isoformat()),
+        week_url=week_url,
     )
 
 
 def _strip(shown: date, current: date) -> dict:
     """The two weeks from the shown day's Monday, each day a link, and a week back or on."""
-    days = day_list.week_strip(shown)
-    link = agenda.link_pattern("bookings.day", "date").format
+    pattern = agenda.link_pattern("bookings.day", "date")
     return {
-        "days": [(d, link(d.isoformat()), d == shown, d == current) for d in days],
-        "previous": link(max(shown - timedelta(7), FIRST_DAY).isoformat()),
-        "next": link(min(shown + timedelta(7), LAST_DAY).isoformat()),
+        "days_html": day_list.strip_html(day_list.week_strip(shown), pattern, shown, current),
+        "previous": pattern.format(max(shown - timedelta(7), FIRST_DAY).isoformat()),
+        "next": pattern.format(min(shown + timedelta(7), LAST_DAY).isoformat()),
     }
 
 

@@ -30,9 +30,26 @@ def open_and_booked(
     Taken means no unit left: a booking and its buffer, for a room; every unit out, for pooled
     equipment.
     """
-    open_minutes = sum(w.minutes for w in free_windows(opening, (), closures, missing))
+    open_minutes = None if closures or missing else _measure(opening)
+    if open_minutes is None:
+        open_minutes = sum([w.end - w.start for w in free_windows(opening, (), closures, missing)])
+    if not busy:
+        return open_minutes, 0
     free = free_windows(opening, busy, closures, missing, capacity=capacity)
-    return open_minutes, open_minutes - sum(w.minutes for w in free)
+    return open_minutes, open_minutes - sum([w.end - w.start for w in free])
+
+
+def _measure(intervals: Sequence[tuple[int, int]]) -> int | None:
+    """Minutes inside any of the intervals, as free_windows counts them (None: ask it)."""
+    total = reach = 0
+    for a, b in sorted(intervals):
+        if a < 0 or b > 1440:
+            return None
+        a = a if a > reach else reach
+        if b > a:
+            total += b - a
+            reach = b
+    return total
 
 
 def fill_level(open_minutes: int, booked_minutes: int) -> int | None:

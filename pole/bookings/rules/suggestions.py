@@ -22,34 +22,37 @@ def suggest_free_times(
     org_kind: str,
     limit: int = 3,
 ) -> list[tuple[datetime, datetime]]:
-    """The free slots of that day nearest to the wished time, each bookable as it stands."""
+    """The free slots of that day nearest to the wished time, each bookable as it stands.
+
+    The day's starts are tried nearest first, and the search stops at `limit` found: each
+    try is a whole rules check, and the nearest ones are the answer anyway.
+    """
     if limit <= 0 or duration <= timedelta(0):
         return []
     step = max(policy.granularity, 1)
-    found: list[tuple[datetime, datetime]] = []
-    seen: set[datetime] = set()
+    starts: set[datetime] = set()
     for open_min, close_min in policy.opening_hours.get(day.weekday(), ()):
         first = -(-open_min // step) * step
         for minutes in range(first, close_min, step):
             try:
-                start = combine_minutes(day, minutes, policy.tz)
+                starts.add(combine_minutes(day, minutes, policy.tz))
             except NonexistentLocalTime:
                 continue
-            if start in seen:
-                continue
-            seen.add(start)
-            req = BookingRequest(
-                start=start,
-                end=start + duration,
-                quantity=quantity,
-                organisation_kind=org_kind,
-                is_member=True,
-                is_manager=True,
-            )
-            if not check_booking(req, policy, occupied, closures, now):
-                found.append((req.start, req.end))
-    found.sort(key=lambda slot: (abs(slot[0] - around), slot[0]))
-    return found[:limit]
+    found: list[tuple[datetime, datetime]] = []
+    for start in sorted(starts, key=lambda start: (abs(start - around), start)):
+        req = BookingRequest(
+            start=start,
+            end=start + duration,
+            quantity=quantity,
+            organisation_kind=org_kind,
+            is_member=True,
+            is_manager=True,
+        )
+        if not check_booking(req, policy, occupied, closures, now):
+            found.append((req.start, req.end))
+            if len(found) == limit:
+                break
+    return found
 
 
 def nearest_fit(capacity: int | None, position: int, people: int | None) -> tuple[int, int, int]:

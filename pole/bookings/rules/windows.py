@@ -25,10 +25,14 @@ class Window:
 
 
 def _inside(minute: int, intervals: Iterable[tuple[int, ...]]) -> bool:
-    return any(interval[0] <= minute < interval[1] for interval in intervals)
+    # A loop, not any() over a generator: it runs for every piece of every day of a month.
+    for interval in intervals:  # noqa: SIM110
+        if interval[0] <= minute < interval[1]:
+            return True
+    return False
 
 
-def free_windows(
+def free_windows(  # noqa: C901 (one loop, written out: a month asks it for every day)
     opening: Sequence[tuple[int, int]],
     busy: Sequence[tuple[int, int, int]] = (),
     closures: Sequence[tuple[int, ...]] = (),
@@ -48,32 +52,42 @@ def free_windows(
     the number of units left changes.
     """
     edges = {bookable_from}
-    for interval in (*opening, *closures, *missing):
+    for interval in opening:
+        edges.update(interval[:2])
+    for interval in closures:
+        edges.update(interval[:2])
+    for interval in missing:
         edges.update(interval[:2])
     for start, until, _quantity in busy:
         edges.update((start, until))
-    points = sorted(e for e in edges if 0 <= e <= 1440)
-    windows: list[Window] = []
+    points = sorted([e for e in edges if 0 <= e <= 1440])
+    found: list[list] = []  # [start, end, available], made Windows at the end
     for x, y in zip(points, points[1:], strict=False):
         if x < bookable_from or not _inside(x, opening):
             continue
-        if _inside(x, closures) or _inside(x, missing):
+        if (closures and _inside(x, closures)) or (missing and _inside(x, missing)):
             continue
-        used = sum(q for start, until, q in busy if start <= x < until)
-        left = capacity - used
+        left = capacity
+        for start, until, quantity in busy:
+            if start <= x < until:
+                left -= quantity
         if left <= 0:
             continue
         available = left if capacity > 1 else None
-        if windows and windows[-1].end == x and windows[-1].available == available:
-            windows[-1] = Window(windows[-1].start, y, available)
+        if found and found[-1][1] == x and found[-1][2] == available:
+            found[-1][1] = y
         else:
-            windows.append(Window(x, y, available))
+            found.append([x, y, available])
     if capacity == 1 and buffer:
         starts = {start for start, _until, _q in busy}
-        windows = [
-            Window(w.start, w.end - buffer, w.available) if w.end in starts else w for w in windows
-        ]
-    return [w for w in windows if w.minutes > 0 and w.minutes >= min_length]
+        for window in found:
+            if window[1] in starts:
+                window[1] -= buffer
+    return [
+        Window(start, end, available)
+        for start, end, available in found
+        if end - start > 0 and end - start >= min_length
+    ]
 
 
 def enough(windows: Sequence[Window], needed: int) -> list[Window]:
