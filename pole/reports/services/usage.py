@@ -163,7 +163,7 @@ def usage_report(
     figures: dict[tuple[int, int], Figures] = {}
     booked_by_resource: dict[int, int] = defaultdict(int)
     uses: dict[tuple[int, int], dict[tuple[date, int], int]] = defaultdict(lambda: defaultdict(int))
-    heat: dict[tuple[int, int], int] = {}
+    runs = []  # HEAT rows: bookings within a day, by room, weekday, first and last hour
     across = []
     statement = Sums(db.session.get_bind().dialect.name, tz, lo, hi).statement(
         list(by_id), rooms, stretches, daily, sorted(irregular), now
@@ -177,8 +177,7 @@ def usage_report(
             org_id, res_id, index, units, minutes = (int(x) for x in row[:5])
             uses[org_id, res_id][first_days[res_id, index], units] += minutes
         elif kind == HEAT:
-            weekday, hour, minutes = (int(x) for x in row[:3])
-            heat[weekday, hour] = minutes
+            runs.append(tuple(int(x) for x in row))
         else:
             org_id, res_id, s, e, units, for_heat, for_value = (int(x) for x in row)
             start, end = instant(s), instant(e)
@@ -253,7 +252,7 @@ def usage_report(
             period.first,
             period.last,
             tz,
-            heat,
+            rules.hour_grid_minutes(runs, rooms),
             [piece for pieces in closed.values() for piece in pieces],
         ),
         permanences=permanence_figures(site, period, lo, hi, organisation_ids),
