@@ -26,6 +26,7 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 DAY = 1440  # minutes
 FIGURES, HOURLY, HEAT, ROWS = 0, 1, 2, 3  # the kinds of rows the statement answers
 ACTIVE = "('pending', 'confirmed')"
+CONFIRMED, CANCELLED, REJECTED = "'confirmed'", "'cancelled'", "'rejected'"
 
 
 def seconds(instant: datetime) -> int:
@@ -81,6 +82,10 @@ class Sums:
     def _min(self, a: str, b: str | int) -> str:
         return f"{'MIN' if self.sqlite else 'LEAST'}({a}, {b})"
 
+    def _sum(self, a: str) -> str:
+        """A sum as an integer (PostgreSQL sums integers as numeric: Decimal in Python)."""
+        return f"SUM({a})" if self.sqlite else f"CAST(SUM({a}) AS BIGINT)"
+
     def _mod(self, a: str, b: int) -> str:
         return f"(({a}) % {b})" if self.sqlite else f"MOD({a}, {b})"
 
@@ -121,13 +126,14 @@ class Sums:
         a room's weekday whose hours are not whole hours (heat), or used on a resource valued
         by the half-day or the day (whose price depends on each day's total)."""
         lo, hi, until = self.lo, self.hi, min(self.hi, seconds(used))
+        sum_, used_minutes = self._sum, self._minutes(lo, until)
         parts = [
             f"SELECT {FIGURES}, org, res,"
-            f" SUM(CASE WHEN status IN {ACTIVE} THEN {self._minutes(lo, hi)} ELSE 0 END),"
-            f" SUM(CASE WHEN status = 'confirmed' THEN {self._minutes(lo, until)} ELSE 0 END),"
-            f" SUM(CASE WHEN s >= {lo} AND status IN {ACTIVE} THEN 1 ELSE 0 END),"
-            f" SUM(CASE WHEN s >= {lo} AND status = 'cancelled' THEN 1 ELSE 0 END),"
-            f" SUM(CASE WHEN s >= {lo} AND status = 'rejected' THEN 1 ELSE 0 END)"
+            f" {sum_(f'CASE WHEN status IN {ACTIVE} THEN {self._minutes(lo, hi)} ELSE 0 END')},"
+            f" {sum_(f'CASE WHEN status = {CONFIRMED} THEN {used_minutes} ELSE 0 END')},"
+            f" {sum_(f'CASE WHEN s >= {lo} AND status IN {ACTIVE} THEN 1 ELSE 0 END')},"
+            f" {sum_(f'CASE WHEN s >= {lo} AND status = {CANCELLED} THEN 1 ELSE 0 END')},"
+            f" {sum_(f'CASE WHEN s >= {lo} AND status = {REJECTED} THEN 1 ELSE 0 END')}"
             " FROM b GROUP BY org, res"
         ]
         stretch_rows = ", ".join(
@@ -137,7 +143,7 @@ class Sums:
         if stretches:  # every stretch in one pass over the bookings
             inside = self._max(self._min("b.e", "t.z") + " - " + self._max("b.s", "t.a"), 0)
             parts.append(
-                f"SELECT {HOURLY}, b.org, b.res, t.i, b.units, SUM({inside} / 60), 0, 0"
+                f"SELECT {HOURLY}, b.org, b.res, t.i, b.units, {sum_(f'{inside} / 60')}, 0, 0"
                 " FROM b JOIN t ON t.r = b.res AND b.s < t.z AND b.e > t.a"
                 " WHERE b.status = 'confirmed' GROUP BY b.org, b.res, t.i, b.units"
             )
@@ -153,8 +159,8 @@ class Sums:
         if grid:
             parts.append(
                 f"SELECT {HEAT}, res, wd, h1, h2, COUNT(*),"
-                " SUM(CASE WHEN h1 = h2 THEN m2 - m1 ELSE (h1 + 1) * 60 - m1 END),"
-                " SUM(CASE WHEN h1 = h2 THEN 0 ELSE m2 - h2 * 60 END)"
+                f" {sum_('CASE WHEN h1 = h2 THEN m2 - m1 ELSE (h1 + 1) * 60 - m1 END')},"
+                f" {sum_('CASE WHEN h1 = h2 THEN 0 ELSE m2 - h2 * 60 END')}"
                 " FROM (SELECT l.res, l.wd, l.m1, l.m2, l.m1 / 60 AS h1, (l.m2 - 1) / 60 AS h2"
                 f" FROM l WHERE {heat} AND {ordinary} AND l.res * 8 + l.wd IN ({_ints(grid)}))"
                 " AS g GROUP BY res, wd, h1, h2"

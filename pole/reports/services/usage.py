@@ -168,7 +168,7 @@ def usage_report(
     statement = Sums(db.session.get_bind().dialect.name, tz, lo, hi).statement(
         list(by_id), rooms, stretches, daily, sorted(irregular), now
     )
-    for kind, *row in db.session.execute(statement) if by_id else []:
+    for kind, *row in db.session.execute(statement).all() if by_id else []:
         if kind == FIGURES:
             org_id, res_id, booked, used, active, cancellations, refused = (int(x) for x in row)
             figures[org_id, res_id] = Figures(booked, used, active, cancellations, 0, refused)
@@ -177,7 +177,7 @@ def usage_report(
             org_id, res_id, index, units, minutes = (int(x) for x in row[:5])
             uses[org_id, res_id][first_days[res_id, index], units] += minutes
         elif kind == HEAT:
-            runs.append(tuple(int(x) for x in row))
+            runs.append(row)  # integers on both databases
         else:
             org_id, res_id, s, e, units, for_heat, for_value = (int(x) for x in row)
             start, end = instant(s), instant(e)
