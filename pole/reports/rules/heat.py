@@ -135,6 +135,16 @@ def weekly_heat(
                 for weekday, minute, length in _segments(opens, closes, tz):
                     opened[weekday, minute // 60] += length
     for start, end in closed:  # opening hours a closure took (`closed_hours`)
+        local_start, local_end = to_local(start, tz), to_local(end, tz)
+        day = local_start.date()
+        whole = not (start.second or start.microsecond or end.second or end.microsecond)
+        if whole and local_end.date() == day and day not in irregular:  # wall minutes are real
+            weekday = day.weekday()
+            m1 = local_start.hour * 60 + local_start.minute
+            m2 = local_end.hour * 60 + local_end.minute
+            for hour, minutes in hour_pieces(m1, m2):
+                opened[weekday, hour] -= minutes
+            continue
         for weekday, minute, length in _segments(start, end, tz):
             opened[weekday, minute // 60] -= length
     return {key: Cell(booked.get(key, 0), opened.get(key, 0)) for key in {*booked, *opened}}
