@@ -194,12 +194,11 @@ def usage_report(
         if key in figures:
             figures[key].value_cents = rules.in_kind_value(days, rule_values[key[1]])
 
+    wanted = {k[0] for k in figures} | set(organisation_ids or ())
     organisations = {
         o.id: o
-        for o in db.session.scalars(
-            sa.select(Organisation).where(Organisation.id.in_({k[0] for k in figures}))
-        )
-    }
+        for o in db.session.scalars(sa.select(Organisation).where(Organisation.id.in_(wanted)))
+    }  # those with figures and the reader's own, in one read
     blocks: dict[int, AssociationBlock] = {}
     building = {r.id: ResourceLine(r) for r in resources}
     building_total = Figures()
@@ -212,10 +211,9 @@ def usage_report(
         block.lines.append(ResourceLine(by_id[res_id], f))
         block.total.add(f)
     if organisation_ids is not None:  # a coordinator sees her association even with no figure
-        for org in db.session.scalars(
-            sa.select(Organisation).where(Organisation.id.in_(organisation_ids))
-        ):
-            blocks.setdefault(org.id, AssociationBlock(org))
+        for org_id in organisation_ids:
+            if org_id in organisations:
+                blocks.setdefault(org_id, AssociationBlock(organisations[org_id]))
     closures = defaultdict(list)  # room (None: the whole building): its closures, cut
     for resource_id, start, end in db.session.execute(
         sa.select(Closure.resource_id, Closure.start, Closure.end).where(
@@ -255,6 +253,6 @@ def usage_report(
             rules.hour_grid_minutes(runs, rooms),
             [piece for pieces in closed.values() for piece in pieces],
         ),
-        permanences=permanence_figures(site, period, lo, hi, organisation_ids),
+        permanences=permanence_figures(site, period, lo, hi, organisation_ids, organisations),
         values=dict(values),
     )
