@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+import sqlalchemy as sa
 
 from pole.db import db, utcnow, write_transaction
 from pole.events.models import Event
@@ -202,3 +203,23 @@ def test_a_304_renders_nothing_and_a_change_shows_at_once(world, client, monkeyp
     changed = client.get("/le-pole/", headers={"If-None-Match": first.headers["ETag"]})
     assert changed.status_code == 200 and changed.headers["ETag"] != first.headers["ETag"]
     assert len(rendered) == 1  # rendered again for the new rows
+
+
+def test_the_public_page_reads_its_rows_in_one_statement(world, client):
+    """The building's hours, its closures, the organisations and the events come in one
+    round trip (besides the list of sites), for a 200 as for a 304."""
+    seen: list[str] = []
+
+    def statement(_conn, _cursor, text, *_args) -> None:  # noqa: ANN001
+        seen.append(text)
+
+    etag = client.get("/le-pole/").headers["ETag"]
+    sa.event.listen(db.engine, "before_cursor_execute", statement)
+    try:
+        assert client.get("/le-pole/").status_code == 200
+        assert client.get("/le-pole/", headers={"If-None-Match": etag}).status_code == 304
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", statement)
+    reads = [s for s in seen if "UNION ALL" in s]
+    assert len(reads) == 2
+    assert len(seen) <= 4  # per request: the list of sites and the page

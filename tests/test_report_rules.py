@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from datetime import UTC, date, datetime, timedelta
 from fractions import Fraction
 from zoneinfo import ZoneInfo
@@ -10,6 +11,7 @@ import pytest
 
 from pole.reports import rules
 from pole.reports.rules import Value
+from pole.reports.rules.days import irregular_days
 from pole.timeutil import combine_minutes
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -308,3 +310,64 @@ def test_euros_are_written_as_babel_writes_them(cents):
     pattern = "#,##0" if cents % 100 == 0 else "#,##0.00"
     babel = format_decimal(Decimal(cents) / 100, format=pattern, locale="fr_FR")
     assert rules.format_euros(cents) == babel + "\u00a0€"
+
+
+def _summed_by_hour(uses, tz):  # noqa: ANN001, ANN202
+    """Split bookings as the report's statement does: those within one ordinary local day on
+    a weekday their room opens on the hour, summed by (room, weekday, first hour, last hour);
+    the others left for `weekly_heat` to cut one by one."""
+    runs, rest = defaultdict(lambda: [0, 0, 0]), []
+    for room, (start, end, hours) in uses:
+        local_start, local_end = start.astimezone(tz), end.astimezone(tz)
+        day = local_start.date()
+        plain = day not in irregular_days(day, day, tz)  # not a clock-change day
+        weekday = day.weekday()
+        if local_end.date() != day or not plain or not rules.on_the_hour(hours, weekday):
+            rest.append((start, end, hours))
+            continue
+        m1 = local_start.hour * 60 + local_start.minute
+        m2 = local_end.hour * 60 + local_end.minute
+        h1, h2 = m1 // 60, (m2 - 1) // 60
+        run = runs[room, weekday, h1, h2]
+        run[0] += 1
+        run[1] += m2 - m1 if h1 == h2 else (h1 + 1) * 60 - m1
+        run[2] += 0 if h1 == h2 else m2 - h2 * 60
+    return [(*key, *sums) for key, sums in runs.items()], rest
+
+
+def test_the_heat_map_summed_by_hour_equals_the_heat_map_cut_booking_by_booking():
+    """A fortnight around the spring change, a closure, rooms open on the hour (one with two
+    overlapping intervals) and one opening at 08:30: the sums by first and last hour fill the
+    same cells as cutting each booking by the opening hours."""
+    split = {str(d): [[480, 720], [840, 1140]] for d in range(6)}
+    overlapping = {str(d): [[480, 720], [600, 780]] for d in range(7)}
+    uneven = {str(d): [[510, 1050]] for d in range(5)}
+    always = {str(d): [[0, 1440]] for d in range(7)}
+    rooms = {1: split, 2: overlapping, 3: uneven, 4: always}
+    first, last = date(2027, 3, 22), date(2027, 4, 4)  # the clocks go forward on 28 March
+    uses = []
+    day = first
+    while day <= last:
+        for room, (h, m, minutes) in enumerate(
+            [(7, 45, 150), (9, 10, 20), (11, 30, 240), (17, 0, 60), (23, 15, 120), (13, 59, 2)]
+        ):
+            start = paris(day.year, day.month, day.day, h, m)
+            for number, hours in rooms.items():
+                if (room + number + day.day) % 3:
+                    uses.append((number, (start, start + timedelta(minutes=minutes), hours)))
+        day += timedelta(days=1)
+    closure = (paris(2027, 3, 23, 10), paris(2027, 3, 24, 9))
+    closed = [
+        piece for hours in rooms.values() for piece in rules.closed_hours(hours, [closure], PARIS)
+    ]
+    one_by_one = rules.weekly_heat(
+        [use for _, use in uses], list(rooms.values()), first, last, PARIS, closed=closed
+    )
+    runs, rest = _summed_by_hour(uses, PARIS)
+    summed = rules.weekly_heat(
+        rest, list(rooms.values()), first, last, PARIS,
+        rules.hour_grid_minutes(runs, rooms), closed,
+    )  # fmt: skip
+    assert summed == one_by_one
+    assert runs and rest  # both ways are taken
+    assert sum(cell.booked for cell in summed.values()) > 0

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import json
+import operator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
@@ -69,35 +71,21 @@ class PublicPage:
         return hashlib.sha256(repr(self).encode()).hexdigest()[:32]
 
 
+HOURS, CLOSURE, ORGANISATION, EVENT = 0, 1, 2, 3  # the kinds of rows the page's read answers
+
+
 @cache
-def _statements() -> tuple[sa.Select, ...]:
-    """The page's four reads, built once per process (their values are bound per request):
-    building a statement costs about what running it does."""
+def _statement() -> sa.CompoundSelect:
+    """The page's four reads as one statement (one round trip), built once per process (its
+    values are bound per request): building a statement costs about what running it does.
+    Every row is (kind, id, start, end, six texts); the kinds are sorted apart in Python."""
     site, now, ahead = sa.bindparam("site_id"), sa.bindparam("now"), sa.bindparam("ahead")
-    hours = sa.select(Resource.opening_hours).where(
-        Resource.site_id == site, Resource.is_active, Resource.kind == "room"
-    )
-    closures = (
-        sa.select(Closure.start, Closure.end, Closure.reason)
-        .where(
-            Closure.site_id == site,
-            Closure.resource_id.is_(None),
-            Closure.end > now,
-            Closure.start < ahead,
-        )
-        .order_by(Closure.start, Closure.id)
-    )
-    organisations = sa.select(
-        Organisation.id,
-        Organisation.name,
-        Organisation.public_presentation,
-        Organisation.public_offer,
-        Organisation.public_audience,
-        Organisation.public_hours,
-        Organisation.public_contact,
-    ).where(Organisation.is_active, Organisation.public_shown)
+    text, none = sa.Text(), sa.null()
     events = (
-        sa.select(Booking.title, Booking.start, Booking.end, Resource.name, Organisation.name)
+        sa.select(
+            Booking.id, Booking.start, Booking.end, Booking.title,
+            Resource.name.label("resource"), Organisation.name.label("organisation"),
+        )
         .join(Resource, Resource.id == Booking.resource_id)
         .outerjoin(Organisation, Organisation.id == Booking.organisation_id)
         .where(
@@ -109,8 +97,35 @@ def _statements() -> tuple[sa.Select, ...]:
         )
         .order_by(Booking.start, Booking.id)
         .limit(MAX_EVENTS)
-    )
-    return hours, closures, organisations, events
+        .subquery()
+    )  # fmt: skip
+    # The first select gives the columns their types (the instants read as aware UTC).
+    return sa.union_all(
+        sa.select(
+            sa.literal(EVENT), events.c.id, events.c.start, events.c.end,
+            sa.cast(events.c.title, text), sa.cast(events.c.resource, text),
+            sa.cast(events.c.organisation, text), none, none, none,
+        ),
+        sa.select(
+            sa.literal(CLOSURE), Closure.id, Closure.start, Closure.end,
+            sa.cast(Closure.reason, text), none, none, none, none, none,
+        ).where(
+            Closure.site_id == site,
+            Closure.resource_id.is_(None),
+            Closure.end > now,
+            Closure.start < ahead,
+        ),
+        sa.select(
+            sa.literal(HOURS), Resource.id, none, none,
+            sa.cast(Resource.opening_hours, text), none, none, none, none, none,
+        ).where(Resource.site_id == site, Resource.is_active, Resource.kind == "room"),
+        sa.select(
+            sa.literal(ORGANISATION), Organisation.id, none, none,
+            sa.cast(Organisation.name, text), sa.cast(Organisation.public_presentation, text),
+            sa.cast(Organisation.public_offer, text), sa.cast(Organisation.public_audience, text),
+            sa.cast(Organisation.public_hours, text), sa.cast(Organisation.public_contact, text),
+        ).where(Organisation.is_active, Organisation.public_shown),
+    )  # fmt: skip
 
 
 def public_page(site: Site, now: datetime | None = None) -> PublicPage:
@@ -119,21 +134,20 @@ def public_page(site: Site, now: datetime | None = None) -> PublicPage:
     is read by everyone, often."""
     now = now or utcnow()
     values = {"site_id": site.id, "now": now, "ahead": now + AHEAD}
-    read_hours, read_closures, read_organisations, read_events = _statements()
-    hours = db.session.scalars(read_hours, values).all()
-    closures = db.session.execute(read_closures, values).all()
-    organisations = db.session.execute(read_organisations).all()
-    events = db.session.execute(read_events, values).all()
+    rows: dict[int, list] = {HOURS: [], CLOSURE: [], ORGANISATION: [], EVENT: []}
+    for row in db.session.execute(_statement(), values).all():
+        rows[row[0]].append(row)
+    by_start = operator.itemgetter(2, 1)  # start, then id: as the page lists them
     return PublicPage(
         site=PlaceRow(site.id, site.name, site.address or "", site.directions or "", site.timezone),
-        hours=rules.building_hours(hours),
-        closures=[ClosureRow(*row) for row in closures],
+        hours=rules.building_hours(json.loads(row[4]) for row in rows[HOURS]),
+        closures=[ClosureRow(r[2], r[3], r[4]) for r in sorted(rows[CLOSURE], key=by_start)],
         # A row has the name the organisation's French sort key reads.
         organisations=sorted(
-            (OrganisationRow(*row) for row in organisations),
+            (OrganisationRow(r[1], *r[4:]) for r in rows[ORGANISATION]),
             key=lambda o: (Organisation.sort_key.fget(o), o.id),
         ),
-        events=[EventRow(*row) for row in events],
+        events=[EventRow(r[4], r[2], r[3], r[5], r[6]) for r in sorted(rows[EVENT], key=by_start)],
     )
 
 

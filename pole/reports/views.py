@@ -14,7 +14,7 @@ from pole.extensions import login_manager
 from pole.formatting import WEEKDAYS, format_hours
 from pole.htmx import render
 from pole.organisations.models import Organisation
-from pole.reports import access, exports, rules
+from pole.reports import access, charts, exports, rules
 from pole.reports.forms import PeriodForm, ValueForm
 from pole.reports.services import values as value_services
 from pole.reports.services.usage import usage_report
@@ -72,9 +72,7 @@ def index():
         euros=rules.format_euros,
         percent=rules.format_percent,
         query=request.query_string.decode(),
-        heat_hours=heat_hours,
-        heat_rows=heat_rows,
-        weekdays=WEEKDAYS,
+        heat_map=charts.heat_map(heat_hours, heat_rows, WEEKDAYS) if heat_hours else None,
     )
 
 

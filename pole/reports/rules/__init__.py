@@ -1,6 +1,14 @@
 """The report's arithmetic, pure: hours booked and used, occupancy, in-kind value, periods."""
 
-from pole.reports.rules.heat import Cell, HeatRow, heat_level, heat_rows, weekly_heat
+from pole.reports.rules.heat import (
+    Cell,
+    HeatRow,
+    heat_level,
+    heat_rows,
+    hour_grid_minutes,
+    on_the_hour,
+    weekly_heat,
+)
 from pole.reports.rules.money import decimal_comma, format_euros, format_percent, parse_euros
 from pole.reports.rules.periods import Period, month, quarter, whole_year
 from pole.reports.rules.usage import (
@@ -26,6 +34,8 @@ __all__ = [
     "HeatRow",
     "heat_level",
     "heat_rows",
+    "hour_grid_minutes",
+    "on_the_hour",
     "weekly_heat",
     "HALF_DAY_MINUTES",
     "LATE_CANCELLATION",

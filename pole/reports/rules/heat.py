@@ -40,6 +40,39 @@ def _within(first: int, length: int, intervals: Iterable) -> int:
     return sum(max(0, min(first + length, b) - max(first, a)) for a, b in intervals)
 
 
+def on_the_hour(hours: Hours, weekday: int) -> bool:
+    """A room opens and closes on whole hours that weekday (08:00–12:00, not 08:30–12:00)."""
+    return all(a % 60 == 0 and b % 60 == 0 for a, b in hours.get(str(weekday), ()))
+
+
+def hour_grid_minutes(
+    runs: Iterable[tuple[int, int, int, int, int, int, int]], rooms: Mapping[int, Hours]
+) -> dict[tuple[int, int], int]:
+    """Minutes booked within opening hours by (weekday, hour), from bookings within one
+    ordinary local day on a weekday their room opens and closes on the hour, summed by
+    (room, weekday, first hour, last hour): how many, their minutes in the first hour and
+    in the last hour; the hours between are whole. Such an hour is open or shut as a whole,
+    so it counts what a booking cut by the opening hours counts (as `weekly_heat` does)."""
+    booked: dict[tuple[int, int], int] = defaultdict(int)
+    covers: dict[tuple[int, int], list[int]] = {}
+    for room, weekday, h1, h2, count, first, last in runs:
+        cover = covers.get((room, weekday))
+        if cover is None:  # how many of the day's opening intervals hold each hour
+            cover = [0] * 24
+            for a, b in rooms[room].get(str(weekday), ()):
+                for hour in range(int(a) // 60, int(b) // 60):
+                    cover[hour] += 1
+            covers[room, weekday] = cover
+        if cover[h1]:
+            booked[weekday, h1] += first * cover[h1]
+        if h2 > h1 and cover[h2]:
+            booked[weekday, h2] += last * cover[h2]
+        for hour in range(h1 + 1, h2):
+            if cover[hour]:
+                booked[weekday, hour] += 60 * count * cover[hour]
+    return dict(booked)
+
+
 @dataclass(frozen=True)
 class Cell:
     booked: int  # minutes
@@ -102,6 +135,16 @@ def weekly_heat(
                 for weekday, minute, length in _segments(opens, closes, tz):
                     opened[weekday, minute // 60] += length
     for start, end in closed:  # opening hours a closure took (`closed_hours`)
+        local_start, local_end = to_local(start, tz), to_local(end, tz)
+        day = local_start.date()
+        whole = not (start.second or start.microsecond or end.second or end.microsecond)
+        if whole and local_end.date() == day and day not in irregular:  # wall minutes are real
+            weekday = day.weekday()
+            m1 = local_start.hour * 60 + local_start.minute
+            m2 = local_end.hour * 60 + local_end.minute
+            for hour, minutes in hour_pieces(m1, m2):
+                opened[weekday, hour] -= minutes
+            continue
         for weekday, minute, length in _segments(start, end, tz):
             opened[weekday, minute // 60] -= length
     return {key: Cell(booked.get(key, 0), opened.get(key, 0)) for key in {*booked, *opened}}

@@ -4,6 +4,7 @@ association; live appointments and the anonymous counts kept of purged ones add 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -11,7 +12,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from pole.db import db
+from pole.db import UTCDateTime, db
 from pole.organisations.models import Organisation
 from pole.permanences import rules as permanence_rules
 from pole.permanences.models import Appointment, BlockedSlot, Permanence, PermanenceCancellation
@@ -74,14 +75,15 @@ class PermanenceFigures:
 def _counts(
     period: rules.Period, lo: datetime, hi: datetime, permanence_ids: list[int]
 ) -> list[tuple[int, int | None, str, str, int]]:
-    """(permanence, organisation, purpose, status, count): live rows and purged counts."""
-    live = db.session.execute(
+    """(permanence, organisation, purpose, status, count): live rows and purged counts, in
+    one read."""
+    live = (
         sa.select(
             Appointment.permanence_id,
             Appointment.organisation_id,
             Appointment.purpose,
             Appointment.status,
-            sa.func.count(),
+            sa.cast(sa.func.count(), sa.BigInteger),
         )
         .where(
             Appointment.permanence_id.in_(permanence_ids),
@@ -94,14 +96,14 @@ def _counts(
             Appointment.purpose,
             Appointment.status,
         )
-    ).all()
-    kept = db.session.execute(
+    )
+    kept = (
         sa.select(
             AppointmentCount.permanence_id,
             AppointmentCount.organisation_id,
             AppointmentCount.purpose,
             AppointmentCount.status,
-            sa.func.sum(AppointmentCount.count),
+            sa.cast(sa.func.sum(AppointmentCount.count), sa.BigInteger),  # not numeric
         )
         .where(
             AppointmentCount.permanence_id.in_(permanence_ids),
@@ -114,8 +116,8 @@ def _counts(
             AppointmentCount.purpose,
             AppointmentCount.status,
         )
-    ).all()
-    return [tuple(row) for row in (*live, *kept)]
+    )
+    return [tuple(row) for row in db.session.execute(sa.union_all(live, kept))]
 
 
 def _offered(
@@ -151,8 +153,10 @@ def permanence_figures(
     lo: datetime,
     hi: datetime,
     organisation_ids: set[int] | None,
+    known: Mapping[int, Organisation] | None = None,
 ) -> PermanenceFigures:
-    """The figures of every permanence held on the site during the period."""
+    """The figures of every permanence held on the site during the period; `known` holds
+    organisations already read (only the others are)."""
     permanences = db.session.scalars(
         sa.select(Permanence)
         .join(Resource, Resource.id == Permanence.resource_id)
@@ -162,20 +166,25 @@ def permanence_figures(
     ).all()
     ids = [p.id for p in permanences]
     cancelled: dict[int, set[date]] = defaultdict(set)
-    for pid, day in db.session.execute(
-        sa.select(PermanenceCancellation.permanence_id, PermanenceCancellation.day).where(
+    blocked: dict[int, set[datetime]] = defaultdict(set)
+    days_off = sa.union_all(  # cancelled days and blocked slots, in one read
+        sa.select(
+            PermanenceCancellation.permanence_id,
+            PermanenceCancellation.day,
+            sa.type_coerce(sa.null(), UTCDateTime()),  # the first select types the columns
+        ).where(
             PermanenceCancellation.permanence_id.in_(ids),
             PermanenceCancellation.day.between(period.first, period.last),
-        )
-    ):
-        cancelled[pid].add(day)
-    blocked: dict[int, set[datetime]] = defaultdict(set)
-    for pid, start in db.session.execute(
-        sa.select(BlockedSlot.permanence_id, BlockedSlot.start).where(
+        ),
+        sa.select(BlockedSlot.permanence_id, sa.null(), BlockedSlot.start).where(
             BlockedSlot.permanence_id.in_(ids), BlockedSlot.start >= lo, BlockedSlot.start < hi
-        )
-    ):
-        blocked[pid].add(start)
+        ),
+    )
+    for pid, day, start in db.session.execute(days_off) if ids else ():
+        if start is None:
+            cancelled[pid].add(day)
+        else:
+            blocked[pid].add(start)
     irregular = irregular_days(period.first, period.last, site.tz)
     lines = {
         p.id: PermanenceLine(
@@ -191,12 +200,14 @@ def permanence_figures(
         total.add(status, count)
         if organisation_ids is None or org_id in organisation_ids:
             by_purpose[org_id, purpose].add(status, count)
-    organisations = {
-        o.id: o
-        for o in db.session.scalars(
-            sa.select(Organisation).where(Organisation.id.in_({k[0] for k in by_purpose}))
+    known = known or {}
+    organisations = {k[0]: known[k[0]] for k in by_purpose if k[0] in known}
+    missing = {k[0] for k in by_purpose} - set(organisations)
+    if missing:
+        organisations.update(
+            (o.id, o)
+            for o in db.session.scalars(sa.select(Organisation).where(Organisation.id.in_(missing)))
         )
-    }
     purpose_order = list(permanence_rules.PURPOSES)
     purpose_lines = sorted(
         (

@@ -10,6 +10,7 @@ and every number written into it is an integer computed here, never a user's inp
 # ruff: noqa: S608 (every value written into the text is an int computed here; see above)
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -18,12 +19,14 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 
 from pole.db import UTCDateTime
-from pole.reports.rules.days import hour_pieces, offset_changes
+from pole.reports.rules.days import offset_changes
+from pole.reports.rules.heat import on_the_hour
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 DAY = 1440  # minutes
 FIGURES, HOURLY, HEAT, ROWS = 0, 1, 2, 3  # the kinds of rows the statement answers
 ACTIVE = "('pending', 'confirmed')"
+CONFIRMED, CANCELLED, REJECTED = "'confirmed'", "'cancelled'", "'rejected'"
 
 
 def seconds(instant: datetime) -> int:
@@ -68,6 +71,8 @@ class Sums:
 
     def _seconds(self, column: str) -> str:
         if self.sqlite:
+            if sqlite3.sqlite_version_info >= (3, 38):  # the same integer, without a string
+                return f"unixepoch({column})"
             return f"CAST(strftime('%s', {column}) AS INTEGER)"
         return f"CAST(FLOOR(EXTRACT(EPOCH FROM {column})) AS BIGINT)"
 
@@ -76,6 +81,10 @@ class Sums:
 
     def _min(self, a: str, b: str | int) -> str:
         return f"{'MIN' if self.sqlite else 'LEAST'}({a}, {b})"
+
+    def _sum(self, a: str) -> str:
+        """A sum as an integer (PostgreSQL sums integers as numeric: Decimal in Python)."""
+        return f"SUM({a})" if self.sqlite else f"CAST(SUM({a}) AS BIGINT)"
 
     def _mod(self, a: str, b: int) -> str:
         return f"(({a}) % {b})" if self.sqlite else f"MOD({a}, {b})"
@@ -109,50 +118,57 @@ class Sums:
         """FIGURES (organisation, resource, minutes booked, used, bookings, cancellations,
         refusals), counts being of bookings that began in the period;
         HOURLY (organisation, resource, stretch, units, minutes used in it);
-        HEAT (weekday, hour, minutes booked within the rooms' opening hours) of bookings
-        within one ordinary local day;
+        HEAT (room, weekday, first hour, last hour, bookings, minutes in the first hour, in
+        the last hour) of the bookings within one ordinary local day, on a weekday the room
+        opens and closes on the hour (`rules.hour_grid_minutes` clips them to its hours);
         ROWS (organisation, resource, start, end, units, for the heat, for the value) of the
-        bookings the database does not sum: across midnight or on a clock-change day (heat),
-        or used on a resource valued by the half-day or the day (whose price depends on each
-        day's total)."""
+        bookings the database does not sum: across midnight or on a clock-change day, or on
+        a room's weekday whose hours are not whole hours (heat), or used on a resource valued
+        by the half-day or the day (whose price depends on each day's total)."""
         lo, hi, until = self.lo, self.hi, min(self.hi, seconds(used))
+        sum_, used_minutes = self._sum, self._minutes(lo, until)
         parts = [
             f"SELECT {FIGURES}, org, res,"
-            f" SUM(CASE WHEN status IN {ACTIVE} THEN {self._minutes(lo, hi)} ELSE 0 END),"
-            f" SUM(CASE WHEN status = 'confirmed' THEN {self._minutes(lo, until)} ELSE 0 END),"
-            f" SUM(CASE WHEN s >= {lo} AND status IN {ACTIVE} THEN 1 ELSE 0 END),"
-            f" SUM(CASE WHEN s >= {lo} AND status = 'cancelled' THEN 1 ELSE 0 END),"
-            f" SUM(CASE WHEN s >= {lo} AND status = 'rejected' THEN 1 ELSE 0 END)"
+            f" {sum_(f'CASE WHEN status IN {ACTIVE} THEN {self._minutes(lo, hi)} ELSE 0 END')},"
+            f" {sum_(f'CASE WHEN status = {CONFIRMED} THEN {used_minutes} ELSE 0 END')},"
+            f" {sum_(f'CASE WHEN s >= {lo} AND status IN {ACTIVE} THEN 1 ELSE 0 END')},"
+            f" {sum_(f'CASE WHEN s >= {lo} AND status = {CANCELLED} THEN 1 ELSE 0 END')},"
+            f" {sum_(f'CASE WHEN s >= {lo} AND status = {REJECTED} THEN 1 ELSE 0 END')}"
             " FROM b GROUP BY org, res"
         ]
-        for stretch in stretches:
+        stretch_rows = ", ".join(
+            f"({int(x.resource_id)}, {int(x.index)}, {int(x.start)}, {int(x.stop)})"
+            for x in stretches
+        )
+        if stretches:  # every stretch in one pass over the bookings
+            inside = self._max(self._min("b.e", "t.z") + " - " + self._max("b.s", "t.a"), 0)
             parts.append(
-                f"SELECT {HOURLY}, org, res, {stretch.index}, units,"
-                f" SUM({self._minutes(stretch.start, stretch.stop)}), 0, 0 FROM b"
-                f" WHERE res = {stretch.resource_id} AND status = 'confirmed'"
-                f" AND s < {stretch.stop} AND e > {stretch.start} GROUP BY org, res, units"
+                f"SELECT {HOURLY}, b.org, b.res, t.i, b.units, {sum_(f'{inside} / 60')}, 0, 0"
+                " FROM b JOIN t ON t.r = b.res AND b.s < t.z AND b.e > t.a"
+                " WHERE b.status = 'confirmed' GROUP BY b.org, b.res, t.i, b.units"
             )
         odd = _ints(day_number(d) for d in irregular)
         ordinary = f"l.first_day = l.last_day AND l.first_day NOT IN ({odd})"
         heat = f"l.res IN ({_ints(rooms)}) AND l.status IN {ACTIVE} AND l.e > l.s"
-        pieces = [  # each room's opening hours cut at each hour: (room × 8 + weekday, weekday,
-            # hour, first and last minute): one key, which SQLite indexes on its own.
-            f"({int(room) * 8 + weekday}, {weekday}, {hour}, {max(start, hour * 60)},"
-            f" {max(start, hour * 60) + length})"
-            for room, hours in rooms.items()
-            for weekday in range(7)
-            for start, stop in hours.get(str(weekday), ())
-            for hour, length in hour_pieces(int(start), int(stop))
-        ]
-        if pieces:
+        grid, uneven = [], []  # room × 8 + weekday: opening hours on the hour, or not
+        for room, hours in rooms.items():
+            for weekday in range(7):
+                if hours.get(str(weekday)):
+                    key = int(room) * 8 + weekday
+                    (grid if on_the_hour(hours, weekday) else uneven).append(key)
+        if grid:
             parts.append(
-                f"SELECT {HEAT}, p.wd, p.hour,"
-                f" SUM({self._min('l.m2', 'p.z')} - {self._max('l.m1', 'p.a')}),"
-                " 0, 0, 0, 0 FROM l JOIN p ON p.k = l.res * 8 + l.wd"
-                " AND p.a < l.m2 AND p.z > l.m1"
-                f" WHERE {heat} AND {ordinary} GROUP BY p.wd, p.hour"
+                f"SELECT {HEAT}, res, wd, h1, h2, COUNT(*),"
+                f" {sum_('CASE WHEN h1 = h2 THEN m2 - m1 ELSE (h1 + 1) * 60 - m1 END')},"
+                f" {sum_('CASE WHEN h1 = h2 THEN 0 ELSE m2 - h2 * 60 END')}"
+                " FROM (SELECT l.res, l.wd, l.m1, l.m2, l.m1 / 60 AS h1, (l.m2 - 1) / 60 AS h2"
+                f" FROM l WHERE {heat} AND {ordinary} AND l.res * 8 + l.wd IN ({_ints(grid)}))"
+                " AS g GROUP BY res, wd, h1, h2"
             )
-        across = f"({heat} AND NOT ({ordinary}))" if rooms else "1 = 0"
+        apart = f"NOT ({ordinary})"
+        if uneven:
+            apart = f"({apart} OR l.res * 8 + l.wd IN ({_ints(uneven)}))"
+        across = f"({heat} AND {apart})" if rooms else "1 = 0"
         valued = (
             f"(l.res IN ({_ints(daily)}) AND l.status = 'confirmed' AND l.s < {until})"
             if daily and until > lo
@@ -163,7 +179,6 @@ class Sums:
             f" CASE WHEN {across} THEN 1 ELSE 0 END, CASE WHEN {valued} THEN 1 ELSE 0 END"
             f" FROM l WHERE {across} OR {valued}"
         )
-        values = ", ".join(pieces) or "(0, 0, 0, 0, 0)"
         end = '"end"'
         sql = (
             "WITH b AS MATERIALIZED (SELECT organisation_id AS org, resource_id AS res, status,"
@@ -176,8 +191,10 @@ class Sums:
             f" ls / {DAY} AS first_day, le / {DAY} AS last_day,"
             f" {self._mod(f'ls / {DAY} + 3', 7)} AS wd,"
             f" {self._mod('ls', DAY)} AS m1, {self._mod('le', DAY)} AS m2"
-            f" FROM (SELECT b.*, {self._local('s')} AS ls, {self._local('e')} AS le FROM b) AS w),"
-            f" p(k, wd, hour, a, z) AS (VALUES {values}) " + " UNION ALL ".join(parts)
+            f" FROM (SELECT b.*, {self._local('s')} AS ls, {self._local('e')} AS le FROM b) AS w)"
+            + (f", t(r, i, a, z) AS (VALUES {stretch_rows})" if stretches else "")
+            + " "
+            + " UNION ALL ".join(parts)
         )
         return sa.text(sql).bindparams(
             sa.bindparam("lo", self.bounds[0], type_=UTCDateTime()),

@@ -163,12 +163,12 @@ def usage_report(
     figures: dict[tuple[int, int], Figures] = {}
     booked_by_resource: dict[int, int] = defaultdict(int)
     uses: dict[tuple[int, int], dict[tuple[date, int], int]] = defaultdict(lambda: defaultdict(int))
-    heat: dict[tuple[int, int], int] = {}
+    runs = []  # HEAT rows: bookings within a day, by room, weekday, first and last hour
     across = []
     statement = Sums(db.session.get_bind().dialect.name, tz, lo, hi).statement(
         list(by_id), rooms, stretches, daily, sorted(irregular), now
     )
-    for kind, *row in db.session.execute(statement) if by_id else []:
+    for kind, *row in db.session.execute(statement).all() if by_id else []:
         if kind == FIGURES:
             org_id, res_id, booked, used, active, cancellations, refused = (int(x) for x in row)
             figures[org_id, res_id] = Figures(booked, used, active, cancellations, 0, refused)
@@ -177,8 +177,7 @@ def usage_report(
             org_id, res_id, index, units, minutes = (int(x) for x in row[:5])
             uses[org_id, res_id][first_days[res_id, index], units] += minutes
         elif kind == HEAT:
-            weekday, hour, minutes = (int(x) for x in row[:3])
-            heat[weekday, hour] = minutes
+            runs.append(row)  # integers on both databases
         else:
             org_id, res_id, s, e, units, for_heat, for_value = (int(x) for x in row)
             start, end = instant(s), instant(e)
@@ -195,12 +194,11 @@ def usage_report(
         if key in figures:
             figures[key].value_cents = rules.in_kind_value(days, rule_values[key[1]])
 
+    wanted = {k[0] for k in figures} | set(organisation_ids or ())
     organisations = {
         o.id: o
-        for o in db.session.scalars(
-            sa.select(Organisation).where(Organisation.id.in_({k[0] for k in figures}))
-        )
-    }
+        for o in db.session.scalars(sa.select(Organisation).where(Organisation.id.in_(wanted)))
+    }  # those with figures and the reader's own, in one read
     blocks: dict[int, AssociationBlock] = {}
     building = {r.id: ResourceLine(r) for r in resources}
     building_total = Figures()
@@ -213,10 +211,9 @@ def usage_report(
         block.lines.append(ResourceLine(by_id[res_id], f))
         block.total.add(f)
     if organisation_ids is not None:  # a coordinator sees her association even with no figure
-        for org in db.session.scalars(
-            sa.select(Organisation).where(Organisation.id.in_(organisation_ids))
-        ):
-            blocks.setdefault(org.id, AssociationBlock(org))
+        for org_id in organisation_ids:
+            if org_id in organisations:
+                blocks.setdefault(org_id, AssociationBlock(organisations[org_id]))
     closures = defaultdict(list)  # room (None: the whole building): its closures, cut
     for resource_id, start, end in db.session.execute(
         sa.select(Closure.resource_id, Closure.start, Closure.end).where(
@@ -253,9 +250,9 @@ def usage_report(
             period.first,
             period.last,
             tz,
-            heat,
+            rules.hour_grid_minutes(runs, rooms),
             [piece for pieces in closed.values() for piece in pieces],
         ),
-        permanences=permanence_figures(site, period, lo, hi, organisation_ids),
+        permanences=permanence_figures(site, period, lo, hi, organisation_ids, organisations),
         values=dict(values),
     )
