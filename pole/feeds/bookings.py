@@ -261,9 +261,9 @@ def load_booking_rows(feed: Feed, window: Window) -> list[BookingRow]:
 def booking_version(feed: Feed, window: Window) -> tuple[Hashable, datetime | None]:
     """Changes whenever a booking of the feed does: its rows in the window, and those changed
     today even if they left it (moved far ahead). Also returns the last change."""
-    count, last, sequences, highest = db.session.execute(
-        _VERSION[feed.kind], _parameters(feed, window)
-    ).one()
+    statement = _VERSION[feed.kind]
+    connection = db.session.connection(bind_arguments={"clause": statement})
+    count, last, sequences, highest = connection.execute(statement, _parameters(feed, window)).one()
     return (count, last, int(sequences), highest), last
 
 
