@@ -25,7 +25,15 @@ from pole.auth.models import User
 from pole.bookings.models import ACTIVE_STATUSES, STATUS_LABELS, Booking
 from pole.db import db
 from pole.feeds import ical
-from pole.feeds.feed import PUBLIC, SUMMARY_PREFIX, UID_NAMESPACE, Feed, Window, place
+from pole.feeds.feed import (
+    LONGEST_BOOKING,
+    PUBLIC,
+    SUMMARY_PREFIX,
+    UID_NAMESPACE,
+    Feed,
+    Window,
+    place,
+)
 from pole.organisations.models import Membership, Organisation
 from pole.resources.models import Resource, Site
 
@@ -176,7 +184,7 @@ def booking_scope(feed: Feed) -> BookingScope:
 
 def _in_window(scope: BookingScope) -> sa.ColumnElement[bool]:
     """Shown now: overlaps the window, and if cancelled or refused, recently (bound parameters
-    "start", "end" and "cancelled_since")."""
+    "start", "end", "earliest" and "cancelled_since")."""
     active = [s for s in scope.statuses if s in ACTIVE_STATUSES]
     ended = [s for s in scope.statuses if s in ENDED_STATUSES]
     return sa.and_(
@@ -184,6 +192,8 @@ def _in_window(scope: BookingScope) -> sa.ColumnElement[bool]:
             sa.bindparam("start", type_=Booking.end.type),
             sa.bindparam("end", type_=Booking.start.type),
         ),
+        # The lower bound of the index range: nothing longer than LONGEST_BOOKING exists.
+        Booking.start >= sa.bindparam("earliest", type_=Booking.start.type),
         sa.or_(
             Booking.status.in_(active),
             sa.and_(
@@ -230,6 +240,7 @@ def _parameters(feed: Feed, window: Window) -> dict:
     return {
         "subject": feed.subject_id,
         "start": window.start,
+        "earliest": window.start - LONGEST_BOOKING,
         "end": window.end,
         "cancelled_since": window.cancelled_since,
         "day": window.day,
