@@ -11,7 +11,7 @@ from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from datetime import datetime
 
-from pole.feeds import appointments, bookings, ical
+from pole.feeds import appointments, booking_rows, bookings, ical
 from pole.feeds.feed import PUBLIC, Feed, Window
 from pole.feeds.models import FEED_KINDS
 
@@ -33,12 +33,12 @@ class EventSource:
 
 
 BOOKINGS = EventSource(
-    "bookings", bookings.booking_events, bookings.booking_version, bookings.written_bookings
+    "bookings", bookings.booking_events, booking_rows.booking_version, bookings.written_bookings
 )
 SOCIAL_WORKER_BOOKINGS = EventSource(
     "social_worker_bookings",
     bookings.bookings_made_by_social_worker,
-    bookings.booking_version,
+    booking_rows.booking_version,
     bookings.written_social_worker_bookings,
 )
 APPOINTMENTS = EventSource(
