@@ -3,12 +3,14 @@
 The buckets are rows (FeedRateBucket), so that every worker process and every app server
 counts the same requests: one link gets its limit, however many processes serve it. Taking a
 request is one statement, an UPSERT that refills the bucket for the time elapsed, takes a
-token if there is one and returns what is left. On SQLite it is a short transaction of its
-own under the write lock. On PostgreSQL the statement joins the request's transaction (the
-row stays locked until then: two requests of one link queue) and commits at the end of the
-request, so a 304 costs one statement more, not another transaction; the table is unlogged
-(migration 0017), so that commit waits for no disk. Only links that opened a feed get a
-bucket, so the table holds at most one row per live link and needs no purge.
+token if there is one and returns what is left. A feed request takes it only for a live link
+whose verifier hash matches (an INSERT ... SELECT from its FeedToken row): a forged or
+revoked link writes nothing. On SQLite it is a short transaction of its own under the write
+lock. On PostgreSQL the statement is a CTE of the link's own query (pole.feeds.links) and
+joins the request's transaction (the row stays locked until then: two requests of one link
+queue), committed at the end of the request, so a 304 costs no statement more than the
+link's; the table is unlogged (migration 0017), so that commit waits for no disk. Only live
+links get a bucket, so the table holds at most one row per link and needs no purge.
 """
 
 from __future__ import annotations
