@@ -38,11 +38,12 @@ from pole.feeds import ical
 from pole.feeds import links as feed_links
 from pole.feeds import ratelimit as feed_ratelimit
 from pole.feeds import sources as feed_sources
-from pole.feeds.feed import current_window
+from pole.feeds.feed import LONGEST_BOOKING, current_window
 from pole.feeds.models import FeedRateBucket, FeedToken
 from pole.organisations.models import Organisation
 from pole.permanences import services as permanences
 from pole.permanences.models import Appointment, Permanence
+from pole.resources.forms import ResourceForm
 from pole.resources.models import Resource
 from pole.timeutil import local_to_utc, to_local
 from tests.factories import (
@@ -1037,6 +1038,31 @@ def test_the_feed_window_and_cancellations_follow_the_configuration(
     assert b"STATUS:CANCELLED" in client.get(room_feed.url).data
     monkeypatch.setitem(app.config, "POLE_FEED_CANCELLED_DAYS", -1)
     assert b"BEGIN:VEVENT" not in client.get(room_feed.url).data
+
+
+def test_the_longest_booking_allowed_still_running_when_the_window_opens_is_in_the_feed(
+    client, room_feed
+):
+    # The feed's query reads bookings that start at most LONGEST_BOOKING before its window.
+    opens = current_window().start
+    start = opens - LONGEST_BOOKING + timedelta(hours=1)
+    make_booking(
+        room_feed.room,
+        room_feed.restos,
+        start,
+        end=start + LONGEST_BOOKING,
+        title="Exposition",
+        is_public=True,
+    )
+    body = client.get(room_feed.url).get_data(as_text=True)
+    assert "SUMMARY:Exposition (Restos)" in body
+
+
+def test_no_room_may_allow_a_booking_longer_than_the_feeds_expect():
+    (bounds,) = [
+        v for v in ResourceForm.max_duration_minutes.kwargs["validators"] if hasattr(v, "max")
+    ]
+    assert timedelta(minutes=bounds.max) <= LONGEST_BOOKING
 
 
 def selects_of_a_cold_fetch(client, url: str) -> int:

@@ -1,248 +1,39 @@
-"""The bookings a feed holds: which ones each kind shows, how much of each it tells, one query.
+"""The bookings of a feed as events: how much of each it tells, as its scope allows.
 
-Each kind of feed has a BookingScope (whose bookings, which statuses, whose private titles it
-may show); its rows are loaded in one query and its version is one aggregate, so that an
-unchanged feed is answered from the cache. One booking's .ics ("Ajouter à mon agenda") is
-written here too, with the same rules.
+pole.feeds.booking_rows says which bookings each kind of feed holds and loads them; this
+writes them. One booking's .ics ("Ajouter à mon agenda") is written here too, with the same
+rules.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Hashable
-from dataclasses import dataclass
+from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import lru_cache
-from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
-import sqlalchemy as sa
 from flask import url_for
 from werkzeug.routing import BuildError
 
 from pole import permissions
 from pole.auth.models import User
-from pole.bookings.models import ACTIVE_STATUSES, STATUS_LABELS, Booking
-from pole.db import db
+from pole.bookings.models import STATUS_LABELS, Booking
 from pole.feeds import ical
-from pole.feeds.feed import PUBLIC, SUMMARY_PREFIX, UID_NAMESPACE, Feed, Window, place
-from pole.organisations.models import Membership, Organisation
-from pole.resources.models import Resource, Site
+from pole.feeds.booking_rows import (
+    BookingRow,
+    BookingScope,
+    booking_scope,
+    load_booking_rows,
+)
+from pole.feeds.feed import SUMMARY_PREFIX, UID_NAMESPACE, Feed, Window, place
 
-ENDED_STATUSES = ("cancelled", "rejected")
 ICAL_STATUS = {
     "confirmed": "CONFIRMED",
     "pending": "TENTATIVE",
     "cancelled": "CANCELLED",
     "rejected": "CANCELLED",
 }
-
-
-class BookingRow(NamedTuple):
-    """What a feed needs of a booking, loaded with its organisation, resource and site."""
-
-    id: int
-    title: str
-    description: str
-    is_public: bool
-    start: datetime
-    end: datetime
-    status: str
-    sequence: int
-    created_at: datetime
-    updated_at: datetime
-    organisation_id: int
-    organisation_name: str
-    organisation_short_name: str
-    resource_name: str
-    site_name: str
-    site_address: str
-    timezone: str
-
-    @classmethod
-    def of(cls, booking: Booking) -> BookingRow:
-        site = booking.resource.site
-        return cls(
-            booking.id,
-            booking.title,
-            booking.description,
-            booking.is_public,
-            booking.start,
-            booking.end,
-            booking.status,
-            booking.sequence,
-            booking.created_at,
-            booking.updated_at,
-            booking.organisation_id,
-            booking.organisation.name,
-            booking.organisation.short_name,
-            booking.resource.name,
-            site.name,
-            site.address,
-            site.timezone,
-        )
-
-
-_ROW_COLUMNS = (
-    Booking.id,
-    Booking.title,
-    Booking.description,
-    Booking.is_public,
-    Booking.start,
-    Booking.end,
-    Booking.status,
-    Booking.sequence,
-    Booking.created_at,
-    Booking.updated_at,
-    Booking.organisation_id,
-    Organisation.name,
-    Organisation.short_name,
-    Resource.name,
-    Site.name,
-    Site.address,
-    Site.timezone,
-)
-
-
-@dataclass(frozen=True)
-class BookingScope:
-    """Which bookings a kind of feed holds and how much of each it may tell.
-
-    `where` compares with the bound parameter "subject" (the feed's subject id).
-    `insiders`: organisations whose private titles the feed shows (None: every booking in
-    scope is the reader's own). `with_organisation`: add the organisation to titles, for
-    feeds that mix organisations.
-    """
-
-    where: tuple
-    statuses: tuple[str, ...]
-    insiders: frozenset[int] | None
-    with_organisation: bool
-    with_links: bool
-
-
-SUBJECT = sa.bindparam("subject", type_=sa.Integer)
-EVERY_STATUS = ("pending", "confirmed", "cancelled", "rejected")
-
-
-def _my_organisations() -> sa.ColumnElement[bool]:
-    """The booking is for one of the subject person's organisations (any, for a manager)."""
-    return sa.or_(
-        Booking.organisation_id.in_(
-            sa.select(Membership.organisation_id).where(Membership.user_id == SUBJECT)
-        ),
-        sa.exists().where(User.id == SUBJECT, User.is_manager),
-    )
-
-
-BOOKING_SCOPES = {
-    "organisation": BookingScope(
-        (Booking.organisation_id == SUBJECT,), EVERY_STATUS, None, False, True
-    ),
-    # The feed may hang on a screen at the door: nobody is an insider.
-    "resource": BookingScope(
-        (Booking.resource_id == SUBJECT,), EVERY_STATUS, frozenset(), True, True
-    ),
-    "personal": BookingScope(
-        (Booking.created_by_id == SUBJECT, _my_organisations()), EVERY_STATUS, None, True, True
-    ),
-    # Requests not yet approved are not announced to the public.
-    PUBLIC: BookingScope(
-        (
-            Booking.is_public.is_(True),
-            Booking.resource_id.in_(sa.select(Resource.id).where(Resource.site_id == SUBJECT)),
-        ),
-        ("confirmed", "cancelled"),
-        None,
-        True,
-        False,
-    ),
-}
-BOOKING_SCOPES["social_worker"] = BOOKING_SCOPES["personal"]
-
-
-def booking_scope(feed: Feed) -> BookingScope:
-    try:
-        return BOOKING_SCOPES[feed.kind]
-    except KeyError:
-        raise ValueError(f"unknown feed kind {feed.kind!r}") from None
-
-
-def _in_window(scope: BookingScope) -> sa.ColumnElement[bool]:
-    """Shown now: overlaps the window, and if cancelled or refused, recently (bound parameters
-    "start", "end" and "cancelled_since")."""
-    active = [s for s in scope.statuses if s in ACTIVE_STATUSES]
-    ended = [s for s in scope.statuses if s in ENDED_STATUSES]
-    return sa.and_(
-        Booking.overlapping(
-            sa.bindparam("start", type_=Booking.end.type),
-            sa.bindparam("end", type_=Booking.start.type),
-        ),
-        sa.or_(
-            Booking.status.in_(active),
-            sa.and_(
-                Booking.status.in_(ended),
-                Booking.updated_at
-                >= sa.bindparam("cancelled_since", type_=Booking.updated_at.type),
-            ),
-        ),
-    )
-
-
-def _load_statement(scope: BookingScope) -> sa.Select:
-    return (
-        sa.select(*_ROW_COLUMNS)
-        .join(Organisation, Organisation.id == Booking.organisation_id)
-        .join(Resource, Resource.id == Booking.resource_id)
-        .join(Site, Site.id == Resource.site_id)
-        .where(*scope.where, _in_window(scope))
-        .order_by(Booking.start, Booking.id)
-    )
-
-
-def _version_statement(scope: BookingScope) -> sa.Select:
-    return sa.select(
-        sa.func.count(Booking.id),
-        sa.func.max(Booking.updated_at),
-        sa.func.coalesce(sa.func.sum(Booking.sequence), 0),
-        sa.func.max(Booking.id),
-    ).where(
-        *scope.where,
-        sa.or_(
-            _in_window(scope),
-            Booking.updated_at >= sa.bindparam("day", type_=Booking.updated_at.type),
-        ),
-    )
-
-
-# Built once: the same statement objects each time let SQLAlchemy reuse their compiled form.
-_LOAD = {kind: _load_statement(scope) for kind, scope in BOOKING_SCOPES.items()}
-_VERSION = {kind: _version_statement(scope) for kind, scope in BOOKING_SCOPES.items()}
-
-
-def _parameters(feed: Feed, window: Window) -> dict:
-    return {
-        "subject": feed.subject_id,
-        "start": window.start,
-        "end": window.end,
-        "cancelled_since": window.cancelled_since,
-        "day": window.day,
-    }
-
-
-def load_booking_rows(feed: Feed, window: Window) -> list[BookingRow]:
-    """The feed's bookings in the window, with their organisation, resource and site: one query."""
-    rows = db.session.execute(_LOAD[feed.kind], _parameters(feed, window))
-    return [BookingRow(*row) for row in rows]
-
-
-def booking_version(feed: Feed, window: Window) -> tuple[Hashable, datetime | None]:
-    """Changes whenever a booking of the feed does: its rows in the window, and those changed
-    today even if they left it (moved far ahead). Also returns the last change."""
-    count, last, sequences, highest = db.session.execute(
-        _VERSION[feed.kind], _parameters(feed, window)
-    ).one()
-    return (count, last, int(sequences), highest), last
 
 
 @lru_cache(maxsize=100_000)
@@ -267,19 +58,25 @@ def booking_summary(row: BookingRow, scope: BookingScope) -> str:
     return SUMMARY_PREFIX.get(row.status, "") + title
 
 
-def booking_event(
-    row: BookingRow, scope: BookingScope, uid_kind: str, link: Callable[[int], str] | None
-) -> ical.Event:
-    """A booking as a calendar event, telling only what this feed may tell of it."""
+def booking_description(row: BookingRow, scope: BookingScope, url: str) -> str:
+    """What the event's notes say: the organisation, the status, the description if this feed
+    may show it, the booking's page."""
     visible = row.is_public or scope.insiders is None or row.organisation_id in scope.insiders
     lines = [row.organisation_name]
     if row.status != "confirmed":
         lines.append(f"Statut : {STATUS_LABELS[row.status]}")
     if visible and row.description:
         lines.append(row.description)
-    url = link(row.id) if link is not None and scope.with_links else ""
     if url:
         lines.append(url)
+    return "\n".join(lines)
+
+
+def booking_event(
+    row: BookingRow, scope: BookingScope, uid_kind: str, link: Callable[[int], str] | None
+) -> ical.Event:
+    """A booking as a calendar event, telling only what this feed may tell of it."""
+    url = link(row.id) if link is not None and scope.with_links else ""
     return ical.Event(
         uid=booking_uid(uid_kind, row.id, row.created_at),
         start=row.start,
@@ -291,7 +88,7 @@ def booking_event(
         last_modified=row.updated_at,
         created=row.created_at,
         location=place(row.resource_name, row.site_name, row.site_address),
-        description="\n".join(lines),
+        description=booking_description(row, scope, url),
         url=url,
         categories=(row.organisation_short_name,),
     )
@@ -303,6 +100,53 @@ def booking_events(
     """The feed's bookings in its window, as events."""
     scope = booking_scope(feed)
     return [booking_event(r, scope, feed.kind, link) for r in load_booking_rows(feed, window)]
+
+
+def written_bookings(
+    feed: Feed, window: Window, link: Callable[[int], str] | None, writer: ical.Writer
+) -> list[ical.Written]:
+    """The feed's bookings in its window, written: booking_event's values, without building
+    an Event for each (rows from the database hold what an Event checks)."""
+    scope = booking_scope(feed)
+    kind = feed.kind
+    link = link if scope.with_links else None
+    zones: dict[str, ZoneInfo] = {}
+    places: dict[tuple[str, str, str], str] = {}
+    written = []
+    for row in load_booking_rows(feed, window):
+        tz = zones.get(row.timezone)
+        if tz is None:
+            tz = zones[row.timezone] = ZoneInfo(row.timezone)
+        where = row.resource_name, row.site_name, row.site_address
+        location = places.get(where)
+        if location is None:
+            location = places[where] = place(*where)
+        url = link(row.id) if link is not None else ""
+        uid = booking_uid(kind, row.id, row.created_at)
+        text = writer.vevent(
+            uid,
+            row.start,
+            row.end,
+            tz,
+            booking_summary(row, scope),
+            ICAL_STATUS[row.status],
+            row.sequence,
+            row.updated_at,
+            row.created_at,
+            location,
+            booking_description(row, scope, url),
+            url,
+            (row.organisation_short_name,),
+        )
+        written.append(ical.Written(row.start, uid, row.end, tz, text))
+    return written
+
+
+def written_social_worker_bookings(
+    feed: Feed, window: Window, link: Callable[[int], str] | None, writer: ical.Writer
+) -> list[ical.Written]:
+    """bookings_made_by_social_worker, written."""
+    return written_bookings(feed, window, link, writer)
 
 
 def bookings_made_by_social_worker(

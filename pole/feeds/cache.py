@@ -40,10 +40,14 @@ def build(
     feed: Feed, window: Window, link: Callable[[int], str] | None, last_change: datetime
 ) -> BuiltFeed:
     """Write the feed from its sources: the same rows always give the same bytes."""
-    events: list[ical.Event] = []
+    writer = ical.Writer()
+    written: list[ical.Written] = []
     for source in sources.EVENT_SOURCES[feed.kind]:
-        events.extend(source.load(feed, window, link))
-    body = ical.to_ics(ical.Calendar(name=feed.name, events=tuple(events)))
+        if source.write is not None:
+            written.extend(source.write(feed, window, link, writer))
+        else:
+            written.extend(writer.event(event) for event in source.load(feed, window, link))
+    body = ical.calendar_bytes(ical.Calendar(name=feed.name), written)
     etag = hashlib.sha256(body).hexdigest()[:40]
     return BuiltFeed(body, etag, last_change.replace(microsecond=0))
 

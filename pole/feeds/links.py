@@ -16,12 +16,13 @@ from datetime import datetime
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
+from flask import has_request_context
 
 from pole import permissions
 from pole.auth.models import User
 from pole.db import db, utcnow, write_transaction
 from pole.events.states import record_feed_link
-from pole.feeds import generation
+from pole.feeds import generation, ratelimit
 from pole.feeds.feed import APP_NAME, PUBLIC, Feed
 from pole.feeds.models import FeedToken
 from pole.organisations.models import Membership, Organisation
@@ -177,6 +178,14 @@ _FIND_LINK = (
 )
 
 
+# PostgreSQL: the same, and the link's request taken from its rate-limit bucket, in one
+# statement (a data-modifying CTE; its RETURNING is NULL when no live link has this hash).
+_TAKEN = ratelimit.take_statement("postgresql").cte("taken")
+_FIND_LINK_TAKING = _FIND_LINK.add_columns(
+    _TAKEN.c.tokens.label("tokens"), _TAKEN.c.granted.label("granted")
+).outerjoin(_TAKEN, sa.true())
+
+
 @dataclass(frozen=True)
 class _Person:
     """Enough of a User for the permission checks on a feed's owner."""
@@ -190,16 +199,52 @@ class _Person:
 
 def feed_for_token(token: str) -> Feed | None:
     """The feed a secret link opens; None when it is unknown, malformed or revoked."""
+    return open_link(token, None)[0]
+
+
+def open_link(token: str, rate: tuple[int, int] | None) -> tuple[Feed | None, int]:
+    """The feed a secret link opens (None when it is unknown, malformed or revoked), and 0 if
+    it may be served now, else whole seconds to wait: its request is taken from its bucket
+    (pole.feeds.ratelimit) when `rate` (requests, seconds) is given.
+
+    On PostgreSQL the link, the feed generation and the take are one statement, a CTE (one
+    round trip; the bucket's row stays locked until the request's transaction ends). On
+    SQLite the take is a short write transaction of its own before the read.
+    """
     selector, dot, verifier = token.partition(".")
-    row = None
+    verifier_hash = _hash(verifier)
+    row = taken = None
     if dot and 0 < len(selector) <= 24 and verifier:
-        row = db.session.execute(_FIND_LINK, {"selector": selector}).one_or_none()
+        parameters = {"selector": selector}
+        if rate is not None:
+            parameters = ratelimit.parameters(selector, *rate)
+            parameters["verifier_hash"] = verifier_hash
+        dialect = db.engine.dialect.name
+        if rate is not None and dialect == "postgresql" and has_request_context():
+            # A write: on the primary, whatever the replica setting says of this request.
+            connection = db.session.connection(bind_arguments={"bind": db.engine})
+            row = connection.execute(_FIND_LINK_TAKING, parameters).one_or_none()
+            ratelimit.commit_after_request()
+            taken = None if row is None or row.granted is None else (row.tokens, row.granted)
+        else:
+            if rate is not None:
+                taken = ratelimit.take_for_link(parameters)
+            connection = db.session.connection(bind_arguments={"clause": _FIND_LINK})
+            row = connection.execute(_FIND_LINK, parameters).one_or_none()
     # Compare even when no row matched, so that timing tells nothing about selectors.
     genuine = hmac.compare_digest(
-        _hash(verifier), row.verifier_hash if row is not None else _NO_TOKEN_HASH
+        verifier_hash, row.verifier_hash if row is not None else _NO_TOKEN_HASH
     )
     if row is None or not genuine or row.revoked_at is not None:
-        return None
+        return None, 0
+    feed = _feed_of(row)
+    if feed is None or taken is None:
+        return feed, 0
+    return feed, ratelimit.wait_of(*taken, parameters)
+
+
+def _feed_of(row: sa.Row) -> Feed | None:
+    """The feed a live link's row opens; None when its holder or owner no longer may."""
     kind, organisation_name, resource_name = row.kind, row[6], row[7]
     at = row.generation
     if kind == "organisation":

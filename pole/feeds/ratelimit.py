@@ -3,12 +3,14 @@
 The buckets are rows (FeedRateBucket), so that every worker process and every app server
 counts the same requests: one link gets its limit, however many processes serve it. Taking a
 request is one statement, an UPSERT that refills the bucket for the time elapsed, takes a
-token if there is one and returns what is left. On SQLite it is a short transaction of its
-own under the write lock. On PostgreSQL the statement joins the request's transaction (the
-row stays locked until then: two requests of one link queue) and commits at the end of the
-request, so a 304 costs one statement more, not another transaction; the table is unlogged
-(migration 0017), so that commit waits for no disk. Only links that opened a feed get a
-bucket, so the table holds at most one row per live link and needs no purge.
+token if there is one and returns what is left. A feed request takes it only for a live link
+whose verifier hash matches (an INSERT ... SELECT from its FeedToken row): a forged or
+revoked link writes nothing. On SQLite it is a short transaction of its own under the write
+lock. On PostgreSQL the statement is a CTE of the link's own query (pole.feeds.links) and
+joins the request's transaction (the row stays locked until then: two requests of one link
+queue), committed at the end of the request, so a 304 costs no statement more than the
+link's; the table is unlogged (migration 0017), so that commit waits for no disk. Only live
+links get a bucket, so the table holds at most one row per link and needs no purge.
 """
 
 from __future__ import annotations
@@ -21,36 +23,90 @@ from flask import Response, after_this_request, current_app, has_request_context
 from sqlalchemy.dialects import postgresql, sqlite
 
 from pole.db import db, write_transaction
-from pole.feeds.models import FeedRateBucket
+from pole.feeds.models import FeedRateBucket, FeedToken
 
 _NOW = sa.bindparam("now", type_=sa.Float)
 _RATE = sa.bindparam("rate", type_=sa.Float)  # tokens per second
 _CAPACITY = sa.bindparam("capacity", type_=sa.Float)
 
 
-def _take_statement(insert) -> sa.Insert:  # noqa: ANN001  (a dialect's insert)
-    """Insert a full bucket less one request, or refill the link's bucket and take one."""
+def _take_statement(insert, for_link: bool = False) -> sa.Insert:  # noqa: ANN001  (a dialect's insert)
+    """Insert a full bucket less one request, or refill the link's bucket and take one.
+
+    `for_link`: only for a live link whose verifier hash is the bound "verifier_hash" (a
+    request for an unknown, forged or revoked link touches no bucket; no row to return).
+    """
     tokens, at = FeedRateBucket.tokens, FeedRateBucket.at
     # A clock that went back refills nothing; a bucket never holds more than its capacity.
     level = sa.case((at >= _NOW, tokens), else_=tokens + (_NOW - at) * _RATE)
     refilled = sa.case((level > _CAPACITY, _CAPACITY), else_=level)
-    return (
-        insert(FeedRateBucket)
-        .values(selector=sa.bindparam("selector"), tokens=_CAPACITY - 1, at=_NOW, granted=True)
-        .on_conflict_do_update(
-            index_elements=[FeedRateBucket.selector],
-            set_={
-                "tokens": sa.case((refilled >= 1, refilled - 1), else_=refilled),
-                "at": _NOW,
-                "granted": refilled >= 1,
-            },
+    if for_link:
+        live = sa.select(
+            FeedToken.selector, _CAPACITY - 1, _NOW, sa.literal(True, sa.Boolean)
+        ).where(
+            FeedToken.selector == sa.bindparam("selector"),
+            FeedToken.verifier_hash == sa.bindparam("verifier_hash"),
+            FeedToken.revoked_at.is_(None),
         )
-        .returning(FeedRateBucket.tokens, FeedRateBucket.granted)
-    )
+        statement = insert(FeedRateBucket).from_select(
+            ["selector", "tokens", "at", "granted"], live
+        )
+    else:
+        statement = insert(FeedRateBucket).values(
+            selector=sa.bindparam("selector"), tokens=_CAPACITY - 1, at=_NOW, granted=True
+        )
+    return statement.on_conflict_do_update(
+        index_elements=[FeedRateBucket.selector],
+        set_={
+            "tokens": sa.case((refilled >= 1, refilled - 1), else_=refilled),
+            "at": _NOW,
+            "granted": refilled >= 1,
+        },
+    ).returning(FeedRateBucket.tokens, FeedRateBucket.granted)
 
 
 # Built once: the same statement objects each time let SQLAlchemy reuse their compiled form.
 _TAKE = {"postgresql": _take_statement(postgresql.insert), "sqlite": _take_statement(sqlite.insert)}
+_TAKE_FOR_LINK = {
+    "postgresql": _take_statement(postgresql.insert, for_link=True),
+    "sqlite": _take_statement(sqlite.insert, for_link=True),
+}
+
+
+def parameters(selector: str, capacity: int, period: float, now: float | None = None) -> dict:
+    """The bound values of a take: `capacity` requests refilled evenly over `period` seconds,
+    `now` in seconds since the epoch (every process and server must share the clock: NTP)."""
+    now = time.time() if now is None else now
+    return {
+        "selector": selector,
+        "now": now,
+        "rate": capacity / period,
+        "capacity": float(capacity),
+    }
+
+
+def wait_of(tokens: float, granted: bool, parameters: dict) -> int:
+    """0 if the take was granted, else whole seconds until the bucket holds one request."""
+    return 0 if granted else math.ceil((1 - tokens) / parameters["rate"])
+
+
+def take_statement(dialect: str) -> sa.Insert:
+    """The take for a live link (bound: those of `parameters`, and "verifier_hash")."""
+    return _TAKE_FOR_LINK[dialect]
+
+
+def take_for_link(parameters: dict) -> tuple[float, bool] | None:
+    """Take one request from a live link's bucket in a short write transaction of its own
+    (SQLite): (tokens left, granted), or None when no live link has this selector and hash."""
+    statement = _TAKE_FOR_LINK[db.engine.dialect.name]
+    with write_transaction():
+        # Through the connection: the ORM's bulk INSERT has no INSERT ... SELECT.
+        return db.session.connection().execute(statement, parameters).first()
+
+
+def commit_after_request() -> None:
+    """End the request's transaction, holding the bucket's row, once the answer is made."""
+    after_this_request(_commit)
 
 
 def take(selector: str, capacity: int, period: float, now: float | None = None) -> float:
@@ -85,9 +141,14 @@ def parse_rate(text: str) -> tuple[int, int] | None:
     return int(count), int(seconds or 60)
 
 
+def configured() -> tuple[int, int] | None:
+    """POLE_FEED_RATE_LIMIT as (requests, seconds); None when it is off."""
+    return parse_rate(current_app.config["POLE_FEED_RATE_LIMIT"])
+
+
 def retry_after(selector: str) -> int:
     """0 if this link may fetch now, else whole seconds to wait (POLE_FEED_RATE_LIMIT)."""
-    rate = parse_rate(current_app.config["POLE_FEED_RATE_LIMIT"])
+    rate = configured()
     if rate is None:
         return 0
     wait = take(selector, *rate)

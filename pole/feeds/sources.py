@@ -11,7 +11,7 @@ from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from datetime import datetime
 
-from pole.feeds import appointments, bookings, ical
+from pole.feeds import appointments, booking_rows, bookings, ical
 from pole.feeds.feed import PUBLIC, Feed, Window
 from pole.feeds.models import FEED_KINDS
 
@@ -20,16 +20,26 @@ from pole.feeds.models import FEED_KINDS
 class EventSource:
     """Something feeds show. `load(feed, window, link)` gives its events in the window (one
     query); `version(feed, window)` a cheap value that changes whenever they may have, with
-    the time of the last change (None if unknown)."""
+    the time of the last change (None if unknown). `write(feed, window, link, writer)`, if
+    given, writes the same events straight from its rows (the bookings: hundreds a feed)."""
 
     name: str
     load: Callable[[Feed, Window, Callable[[int], str] | None], list[ical.Event]]
     version: Callable[[Feed, Window], tuple[Hashable, datetime | None]]
+    write: (
+        Callable[[Feed, Window, Callable[[int], str] | None, ical.Writer], list[ical.Written]]
+        | None
+    ) = None
 
 
-BOOKINGS = EventSource("bookings", bookings.booking_events, bookings.booking_version)
+BOOKINGS = EventSource(
+    "bookings", bookings.booking_events, booking_rows.booking_version, bookings.written_bookings
+)
 SOCIAL_WORKER_BOOKINGS = EventSource(
-    "social_worker_bookings", bookings.bookings_made_by_social_worker, bookings.booking_version
+    "social_worker_bookings",
+    bookings.bookings_made_by_social_worker,
+    booking_rows.booking_version,
+    bookings.written_social_worker_bookings,
 )
 APPOINTMENTS = EventSource(
     "appointments", appointments.appointment_events, appointments.appointment_version

@@ -84,10 +84,9 @@ def _calendar(built: cache.BuiltFeed, cache_control: str) -> Response:
 @bp.get("/calendrier/<token>.ics")
 def fetch_feed(token: str):
     """Serve the calendar that a secret link opens (404 for an unknown or revoked link)."""
-    feed = links.feed_for_token(token)
+    feed, wait = links.open_link(token, ratelimit.configured())
     if feed is None:
         abort(404)
-    wait = ratelimit.retry_after(links.selector_of(token))
     if wait:
         response = Response("Trop de demandes pour ce lien.\n", 429, content_type="text/plain")
         response.headers["Retry-After"] = str(wait)

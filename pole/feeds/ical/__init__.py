@@ -28,7 +28,7 @@ Choices that make every client read a feed the same way:
   escape exists for them.
 """
 
-from .events import PRODID, STATUSES, Calendar, Event, to_ics
+from .events import PRODID, STATUSES, Calendar, Event, Writer, Written, calendar_bytes, to_ics
 from .text import (
     MAX_LINE_OCTETS,
     clean_text,
@@ -48,6 +48,9 @@ __all__ = [
     "Calendar",
     "Event",
     "Transition",
+    "Writer",
+    "Written",
+    "calendar_bytes",
     "clean_text",
     "escape_text",
     "fold",

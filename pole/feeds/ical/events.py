@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from operator import itemgetter
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from .text import CONTROL, escape_text, fold, format_duration, format_local, format_utc
@@ -68,6 +70,22 @@ class Calendar:
 
 def to_ics(cal: Calendar) -> bytes:
     """The calendar as an iCalendar stream: CRLF lines, folded, events by start then UID."""
+    writer = Writer()
+    return calendar_bytes(cal, [writer.event(event) for event in cal.events])
+
+
+class Written(NamedTuple):
+    """One VEVENT's text, with what orders it in its calendar and what its VTIMEZONE needs."""
+
+    start: datetime
+    uid: str
+    end: datetime
+    tz: ZoneInfo
+    text: str
+
+
+def calendar_bytes(cal: Calendar, written: Iterable[Written]) -> bytes:
+    """The calendar around VEVENTs already written (`cal.events` is not read)."""
     lines = [
         "BEGIN:VCALENDAR",
         "VERSION:2.0",
@@ -83,95 +101,149 @@ def to_ics(cal: Calendar) -> bytes:
     refresh = format_duration(cal.refresh)
     lines.append("REFRESH-INTERVAL;VALUE=DURATION:" + refresh)
     lines.append("X-PUBLISHED-TTL:" + refresh)
-    events = sorted(cal.events, key=lambda e: (e.start, e.uid))
+    events = sorted(written, key=_ORDER)
     for tz, (first, last) in sorted(_years_by_zone(events).items()):
         lines.extend(vtimezone_lines(ZoneInfo(tz), first, last))
-    text = "\r\n".join(fold(line) for line in lines)
-    parts = [text]
-    # Rooms, organisations and series titles repeat from event to event: each distinct
-    # text line is escaped and folded once per calendar.
-    lines_seen: dict[tuple[str, str], str] = {}
-    parts.extend(_event_text(event, lines_seen) for event in events)
+    parts = ["\r\n".join(fold(line) for line in lines)]
+    parts.extend(event.text for event in events)
     parts.append("END:VCALENDAR\r\n")
     return "\r\n".join(parts).encode("utf-8")
 
 
-def _years_by_zone(events: Iterable[Event]) -> dict[str, tuple[int, int]]:
+_ORDER = itemgetter(0, 1)  # start, then UID
+
+
+def _years_by_zone(events: Iterable[Written]) -> dict[str, tuple[int, int]]:
     """The local years each time zone's events span (first start to last end)."""
-    spans: dict[str, tuple[Event, datetime]] = {}
+    spans: dict[str, tuple[Written, datetime]] = {}
     for event in events:
-        first, last = spans.get(event.tz.key, (event, event.end))
-        spans[event.tz.key] = (
-            event if event.start < first.start else first,
-            max(last, event.end),
-        )
+        key = event.tz.key
+        found = spans.get(key)
+        if found is None:
+            spans[key] = (event, event.end)
+            continue
+        first, last = found
+        if event.start < first.start or event.end > last:
+            spans[key] = (event if event.start < first.start else first, max(last, event.end))
     return {
         key: (first.start.astimezone(first.tz).year, last.astimezone(first.tz).year)
         for key, (first, last) in spans.items()
     }
 
 
-def _text_line(name: str, value: str, seen: dict[tuple[str, str], str]) -> str:
-    line = seen.get((name, value))
-    if line is None:
-        line = seen[name, value] = fold(f"{name}:{escape_text(value)}")
-    return line
+class Writer:
+    """Writes the VEVENTs of one calendar. Rooms, organisations and series titles repeat from
+    event to event: each distinct text line is escaped and folded once per calendar."""
 
+    __slots__ = ("_lines", "_spans")
 
-def _event_text(event: Event, seen: dict[tuple[str, str], str] | None = None) -> str:
-    """One VEVENT as CRLF-separated, folded lines (without the final CRLF)."""
-    seen = {} if seen is None else seen
-    stamp = format_utc(event.last_modified)
-    lines = [
-        "BEGIN:VEVENT",
-        fold("UID:" + escape_text(event.uid)),
-        "DTSTAMP:" + stamp,
-        *_time_lines(event),
-        _text_line("SUMMARY", event.summary, seen),
-    ]
-    if event.location:
-        lines.append(_text_line("LOCATION", event.location, seen))
-    if event.description:
-        lines.append(_text_line("DESCRIPTION", event.description, seen))
-    if event.url:
-        lines.append(fold("URL:" + CONTROL.sub("", event.url).replace("\n", "")))
-    if event.categories:
-        # A comma inside a category is legal when escaped, but icalendar reads it raw:
-        # category names lose their commas rather than be read two ways.
-        key = ("CATEGORIES", "\n".join(event.categories))
-        line = seen.get(key)
+    def __init__(self) -> None:
+        self._lines: dict[tuple[str, str], str] = {}
+        self._spans: dict[tuple[ZoneInfo, int], tuple[tuple[datetime, datetime], ...]] = {}
+
+    def event(self, event: Event) -> Written:
+        """A checked `Event`, written."""
+        text = self.vevent(
+            event.uid,
+            event.start,
+            event.end,
+            event.tz,
+            event.summary,
+            event.status,
+            event.sequence,
+            event.last_modified,
+            event.created,
+            event.location,
+            event.description,
+            event.url,
+            event.categories,
+            event.organizer,
+            event.attendees,
+        )
+        return Written(event.start, event.uid, event.end, event.tz, text)
+
+    def vevent(  # noqa: PLR0913  (the properties of a VEVENT)
+        self,
+        uid: str,
+        start: datetime,
+        end: datetime,
+        tz: ZoneInfo,
+        summary: str,
+        status: str,
+        sequence: int,
+        last_modified: datetime,
+        created: datetime | None = None,
+        location: str = "",
+        description: str = "",
+        url: str = "",
+        categories: tuple[str, ...] = (),
+        organizer: str = "",
+        attendees: tuple[str, ...] = (),
+    ) -> str:
+        """One VEVENT as CRLF-separated, folded lines (without the final CRLF).
+
+        The values are those of an `Event` and must hold what it checks (aware times, end
+        after start, a known status); the feeds pass database rows that do."""
+        seen = self._lines
+        stamp = format_utc(last_modified)
+        text = f"BEGIN:VEVENT\r\n{fold('UID:' + escape_text(uid))}\r\nDTSTAMP:{stamp}\r\n"
+        text += self._times(start, end, tz)
+        text += self._text_line("SUMMARY", summary)
+        if location:
+            text += self._text_line("LOCATION", location)
+        if description:
+            text += self._text_line("DESCRIPTION", description)
+        if url:
+            text += fold("URL:" + CONTROL.sub("", url).replace("\n", "")) + "\r\n"
+        if categories:
+            # A comma inside a category is legal when escaped, but icalendar reads it raw:
+            # category names lose their commas rather than be read two ways.
+            key = ("CATEGORIES", "\n".join(categories))
+            line = seen.get(key)
+            if line is None:
+                names = (escape_text(" ".join(c.replace(",", " ").split())) for c in categories)
+                line = seen[key] = fold("CATEGORIES:" + ",".join(names)) + "\r\n"
+            text += line
+        if organizer:
+            text += fold("ORGANIZER:mailto:" + CONTROL.sub("", organizer)) + "\r\n"
+        for attendee in attendees:
+            text += fold("ATTENDEE;RSVP=FALSE:mailto:" + CONTROL.sub("", attendee)) + "\r\n"
+        # A cancelled occurrence no longer makes anyone busy.
+        transp = "TRANSPARENT" if status == "CANCELLED" else "OPAQUE"
+        text += f"STATUS:{status}\r\nTRANSP:{transp}\r\nSEQUENCE:{sequence}\r\n"
+        if created is not None:
+            text += "CREATED:" + (stamp if created == last_modified else format_utc(created))
+            text += "\r\n"
+        return text + f"LAST-MODIFIED:{stamp}\r\nEND:VEVENT"
+
+    def _text_line(self, name: str, value: str) -> str:
+        line = self._lines.get((name, value))
         if line is None:
-            names = (escape_text(" ".join(c.replace(",", " ").split())) for c in event.categories)
-            line = seen[key] = fold("CATEGORIES:" + ",".join(names))
-        lines.append(line)
-    if event.organizer:
-        lines.append(fold("ORGANIZER:mailto:" + CONTROL.sub("", event.organizer)))
-    lines.extend(fold("ATTENDEE;RSVP=FALSE:mailto:" + CONTROL.sub("", a)) for a in event.attendees)
-    lines.append("STATUS:" + event.status)
-    # A cancelled occurrence no longer makes anyone busy.
-    lines.append("TRANSP:TRANSPARENT" if event.status == "CANCELLED" else "TRANSP:OPAQUE")
-    lines.append(f"SEQUENCE:{event.sequence}")
-    if event.created is not None:
-        created = stamp if event.created == event.last_modified else format_utc(event.created)
-        lines.append("CREATED:" + created)
-    lines.append("LAST-MODIFIED:" + stamp)
-    lines.append("END:VEVENT")
-    return "\r\n".join(lines)
+            line = self._lines[name, value] = fold(f"{name}:{escape_text(value)}") + "\r\n"
+        return line
 
+    def _times(self, start: datetime, end: datetime, tz: ZoneInfo) -> str:
+        """DTSTART and DTEND, each with its CRLF."""
+        start, end = start.astimezone(tz), end.astimezone(tz)
+        # A wall time shown twice (the repeated autumn hour) names its first pass with a TZID
+        # (RFC 5545 3.3.5), but libical, ical.js and icalevents read the second: only UTC
+        # means the same instant to all. Both ends go to UTC then, as recurring-ical-events
+        # misreads an event whose start and end use different forms.
+        if self._repeated(start, tz) or self._repeated(end, tz):
+            return f"DTSTART:{format_utc(start)}\r\nDTEND:{format_utc(end)}\r\n"
+        key = tz.key
+        return (
+            f"DTSTART;TZID={key}:{format_local(start)}\r\nDTEND;TZID={key}:{format_local(end)}\r\n"
+        )
 
-def _time_lines(event: Event) -> tuple[str, str]:
-    start, end = event.start.astimezone(event.tz), event.end.astimezone(event.tz)
-    # A wall time shown twice (the repeated autumn hour) names its first pass with a TZID
-    # (RFC 5545 3.3.5), but libical, ical.js and icalevents read the second: only UTC means
-    # the same instant to all. Both ends go to UTC then, as recurring-ical-events misreads
-    # an event whose start and end use different forms.
-    if _repeated(start) or _repeated(end):
-        return f"DTSTART:{format_utc(start)}", f"DTEND:{format_utc(end)}"
-    key = event.tz.key
-    return f"DTSTART;TZID={key}:{format_local(start)}", f"DTEND;TZID={key}:{format_local(end)}"
-
-
-def _repeated(local: datetime) -> bool:
-    """Whether the clock shows this wall time twice (first or second pass)."""
-    # Same tzinfo on both sides: Python compares the wall times, whatever their fold.
-    return any(low <= local < high for low, high in repeated_wall_times(local.tzinfo, local.year))
+    def _repeated(self, local: datetime, tz: ZoneInfo) -> bool:
+        """Whether the clock shows this wall time twice (first or second pass)."""
+        spans = self._spans.get((tz, local.year))
+        if spans is None:
+            spans = self._spans[tz, local.year] = repeated_wall_times(tz, local.year)
+        # Same tzinfo on both sides: Python compares the wall times, whatever their fold.
+        # A loop, not any(): no generator for each of a year's thousand times.
+        for low, high in spans:  # noqa: SIM110
+            if low <= local < high:
+                return True
+        return False

@@ -8,9 +8,6 @@ from datetime import UTC, datetime, timedelta
 MAX_LINE_OCTETS = 75
 
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-# printf-style: two and a half times faster than an f-string with format specs (timeit),
-# and a year of a room writes two thousand of these.
-_STAMP = "%04d%02d%02dT%02d%02d%02d"
 _SPECIAL = re.compile(r"[\\;,\n\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
@@ -37,12 +34,13 @@ def escape_text(text: str) -> str:
 def format_utc(dt: datetime) -> str:
     """An instant as a UTC DATE-TIME ("form #2"), to the second."""
     d = dt if dt.tzinfo is UTC else dt.astimezone(UTC)
-    return _STAMP % (d.year, d.month, d.day, d.hour, d.minute, d.second) + "Z"
+    # isoformat is C and always writes four-digit years: the fastest way to these digits.
+    return d.isoformat()[:19].replace("-", "").replace(":", "") + "Z"
 
 
 def format_local(dt: datetime) -> str:
     """A naive or local wall time as a local DATE-TIME ("form #1" or the value of form #3)."""
-    return _STAMP % (dt.year, dt.month, dt.day, dt.hour, dt.minute, dt.second)
+    return dt.isoformat()[:19].replace("-", "").replace(":", "")
 
 
 def format_duration(value: timedelta) -> str:
