@@ -287,14 +287,20 @@ def build(url: str, server_url: str, secret: str, shape: Shape, today: date) -> 
 
 
 class Slots:
-    """Free hours of site 1's first room (outside the built slots), each booked once."""
+    """Free quarter-hours of site 1's first room (07:00-09:00, 12:00-14:00, 20:00-22:00 are
+    never built), from 100 days ahead, each booked once: 24 a day, over 6,000 in all."""
 
     def __init__(self, today: date) -> None:
+        quarters = [
+            (f"{m // 60:02d}:{m % 60:02d}", f"{(m + 15) // 60:02d}:{(m + 15) % 60:02d}")
+            for first, last in ((7 * 60, 9 * 60), (12 * 60, 14 * 60), (20 * 60, 22 * 60))
+            for m in range(first, last, 15)
+        ]
         self._slots = iter(
-            (today + timedelta(days=100 + n // 3), *(("07:00", "08:00"), ("20:00", "21:00"),
-             ("21:00", "22:00"))[n % 3])
-            for n in range(3 * 260)
-        )  # fmt: skip
+            (today + timedelta(days=100 + day), start, end)
+            for day in range(260)
+            for start, end in quarters
+        )
         self._lock = threading.Lock()
 
     def take(self) -> tuple | None:
