@@ -838,6 +838,15 @@ booking checks refuse anything longer), so the index scan starts a month before 
 instead of at the room's first booking: compare "Rows Removed by Filter" in the first two
 plans. The feed version reads the room's whole feed window, as it must (pole/feeds).
 
+What a city adds to one site's pages is not in their statements (the day view runs 5 and the
+week view 6, alone or in the city) but in Python, wherever a page walks every site or every
+organisation: the site picker lists the 50 sites on every page (written out in its template:
+WTForms' select widget cost 8,973 calls a render with 50 sites, the template 3,445), and a
+booking's check that the organisation works in the room's site reads the organisations'
+sites once per request (750 rows in the city: as ORM objects a city's booking POST cost
+34,182 calls in-process against 20,389 alone; as plain rows, 24,434). Count them with
+`bench/profile_pages.py`-style cProfile runs in-process: calls do not move with the load.
+
 {plans}
 {END_MARK}
 """
