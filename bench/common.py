@@ -61,8 +61,12 @@ def gunicorn(
     chdir: Path = ROOT,
     ready_path: str = "/",
     access_log: Path | None = None,
+    started: list[subprocess.Popen] | None = None,
 ) -> Iterator[int]:
-    """Serve `app_spec` with 2 workers x 4 threads on a free loopback port; stop it after."""
+    """Serve `app_spec` with 2 workers x 4 threads on a free loopback port; stop it after.
+
+    `started`, if given, receives the master process (process_tree() finds its workers).
+    """
     port = free_port()
     command = [
         sys.executable, "-m", "gunicorn",
@@ -77,6 +81,8 @@ def gunicorn(
         server = subprocess.Popen(  # noqa: S603 (our own command line)
             command, env={**os.environ, **env}, stdout=out, stderr=subprocess.STDOUT
         )
+    if started is not None:
+        started.append(server)
     try:
         deadline = time.monotonic() + 60  # a busy machine imports the app slowly
         while True:
@@ -153,3 +159,37 @@ def count_statements(app, action) -> int:  # noqa: ANN001
     finally:
         sa.event.remove(engine, "before_cursor_execute", before)
     return count
+
+
+def process_tree(pid: int) -> list[int]:
+    """A process and its children (a gunicorn master and its workers), from /proc."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        with contextlib.suppress(OSError, IndexError, ValueError):
+            stat = (entry / "stat").read_text()
+            parent = int(stat.rsplit(")", 1)[1].split()[1])
+            children.setdefault(parent, []).append(int(entry.name))
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        todo.extend(children.get(current, []))
+    return found
+
+
+def cpu_seconds(pids: list[int]) -> dict[int, float]:
+    """User + system CPU seconds each live process has used so far (gone ones are left out)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    used = {}
+    for pid in pids:
+        with contextlib.suppress(OSError, IndexError, ValueError):
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            used[pid] = (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+    return used
+
+
+def cpu_between(before: dict[int, float], after: dict[int, float]) -> float:
+    """CPU seconds used between two cpu_seconds() readings (a process born since counts whole)."""
+    return sum(seconds - before.get(pid, 0.0) for pid, seconds in after.items())

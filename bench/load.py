@@ -36,6 +36,7 @@ class Result:
     p95_ms: float
     statuses: Counter
     p99_ms: float = float("nan")
+    samples: tuple[float, ...] = ()  # the timed seconds, sorted (merge() pools runs)
 
     @property
     def rate(self) -> float:
@@ -180,7 +181,18 @@ def _result(name: str, clients: int, samples: list[float], elapsed: float, statu
         p95_ms=quantile(0.95),
         p99_ms=quantile(0.99),
         statuses=statuses,
+        samples=tuple(samples),
     )
+
+
+def merge(name: str, results: list[Result]) -> Result:
+    """Several runs of one request (rounds interleaved with something else) as one."""
+    statuses: Counter = Counter()
+    for result in results:
+        statuses.update(result.statuses)
+    samples = [sample for result in results for sample in result.samples]
+    seconds = sum(result.seconds for result in results)
+    return _result(name, max((r.clients for r in results), default=1), samples, seconds, statuses)
 
 
 @dataclass(frozen=True)
@@ -242,3 +254,75 @@ def alternate(first: Side, second: Side, seconds: float, warmup: float) -> tuple
     return tuple(  # type: ignore[return-value]
         _result(side.name, 1, samples[i], elapsed, seen[i]) for i, side in enumerate(sides)
     )
+
+
+class Pollers:
+    """Calendar apps polling feed links at a steady rate, each link once, as they come due.
+
+    `links` are (path, ETag or None) in the order they fall due; the n-th is sent at
+    start + n / rate (or at once when late), each on a new connection as from its own phone,
+    by a few threads so that a slow answer does not hold the next one. start() and stop()
+    bound the polling; statuses and times are kept for what was sent.
+    """
+
+    def __init__(self, port: int, links: list[tuple[str, str | None]], rate: float) -> None:
+        self.port, self.links, self.rate = port, links, rate
+        self.statuses: Counter = Counter()
+        self.samples: list[float] = []
+        self.late = 0  # sent more than a second after it fell due
+        self._next = 0
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self._started = 0.0
+        self.seconds = 0.0
+
+    def start(self, threads: int = 6) -> None:
+        self._started = time.perf_counter()
+        self._threads = [threading.Thread(target=self._run, daemon=True) for _ in range(threads)]
+        for thread in self._threads:
+            thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        for thread in self._threads:
+            thread.join(timeout=60)
+        self.seconds = time.perf_counter() - self._started
+
+    @property
+    def sent(self) -> int:
+        return len(self.samples)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            with self._lock:
+                index = self._next
+                if index >= len(self.links):
+                    return
+                self._next += 1
+            due = self._started + index / self.rate
+            wait = due - time.perf_counter()
+            if wait > 0 and self._stop.wait(wait):
+                return
+            path, etag = self.links[index]
+            headers = {"User-Agent": USER_AGENT}
+            if etag:
+                headers["If-None-Match"] = etag
+            t0 = time.perf_counter()
+            conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+            try:
+                conn.request("GET", path, headers=headers)
+                response = conn.getresponse()
+                response.read()
+                status: int | str = response.status
+            except OSError as error:
+                status = type(error).__name__
+            finally:
+                conn.close()
+            with self._lock:
+                self.samples.append(time.perf_counter() - t0)
+                self.statuses[status] += 1
+                self.late += t0 - due > 1.0
+
+    def result(self, name: str) -> Result:
+        return _result(name, len(self._threads), list(self.samples), self.seconds, self.statuses)

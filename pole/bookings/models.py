@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -16,6 +16,11 @@ from pole.resources.models import Resource
 
 STATUSES = ("pending", "confirmed", "cancelled", "rejected")
 ACTIVE_STATUSES = ("pending", "confirmed")  # statuses that hold the slot
+# The longest a booking can hold its resource: at most 31 days (the resource form's largest
+# maximum duration, which check_booking enforces on every booking) plus at most 24 h of buffer.
+# Reads of a window start their (resource_id, start) index scan that long before the window
+# instead of at the resource's first booking; tests/test_window_bound.py ties it to the form.
+LONGEST_OCCUPATION = timedelta(days=31, hours=24)
 STATUS_LABELS = {
     "pending": "En attente de validation",
     "confirmed": "Confirmée",
@@ -117,9 +122,20 @@ class Booking(ChangeStamped, db.Model):
     series: so.Mapped[Series | None] = so.relationship(back_populates="bookings")
 
     @classmethod
-    def occupying(cls, start: object, end: object) -> sa.ColumnElement[bool]:
-        """SQL twin of rules.overlaps: active bookings whose occupied span meets [start, end)."""
-        return sa.and_(cls.status.in_(ACTIVE_STATUSES), cls.start < end, cls.occupied_until > start)
+    def occupying(cls, start: object, end: object, since: object = None) -> sa.ColumnElement[bool]:
+        """SQL twin of rules.overlaps: active bookings whose occupied span meets [start, end).
+
+        `since` (start − LONGEST_OCCUPATION unless given, e.g. as a bind parameter) is a lower
+        bound on the start: no booking that starts that early can reach the window.
+        """
+        if since is None:
+            since = start - LONGEST_OCCUPATION
+        return sa.and_(
+            cls.status.in_(ACTIVE_STATUSES),
+            cls.start > since,
+            cls.start < end,
+            cls.occupied_until > start,
+        )
 
     @classmethod
     def overlapping(cls, start: object, end: object) -> sa.ColumnElement[bool]:

@@ -186,8 +186,10 @@ def organisation_works_in(organisation_id: int, site_id: int) -> bool:
         # One small read per request, however many organisations the page weighs.
         if "pole_organisation_sites" not in g:
             given: dict[int, set[int]] = {}
-            for row in db.session.execute(sa.select(OrganisationSite)).scalars():
-                given.setdefault(row.organisation_id, set()).add(row.site_id)
+            # Plain rows, not ORM objects: a city has one per organisation and site.
+            pairs = sa.select(OrganisationSite.organisation_id, OrganisationSite.site_id)
+            for owner, site in db.session.execute(pairs):
+                given.setdefault(owner, set()).add(site)
             g.pole_organisation_sites = given
         sites = g.pole_organisation_sites.get(organisation_id, set())
     else:

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from pole import permissions
 from pole.auth.models import User
 from pole.bookings import rules
-from pole.bookings.models import Booking
+from pole.bookings.models import LONGEST_OCCUPATION, Booking
 from pole.bookings.services.checks import (
     booking_label,
     booking_request,
@@ -88,7 +88,7 @@ def _active_rows_query() -> sa.Select:
         .join(Organisation, Organisation.id == Booking.organisation_id)
         .where(
             Booking.resource_id.in_(sa.bindparam("resource_ids", expanding=True)),
-            Booking.occupying(sa.bindparam("start"), sa.bindparam("end")),
+            Booking.occupying(sa.bindparam("start"), sa.bindparam("end"), sa.bindparam("since")),
         )
         .order_by(Booking.start)
     )
@@ -96,7 +96,8 @@ def _active_rows_query() -> sa.Select:
 
 def active_rows(resource_ids: Sequence[int], start: datetime, end: datetime) -> list[Booked]:
     """Pending and confirmed bookings of these resources that occupy part of [start, end)."""
-    params = {"resource_ids": list(resource_ids), "start": start, "end": end}
+    since = start - LONGEST_OCCUPATION
+    params = {"resource_ids": list(resource_ids), "start": start, "end": end, "since": since}
     bookers: dict[int, Booker] = {}
     found = []
     for *fields, name, short_name in db.session.execute(_active_rows_query(), params):
