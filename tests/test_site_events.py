@@ -4,6 +4,7 @@ some sites, saying where an organisation works each write one event in their own
 
 from __future__ import annotations
 
+import re
 from types import SimpleNamespace
 
 import pytest
@@ -15,7 +16,7 @@ from pole.events.record import _listeners, listen
 from pole.resources.models import Site
 from pole.sites import services as sites
 from pole.sites.models import OrganisationSite
-from tests.factories import make_organisation, make_site, make_user
+from tests.factories import errors_beside, make_organisation, make_site, make_user, page_text
 
 
 @pytest.fixture()
@@ -179,3 +180,58 @@ def test_a_site_change_that_rolls_back_leaves_no_event_and_no_change(
     assert events() == []
     assert db.session.scalars(db.select(OrganisationSite)).all() == []
     assert db.session.get(Site, city.epis.id).name == "Les 4 Épis"
+
+
+# Bad input on the sites forms is answered in French, beside the field ---------------------------
+
+# WTForms' own messages, as they read when its French catalogue is not loaded.
+ENGLISH = re.compile(
+    r"Not a valid|This field|Field (must|cannot)|Invalid|required|could not|must be|choice",
+    re.IGNORECASE,
+)
+
+
+@pytest.mark.parametrize(
+    ("path", "data", "field_ids"),
+    [
+        (
+            "/sites/nouveau",
+            {"name": "x" * 121, "address": "y" * 256, "timezone": "Mars", "directions": "z" * 2001},
+            ["name", "address", "timezone", "directions"],
+        ),
+        ("/sites/nouveau", {"name": "  ", "timezone": ""}, ["name", "timezone"]),
+        ("MANAGER", {"site_ids": ["abc"]}, ["site_ids"]),
+        ("MANAGER", {"site_ids": ["999999"]}, ["site_ids"]),
+        ("ORGANISATION", {"site_ids": ["1", "deux"]}, ["site_ids"]),
+        ("/sites/choisir", {"site": "abc", "next": "/"}, ["site"]),
+        ("/sites/choisir", {"next": "/"}, ["site"]),
+    ],
+    ids=[
+        "too-long",
+        "blank",
+        "manager-unreadable",
+        "manager-unknown",
+        "organisation",
+        "pick",
+        "none",
+    ],
+)
+def test_bad_input_on_the_sites_forms_is_refused_in_french(
+    app, city, client, login_as, path, data, field_ids
+):
+    # Without WTForms' catalogue its own messages would be English: every message is ours.
+    app.config["WTF_I18N_ENABLED"] = False
+    login_as(city.manager)
+    path = {
+        "MANAGER": f"/sites/responsables/{city.chloe.id}",
+        "ORGANISATION": f"/sites/organisations/{city.restos.id}",
+    }.get(path, path)
+    response = client.post(path, data=data)
+    assert response.status_code == 422
+    for field_id in field_ids:
+        messages = errors_beside(response, field_id)
+        assert messages, field_id
+        assert not [m for m in messages if ENGLISH.search(m)]
+    assert not ENGLISH.search(
+        " ".join(re.findall(r'class="errors"[^>]*>(.*?)</ul>', page_text(response), re.DOTALL))
+    )
