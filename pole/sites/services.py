@@ -11,6 +11,7 @@ from flask import abort, g, has_app_context, has_request_context, request, sessi
 from flask_login import current_user
 
 from pole.auth.models import User
+from pole.core.refusals import Reason
 from pole.db import db, utcnow, write_transaction
 from pole.events.record import record
 from pole.resources.models import Resource, Site
@@ -261,3 +262,13 @@ def works_in_site(organisation_id_column: sa.ColumnElement, site_id: int) -> sa.
         OrganisationSite.organisation_id == organisation_id_column
     )
     return sa.or_(~sa.exists(given), sa.exists(given.where(OrganisationSite.site_id == site_id)))
+
+
+def site_reasons(
+    organisation: Any, resource: Resource, field: str = "organisation"
+) -> list[Reason]:
+    """An organisation books or asks for a resource only in a site where it works."""
+    if organisation_works_in(organisation.id, resource.site_id):
+        return []
+    message = f"{organisation.name} ne travaille pas sur le site « {resource.site.name} »."
+    return [Reason("site", field, message)]
