@@ -145,6 +145,44 @@ def test_the_series_service_lists_every_date_as_refused_and_saves_nothing(app, c
     assert len(bookings.create_series(where_it_works, city.manager).bookings) == 3
 
 
+def test_the_booking_service_refuses_a_booking_where_the_organisation_does_not_work(app, city):
+    start = local_to_utc(next_weekday(TUESDAY), time(10), PARIS)
+    data = bookings.BookingData(
+        city.hall.id, city.amicale.id, start, start + timedelta(hours=2), "Atelier"
+    )
+    with pytest.raises(bookings.BookingRefused) as refused:
+        bookings.create_booking(data, city.manager)
+    assert [(r.field, r.message) for r in refused.value.reasons] == [("organisation", ELSEWHERE)]
+    assert count(Booking) == 0
+
+
+def test_moving_a_series_of_an_organisation_that_left_the_site_is_refused(
+    app, city, client, login_as
+):
+    data = bookings.SeriesData(city.hall.id, city.restos.id, "Distribution", recurrence())
+    first, second, third = bookings.create_series(data, city.paul).bookings
+    sites.set_organisation_sites(city.restos.id, {city.centre.id})  # the Restos leave the 4 Épis
+    login_as(city.paul)
+    day = second.start.astimezone(PARIS).date().isoformat()
+    moved = {"title": "Distribution", "date": day, "start": "14:00", "end": "16:00"}
+    for scope in ("one", "following"):
+        response = client.post(
+            f"/reservations/{second.id}/modifier", data={**moved, "scope": scope}
+        )
+        assert response.status_code == 422
+        assert "Restos du cœur ne travaille pas sur le site « Les 4 Épis »." in page_text(response)
+    db.session.rollback()
+    hours = [b.start.astimezone(PARIS).hour for b in (first, second, third)]
+    assert hours == [10, 10, 10]
+    # What does not take new time there (a title) is still theirs to change, and to cancel.
+    renamed = client.post(
+        f"/reservations/{second.id}/modifier",
+        data={**moved, "start": "10:00", "end": "12:00", "title": "Colis", "scope": "one"},
+    )
+    assert renamed.status_code == 303
+    assert db.session.get(Booking, second.id).title == "Colis"
+
+
 # The season's plan ------------------------------------------------------------------------------
 
 
