@@ -15,6 +15,8 @@ from pole.bookings.models import Booking, Series
 from pole.bookings.recurrence import Recurrence
 from pole.core.refusals import Refused
 from pole.db import db, utcnow
+from pole.permanences import services as permanences
+from pole.permanences.models import Permanence
 from pole.seasons.models import Season, SeasonRequest
 from pole.seasons.services import plan
 from pole.seasons.services.publish import PublishRefused, publish
@@ -181,6 +183,27 @@ def test_moving_a_series_of_an_organisation_that_left_the_site_is_refused(
     )
     assert renamed.status_code == 303
     assert db.session.get(Booking, second.id).title == "Colis"
+
+
+def test_a_permanence_held_where_its_ccas_does_not_work_books_nothing(app, city):
+    ccas = make_organisation(kind="ccas", name="CCAS du centre")
+    sites.set_organisation_sites(ccas.id, {city.centre.id})
+    social_worker = make_user(ccas, is_social_worker=True)
+    first = next_weekday(TUESDAY)
+    pattern = permanences.PatternData(
+        frozenset({TUESDAY}), time(14), time(17), 30, first, first + timedelta(days=14)
+    )
+    data = permanences.PermanenceData(city.hall.id, ccas.id, "Permanence sociale", pattern)
+    preview = permanences.preview_permanence(data, social_worker)
+    assert len(preview.conflicts) == 3
+    assert preview.conflicts[0].reasons[-1].message == (
+        "CCAS du centre ne travaille pas sur le site « Les 4 Épis »."
+    )
+    with pytest.raises(bookings.SeriesRefused):
+        permanences.publish_permanence(data, social_worker)
+    assert count(Permanence) == 0 and count(Series) == 0
+    elsewhere = permanences.PermanenceData(city.workshop.id, ccas.id, "Permanence", pattern)
+    assert permanences.publish_permanence(elsewhere, social_worker).resource_id == city.workshop.id
 
 
 # The season's plan ------------------------------------------------------------------------------
