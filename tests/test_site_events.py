@@ -5,7 +5,9 @@ some sites, saying where an organisation works each write one event in their own
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from types import SimpleNamespace
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -13,6 +15,7 @@ from pole.db import db
 from pole.events import services as journal
 from pole.events.models import Event
 from pole.events.record import _listeners, listen
+from pole.events.wording import Entry, journal_sentence
 from pole.resources.models import Site
 from pole.sites import services as sites
 from pole.sites.models import OrganisationSite
@@ -235,3 +238,74 @@ def test_bad_input_on_the_sites_forms_is_refused_in_french(
     assert not ENGLISH.search(
         " ".join(re.findall(r'class="errors"[^>]*>(.*?)</ul>', page_text(response), re.DOTALL))
     )
+
+
+# The wording alone (pure) -------------------------------------------------------------------------
+
+PARIS = ZoneInfo("Europe/Paris")
+AT = datetime(2026, 12, 3, 9, 12, tzinfo=UTC)  # 10:12 in Paris
+SITE = {"name": "Les 4 Épis", "address": "", "timezone": "Europe/Paris", "directions": ""}
+
+
+@pytest.mark.parametrize(
+    ("entry", "sentence"),
+    [
+        (
+            Entry("site.created", AT, PARIS, "Nadia", after=SITE),
+            "Site « Les 4 Épis » ajouté par Nadia le 3 déc. à 10:12",
+        ),
+        (
+            Entry(
+                "site.changed",
+                AT,
+                PARIS,
+                "Nadia",
+                before=SITE,
+                after={**SITE, "name": "Pôle des 4 Épis", "timezone": "America/Cayenne"},
+            ),
+            "Site « Pôle des 4 Épis » modifié (nom : « Les 4 Épis » → « Pôle des 4 Épis », "
+            "fuseau horaire : « Europe/Paris » → « America/Cayenne ») par Nadia le 3 déc. à 10:12",
+        ),
+        (
+            Entry(
+                "site.changed",
+                AT,
+                PARIS,
+                None,
+                before=SITE,
+                after={**SITE, "address": "1 rue des Épis"},
+            ),
+            "Site « Les 4 Épis » modifié (adresse : « — » → « 1 rue des Épis ») "
+            "automatiquement le 3 déc. à 10:12",
+        ),
+        (
+            Entry(
+                "site.managers_limited",
+                AT,
+                PARIS,
+                "Nadia",
+                before={"site_ids": [1, 2], "sites": ["Les 4 Épis", "Centre de jour"]},
+                after={"site_ids": [], "sites": [], "user_id": 7},
+                person="Chloé",
+            ),
+            "Sites gérés par Chloé : tous les sites (avant : Les 4 Épis et Centre de jour), "
+            "changés par Nadia le 3 déc. à 10:12",
+        ),
+        (
+            Entry(
+                "site.organisation_sites",
+                AT,
+                PARIS,
+                "Nadia",
+                before={"site_ids": [], "sites": []},
+                after={"site_ids": [2], "sites": ["Centre de jour"]},
+                organisation="Amicale",
+            ),
+            "Sites où travaille Amicale : Centre de jour (avant : tous les sites), "
+            "changés par Nadia le 3 déc. à 10:12",
+        ),
+    ],
+    ids=["created", "renamed-and-zone", "address-by-nobody", "manager-unlimited", "organisation"],
+)
+def test_site_changes_are_said_in_french(entry, sentence):
+    assert journal_sentence(entry) == sentence
