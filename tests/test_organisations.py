@@ -149,7 +149,7 @@ def test_a_coordinator_is_only_offered_the_volunteer_role(client, login_as):
         pytest.param(
             {"name": "N" * 121},
             "name",
-            "Le champ ne peut pas contenir plus de 120 caractères.",
+            "120 caractères au plus.",
             id="name-too-long",
         ),
     ],

@@ -61,7 +61,10 @@ class NewPasswordForm(Form):
 class AcceptInvitationForm(NewPasswordForm):
     name = StringField(
         "Votre nom",
-        validators=[DataRequired("Indiquez votre nom."), Length(max=120)],
+        validators=[
+            DataRequired("Indiquez votre nom."),
+            Length(max=120, message="120 caractères au plus."),
+        ],
         filters=[strip_text],
         render_kw={"autocomplete": "name"},
     )
@@ -79,12 +82,15 @@ class ResetRequestForm(Form):
 class AccountForm(Form):
     name = StringField(
         "Nom",
-        validators=[DataRequired("Indiquez votre nom."), Length(max=120)],
+        validators=[
+            DataRequired("Indiquez votre nom."),
+            Length(max=120, message="120 caractères au plus."),
+        ],
         filters=[strip_text],
     )
     phone = StringField(
         "Téléphone",
-        validators=[Optional(), Length(max=40)],
+        validators=[Optional(), Length(max=40, message="40 caractères au plus.")],
         render_kw={"autocomplete": "tel", "inputmode": "tel"},
     )
 

@@ -170,7 +170,8 @@ class _BookingFields(_PeriodMixin, Form):
         render_kw={"inputmode": "numeric", "min": 1},
     )
     description = TextAreaField(
-        "Précisions (facultatif)", validators=[Optional(), Length(max=2000)]
+        "Précisions (facultatif)",
+        validators=[Optional(), Length(max=2000, message="2 000 caractères au plus.")],
     )
     is_public = BooleanField("Afficher le titre sur l'agenda public du pôle")
     expected_people = IntegerField(

@@ -33,6 +33,10 @@ QUIET_KINDS = ("feed_link.created", "feed_link.revoked", "display_link.created",
                "display_link.revoked", "notice.posted", "notice.withdrawn")  # fmt: skip
 
 
+# The events about one person, named by `after["user_id"]`.
+PERSON_KINDS = ("membership.", "site.managers_limited")
+
+
 def site_tz() -> ZoneInfo:
     site = current_site()
     return ZoneInfo(site.timezone if site else "Europe/Paris")
@@ -47,7 +51,7 @@ def _not_an_occurrence_of_a_series_change() -> sa.ColumnElement[bool]:
 
 def _entries(events: Sequence[Event], tz: ZoneInfo) -> list[wording.Entry]:
     """The events with the names their wording needs (the people named: one query)."""
-    person_ids = {e.after.get("user_id") for e in events if e.kind.startswith("membership.")}
+    person_ids = {e.after.get("user_id") for e in events if e.kind.startswith(PERSON_KINDS)}
     people = {}
     if person_ids - {None}:
         names = db.select(User.id, User.name).where(User.id.in_(person_ids - {None}))
@@ -63,6 +67,7 @@ def _entries(events: Sequence[Event], tz: ZoneInfo) -> list[wording.Entry]:
             title=e.after.get("title") or e.before.get("title") or "",
             resource=e.resource.name if e.resource else "",
             person=people.get(e.after.get("user_id"), "Une personne"),
+            organisation=e.organisation.name if e.organisation else "",
         )
         for e in events
     ]

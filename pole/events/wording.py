@@ -26,7 +26,8 @@ class Entry:
     after: dict = field(default_factory=dict)
     title: str = ""  # the booking's, series' or permanence's title, the closure's reason
     resource: str = ""
-    person: str = ""  # whom a membership change is about
+    person: str = ""  # whom a membership change (or a manager's sites) is about
+    organisation: str = ""  # the organisation's name, for the changes that speak of it
 
 
 def day_text(day: date) -> str:
@@ -180,7 +181,7 @@ def _others(entry: Entry) -> str:
     }
     if kind in sentences:
         return sentences[kind]()
-    for family in (_plans, _settings):
+    for family in (_plans, _settings, _sites):
         said = family(entry)
         if said is not None:
             return said
@@ -301,6 +302,47 @@ def _settings(entry: Entry) -> str | None:
         "public.shown": lambda: f"Présentation affichée sur la page publique {by}",
         "public.hidden": lambda: f"Présentation retirée de la page publique {by}",
         "public.directions_changed": lambda: f"Accès au bâtiment (page publique) modifié {by}",
+    }
+    return sentences[kind]() if kind in sentences else None
+
+
+def _site_list(state: dict) -> str:
+    """ "Les 4 Épis et Centre Ouest", or "tous les sites" when none was given."""
+    return join_words(state.get("sites") or []) or "tous les sites"
+
+
+SITE_FIELDS = (("name", "nom"), ("address", "adresse"), ("timezone", "fuseau horaire"))
+
+
+def _site_changes(before: dict, after: dict) -> str:
+    """ "adresse : « 1 rue A » → « 2 rue B », accès modifié" """
+    changes = [
+        f"{label} : « {before.get(key) or '—'} » → « {after.get(key) or '—'} »"
+        for key, label in SITE_FIELDS
+        if before.get(key) != after.get(key)
+    ]
+    if before.get("directions") != after.get("directions"):
+        changes.append("accès modifié")
+    return ", ".join(changes)
+
+
+def _sites(entry: Entry) -> str | None:
+    """The buildings: a site added or changed, who manages which, where each organisation works."""
+    kind, by, after, before = entry.kind, _by(entry), entry.after, entry.before
+    organisation = entry.organisation or "l'organisation"
+    sentences = {
+        "site.created": lambda: f"Site « {after['name']} » ajouté {by}",
+        "site.changed": lambda: (
+            f"Site « {after['name']} » modifié ({_site_changes(before, after)}) {by}"
+        ),
+        "site.managers_limited": lambda: (
+            f"Sites gérés par {entry.person} : {_site_list(after)} "
+            f"(avant : {_site_list(before)}), changés {by}"
+        ),
+        "site.organisation_sites": lambda: (
+            f"Sites où travaille {organisation} : {_site_list(after)} "
+            f"(avant : {_site_list(before)}), changés {by}"
+        ),
     }
     return sentences[kind]() if kind in sentences else None
 

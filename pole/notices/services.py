@@ -172,6 +172,13 @@ def board(user: User, now: datetime) -> Board:
     return Board(board_for(user, now), db.session.scalar(hidden) or 0)
 
 
+def hidden_for(user: User, now: datetime) -> list[Notice]:
+    """The notices this person hid that still show, newest first: to put back one by one."""
+    query = sa.select(Notice).where(Notice.id.in_(_hidden_by(user)), _shown(now), _for(user))
+    query = query.options(sa.orm.selectinload(Notice.author))
+    return list(db.session.scalars(query.order_by(Notice.created_at.desc(), Notice.id.desc())))
+
+
 def hide(user: User, notice_ids: Iterable[int], now: datetime | None = None) -> list[Notice]:
     """Hide these notices from this person's home page (only hers: NotYours otherwise); the
     notices now hidden. Hiding twice, from two tabs at once, hides once."""
@@ -201,6 +208,23 @@ def show_again(user: User, now: datetime | None = None) -> int:
         )
         db.session.execute(sa.delete(NoticeDismissal).where(NoticeDismissal.user_id == user.id))
     return back or 0
+
+
+def show_one_again(user: User, notice_id: int, now: datetime | None = None) -> str | None:
+    """Put back on this person's home page one notice she hid (only hers: NotYours otherwise);
+    its title, or None when it was not hidden (shown again from another tab, say)."""
+    now = now or utcnow()
+    with write_transaction(now=now):
+        notice = db.session.scalar(sa.select(Notice).where(Notice.id == notice_id, _for(user)))
+        if notice is None:
+            raise NotYours()
+        removed = db.session.execute(
+            sa.delete(NoticeDismissal).where(
+                NoticeDismissal.user_id == user.id, NoticeDismissal.notice_id == notice.id
+            )
+        )
+        title = notice.title
+    return title if removed.rowcount else None
 
 
 def written_by(user: User, now: datetime) -> list[tuple[Notice, bool]]:

@@ -130,6 +130,31 @@ def show_again():
     return _home_board(f"{back} annonce{s} de nouveau affichée{s} sur votre page d'accueil.")
 
 
+@bp.get("/annonces/masquees")
+@login_required
+def hidden():
+    """List the notices I hid that still show, each with its own button to put it back."""
+    notices = services.hidden_for(current_user, utcnow())
+    return render("notices/hidden.html", title="Annonces masquées", notices=notices)
+
+
+@bp.post("/annonces/<int:notice_id>/reafficher")
+@login_required
+def show_one_again(notice_id: int):
+    """Put back on my home page one notice I hid; back to those still hidden, if any."""
+    try:
+        title = services.show_one_again(current_user, notice_id)
+    except services.NotYours:
+        abort(404)  # not a notice written for this person: as if it did not exist
+    if title is None:
+        flash("Cette annonce n'était pas masquée.", "info")
+    else:
+        flash(f"Annonce « {title} » de nouveau affichée sur votre page d'accueil.", "success")
+    if services.hidden_for(current_user, utcnow()):
+        return redirect(url_for("notices.hidden"), 303)
+    return redirect(url_for("main.home", _anchor="noticeboard"), 303)
+
+
 @bp.app_context_processor
 def board_helpers() -> dict:
     return {"noticeboard": _board, "can_post_notices": services.can_post}

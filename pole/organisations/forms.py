@@ -21,7 +21,9 @@ class InviteForm(Form):
         filters=[normalise_email],
     )
     name = StringField(
-        "Son nom (facultatif)", validators=[Optional(), Length(max=120)], filters=[strip_text]
+        "Son nom (facultatif)",
+        validators=[Optional(), Length(max=120, message="120 caractères au plus.")],
+        filters=[strip_text],
     )
     role = RadioField(
         "Rôle",
@@ -38,12 +40,18 @@ class RoleForm(Form):
 class OrganisationForm(Form):
     name = StringField(
         "Nom",
-        validators=[DataRequired("Indiquez le nom."), Length(max=120)],
+        validators=[
+            DataRequired("Indiquez le nom."),
+            Length(max=120, message="120 caractères au plus."),
+        ],
         filters=[strip_text],
     )
     short_name = StringField(
         "Nom court (agenda)",
-        validators=[DataRequired("Indiquez un nom court."), Length(max=40)],
+        validators=[
+            DataRequired("Indiquez un nom court."),
+            Length(max=40, message="40 caractères au plus."),
+        ],
         filters=[strip_text],
     )
     kind = SelectField("Type", choices=[SelectChoice(k, label) for k, label in KIND_LABELS.items()])

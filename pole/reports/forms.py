@@ -90,7 +90,11 @@ PRICINGS = [("hour", "À l'heure"), ("day", "À la demi-journée et à la journ�
 class ValueForm(Form):
     """What a room or a piece of equipment is worth, from a date on."""
 
-    resource_id = SelectField("Salle ou matériel", coerce=int, validators=[InputRequired()])
+    resource_id = SelectField(
+        "Salle ou matériel",
+        coerce=int,
+        validators=[InputRequired("Choisissez une salle ou du matériel.")],
+    )
     valid_from = DayField("À partir du", validators=[Given("Indiquez une date comme 14/03/2026.")])
     pricing = RadioField(
         "Valorisation", choices=[SelectChoice(k, v) for k, v in PRICINGS], default="hour"

@@ -90,16 +90,23 @@ class ResourceForm(Form):
     site_id = SiteField("Site")
     name = StringField(
         "Nom",
-        validators=[DataRequired("Indiquez le nom."), Length(max=120)],
+        validators=[
+            DataRequired("Indiquez le nom."),
+            Length(max=120, message="120 caractères au plus."),
+        ],
         filters=[strip_text],
     )
     kind = SelectField(
         "Type",
         choices=[SelectChoice("room", "Salle"), SelectChoice("equipment", "Matériel partagé")],
     )
-    description = TextAreaField("Description", validators=[Optional(), Length(max=2000)])
+    description = TextAreaField(
+        "Description",
+        validators=[Optional(), Length(max=2000, message="2 000 caractères au plus.")],
+    )
     practical_info = TextAreaField(
-        "Informations pratiques", validators=[Optional(), Length(max=2000)]
+        "Informations pratiques",
+        validators=[Optional(), Length(max=2000, message="2 000 caractères au plus.")],
     )
     capacity = IntegerField(
         "Capacité (personnes)",
@@ -112,12 +119,14 @@ class ResourceForm(Form):
     )
     unit_singular = StringField(
         "Une unité s'appelle (ex. « table pliante »)",
-        validators=[Length(max=60)],  # not Optional(): it would skip the pairing check
+        validators=[
+            Length(max=60, message="60 caractères au plus.")
+        ],  # not Optional(): it would skip the pairing check
         filters=[strip_text],
     )
     unit_plural = StringField(
         "Plusieurs unités (ex. « tables pliantes »)",
-        validators=[Length(max=60)],
+        validators=[Length(max=60, message="60 caractères au plus.")],
         filters=[strip_text],
     )
     position = IntegerField(

@@ -27,7 +27,13 @@ from pole.timeutil import local_to_utc
 class SeasonForm(Form):
     """A season's plan: its dates, a closure left out, the deadline for requests."""
 
-    name = StringField("Nom", validators=[InputRequired("Nommez la saison."), Length(max=120)])
+    name = StringField(
+        "Nom",
+        validators=[
+            InputRequired("Nommez la saison."),
+            Length(max=120, message="120 caractères au plus."),
+        ],
+    )
     first_day = DayField("Premier jour", validators=[Given("Indiquez le premier jour.")])
     last_day = DayField("Dernier jour (inclus)", validators=[Given("Indiquez le dernier jour.")])
     excluded_first = DayField("Fermeture : du", validators=[Optional()])
@@ -76,7 +82,9 @@ class RequestForm(Form):
         default=2,
         validators=[InputRequired("Indiquez la priorité."), NumberRange(1, 3, "De 1 à 3.")],
     )
-    note = TextAreaField("Note", validators=[Optional(), Length(max=2000)])
+    note = TextAreaField(
+        "Note", validators=[Optional(), Length(max=2000, message="2 000 caractères au plus.")]
+    )
 
     def validate(self, extra_validators=None) -> bool:  # noqa: ANN001
         valid = super().validate(extra_validators)
@@ -102,7 +110,10 @@ class RequestForm(Form):
 
 
 class DeclineForm(Form):
-    manager_note = TextAreaField("Pourquoi (envoyé à l'association)", validators=[Length(max=2000)])
+    manager_note = TextAreaField(
+        "Pourquoi (envoyé à l'association)",
+        validators=[Length(max=2000, message="2 000 caractères au plus.")],
+    )
 
 
 class MessageForm(Form):

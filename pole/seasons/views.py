@@ -27,7 +27,7 @@ from pole.seasons.services.queries import (
     requests_seen_by,
     seasons,
 )
-from pole.sites.services import current_site
+from pole.sites.services import current_site, organisation_works_in
 
 bp = Blueprint("seasons", __name__)
 bp.add_app_template_global(weekday_names, "weekday_names")
@@ -54,6 +54,7 @@ def _request_form(season: Season, request: SeasonRequest | None = None) -> Reque
         SelectChoice(o.id, o.name)
         for o in organisations_of(current_user)
         if permissions.can_request_slots(current_user, o)
+        and organisation_works_in(o.id, season.site_id)
     ]
     form.resource_id.choices = [SelectChoice(r.id, r.name) for r in active_resources(season.site)]
     if not form.is_submitted():

@@ -1,8 +1,9 @@
-"""The site field of the forms that choose one (a resource's site, the picker)."""
+"""The site fields: one site (a resource's site, the picker), or some sites by checkbox."""
 
 from __future__ import annotations
 
-from wtforms import SelectField, ValidationError
+from wtforms import SelectField, SelectMultipleField, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
 
 
 class SiteField(SelectField):
@@ -20,3 +21,28 @@ class SiteField(SelectField):
     def pre_validate(self, form: object) -> None:
         if self.data not in {choice.value for choice in self.choices or ()}:
             raise ValidationError("Choisissez un des sites de la liste.")
+
+
+class SitesField(SelectMultipleField):
+    """Some of the sites offered, by id; anything else (unknown, unreadable) is refused in
+    French beside the field, never with WTForms' own message."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+    def __init__(self, label: str, **kwargs) -> None:  # noqa: ANN003
+        super().__init__(label, coerce=int, validate_choice=False, **kwargs)
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        self.unreadable = False
+        self.data = []
+        for value in valuelist:
+            try:
+                self.data.append(int(value))
+            except ValueError:
+                self.unreadable = True
+
+    def pre_validate(self, form: object) -> None:
+        offered = {choice.value for choice in self.choices or ()}
+        if getattr(self, "unreadable", False) or not set(self.data or ()) <= offered:
+            raise ValidationError("Cochez des sites de la liste.")

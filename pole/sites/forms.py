@@ -9,17 +9,23 @@ from wtforms.validators import DataRequired, Length
 
 from pole.auth.forms import strip_text
 from pole.forms import Form
-from pole.resources.forms import MultiCheckboxField
-from pole.sites.fields import SiteField
+from pole.sites.fields import SiteField, SitesField
 
+AT_MOST_120 = "120 caractères au plus."
 _TIMEZONES = sorted(zone for zone in available_timezones() if "/" in zone)
 
 
 class SiteForm(Form):
     name = StringField(
-        "Nom", validators=[DataRequired("Indiquez le nom."), Length(max=120)], filters=[strip_text]
+        "Nom",
+        validators=[DataRequired("Indiquez le nom."), Length(max=120, message=AT_MOST_120)],
+        filters=[strip_text],
     )
-    address = StringField("Adresse", validators=[Length(max=255)], filters=[strip_text])
+    address = StringField(
+        "Adresse",
+        validators=[Length(max=255, message="255 caractères au plus.")],
+        filters=[strip_text],
+    )
     directions = TextAreaField(
         "Comment venir", validators=[Length(max=2000, message="2 000 caractères au plus.")]
     )
@@ -38,11 +44,7 @@ class SiteForm(Form):
 class SitesChoiceForm(Form):
     """Some sites among all, by checkbox; none checked means every site."""
 
-    site_ids = MultiCheckboxField("Sites", coerce=int, validate_choice=False)
-
-    def validate_site_ids(self, field: MultiCheckboxField) -> None:
-        if not set(field.data or ()) <= {choice.value for choice in field.choices}:
-            raise ValidationError("Cochez des sites de la liste.")
+    site_ids = SitesField("Sites")
 
 
 class PickSiteForm(Form):

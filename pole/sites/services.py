@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from flask import abort, g, has_app_context, has_request_context, request, session
 from flask_login import current_user
 
 from pole.auth.models import User
-from pole.db import db, write_transaction
+from pole.core.refusals import Reason
+from pole.db import db, utcnow, write_transaction
+from pole.events.record import record
 from pole.resources.models import Resource, Site
 from pole.sites.models import ManagerSite, OrganisationSite
 
@@ -126,24 +130,67 @@ def remember_site(user: object, site: Site) -> None:
         session[SESSION_KEY] = site.id
 
 
-def save_site(data: SiteData, site_id: int | None = None) -> int:
-    """Create a site or change its name, address, directions and time zone."""
-    with write_transaction():
+def site_state(site: Site) -> dict:
+    """What a site's event keeps of it: its name, address, time zone and directions."""
+    return {
+        "name": site.name,
+        "address": site.address or "",
+        "timezone": site.timezone,
+        "directions": site.directions or "",
+    }
+
+
+def save_site(
+    data: SiteData, site_id: int | None = None, actor: Any = None, now: datetime | None = None
+) -> int:
+    """Create a site or change its name, address, directions and time zone; the change is
+    recorded (before and after) in the same transaction, nothing when nothing changed."""
+    now = now or utcnow()
+    with write_transaction(now=now):
         site = Site() if site_id is None else db.session.get(Site, site_id, with_for_update=True)
+        before = None if site_id is None else site_state(site)
         if site_id is None:
             db.session.add(site)
         for name, value in data.__dict__.items():
             setattr(site, name, value)
         db.session.flush()
+        after = site_state(site)
+        if before is None:
+            record("site.created", actor=actor, now=now, after=after, site=site.id)
+        elif before != after:
+            record("site.changed", actor=actor, now=now, before=before, after=after, site=site.id)
         return site.id
 
 
 # Who works where -----------------------------------------------------------------------------
 
 
-def set_manager_sites(user_id: int, site_ids: set[int]) -> None:
-    """Limit a manager to these sites; none lifts the limit (every site)."""
-    _replace(ManagerSite, ManagerSite.user_id, user_id, "user_id", site_ids)
+def _sites_state(site_ids: set[int]) -> dict:
+    """Sites as an event keeps them: ids and names at the time (none: every site)."""
+    names = {site.id: site.name for site in all_sites()}
+    ids = sorted(site_ids)
+    return {"site_ids": ids, "sites": [names.get(i, f"site {i}") for i in ids]}
+
+
+def set_manager_sites(
+    user_id: int, site_ids: set[int], actor: Any = None, now: datetime | None = None
+) -> None:
+    """Limit a manager to these sites; none lifts the limit (every site). Recorded."""
+    now = now or utcnow()
+    with write_transaction(now=now):
+        before = set(
+            db.session.scalars(db.select(ManagerSite.site_id).where(ManagerSite.user_id == user_id))
+        )
+        _replace(ManagerSite, ManagerSite.user_id, user_id, "user_id", site_ids)
+        if before != site_ids:
+            record(
+                "site.managers_limited",
+                actor=actor,
+                now=now,
+                before=_sites_state(before),
+                after={**_sites_state(site_ids), "user_id": user_id},
+                manager=user_id,
+            )
 
 
 def organisation_site_ids(organisation_id: int) -> set[int]:
@@ -157,12 +204,26 @@ def organisation_site_ids(organisation_id: int) -> set[int]:
     )
 
 
-def set_organisation_sites(organisation_id: int, site_ids: set[int]) -> None:
-    """Say where an organisation works; none, or every site, means every site."""
+def set_organisation_sites(
+    organisation_id: int, site_ids: set[int], actor: Any = None, now: datetime | None = None
+) -> None:
+    """Say where an organisation works; none, or every site, means every site. Recorded."""
     if site_ids >= {site.id for site in all_sites()}:
         site_ids = set()  # every site, today and those added later
-    _replace(OrganisationSite, OrganisationSite.organisation_id, organisation_id,
-             "organisation_id", site_ids)  # fmt: skip
+    now = now or utcnow()
+    with write_transaction(now=now):
+        before = organisation_site_ids(organisation_id)
+        _replace(OrganisationSite, OrganisationSite.organisation_id, organisation_id,
+                 "organisation_id", site_ids)  # fmt: skip
+        if before != site_ids:
+            record(
+                "site.organisation_sites",
+                actor=actor,
+                now=now,
+                organisation=organisation_id,
+                before=_sites_state(before),
+                after=_sites_state(site_ids),
+            )
 
 
 def _replace(model: type, column: sa.Column, owner_id: int, owner: str, site_ids: set[int]) -> None:
@@ -203,3 +264,13 @@ def works_in_site(organisation_id_column: sa.ColumnElement, site_id: int) -> sa.
         OrganisationSite.organisation_id == organisation_id_column
     )
     return sa.or_(~sa.exists(given), sa.exists(given.where(OrganisationSite.site_id == site_id)))
+
+
+def site_reasons(
+    organisation: Any, resource: Resource, field: str = "organisation"
+) -> list[Reason]:
+    """An organisation books or asks for a resource only in a site where it works."""
+    if organisation_works_in(organisation.id, resource.site_id):
+        return []
+    message = f"{organisation.name} ne travaille pas sur le site « {resource.site.name} »."
+    return [Reason("site", field, message)]

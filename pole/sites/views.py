@@ -96,7 +96,7 @@ def new():
     _require(permissions.can_manage_sites(current_user))
     form = SiteForm()
     if form.validate_on_submit():
-        services.save_site(_form_data(form))
+        services.save_site(_form_data(form), actor=current_user)
         flash("Le site est ajouté.", "success")
         return redirect(url_for("sites.index"))
     return _edit_page(form, None)
@@ -108,7 +108,7 @@ def edit(site_id: int):
     site = get_site(site_id)
     form = SiteForm(obj=site)
     if form.validate_on_submit():
-        services.save_site(_form_data(form), site.id)
+        services.save_site(_form_data(form), site.id, actor=current_user)
         flash("Modifications enregistrées.", "success")
         return redirect(url_for("sites.index"))
     return _edit_page(form, site)
@@ -140,7 +140,7 @@ def manager(user_id: int):
         abort(404)
     return _choose_sites(
         set(person.limited_to_sites),
-        lambda site_ids: services.set_manager_sites(person.id, site_ids),
+        lambda site_ids: services.set_manager_sites(person.id, site_ids, current_user),
         f"Sites gérés par {person.name}",
         "Aucun site coché : cette personne gère tous les sites, y compris ceux à venir.",
     )
@@ -153,7 +153,7 @@ def organisation(organisation_id: int):
     org = db.get_or_404(Organisation, organisation_id)
     return _choose_sites(
         services.organisation_site_ids(org.id),
-        lambda site_ids: services.set_organisation_sites(org.id, site_ids),
+        lambda site_ids: services.set_organisation_sites(org.id, site_ids, current_user),
         f"Sites où travaille {org.name}",
         "Aucun site coché, ou tous : l'organisation réserve dans tous les sites.",
     )

@@ -17,6 +17,7 @@ from pole.db import db, utcnow, write_transaction
 from pole.events.record import record
 from pole.organisations.models import Organisation
 from pole.resources.models import Resource
+from pole.sites.services import site_reasons
 from pole.waitlist import mails, rules
 from pole.waitlist.models import Wish
 
@@ -50,6 +51,9 @@ def ask(
         organisation = db.session.get(Organisation, organisation_id)
         if resource is None or organisation is None or not resource.is_active:
             raise WishRefused([Reason("missing", "", "Cette salle ou ce matériel n'existe pas.")])
+        elsewhere = site_reasons(organisation, resource, "")
+        if elsewhere:
+            raise WishRefused(elsewhere)  # said plainly: the organisation works elsewhere
         if not permissions.can_book_resource(user, organisation, resource):
             message = "Vous ne pouvez pas réserver ceci pour cette organisation."
             raise WishRefused([Reason("forbidden", "", message)])

@@ -30,6 +30,7 @@ from pole.events.states import (
 from pole.organisations.models import Organisation
 from pole.quotas import services as quotas
 from pole.resources.models import Resource
+from pole.sites.services import site_reasons
 from pole.timeutil import NonexistentLocalTime, to_local
 
 
@@ -60,6 +61,7 @@ def create_booking(data: BookingData, user: User, now: datetime | None = None) -
             raise BookingRefused([Reason("missing", "organisation", "Organisation inconnue.")])
         reasons = check(resource, organisation, user, data.start, data.end, data.quantity, now)
         reasons += capacity_reasons(resource, data.expected_people)
+        reasons += site_reasons(organisation, resource)
         if reasons:
             raise BookingRefused(reasons)
         quotas.lock_organisation(organisation.id)  # before its quotas are summed
@@ -176,6 +178,7 @@ def edit_booking(
             reasons = check(
                 resource, target.organisation, user, start, end, quantity, now, exclude=ids
             )
+            reasons += site_reasons(target.organisation, resource)  # moved: only where it works
             # Occurrences being moved together must not clash with each other either.
             others = [(s, e) for other, s, e in planned if other.id != target.id]
             buffer = timedelta(minutes=resource.buffer_minutes)

@@ -30,6 +30,7 @@ from pole.formatting import format_hhmm
 from pole.organisations.models import Organisation
 from pole.quotas import services as quotas
 from pole.resources.models import Resource
+from pole.sites.services import site_reasons
 from pole.timeutil import to_local
 
 
@@ -94,6 +95,8 @@ def _preview(
         existing = occupations(resource, timed[0].start, timed[-1].end, user, replacing)
     policy = policy_of(resource)
     closures = closures_for(resource, timed[0].start, timed[-1].end) if timed else []
+    # An organisation books only where it works: every date is refused, and listed as such.
+    elsewhere = site_reasons(organisation, resource)
     for occurrence in occurrences:
         if occurrence.start is None:
             conflicts.append(
@@ -109,7 +112,7 @@ def _preview(
             closures,
             now,
         )
-        reasons += capacity_reasons(resource, data.expected_people)
+        reasons += capacity_reasons(resource, data.expected_people) + elsewhere
         if reasons:
             conflicts.append(SeriesConflict(occurrence.day, reasons))
     # Quotas count the dates that can be booked, so skipping the dates listed is enough.

@@ -16,6 +16,7 @@ from pole.organisations.models import Organisation
 from pole.resources.models import Resource, Site
 from pole.seasons import rules
 from pole.seasons.models import Season, SeasonRequest
+from pole.sites.services import organisation_works_in, site_reasons
 
 
 class SeasonRefused(Refused):
@@ -171,6 +172,9 @@ def _apply(request: SeasonRequest, data: RequestData, season: Season) -> None:
     resource = db.session.get(Resource, data.resource_id)
     if resource is None or resource.site_id != season.site_id:
         reasons.append(Reason("resource", "resource_id", "Choisissez une ressource du lieu."))
+    else:
+        organisation = db.session.get(Organisation, data.organisation_id)
+        reasons += site_reasons(organisation, resource, "organisation_id")
     if reasons:
         raise SeasonRefused(reasons)
     request.organisation_id = data.organisation_id
@@ -278,7 +282,8 @@ def set_status(
 
 def carry_over(season: Season, user: User, now: datetime | None = None) -> Season:
     """« Reconduire »: the same plan a year later, every request copied as asked (those the
-    associations withdrew are left behind)."""
+    associations withdrew, and those of associations no longer working in the site, are left
+    behind)."""
     if not permissions.can_plan_seasons(user):
         raise NotAllowed
     now = now or utcnow()
@@ -298,8 +303,10 @@ def carry_over(season: Season, user: User, now: datetime | None = None) -> Seaso
         db.session.flush()
         copied = 0
         for r in season.requests:
-            if r.status == "withdrawn":
-                continue
+            if r.status == "withdrawn" or not organisation_works_in(
+                r.organisation_id, copy.site_id
+            ):
+                continue  # withdrawn, or the association no longer works in this site
             again = SeasonRequest(
                 season_id=copy.id,
                 organisation_id=r.organisation_id,
