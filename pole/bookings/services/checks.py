@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from pole import permissions
 from pole.auth.models import User
 from pole.bookings import rules
-from pole.bookings.models import Booking
+from pole.bookings.models import LONGEST_OCCUPATION, Booking
 from pole.core.locks import lock_row
 from pole.core.refusals import Reason, Refused
 from pole.db import db, utcnow
@@ -131,6 +131,7 @@ _OCCUPYING = (
         Booking.occupying(
             sa.bindparam("start", type_=Booking.start.type),
             sa.bindparam("end", type_=Booking.end.type),
+            sa.bindparam("since", type_=Booking.start.type),
         ),
     )
     .order_by(Booking.start)
@@ -156,7 +157,12 @@ def occupations(
     # Widen by the buffer on both sides: the request's own cleaning time may hit a booking.
     margin = timedelta(minutes=resource.buffer_minutes)
     exclude = list(exclude)
-    params = {"resource_id": resource.id, "start": start - margin, "end": end + margin}
+    params = {
+        "resource_id": resource.id,
+        "start": start - margin,
+        "end": end + margin,
+        "since": start - margin - LONGEST_OCCUPATION,
+    }
     if exclude:
         params["exclude"] = exclude
     rows = db.session.execute(_OCCUPYING_BUT if exclude else _OCCUPYING, params)
