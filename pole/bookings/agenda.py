@@ -22,14 +22,13 @@ from markupsafe import Markup
 from pole import permissions
 from pole.bookings import grid, services
 from pole.bookings.agenda_rows import BlockView, RowView, row_views, rows_html
+from pole.bookings.wall_time import missing_times
 from pole.db import db, utcnow
 from pole.formatting import HHMM, format_date, format_hhmm
 from pole.resources.models import Closure, Resource, Site
 from pole.resources.services import active_resources
 from pole.timeutil import (
     MINUTES_PER_DAY,
-    NonexistentLocalTime,
-    combine_minutes,
     local_day_bounds,
     minutes_of_day,
     to_local,
@@ -125,23 +124,6 @@ def _wall(instant: datetime, day: date, tz: ZoneInfo) -> int:
     local = instant.astimezone(tz)  # instants from the database are aware (UTCDateTime)
     minutes = (local.date() - day).days * MINUTES_PER_DAY + local.hour * 60 + local.minute
     return 0 if minutes < 0 else MINUTES_PER_DAY if minutes > MINUTES_PER_DAY else minutes
-
-
-def _missing(day: date, tz: ZoneInfo, bounds: tuple[datetime, datetime]) -> list[tuple[int, int]]:
-    """Wall times that never happen on this day (the spring-forward hour)."""
-    start, end = bounds
-    if end - start >= timedelta(days=1):
-        return []
-    gaps: list[tuple[int, int]] = []
-    for minute in range(0, MINUTES_PER_DAY, 15):
-        try:
-            combine_minutes(day, minute, tz)
-        except NonexistentLocalTime:
-            if gaps and gaps[-1][1] == minute:
-                gaps[-1] = (gaps[-1][0], minute + 15)
-            else:
-                gaps.append((minute, minute + 15))
-    return gaps
 
 
 class _Shape(NamedTuple):
@@ -333,7 +315,7 @@ def columns_for(
         show_url = link_pattern("bookings.show", "booking_id")
         views = {b.id: _block_view(b, viewer, tz, show_url) for b in bookings}
     days = {head.day for head in heads}
-    missing = {day: _missing(day, tz, local_day_bounds(day, tz)) for day in days}
+    missing = {day: missing_times(day, tz, local_day_bounds(day, tz)) for day in days}
     shapes = {r.id: _Shape.of(r) for r in resources}
     limits = {r_id: _Limits.of(shape, tz, now) for r_id, shape in shapes.items()}
     return [
