@@ -220,10 +220,11 @@ ENGLISH = re.compile(
     ],
 )
 def test_bad_input_on_the_sites_forms_is_refused_in_french(
-    app, city, client, login_as, path, data, field_ids
+    app, city, client, login_as, path, data, field_ids, monkeypatch
 ):
     # Without WTForms' catalogue its own messages would be English: every message is ours.
-    app.config["WTF_I18N_ENABLED"] = False
+    # monkeypatch puts the setting back: the app is shared with the tests that follow.
+    monkeypatch.setitem(app.config, "WTF_I18N_ENABLED", False)
     login_as(city.manager)
     path = {
         "MANAGER": f"/sites/responsables/{city.chloe.id}",
