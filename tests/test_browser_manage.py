@@ -58,5 +58,8 @@ def test_the_manager_approves_a_pending_kitchen_booking(app, page, mailbox):
     assert page.url.endswith("/gestion/demandes")
     mail = mailbox.to("monique@exemple.fr")
     assert mail["Subject"] == "Réservation confirmée : Cuisine équipée"
-    db.session.rollback()  # leave the snapshot taken before the server wrote
+    # create_booking commits without expiring what it loaded, so the session still holds
+    # the booking as it was then: drop that copy and read what the server committed.
+    db.session.rollback()
+    db.session.expire_all()
     assert db.session.get(Booking, booking.id).status == "confirmed"
