@@ -237,3 +237,19 @@ def test_other_rooms_offered_fit_the_people_expected(hall, restos, volunteer):
         hall, restos, volunteer, at(TUESDAY, 8), at(TUESDAY, 10), now=NOW, expected_people=3
     )
     assert {r.name for r in few} == {office.name, room.name}
+
+
+def test_a_booking_as_long_as_allowed_begun_last_month_counts_in_this_months_quota(
+    restos, volunteer
+):
+    # The quota's read of what is held starts its index range LONGEST_OCCUPATION before the
+    # month: a stay of the longest length allowed, begun 30 days before, is still counted.
+    longest = 31 * 24 * 60
+    store = make_resource(name="Réserve", max_duration_minutes=longest)
+    make_quota(resource=store, maximum=30)  # hours a month
+    october = at(date(2026, 10, 1), 0)
+    make_booking(store, restos, october - timedelta(days=30), hours=longest / 60)
+    # 24 h of October are held already: 6 more hours fit, a 7th would pass the 30.
+    book(store, restos, volunteer, at(date(2026, 10, 5), 9), at(date(2026, 10, 5), 15))
+    with pytest.raises(services.BookingRefused):
+        book(store, restos, volunteer, at(date(2026, 10, 6), 9), at(date(2026, 10, 6), 10))

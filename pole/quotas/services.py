@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 from pole import permissions
 from pole.auth.models import User
-from pole.bookings.models import Booking
+from pole.bookings.models import LONGEST_OCCUPATION, Booking
 from pole.bookings.services.checks import BookingRefused
 from pole.core.locks import lock_row
 from pole.core.refusals import Reason
@@ -125,11 +125,16 @@ def held_by(
     end: datetime,
     exclude: Iterable[int] = (),
 ) -> list[rules.Held]:
-    """The organisation's pending and confirmed bookings of these resources meeting [start, end)."""
+    """The organisation's pending and confirmed bookings of these resources meeting [start, end).
+
+    The (organisation_id, start) index range is bounded on both sides: no booking lasts
+    longer than LONGEST_OCCUPATION, so none that starts earlier can reach the window.
+    """
     query = sa.select(Booking.start, Booking.end, Booking.resource_id, Booking.status).where(
         Booking.organisation_id == organisation_id,
         Booking.resource_id.in_(list(resource_ids)),
         Booking.status.in_(rules.COUNTED),
+        Booking.start > start - LONGEST_OCCUPATION,
         Booking.start < end,
         Booking.end > start,
     )
