@@ -98,6 +98,24 @@ def test_the_service_refuses_an_appointment_for_an_association_working_elsewhere
     assert booked.organisation_id == city.restos.id
 
 
+def test_an_appointment_is_not_restored_once_its_association_left_the_site(city):
+    booked = permanences.book_slot(
+        city.permanence.id, city.slot, appointment(city.restos), city.paul
+    )
+    social_worker = city.permanence.social_worker
+    permanences.cancel_from_sheet(booked.id, social_worker)
+    sites.set_organisation_sites(city.restos.id, {city.centre.id})
+    with pytest.raises(permanences.AppointmentRefused) as refused:
+        permanences.restore_appointment(booked.id, social_worker)
+    assert str(refused.value) == RESTOS_LEFT
+    db.session.rollback()
+    assert db.session.get(Appointment, booked.id).status == "cancelled"
+    sites.set_organisation_sites(city.restos.id, set())
+    permanences.restore_appointment(booked.id, social_worker)
+    db.session.rollback()
+    assert db.session.get(Appointment, booked.id).status == "booked"
+
+
 def slot_url(city) -> str:  # noqa: ANN001
     return f"/permanences/{city.permanence.id}/creneau/{slot_key(city.slot)}"
 

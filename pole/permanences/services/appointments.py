@@ -208,6 +208,10 @@ def restore_appointment(appointment_id: int, user: User, now: datetime | None = 
         refused = rules.check_restore(appointment, permanence.social_worker_id, slot_free, now)
         if refused:
             raise AppointmentRefused([refused])
+        # The association may have been limited to other sites since it booked.
+        elsewhere = site_reasons(appointment.organisation, permanence.resource, "")
+        if elsewhere:
+            raise AppointmentRefused(elsewhere)
         appointment.status = "booked"
         appointment.cancelled_by_id = None
         record_appointment("appointment.marked", appointment, user, now, "cancelled")
