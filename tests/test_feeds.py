@@ -28,7 +28,7 @@ from werkzeug.http import http_date
 from pole import demo, permissions
 from pole.auth.models import User
 from pole.bookings import services as bookings
-from pole.bookings.models import Booking
+from pole.bookings.models import LONGEST_BOOKING, Booking
 from pole.bookings.recurrence import Recurrence
 from pole.db import db, utcnow, write_transaction
 from pole.feeds import appointments as feed_appointments
@@ -38,7 +38,7 @@ from pole.feeds import ical
 from pole.feeds import links as feed_links
 from pole.feeds import ratelimit as feed_ratelimit
 from pole.feeds import sources as feed_sources
-from pole.feeds.feed import LONGEST_BOOKING, current_window
+from pole.feeds.feed import current_window
 from pole.feeds.models import FeedRateBucket, FeedToken
 from pole.organisations.models import Organisation
 from pole.permanences import services as permanences

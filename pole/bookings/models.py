@@ -16,11 +16,15 @@ from pole.resources.models import Resource
 
 STATUSES = ("pending", "confirmed", "cancelled", "rejected")
 ACTIVE_STATUSES = ("pending", "confirmed")  # statuses that hold the slot
-# The longest a booking can hold its resource: at most 31 days (the resource form's largest
-# maximum duration, which check_booking enforces on every booking) plus at most 24 h of buffer.
-# Reads of a window start their (resource_id, start) index scan that long before the window
-# instead of at the resource's first booking; tests/test_window_bound.py ties it to the form.
-LONGEST_OCCUPATION = timedelta(days=31, hours=24)
+# The longest a booking may last: the resource form's largest maximum duration, which
+# check_booking enforces on every booking, and the database refuses beyond it (ck_booking_length).
+LONGEST_BOOKING = timedelta(days=31)
+# The longest buffer a resource may keep free after each use (the resource form's bound).
+LONGEST_BUFFER = timedelta(hours=24)
+# The longest a booking can hold its resource. Reads of a window start their (resource_id,
+# start) index scan that long before the window instead of at the resource's first booking;
+# tests/test_window_bound.py ties it to the form.
+LONGEST_OCCUPATION = LONGEST_BOOKING + LONGEST_BUFFER
 STATUS_LABELS = {
     "pending": "En attente de validation",
     "confirmed": "Confirmée",
@@ -75,8 +79,21 @@ class Booking(ChangeStamped, db.Model):
         sa.CheckConstraint('"end" > start', name="period"),
         sa.CheckConstraint('occupied_until >= "end"', name="occupied_until"),
         sa.CheckConstraint("quantity >= 1", name="quantity_positive"),
+        # No booking lasts longer than LONGEST_BOOKING, whatever writes it. SQLite keeps times
+        # as text: their difference is counted in whole milliseconds of julian days.
+        sa.CheckConstraint(
+            f"\"end\" - start <= interval '{LONGEST_BOOKING.days} days'", name="length"
+        ).ddl_if(dialect="postgresql"),
+        sa.CheckConstraint(
+            'round((julianday("end") - julianday(start)) * 86400000) <= '
+            f"{LONGEST_BOOKING // timedelta(milliseconds=1)}",
+            name="length",
+        ).ddl_if(dialect="sqlite"),
         sa.Index("ix_booking_resource_start", "resource_id", "start"),
         sa.Index("ix_booking_organisation_start", "organisation_id", "start"),
+        # The feeds' version also counts what changed today, wherever it now starts.
+        sa.Index("ix_booking_resource_updated_at", "resource_id", "updated_at"),
+        sa.Index("ix_booking_organisation_updated_at", "organisation_id", "updated_at"),
         # Last line of defence on PostgreSQL: two active bookings of an exclusive resource
         # (a room, or equipment with a single unit) never overlap, buffer included.
         ExcludeConstraint(

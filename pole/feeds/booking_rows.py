@@ -16,9 +16,9 @@ from typing import NamedTuple
 import sqlalchemy as sa
 
 from pole.auth.models import User
-from pole.bookings.models import ACTIVE_STATUSES, Booking
+from pole.bookings.models import ACTIVE_STATUSES, LONGEST_BOOKING, Booking
 from pole.db import db
-from pole.feeds.feed import LONGEST_BOOKING, PUBLIC, Feed, Window
+from pole.feeds.feed import PUBLIC, Feed, Window
 from pole.organisations.models import Membership, Organisation
 from pole.resources.models import Resource, Site
 

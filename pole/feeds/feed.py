@@ -24,12 +24,6 @@ UID_NAMESPACE = uuid.UUID("0b6f5d3e-8a4c-5b8e-9c61-2f1d7a0c4e19")
 # Some clients ignore STATUS (Google shows a TENTATIVE event like any other, Outlook keeps a
 # CANCELLED one in place), so the title says it too.
 SUMMARY_PREFIX = {"pending": "À confirmer : ", "cancelled": "Annulé : ", "rejected": "Annulé : "}
-# No booking lasts longer: a room's policy allows at most 31 days (the bound of its
-# max_duration_minutes in pole.resources.forms), and rules.check refuses any booking longer
-# than its room's policy. A feed's query reads bookings that start at most this long before
-# its window, so that it is an index range bounded on both sides (resource or organisation,
-# start), not every booking since the first.
-LONGEST_BOOKING = timedelta(days=31)
 
 
 @dataclass(frozen=True)

@@ -132,7 +132,8 @@ def _can_book(wish: Wish, resource: Resource, now: datetime) -> bool:
     reasons = bookings.check(
         resource, wish.organisation, wish.user, wish.start, wish.end, wish.quantity, now
     )
-    return not reasons
+    # An organisation limited to other sites since it asked is not offered the time.
+    return not reasons and not site_reasons(wish.organisation, resource)
 
 
 def tell_first_free(resource: Resource, start: datetime, end: datetime, now: datetime) -> int:

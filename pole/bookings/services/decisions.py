@@ -19,6 +19,7 @@ from pole.outbox.bookings import booking_invitation
 from pole.outbox.links import mail_url
 from pole.quotas import services as quotas
 from pole.resources.models import Resource
+from pole.sites.services import site_reasons
 from pole.timeutil import to_local
 
 
@@ -58,6 +59,10 @@ def _decide(
         if booking.status != "pending":
             raise BookingRefused([Reason("state", "", "Cette demande a déjà été traitée.")])
         if status == "confirmed":
+            # The organisation may have been limited to other sites since it asked.
+            elsewhere = site_reasons(booking.organisation, booking.resource)
+            if elsewhere:
+                raise BookingRefused(elsewhere)
             # A quota set or lowered since the request was made is checked again.
             kept = quotas.enforce(
                 quotas.lock_organisation(booking.organisation_id),

@@ -25,6 +25,7 @@ from pole.permanences.services.loading import (
     tz_of,
 )
 from pole.permanences.services.mail import mail_associations
+from pole.sites.services import site_reasons
 
 MARKS = ("booked", "seen", "no_show", "cancelled")
 
@@ -43,8 +44,9 @@ def book_slot(
 ) -> Appointment:
     """Book one slot for an association, or raise AppointmentRefused with the reasons.
 
-    Under the permanence lock: the slot is free, the date not cancelled, the slot not
-    blocked, the window open and the association within its fair share.
+    Under the permanence lock: the association works in the permanence's site, the slot is
+    free, the date not cancelled, the slot not blocked, the window open and the association
+    within its fair share.
     """
     now = now or utcnow()
     reasons = rules.check_appointment_data(
@@ -64,6 +66,9 @@ def book_slot(
     beneficiary_ref = data.beneficiary_ref.strip() if data.for_whom == "beneficiary" else ""
     with _taken_on_race(), write_transaction(now=now):
         permanence = lock_permanence(permanence_id)
+        elsewhere = site_reasons(organisation, permanence.resource, "organisation_id")
+        if elsewhere:
+            raise AppointmentRefused(elsewhere)
         slot = slot_of(permanence, start)
         tz = tz_of(permanence)
         closed = rules.check_slot_open(
@@ -203,6 +208,10 @@ def restore_appointment(appointment_id: int, user: User, now: datetime | None = 
         refused = rules.check_restore(appointment, permanence.social_worker_id, slot_free, now)
         if refused:
             raise AppointmentRefused([refused])
+        # The association may have been limited to other sites since it booked.
+        elsewhere = site_reasons(appointment.organisation, permanence.resource, "")
+        if elsewhere:
+            raise AppointmentRefused(elsewhere)
         appointment.status = "booked"
         appointment.cancelled_by_id = None
         record_appointment("appointment.marked", appointment, user, now, "cancelled")

@@ -23,6 +23,7 @@ from pole.permanences.models import (
     PermanencePattern,
 )
 from pole.permanences.services.loading import today_at, tz_of
+from pole.sites.services import organisation_works_in
 from pole.timeutil import local_day_bounds
 
 # What the screens show ------------------------------------------------------------------------
@@ -85,7 +86,12 @@ class Session:
         self, entry: SlotEntry, organisations: Sequence[Organisation], now: datetime
     ) -> bool:
         """Whether the slot offers its booking form to a person of these associations."""
-        return rules.can_book(entry.state, bool(organisations), self.is_open(now))
+        return rules.can_book(entry.state, bool(self.bookers(organisations)), self.is_open(now))
+
+    def bookers(self, organisations: Sequence[Organisation]) -> list[Organisation]:
+        """Those of these associations that work in the site the permanence is held in."""
+        site_id = self.permanence.resource.site_id
+        return [o for o in organisations if organisation_works_in(o.id, site_id)]
 
     def fair_share_reason(self, organisation_id: int, now: datetime) -> Reason | None:
         return rules.check_fair_share(

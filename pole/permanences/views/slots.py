@@ -18,6 +18,7 @@ from pole.permanences.models import Appointment, Permanence
 from pole.permanences.patterns import slot_key
 from pole.permanences.views import bp
 from pole.permanences.views.loaders import get_appointment, get_permanence, parse_slot_key
+from pole.sites.services import site_reasons
 from pole.timeutil import to_local
 from pole.urls import safe_next
 
@@ -58,7 +59,8 @@ def _answer_slot(context: dict, status: int = 200, message: str = "", category: 
     """The slot, swapped in place for htmx (with our appointments refreshed), or its page."""
     context = {
         "title": "Réserver un créneau",
-        "organisations": services.bookable_organisations(current_user),
+        # Only the associations that work in the permanence's site are offered its slots.
+        "organisations": context["session"].bookers(services.bookable_organisations(current_user)),
         "message": message,
         "category": category,
         **context,
@@ -83,14 +85,18 @@ def slot(permanence_id: int, key: str):
     organisations = services.bookable_organisations(current_user)
     if not organisations:
         abort(403)
-    if not request.args.get("fermer"):
-        form = book_form(organisations, key, blank=True)
-        session, now = context["session"], context["now"]
+    session, now = context["session"], context["now"]
+    bookers = session.bookers(organisations)
+    if not request.args.get("fermer") and not bookers:
+        # None of their associations works in this site: say so rather than offer the form.
+        context["reasons"] = site_reasons(organisations[0], permanence.resource)
+    elif not request.args.get("fermer"):
+        form = book_form(bookers, key, blank=True)
         # Preselect an association that may still book here (fair share).
-        within = [o for o in organisations if not session.fair_share_reason(o.id, now)]
-        form.organisation_id.data = (within or organisations)[0].id
+        within = [o for o in bookers if not session.fair_share_reason(o.id, now)]
+        form.organisation_id.data = (within or bookers)[0].id
         context["form"] = form
-        context["reasons"] = session.why_not(context["entry"], [o.id for o in organisations], now)
+        context["reasons"] = session.why_not(context["entry"], [o.id for o in bookers], now)
     return _answer_slot(context)
 
 
@@ -110,7 +116,8 @@ def book_slot(permanence_id: int, key: str):
         services.book_slot(permanence.id, start, form.to_data(), current_user)
     except services.PermanenceRefused as refused:
         context = _slot_context(permanence, start, utcnow())
-        if any(r.field and r.field in form for r in refused.reasons):
+        offered = context["session"].bookers(organisations)  # no form when none works here
+        if offered and any(r.field and r.field in form for r in refused.reasons):
             apply_reasons(form, refused.reasons)
             return _answer_slot({**context, "form": form}, status=422)
         # The slot itself cannot be had (taken meanwhile, window, fair share): say why.

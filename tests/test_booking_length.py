@@ -1,0 +1,113 @@
+"""No booking lasts longer than LONGEST_BOOKING (31 days): the rules refuse it, and the database
+too, on both databases, whatever writes the row. The reads of a window rely on it."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from bench import data as bench_data
+from pole.bookings.models import LONGEST_BOOKING, LONGEST_BUFFER, LONGEST_OCCUPATION, Booking
+from pole.db import db
+from pole.feeds import booking_rows
+from pole.resources.forms import ResourceForm
+from tests.factories import make_booking, make_organisation, make_resource
+from tests.test_sites_migration import every_row, run
+
+REVISION = "0020_h37_booking_length"
+PREVIOUS = "0017_h29_feed_state"
+MONDAY_10H = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+
+
+def test_one_bound_for_bookings_and_their_buffers_everywhere():
+    assert LONGEST_OCCUPATION == LONGEST_BOOKING + LONGEST_BUFFER
+    assert booking_rows.LONGEST_BOOKING is LONGEST_BOOKING  # the feeds read the same one
+    bounds = {  # what the resource form lets a manager give a room, at most
+        name: max(getattr(v, "max", 0) for v in getattr(ResourceForm, name).kwargs["validators"])
+        for name in ("max_duration_minutes", "buffer_minutes")
+    }
+    assert timedelta(minutes=bounds["max_duration_minutes"]) == LONGEST_BOOKING
+    assert timedelta(minutes=bounds["buffer_minutes"]) == LONGEST_BUFFER
+
+
+def _stretch(booking_id: int, length: timedelta) -> None:
+    """Give the booking this length through a raw UPDATE, as a script or a bug might."""
+    booking = db.session.get(Booking, booking_id)
+    end = booking.start + length
+    db.session.execute(
+        sa.update(Booking).where(Booking.id == booking_id).values(end=end, occupied_until=end)
+    )
+    db.session.commit()
+
+
+@pytest.mark.parametrize(
+    "length, refused",
+    [
+        (LONGEST_BOOKING, False),
+        (LONGEST_BOOKING + timedelta(milliseconds=1), True),
+        (LONGEST_BOOKING + timedelta(minutes=15), True),
+        (timedelta(days=365), True),
+    ],
+    ids=["31-days", "a-millisecond-more", "a-quarter-more", "a-year"],
+)
+def test_the_database_refuses_a_booking_longer_than_31_days(app, length, refused):
+    booking = make_booking(make_resource(), make_organisation(), MONDAY_10H, hours=2)
+    if not refused:
+        _stretch(booking.id, length)
+        assert db.session.get(Booking, booking.id).end == MONDAY_10H + length
+        return
+    with pytest.raises(sa.exc.IntegrityError, match="ck_booking_length"):
+        _stretch(booking.id, length)
+    db.session.rollback()
+    assert db.session.get(Booking, booking.id).end == MONDAY_10H + timedelta(hours=2)
+
+
+def test_the_database_refuses_an_over_long_row_inserted_raw(app):
+    resource, organisation = make_resource(), make_organisation()
+    row = {
+        "resource_id": resource.id,
+        "organisation_id": organisation.id,
+        "title": "Stockage",
+        "description": "",
+        "is_public": False,
+        "start": MONDAY_10H,
+        "end": MONDAY_10H + timedelta(days=40),
+        "occupied_until": MONDAY_10H + timedelta(days=40),
+        "quantity": 1,
+        "exclusive": True,
+        "status": "confirmed",
+        "sequence": 0,
+        "created_at": MONDAY_10H,
+        "updated_at": MONDAY_10H,
+        "decision_note": "",
+        "quota_override_note": "",
+    }
+    with pytest.raises(sa.exc.IntegrityError, match="ck_booking_length"):
+        db.session.execute(sa.insert(Booking), [row])
+        db.session.commit()
+    db.session.rollback()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Booking)) == 0
+
+
+def test_the_bench_year_goes_through_the_migration_and_back_untouched(scratch_app):
+    app = scratch_app
+    with app.app_context():
+        run(app, "upgrade")
+        facts = bench_data.build(app, one_offs=400, today=date(2027, 3, 15))
+        assert facts.bookings > 400
+        longest = max(b.end - b.start for b in db.session.scalars(sa.select(Booking)))
+        assert longest <= LONGEST_BOOKING  # the bench (and the demo it starts from) stay within
+        db.session.remove()
+        at_head = every_row()
+        # Rebuilding the booking table on SQLite must not lose what the history points to.
+        assert any(dict(row)["booking_id"] is not None for row in at_head["event"])
+
+        run(app, "downgrade", PREVIOUS)
+        db.session.remove()
+        assert every_row() == at_head
+        run(app, "upgrade", REVISION)
+        db.session.remove()
+        assert every_row() == at_head
+        db.engine.dispose()
