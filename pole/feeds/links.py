@@ -10,7 +10,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -200,6 +201,23 @@ class _Person:
 def feed_for_token(token: str) -> Feed | None:
     """The feed a secret link opens; None when it is unknown, malformed or revoked."""
     return open_link(token, None)[0]
+
+
+@contextmanager
+def opened(token: str, rate: tuple[int, int] | None) -> Iterator[tuple[Feed | None, int]]:
+    """`open_link`, with the block's reads in the take's transaction.
+
+    On SQLite the take is a write (BEGIN IMMEDIATE): the link and what the block reads (the
+    feed's version) come in that transaction too, which commits when the block ends; one
+    transaction instead of two, and the write lock held for a few index reads more, never
+    for a build (do that after the block). On PostgreSQL the take is in the link's statement
+    and the request's transaction commits after the response, as `open_link` says.
+    """
+    if rate is not None and db.engine.dialect.name == "sqlite":
+        with write_transaction():
+            yield open_link(token, rate)
+    else:
+        yield open_link(token, rate)
 
 
 def open_link(token: str, rate: tuple[int, int] | None) -> tuple[Feed | None, int]:
