@@ -226,8 +226,8 @@ def open_link(token: str, rate: tuple[int, int] | None) -> tuple[Feed | None, in
     (pole.feeds.ratelimit) when `rate` (requests, seconds) is given.
 
     On PostgreSQL the link, the feed generation and the take are one statement, a CTE (one
-    round trip; the bucket's row stays locked until the request's transaction ends). On
-    SQLite the take is a short write transaction of its own before the read.
+    round trip, its own transaction: `_statement_per_transaction`). On SQLite the take is a
+    short write transaction (see `opened`), before the read.
     """
     selector, dot, verifier = token.partition(".")
     verifier_hash = _hash(verifier)
@@ -240,7 +240,9 @@ def open_link(token: str, rate: tuple[int, int] | None) -> tuple[Feed | None, in
         dialect = db.engine.dialect.name
         if rate is not None and dialect == "postgresql" and has_request_context():
             # A write: on the primary, whatever the replica setting says of this request.
-            connection = db.session.connection(bind_arguments={"bind": db.engine})
+            connection = db.session.connection(
+                bind_arguments={"bind": db.engine}, **_statement_per_transaction()
+            )
             row = connection.execute(_FIND_LINK_TAKING, parameters).one_or_none()
             ratelimit.commit_after_request()
             taken = None if row is None or row.granted is None else (row.tokens, row.granted)
@@ -259,6 +261,21 @@ def open_link(token: str, rate: tuple[int, int] | None) -> tuple[Feed | None, in
     if feed is None or taken is None:
         return feed, 0
     return feed, ratelimit.wait_of(*taken, parameters)
+
+
+def _statement_per_transaction() -> dict:
+    """PostgreSQL, a request that has not begun a transaction yet: each of its statements is
+    a transaction of its own (autocommit), so no BEGIN and no COMMIT round trips.
+
+    The take is one atomic statement, and READ COMMITTED gives each statement its own
+    snapshot anyway, so the link and the feed's version read nothing less fresh than in one
+    transaction; the bucket's row is held for its statement only, no longer until the
+    response. Within a transaction already begun (a test sharing its session), the request
+    joins it as before.
+    """
+    if db.session().in_transaction():
+        return {}
+    return {"execution_options": {"isolation_level": "AUTOCOMMIT"}}
 
 
 def _feed_of(row: sa.Row) -> Feed | None:
