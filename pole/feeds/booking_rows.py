@@ -14,6 +14,9 @@ from datetime import UTC, datetime
 from typing import NamedTuple
 
 import sqlalchemy as sa
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import GenericFunction
 
 from pole.auth.models import User
 from pole.bookings.models import ACTIVE_STATUSES, Booking
@@ -70,10 +73,28 @@ class BookingRow(NamedTuple):
         )
 
 
+class _stored_utc(GenericFunction):  # noqa: N801  (SQLAlchemy names functions in lower case)
+    """A UTCDateTime column as the driver gives it: PostgreSQL an aware datetime, SQLite its
+    text with "+00:00" added, which `datetime.fromisoformat` reads as aware UTC at once."""
+
+    type = sa.String()
+    inherit_cache = True
+
+
+@compiles(_stored_utc)
+def _stored_utc_as_is(element: _stored_utc, compiler: SQLCompiler, **kw: object) -> str:
+    return compiler.process(element.clauses, **kw)
+
+
+@compiles(_stored_utc, "sqlite")
+def _stored_utc_with_offset(element: _stored_utc, compiler: SQLCompiler, **kw: object) -> str:
+    return f"({compiler.process(element.clauses, **kw)} || '+00:00')"
+
+
 def _raw(column: sa.ColumnElement) -> sa.ColumnElement:
-    """A UTCDateTime column read as the driver gives it (SQLite: text; PostgreSQL: an aware
-    datetime), for `_utc` to parse: SQLAlchemy's own SQLite parsing was a fifth of a feed."""
-    return sa.type_coerce(column, sa.String).label(column.key)
+    """A UTCDateTime column read as the driver gives it, for `_utc`: SQLAlchemy's own SQLite
+    parsing was a fifth of a feed."""
+    return _stored_utc(column).label(column.key)
 
 
 _ROW_COLUMNS = (
@@ -236,7 +257,7 @@ def _parameters(feed: Feed, window: Window) -> dict:
 def _utc(value: str | datetime) -> datetime:
     """A stored instant as an aware UTC datetime (what UTCDateTime returns)."""
     if value.__class__ is str:
-        return datetime.fromisoformat(value).replace(tzinfo=UTC)
+        return datetime.fromisoformat(value)  # SQLite's text, with its "+00:00" (_stored_utc)
     return value if value.tzinfo is UTC else value.astimezone(UTC)
 
 
