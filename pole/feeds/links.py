@@ -210,8 +210,8 @@ def opened(token: str, rate: tuple[int, int] | None) -> Iterator[tuple[Feed | No
     On SQLite the take is a write (BEGIN IMMEDIATE): the link and what the block reads (the
     feed's version) come in that transaction too, which commits when the block ends; one
     transaction instead of two, and the write lock held for a few index reads more, never
-    for a build (do that after the block). On PostgreSQL the take is in the link's statement
-    and the request's transaction commits after the response, as `open_link` says.
+    for a build (do that after the block). On PostgreSQL the take is in the link's statement,
+    a transaction of its own (`_statement_per_transaction`).
     """
     if rate is not None and db.engine.dialect.name == "sqlite":
         with write_transaction():
