@@ -14,16 +14,11 @@ server and a load client in the way, a change shows in the same run even on a bu
 
 from __future__ import annotations
 
-import argparse
 import contextlib
-import cProfile
-import io
 import pickle
-import pstats
 import re
 import sys
 import tempfile
-import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -32,25 +27,14 @@ BENCH = ROOT / "bench"
 sys.path[:0] = [str(ROOT), str(BENCH)]
 
 import data  # noqa: E402
-import sqlalchemy as sa  # noqa: E402
-from common import POSTGRES_URL, count_statements, scratch_database  # noqa: E402
+import profiling  # noqa: E402
+from common import scratch_database  # noqa: E402
 
 PAGES = ("day", "week", "month", "find", "conflict", "post")
-CLOCK = time.perf_counter  # --cpu: time.process_time, this process's CPU only (busy machines)
 
 
 def make_app(url: str):  # noqa: ANN201
-    from pole import create_app
-
-    return create_app(
-        {
-            "SQLALCHEMY_DATABASE_URI": url,
-            "SECRET_KEY": "profile-pages",
-            "MAIL_SERVER": "",
-            "TESTING": False,
-            "POLE_MAIL_KICK": False,
-        }
-    )
+    return profiling.bench_app(url, "profile-pages")
 
 
 def build(url: str) -> tuple[object, data.Facts]:
@@ -72,22 +56,8 @@ def database(backend: str, keep: Path | None):  # noqa: ANN201
         ):
             yield build(url)
         return
-    keep.mkdir(parents=True, exist_ok=True)
     facts_path = keep / f"facts-{backend}.pickle"
-    if backend == "sqlite":
-        url = f"sqlite:///{keep / 'pole.db'}"
-    else:
-        name = "pole_profile_kept"
-        base = sa.engine.make_url(POSTGRES_URL)
-        url = base.set(drivername="postgresql+psycopg", database=name).render_as_string(
-            hide_password=False
-        )
-        if not facts_path.exists():
-            import psycopg
-
-            with psycopg.connect(POSTGRES_URL, autocommit=True) as admin:
-                admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-                admin.execute(f'CREATE DATABASE "{name}"')
+    url = profiling.kept_url(backend, keep, "pole_profile_kept", facts_path)
     if facts_path.exists():
         yield make_app(url), pickle.loads(facts_path.read_bytes())  # noqa: S301 (our own file)
         return
@@ -194,65 +164,11 @@ def profile_page(app, client, token, facts, page: str, runs: int, top: int, sort
             if response.status_code != expected:
                 raise SystemExit(f"{page}: {method} {path} answered {response.status_code}")
 
-    for i in range(max(5, len(requests))):
-        send(i)
-    timings = []
-    for i in range(runs):
-        t0 = CLOCK()
-        send(i)
-        timings.append(CLOCK() - t0)
-    timings.sort()
-    profiler = cProfile.Profile()
-    profiler.enable()
-    for i in range(runs):
-        send(i)
-    profiler.disable()
-    out = io.StringIO()
-    stats = pstats.Stats(profiler, stream=out)
-    stats.sort_stats(sort).print_stats(top)
-    return {
-        "median": timings[len(timings) // 2] * 1000,
-        "best": timings[0] * 1000,
-        "p90": timings[int(len(timings) * 0.9)] * 1000,
-        "queries": count_statements(app, lambda: send(0)),
-        # Python calls per request: steady where timings are not (a busy, shared machine).
-        "calls": stats.total_calls // runs,
-        "top": out.getvalue(),
-    }
-
-
-def floor(runs: int) -> float:
-    """bench/bare.py's page in-process: the floor the ratios of bench/run.py are taken from."""
-    import bare
-
-    client = bare.app.test_client()
-    timings = []
-    for _ in range(runs):
-        t0 = CLOCK()
-        client.get("/")
-        timings.append(CLOCK() - t0)
-    timings.sort()
-    return timings[len(timings) // 2] * 1000
+    return profiling.measure(app, send, runs, top, sort, warm_up=max(5, len(requests)))
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--pages", default=",".join(PAGES))
-    parser.add_argument("--backends", default="sqlite,postgresql")
-    parser.add_argument("--runs", type=int, default=100)
-    parser.add_argument("--top", type=int, default=25, help="profile lines per page (0: none)")
-    parser.add_argument("--sort", default="tottime", help="pstats order: tottime, cumulative")
-    parser.add_argument("--keep", type=Path, help="build the year here once and reuse it")
-    parser.add_argument(
-        "--cpu",
-        action="store_true",
-        help="time this process's CPU, not the wall clock: steadier on a busy machine, but a"
-        " database server's own time (PostgreSQL) is left out",
-    )
-    args = parser.parse_args()
-    if args.cpu:
-        global CLOCK  # noqa: PLW0603 (a command-line switch, read once)
-        CLOCK = time.process_time
+    args = profiling.arguments(__doc__, "pages", PAGES)
     summary = []
     for backend in args.backends.split(","):
         with database(backend, args.keep) as (app, facts):
@@ -261,29 +177,9 @@ def main() -> int:
                 result = profile_page(
                     app, client, token, facts, page, args.runs, args.top, args.sort
                 )
-                if args.top:
-                    print(f"=== {backend} {page}: {result['median']:.2f} ms")
-                    print(_trim(result["top"]))
-                summary.append((backend, page, result))
-    bare = floor(args.runs)
-    print(f"bare Flask page in-process: {bare:.2f} ms")
-    print(
-        f"{'backend':<11} {'page':<12} {'median ms':>10} {'best ms':>8} {'p90 ms':>8}"
-        f" {'queries':>8} {'calls':>7} {'× bare':>7}"
-    )
-    for backend, page, r in summary:
-        print(
-            f"{backend:<11} {page:<12} {r['median']:>10.2f} {r['best']:>8.2f} {r['p90']:>8.2f}"
-            f" {r['queries']:>8} {r['calls']:>7} {r['median'] / bare:>7.1f}"
-        )
+                profiling.note(summary, backend, page, result, args.top)
+    profiling.print_summary(summary, "page", args.runs)
     return 0
-
-
-def _trim(text: str) -> str:
-    lines = [line for line in text.splitlines() if line.strip()]
-    keep = [i for i, line in enumerate(lines) if "ncalls" in line]
-    text = "\n".join(lines[keep[0] :] if keep else lines)
-    return text.replace(str(ROOT) + "/", "").replace(sys.prefix + "/", "")
 
 
 if __name__ == "__main__":

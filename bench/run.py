@@ -41,6 +41,7 @@ sys.path[:0] = [str(ROOT), str(BENCH)]
 
 import data  # noqa: E402
 import feeds  # noqa: E402  (bench/feeds.py: the hall's year as a feed)
+import profiling  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
 from common import count_statements, gunicorn, scratch_database  # noqa: E402
 from load import USER_AGENT, Request, Result, Session, Side, alternate, measure  # noqa: E402
@@ -77,18 +78,7 @@ def log(message: str) -> None:
 
 
 def make_app(url: str, secret: str):  # noqa: ANN201
-    from pole import create_app
-
-    return create_app(
-        {
-            "SQLALCHEMY_DATABASE_URI": url,
-            "SECRET_KEY": secret,
-            "MAIL_SERVER": "",
-            "TESTING": False,
-            # The demo's mails wait: a sending thread beside the build locks SQLite.
-            "POLE_MAIL_KICK": False,
-        }
-    )
+    return profiling.bench_app(url, secret)
 
 
 def build(url: str, secret: str, one_offs: int) -> tuple[object, data.Facts, float]:

@@ -52,8 +52,19 @@ def build(
     return BuiltFeed(body, etag, last_change.replace(microsecond=0))
 
 
-def get(feed: Feed, window: Window | None = None) -> BuiltFeed:
-    """The feed as it stands, from this process's cache when none of its sources changed."""
+@dataclass(frozen=True)
+class Stamp:
+    """What a feed is built from, read from the database: its cache key and last change."""
+
+    feed: Feed
+    window: Window
+    link: Callable[[int], str] | None
+    key: Hashable
+    last_change: datetime
+
+
+def stamp(feed: Feed, window: Window | None = None) -> Stamp:
+    """Read the versions of the feed's sources (one aggregate each) and its generation."""
     window = window or current_window()
     link = booking_link()
     versions = []
@@ -65,12 +76,22 @@ def get(feed: Feed, window: Window | None = None) -> BuiltFeed:
             last_change = changed
     at = feed.generation if feed.generation is not None else generation.current(db.session)
     key = (feed, at, window, link(0) if link else None, tuple(versions))
+    return Stamp(feed, window, link, key, last_change)
+
+
+def built(stamp: Stamp) -> BuiltFeed:
+    """The feed at this stamp: from this process's cache, else built from its rows."""
     cache = _cache()
-    built = cache.get(key)
-    if built is None:
-        built = build(feed, window, link, last_change)
-        cache.put(key, built)
-    return built
+    feed = cache.get(stamp.key)
+    if feed is None:
+        feed = build(stamp.feed, stamp.window, stamp.link, stamp.last_change)
+        cache.put(stamp.key, feed)
+    return feed
+
+
+def get(feed: Feed, window: Window | None = None) -> BuiltFeed:
+    """The feed as it stands, from this process's cache when none of its sources changed."""
+    return built(stamp(feed, window))
 
 
 class FeedCache:

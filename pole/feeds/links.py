@@ -10,7 +10,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -202,14 +203,31 @@ def feed_for_token(token: str) -> Feed | None:
     return open_link(token, None)[0]
 
 
+@contextmanager
+def opened(token: str, rate: tuple[int, int] | None) -> Iterator[tuple[Feed | None, int]]:
+    """`open_link`, with the block's reads in the take's transaction.
+
+    On SQLite the take is a write (BEGIN IMMEDIATE): the link and what the block reads (the
+    feed's version) come in that transaction too, which commits when the block ends; one
+    transaction instead of two, and the write lock held for a few index reads more, never
+    for a build (do that after the block). On PostgreSQL the take is in the link's statement,
+    a transaction of its own (`_statement_per_transaction`).
+    """
+    if rate is not None and db.engine.dialect.name == "sqlite":
+        with write_transaction():
+            yield open_link(token, rate)
+    else:
+        yield open_link(token, rate)
+
+
 def open_link(token: str, rate: tuple[int, int] | None) -> tuple[Feed | None, int]:
     """The feed a secret link opens (None when it is unknown, malformed or revoked), and 0 if
     it may be served now, else whole seconds to wait: its request is taken from its bucket
     (pole.feeds.ratelimit) when `rate` (requests, seconds) is given.
 
     On PostgreSQL the link, the feed generation and the take are one statement, a CTE (one
-    round trip; the bucket's row stays locked until the request's transaction ends). On
-    SQLite the take is a short write transaction of its own before the read.
+    round trip, its own transaction: `_statement_per_transaction`). On SQLite the take is a
+    short write transaction (see `opened`), before the read.
     """
     selector, dot, verifier = token.partition(".")
     verifier_hash = _hash(verifier)
@@ -222,7 +240,9 @@ def open_link(token: str, rate: tuple[int, int] | None) -> tuple[Feed | None, in
         dialect = db.engine.dialect.name
         if rate is not None and dialect == "postgresql" and has_request_context():
             # A write: on the primary, whatever the replica setting says of this request.
-            connection = db.session.connection(bind_arguments={"bind": db.engine})
+            connection = db.session.connection(
+                bind_arguments={"bind": db.engine}, **_statement_per_transaction()
+            )
             row = connection.execute(_FIND_LINK_TAKING, parameters).one_or_none()
             ratelimit.commit_after_request()
             taken = None if row is None or row.granted is None else (row.tokens, row.granted)
@@ -241,6 +261,21 @@ def open_link(token: str, rate: tuple[int, int] | None) -> tuple[Feed | None, in
     if feed is None or taken is None:
         return feed, 0
     return feed, ratelimit.wait_of(*taken, parameters)
+
+
+def _statement_per_transaction() -> dict:
+    """PostgreSQL, a request that has not begun a transaction yet: each of its statements is
+    a transaction of its own (autocommit), so no BEGIN and no COMMIT round trips.
+
+    The take is one atomic statement, and READ COMMITTED gives each statement its own
+    snapshot anyway, so the link and the feed's version read nothing less fresh than in one
+    transaction; the bucket's row is held for its statement only, no longer until the
+    response. Within a transaction already begun (a test sharing its session), the request
+    joins it as before.
+    """
+    if db.session().in_transaction():
+        return {}
+    return {"execution_options": {"isolation_level": "AUTOCOMMIT"}}
 
 
 def _feed_of(row: sa.Row) -> Feed | None:

@@ -6,10 +6,11 @@ request is one statement, an UPSERT that refills the bucket for the time elapsed
 token if there is one and returns what is left. A feed request takes it only for a live link
 whose verifier hash matches (an INSERT ... SELECT from its FeedToken row): a forged or
 revoked link writes nothing. On SQLite it is a short transaction of its own under the write
-lock. On PostgreSQL the statement is a CTE of the link's own query (pole.feeds.links) and
-joins the request's transaction (the row stays locked until then: two requests of one link
-queue), committed at the end of the request, so a 304 costs no statement more than the
-link's; the table is unlogged (migration 0017), so that commit waits for no disk. Only live
+lock. On PostgreSQL the statement is a CTE of the link's own query (pole.feeds.links), so a
+304 costs no statement more than the link's; a feed request runs it as a transaction of its
+own (autocommit: no BEGIN nor COMMIT round trip; two requests of one link queue on the row
+for that statement only), or joins a transaction already begun, committed at the end of the
+request; the table is unlogged (migration 0017), so a commit waits for no disk. Only live
 links get a bucket, so the table holds at most one row per link and needs no purge.
 """
 

@@ -84,14 +84,17 @@ def _calendar(built: cache.BuiltFeed, cache_control: str) -> Response:
 @bp.get("/calendrier/<token>.ics")
 def fetch_feed(token: str):
     """Serve the calendar that a secret link opens (404 for an unknown or revoked link)."""
-    feed, wait = links.open_link(token, ratelimit.configured())
+    with links.opened(token, ratelimit.configured()) as (feed, wait):
+        # The version is read with the link (SQLite: in the take's transaction); a feed
+        # that changed is built after, without the write lock.
+        stamp = cache.stamp(feed) if feed is not None and not wait else None
     if feed is None:
         abort(404)
-    if wait:
+    if stamp is None:
         response = Response("Trop de demandes pour ce lien.\n", 429, content_type="text/plain")
         response.headers["Retry-After"] = str(wait)
         return response
-    return _calendar(cache.get(feed), FEED_CACHE_CONTROL)
+    return _calendar(cache.built(stamp), FEED_CACHE_CONTROL)
 
 
 @bp.get("/agenda.ics")
