@@ -24,7 +24,7 @@ from pole.bookings.forms import (
 from pole.bookings.list_forms import ListFiltersForm
 from pole.bookings.models import Booking
 from pole.bookings.services import listing
-from pole.db import db, utcnow
+from pole.db import db, reads_only, utcnow
 from pole.extensions import login_manager
 from pole.formatting import format_date
 from pole.forms import FIRST_DAY, LAST_DAY, parse_day
@@ -111,6 +111,7 @@ def _nav(endpoint: str, day: date, step: int, **params) -> dict:
 
 
 @bp.get("/agenda")
+@reads_only
 def day():
     """Show every room and piece of equipment of the building on one day."""
     site = site_or_404()
@@ -145,6 +146,7 @@ def _strip(shown: date, current: date) -> dict:
 
 
 @bp.get("/salles/<int:resource_id>/semaine")
+@reads_only
 def week(resource_id: int):
     """Show one room or piece of equipment from Monday to Sunday."""
     resource = get_resource(resource_id)

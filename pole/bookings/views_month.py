@@ -8,6 +8,7 @@ from flask import request, url_for
 
 from pole.bookings import agenda, month
 from pole.bookings.views import _viewer, bp, site_or_404
+from pole.db import reads_only
 from pole.formatting import format_date
 from pole.htmx import render
 from pole.resources.models import Site
@@ -65,12 +66,14 @@ def _render(site: Site, resource=None):  # noqa: ANN001, ANN202
 
 
 @bp.get("/agenda/mois", endpoint="month")
+@reads_only
 def building_month():
     """Show the building's month: how busy each day is, each day opening to the day view."""
     return _render(site_or_404())
 
 
 @bp.get("/salles/<int:resource_id>/mois")
+@reads_only
 def resource_month(resource_id: int):
     """Show one resource's month: how busy each day is."""
     resource = get_resource(resource_id)
