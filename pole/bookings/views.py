@@ -32,7 +32,7 @@ from pole.htmx import render
 from pole.resources.models import Site
 from pole.resources.services import active_resources
 from pole.resources.views import get_resource
-from pole.sites.services import current_site
+from pole.sites.services import all_sites, current_site
 from pole.urls import safe_next
 
 bp = Blueprint("bookings", __name__)
@@ -114,6 +114,7 @@ def _nav(endpoint: str, day: date, step: int, **params) -> dict:
 @reads_only
 def day():
     """Show every room and piece of equipment of the building on one day."""
+    all_sites(with_resources=True)  # the sites and their resources in one query
     site = site_or_404()
     shown, date_error = _asked_day(site)
     the_day = agenda.day_agenda(site, shown, _viewer())
