@@ -353,12 +353,16 @@ def _build(
     return Agenda(laid_out, heads, scroll_row=scroll, rows=rows, columns=columns)
 
 
+def shown_resources(site: Site) -> list[Resource]:
+    """The resources people may book, in the building's order (as active_resources reads
+    them), from the site's collection: the grids' views load it with the sites."""
+    return [r for r in site.resources if r.is_active]
+
+
 def day_agenda(site: Site, day: date, viewer: object, now: datetime | None = None) -> Agenda:
     """Every active resource of the site, side by side, on one day."""
     now = now or utcnow()
-    # Those people may book, in the building's order (as active_resources reads them), from
-    # the site's collection: the day view loads it with the sites.
-    resources = [r for r in site.resources if r.is_active]
+    resources = shown_resources(site)
     form_url = url_for("bookings.new")
     is_today = day == today(site, now)
     heads = [Head(r, day, r.name, r.name, is_today, form_url) for r in resources]

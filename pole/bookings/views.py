@@ -150,6 +150,7 @@ def _strip(shown: date, current: date) -> dict:
 @reads_only
 def week(resource_id: int):
     """Show one room or piece of equipment from Monday to Sunday."""
+    all_sites(with_resources=True)  # the site picker's sites: the resource comes with them
     resource = get_resource(resource_id)
     asked, date_error = _asked_day(resource.site)
     monday = agenda.monday_of(asked)

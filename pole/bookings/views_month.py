@@ -13,6 +13,7 @@ from pole.formatting import format_date
 from pole.htmx import render
 from pole.resources.models import Site
 from pole.resources.views import get_resource
+from pole.sites.services import all_sites
 
 
 def _asked_month(site: Site) -> tuple[date, str]:
@@ -69,6 +70,7 @@ def _render(site: Site, resource=None):  # noqa: ANN001, ANN202
 @reads_only
 def building_month():
     """Show the building's month: how busy each day is, each day opening to the day view."""
+    all_sites(with_resources=True)  # the sites and their resources in one query
     return _render(site_or_404())
 
 
@@ -76,5 +78,6 @@ def building_month():
 @reads_only
 def resource_month(resource_id: int):
     """Show one resource's month: how busy each day is."""
+    all_sites(with_resources=True)  # the site picker's sites: the resource comes with them
     resource = get_resource(resource_id)
     return _render(resource.site, resource)
