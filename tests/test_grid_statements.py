@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 import pytest
-import sqlalchemy as sa
 
 from pole.db import db
 from pole.organisations.models import Organisation
 from pole.resources.models import Resource
 from tests.factories import make_booking, make_resource
-from tests.test_booking_statements import Tally
+from tests.test_booking_statements import Tally, tally
 from tests.test_booking_views import DAYTIME, TUESDAY, at, pole  # noqa: F401
 
 # The sites with their resources, the person, the bookings with their organisations, the
@@ -23,28 +19,6 @@ PAGES = {
     "building month": (lambda building: f"/agenda/mois?mois={TUESDAY:%Y-%m}", 4),
     "resource month": (lambda building: f"/salles/{building.hall.id}/mois?mois={TUESDAY:%Y-%m}", 4),
 }
-
-
-@contextmanager
-def tally() -> Iterator[Tally]:
-    """The statements, commits, and the isolation level each statement ran under."""
-    seen = Tally()
-    seen.isolation = []
-
-    def statement(conn, _cursor, text, *_args) -> None:  # noqa: ANN001
-        seen.statements.append(text)
-        seen.isolation.append(conn.get_execution_options().get("isolation_level", "default"))
-
-    def commit(_conn) -> None:  # noqa: ANN001
-        seen.commits += 1
-
-    sa.event.listen(db.engine, "before_cursor_execute", statement)
-    sa.event.listen(db.engine, "commit", commit)
-    try:
-        yield seen
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", statement)
-        sa.event.remove(db.engine, "commit", commit)
 
 
 def read_page(client, path: str) -> Tally:  # noqa: ANN001
