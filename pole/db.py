@@ -99,6 +99,31 @@ def reads_first(view: Callable) -> Callable:
     return read_then_write
 
 
+def reads_only(view: Callable) -> Callable:
+    """A page that only reads: on PostgreSQL it reads outside a transaction, two round trips fewer.
+
+    Under READ COMMITTED (PostgreSQL's default, ours) each statement takes its own snapshot,
+    in a transaction or not, so the page sees the same; it saves the BEGIN and the ROLLBACK.
+    SQLite keeps its read transaction (one snapshot for the page, and no round trip to save).
+    """
+
+    @wraps(view)
+    def read(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        session = db.session()
+        if session.in_transaction() or db.engine.dialect.name != "postgresql":
+            return view(*args, **kwargs)
+        session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+        try:
+            page = view(*args, **kwargs)
+        except BaseException:
+            session.rollback()
+            raise
+        _end_read_transaction(session)  # the connection goes back as it came (no round trip)
+        return page
+
+    return read
+
+
 # How long a writer waits for its turn before it is refused (WriteQueueTimeout), in seconds.
 WRITE_WAIT = 10.0
 

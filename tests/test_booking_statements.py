@@ -15,6 +15,7 @@ from tests.test_booking_views import DAYTIME, TUESDAY, at, booked, form_for, pol
 class Tally:
     def __init__(self) -> None:
         self.statements: list[str] = []
+        self.isolation: list[str] = []  # each statement's connection's isolation level, if set
         self.commits = 0
 
     @property
@@ -38,8 +39,9 @@ class Tally:
 def tally() -> Iterator[Tally]:
     seen = Tally()
 
-    def statement(_conn, _cursor, text, *_args) -> None:  # noqa: ANN001
+    def statement(conn, _cursor, text, *_args) -> None:  # noqa: ANN001
         seen.statements.append(text)
+        seen.isolation.append(conn.get_execution_options().get("isolation_level", "default"))
 
     def commit(_conn) -> None:  # noqa: ANN001
         seen.commits += 1

@@ -39,19 +39,18 @@ login_manager.login_message_category = "info"
 login_manager.session_protection = "basic"
 
 
+# Memberships and their organisations come with the user: nearly every page asks what the
+# person may do (the navigation alone asks which associations they coordinate). Built once.
+_WITH_MEMBERSHIPS = (so.joinedload(User.memberships).joinedload(Membership.organisation),)
+
+
 @login_manager.user_loader
 def load_user(session_id: str) -> User | None:
     """Find the person behind a session; a rotated session token ends the session."""
     user_id, _, token = session_id.partition(":")
     if not user_id.isdigit() or not token:
         return None
-    # Memberships and their organisations come with the user: nearly every page asks what
-    # the person may do (the navigation alone asks which associations they coordinate).
-    user = db.session.get(
-        User,
-        int(user_id),
-        options=[so.joinedload(User.memberships).joinedload(Membership.organisation)],
-    )
+    user = db.session.get(User, int(user_id), options=_WITH_MEMBERSHIPS)
     if user is None or not user.is_active or user.session_token != token:
         return None
     return user

@@ -26,7 +26,6 @@ from pole.bookings.wall_time import missing_times
 from pole.db import db, utcnow
 from pole.formatting import HHMM, format_date, format_hhmm
 from pole.resources.models import Closure, Resource, Site
-from pole.resources.services import active_resources
 from pole.timeutil import (
     MINUTES_PER_DAY,
     local_day_bounds,
@@ -354,15 +353,19 @@ def _build(
     return Agenda(laid_out, heads, scroll_row=scroll, rows=rows, columns=columns)
 
 
+def shown_resources(site: Site) -> list[Resource]:
+    """The resources people may book, in the building's order (as active_resources reads
+    them), from the site's collection: the grids' views load it with the sites."""
+    return [r for r in site.resources if r.is_active]
+
+
 def day_agenda(site: Site, day: date, viewer: object, now: datetime | None = None) -> Agenda:
     """Every active resource of the site, side by side, on one day."""
     now = now or utcnow()
-    resources = list(active_resources(site))
+    resources = shown_resources(site)
     form_url = url_for("bookings.new")
     is_today = day == today(site, now)
-    heads = [
-        Head(r, day, r.name, r.name, is_today, form_url) for r in resources if r.site_id == site.id
-    ]
+    heads = [Head(r, day, r.name, r.name, is_today, form_url) for r in resources]
     return _build(site, heads, resources, day, day, viewer, now)
 
 

@@ -10,9 +10,23 @@ from markupsafe import Markup
 from pole.bookings import grid
 from pole.formatting import format_hhmm
 
-# What markupsafe.escape replaces, as one str.translate: the same text for a str, one call
-# where escape() costs five (the grids escape a few hundred values per page).
+# What markupsafe.escape replaces (the grids escape a few hundred values per page).
 HTML_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&#34;", "'": "&#39;"})
+
+
+def escape_html(text: str) -> str:
+    """The text as markupsafe.escape writes a str, in five replaces done in C.
+
+    str.translate with HTML_ESCAPES is one call but maps each character through the dict
+    (~3 µs for a link); these replaces take ~0.4 µs, and escape() ~1 µs for its five calls.
+    """
+    return (
+        text.replace("&", "&amp;")
+        .replace("<", "&lt;")
+        .replace(">", "&gt;")
+        .replace('"', "&#34;")
+        .replace("'", "&#39;")
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,7 +110,7 @@ def _booking_html(cell: CellView) -> str:
     b = cell.block
     pending = " pending" if b.is_pending else ""
     if b.url:
-        href = b.url.translate(HTML_ESCAPES)
+        href = escape_html(b.url)
         opening, closing = f'<a class="block" href="{href}" hx-boost="false">', "</a>"
     else:
         opening, closing = '<span class="block">', "</span>"
@@ -105,8 +119,8 @@ def _booking_html(cell: CellView) -> str:
     status = ' <span class="b-status">en attente</span>' if b.is_pending else ""
     return (
         f'<td rowspan="{cell.rows}" class="cell booking org-{b.organisation_id}{pending}">'
-        f'{opening}<span class="b-time">{before}{b.when.translate(HTML_ESCAPES)}{after}</span> '
-        f'<span class="b-label">{b.label.translate(HTML_ESCAPES)}</span>{status}{closing}</td>'
+        f'{opening}<span class="b-time">{before}{escape_html(b.when)}{after}</span> '
+        f'<span class="b-label">{escape_html(b.label)}</span>{status}{closing}</td>'
     )
 
 
@@ -116,7 +130,7 @@ def _cell_html(cell: CellView) -> str:
         available = cell.available
         if available is not None:
             available = f" · {available} libre{'s' if available > 1 else ''}"
-        href, spoken = cell.href.translate(HTML_ESCAPES), cell.spoken.translate(HTML_ESCAPES)
+        href, spoken = escape_html(cell.href), escape_html(cell.spoken)
         return (
             f'<td rowspan="{cell.rows}" class="cell free"><a class="slot" href="{href}">'
             f'<span class="slot-text"><span aria-hidden="true">+ </span>{cell.text}'
@@ -126,7 +140,7 @@ def _cell_html(cell: CellView) -> str:
     if kind == "booking":
         return _booking_html(cell)
     if kind == "closed":
-        note = f" : {cell.text.translate(HTML_ESCAPES)}" if cell.text else ""
+        note = f" : {escape_html(cell.text)}" if cell.text else ""
         return (
             f'<td rowspan="{cell.rows}" class="cell closed">'
             f'<span class="c-note">Fermé{note}</span></td>'

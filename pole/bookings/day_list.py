@@ -14,7 +14,7 @@ from markupsafe import Markup
 
 from pole.bookings import grid
 from pole.bookings.agenda import Agenda, Head
-from pole.bookings.agenda_rows import HTML_ESCAPES, BlockView
+from pole.bookings.agenda_rows import BlockView, escape_html
 from pole.bookings.rules.start_times import start_times
 from pole.bookings.rules.windows import Window, free_windows
 from pole.db import utcnow
@@ -119,8 +119,8 @@ def lists_html(lists: list[ResourceDay], week_url: str) -> Markup:
 
 def _resource_day_html(rd: ResourceDay, week_url: str) -> str:
     resource = rd.head.resource
-    name = resource.name.translate(HTML_ESCAPES)
-    link = week_url.format(resource.id).translate(HTML_ESCAPES)
+    name = escape_html(resource.name)
+    link = escape_html(week_url.format(resource.id))
     if not rd.is_open:
         body = '\n      <p class="dl-none">Fermé ce jour-là.</p>'
     elif not rd.items:
@@ -141,22 +141,22 @@ def _item_html(item: Item, name: str) -> str:
         pending = " pending" if b.is_pending else ""
         status = ' <span class="b-status">en attente</span>' if b.is_pending else ""
         if b.url:
-            opening, closing = f'<a href="{b.url.translate(HTML_ESCAPES)}">', "</a>"
+            opening, closing = f'<a href="{escape_html(b.url)}">', "</a>"
         else:
             opening, closing = '<span class="dl-box">', "</span>"
         return (
             f'\n        <li class="dl-item dl-booking org-{b.organisation_id}{pending}">{opening}'
-            f'<span class="dl-when">{item.when.translate(HTML_ESCAPES)}</span> '
-            f'<span class="dl-label">{b.label.translate(HTML_ESCAPES)}</span>{status}{closing}</li>'
+            f'<span class="dl-when">{escape_html(item.when)}</span> '
+            f'<span class="dl-label">{escape_html(b.label)}</span>{status}{closing}</li>'
         )
-    text = item.text.translate(HTML_ESCAPES)
+    text = escape_html(item.text)
     if item.kind == "free":
         label = f' <span class="dl-label">{text}</span>' if text else ""
         starts = ""
         if len(item.starts) > 1:
             choices = "".join(
                 [
-                    f'\n              <li><a href="{href.translate(HTML_ESCAPES)}"'
+                    f'\n              <li><a href="{escape_html(href)}"'
                     f' aria-label="Commencer à {hhmm}, {name}">{hhmm}</a></li>'
                     for hhmm, href in item.starts
                 ]
@@ -168,7 +168,7 @@ def _item_html(item: Item, name: str) -> str:
                 f"{choices}\n            </ul>\n          </div>"
             )
         return (
-            f'\n        <li class="dl-item dl-free"><a href="{item.href.translate(HTML_ESCAPES)}">'
+            f'\n        <li class="dl-item dl-free"><a href="{escape_html(item.href)}">'
             f'<span class="dl-when">libre {item.when}</span>{label}'
             '<span class="dl-go" aria-hidden="true">Réserver ›</span>'
             f'<span class="visually-hidden"> : réserver {name}</span></a>{starts}</li>'
@@ -189,7 +189,7 @@ def strip_html(days: list[date], link: str, shown: date, current: date) -> Marku
         aria = ' aria-current="date"' if day == shown else ""
         today = ", aujourd’hui" if day == current else ""
         named = format_date(day, "EEEE d MMMM").capitalize()
-        href = link.format(day.isoformat()).translate(HTML_ESCAPES)
+        href = escape_html(link.format(day.isoformat()))
         lines.append(
             f'\n      <li><a href="{href}" class="strip-day{css}"{aria}>'
             f'<span class="strip-wd" aria-hidden="true">{named[:3]}</span>'

@@ -16,7 +16,6 @@ from pole.bookings.rules.month import LEVEL_WORDS, fill_level, month_weeks, open
 from pole.db import utcnow
 from pole.formatting import format_date, format_duration
 from pole.resources.models import Resource, Site
-from pole.resources.services import active_resources
 
 
 @dataclass
@@ -65,7 +64,7 @@ def month_days(
     now = now or utcnow()
     weeks = month_weeks(year, month)
     days = [d for week in weeks for d in week if d is not None]
-    resources = [resource] if resource else list(active_resources(site))
+    resources = [resource] if resource else agenda.shown_resources(site)
     resources = [r for r in resources if r.site_id == site.id]
     form_url = url_for("bookings.new")
     heads = [agenda.Head(r, d, r.name, r.name, False, form_url) for d in days for r in resources]

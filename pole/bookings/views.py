@@ -24,7 +24,7 @@ from pole.bookings.forms import (
 from pole.bookings.list_forms import ListFiltersForm
 from pole.bookings.models import Booking
 from pole.bookings.services import listing
-from pole.db import db, utcnow
+from pole.db import db, reads_only, utcnow
 from pole.extensions import login_manager
 from pole.formatting import format_date
 from pole.forms import FIRST_DAY, LAST_DAY, parse_day
@@ -32,7 +32,7 @@ from pole.htmx import render
 from pole.resources.models import Site
 from pole.resources.services import active_resources
 from pole.resources.views import get_resource
-from pole.sites.services import current_site
+from pole.sites.services import all_sites, current_site
 from pole.urls import safe_next
 
 bp = Blueprint("bookings", __name__)
@@ -111,8 +111,10 @@ def _nav(endpoint: str, day: date, step: int, **params) -> dict:
 
 
 @bp.get("/agenda")
+@reads_only
 def day():
     """Show every room and piece of equipment of the building on one day."""
+    all_sites(with_resources=True)  # the sites and their resources in one query
     site = site_or_404()
     shown, date_error = _asked_day(site)
     the_day = agenda.day_agenda(site, shown, _viewer())
@@ -145,8 +147,10 @@ def _strip(shown: date, current: date) -> dict:
 
 
 @bp.get("/salles/<int:resource_id>/semaine")
+@reads_only
 def week(resource_id: int):
     """Show one room or piece of equipment from Monday to Sunday."""
+    all_sites(with_resources=True)  # the site picker's sites: the resource comes with them
     resource = get_resource(resource_id)
     asked, date_error = _asked_day(resource.site)
     monday = agenda.monday_of(asked)

@@ -8,10 +8,12 @@ from flask import request, url_for
 
 from pole.bookings import agenda, month
 from pole.bookings.views import _viewer, bp, site_or_404
+from pole.db import reads_only
 from pole.formatting import format_date
 from pole.htmx import render
 from pole.resources.models import Site
 from pole.resources.views import get_resource
+from pole.sites.services import all_sites
 
 
 def _asked_month(site: Site) -> tuple[date, str]:
@@ -65,13 +67,17 @@ def _render(site: Site, resource=None):  # noqa: ANN001, ANN202
 
 
 @bp.get("/agenda/mois", endpoint="month")
+@reads_only
 def building_month():
     """Show the building's month: how busy each day is, each day opening to the day view."""
+    all_sites(with_resources=True)  # the sites and their resources in one query
     return _render(site_or_404())
 
 
 @bp.get("/salles/<int:resource_id>/mois")
+@reads_only
 def resource_month(resource_id: int):
     """Show one resource's month: how busy each day is."""
+    all_sites(with_resources=True)  # the site picker's sites: the resource comes with them
     resource = get_resource(resource_id)
     return _render(resource.site, resource)

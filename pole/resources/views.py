@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlalchemy.orm as so
 from flask import Blueprint, abort, flash, redirect, url_for
 from flask_login import current_user
 from wtforms import SelectChoice
@@ -22,7 +23,8 @@ bp = Blueprint("resources", __name__, url_prefix="/salles")
 
 def get_resource(resource_id: int) -> Resource:
     """Load a resource or 404; inactive ones are visible to managers only."""
-    resource = db.get_or_404(Resource, resource_id)
+    # With its site in the same query: every page of a resource reads its site's time zone.
+    resource = db.get_or_404(Resource, resource_id, options=[so.joinedload(Resource.site)])
     if not resource.is_active and not permissions.can_manage_resources(current_user):
         abort(404)
     return resource

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+import sqlalchemy.orm as so
 from flask import abort, g, has_app_context, has_request_context, request, session
 from flask_login import current_user
 
@@ -29,13 +30,24 @@ class SiteData:
     timezone: str
 
 
-def all_sites() -> list[Site]:
-    """Every site, the first one (the building Pôle began with) first."""
+def all_sites(*, with_resources: bool = False) -> list[Site]:
+    """Every site, the first one (the building Pôle began with) first.
+
+    with_resources: their rooms and equipment come in the same query (the day view shows
+    them all), if the request has not read the sites yet.
+    """
     if has_request_context():
         if "pole_sites" not in g:
-            g.pole_sites = list(db.session.scalars(db.select(Site).order_by(Site.id)))
+            g.pole_sites = _sites(with_resources)
         return g.pole_sites
-    return list(db.session.scalars(db.select(Site).order_by(Site.id)))
+    return _sites(with_resources)
+
+
+def _sites(with_resources: bool) -> list[Site]:
+    query = db.select(Site).order_by(Site.id)
+    if with_resources:
+        query = query.options(so.joinedload(Site.resources))
+    return list(db.session.scalars(query).unique())
 
 
 def first_site() -> Site | None:
