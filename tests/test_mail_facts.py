@@ -12,8 +12,9 @@ import pytest
 import sqlalchemy as sa
 
 from pole.bookings import services as bookings
-from pole.db import db
+from pole.db import db, write_transaction
 from pole.events import closures
+from pole.outbox import Delivery, deliver_due, queue_facts, queue_mail
 from pole.outbox.models import OutgoingMail
 from tests.conftest import deliver_mail
 from tests.factories import make_user
@@ -101,3 +102,14 @@ def test_mails_rendered_from_facts_are_todays_mails(app, world, mailbox):
     assert made["subject"] == "Réservation confirmée : Bureau partagé 1"
     assert "de 10:00 à 12:00" in made["text_body"] and made["ics_method"] == "REQUEST"
     assert got == json.loads(GOLDEN.read_text())
+
+
+def test_facts_no_renderer_knows_wait_for_a_retry_and_the_others_still_leave(app, mailbox):
+    with write_transaction(now=NOW):
+        lost = queue_facts("a@exemple.fr", {"mail": "unknown"}, kind="notify_made", now=NOW)
+        queue_mail("b@exemple.fr", "Sujet", "Texte déjà écrit.\n", kind="test", now=NOW)
+    assert deliver_due(now=NOW) == Delivery(claimed=2, sent=1, retried=1, failed=0)
+    row = db.session.get(OutgoingMail, lost.id, populate_existing=True)
+    assert (row.status, row.text_body, row.attempts) == ("queued", None, 1)
+    assert row.last_error.startswith("KeyError")
+    assert mailbox.to("b@exemple.fr")["Subject"] == "Sujet"
