@@ -18,6 +18,7 @@ from pole.outbox import Delivery, deliver_due, queue_facts, queue_mail
 from pole.outbox.models import OutgoingMail
 from tests.conftest import deliver_mail
 from tests.factories import make_user
+from tests.test_booking_statements import tally
 from tests.test_events import MONDAY, at, book, closure_over_monday, fresh_world, weekly_series
 from tests.test_permanences import NOW
 
@@ -113,3 +114,16 @@ def test_facts_no_renderer_knows_wait_for_a_retry_and_the_others_still_leave(app
     assert (row.status, row.text_body, row.attempts) == ("queued", None, 1)
     assert row.last_error.startswith("KeyError")
     assert mailbox.to("b@exemple.fr")["Subject"] == "Sujet"
+
+
+def test_a_closure_asks_everyones_choice_in_one_query(world):
+    make_user(world.restos, role="coordinator", name="Colette Coordination")
+    book(world)
+    book(world, at(MONDAY, 13), at(MONDAY, 14), world.bob)
+    book(world, at(MONDAY, 14), at(MONDAY, 16), world.chloe, world.epicerie)
+    closure = closure_over_monday(world)
+    start = _last_id()
+    with tally() as seen:
+        closures.settle_closure(closure.id, world.manager, True, "Fuite d'eau", NOW)
+    assert _last_id() - start == 4  # Alice, Bob, the coordinator; Chloé
+    assert sum("FROM notification_choice" in s for s in seen.statements) == 1

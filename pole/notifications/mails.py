@@ -12,7 +12,7 @@ from pole.bookings.models import Booking
 from pole.db import db
 from pole.notifications import rules
 from pole.notifications.letters import MAIL, booking_facts, letter_text, with_invitation
-from pole.notifications.telling import choice_for, in_digest
+from pole.notifications.telling import choices_for, in_digest
 from pole.organisations.models import Membership
 from pole.outbox import queue_facts
 from pole.outbox.bookings import invitation_method
@@ -85,29 +85,32 @@ def write_letters(letters: list[rules.Letter]) -> None:
     wanted |= {u for users in coordinators.values() for u in users}
     people = _people(wanted)
     active = {u.id for u in people.values() if u.is_active}
+    told = []
     for letter in letters:
         org_coordinators = coordinators.get(letter.organisation_id, set())
         to = rules.recipients(letter, org_coordinators, managers, active)
-        if not to:
-            continue
+        if to:
+            told.append((letter, sorted(to)))
+    # How each person gets each kind: one query for the whole transaction's letters.
+    choices = choices_for({(u, letter.topic) for letter, to in told for u in to})
+    for letter, to in told:
         bookings = [db.session.get(Booking, b) for b in letter.booking_ids]
         bookings = sorted((b for b in bookings if b is not None), key=lambda b: b.start)
         if letter.appointment_id is None and not bookings:
             continue
         facts = letter_facts(letter, bookings)
-        for user_id in sorted(to):
-            tell_facts(people[user_id], letter.topic, facts)
+        for user_id in to:
+            tell_facts(people[user_id], letter.topic, facts, choices[user_id, letter.topic])
 
 
-def tell_facts(person: User, kind: str, facts: dict) -> None:
-    """`tell` a letter as the person chose: its facts into the outbox, rendered at delivery,
-    or its text into the digest."""
-    choice = choice_for(person.id, kind)
+def tell_facts(person: User, kind: str, facts: dict, choice: str) -> None:
+    """`tell` a letter as the person chose (`choice`): its facts into the outbox, rendered at
+    delivery, or its text into the digest."""
     if choice == rules.EACH:
         to = {"id": person.id, "name": person.name, "email": person.email}
-        method = (
-            invitation_method(facts["bookings"][0]["status"]) if with_invitation(facts) else None
-        )
+        method = None
+        if with_invitation(facts):
+            method = invitation_method(facts["bookings"][0]["status"])
         queue_facts(person.email, facts | {"to": to}, kind=f"notify_{kind}", ics_method=method)
     elif choice == rules.DIGEST:
         in_digest(person.id, kind, *letter_text(facts), now=None)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import html
 from datetime import datetime
 
+import sqlalchemy as sa
+
 from pole.auth.models import User
 from pole.db import change_time, db
 from pole.notifications import rules
@@ -14,15 +16,29 @@ from pole.outbox import queue_mail
 from pole.outbox.links import mail_url
 from pole.outbox.message import text_to_html
 
+# Prepared once: a booking POST asks it under the write lock.
+_CHOSEN = sa.select(
+    NotificationChoice.user_id, NotificationChoice.kind, NotificationChoice.choice
+).where(
+    NotificationChoice.user_id.in_(sa.bindparam("users", expanding=True)),
+    NotificationChoice.kind.in_(sa.bindparam("kinds", expanding=True)),
+)
+
+
+def choices_for(wanted: set[tuple[int, str]]) -> dict[tuple[int, str], str]:
+    """How each of these (person, kind) is told (their choice, or the kind's default): one
+    query, however many."""
+    if not wanted:
+        return {}
+    users, kinds = sorted({u for u, _ in wanted}), sorted({k for _, k in wanted})
+    rows = db.session.execute(_CHOSEN, {"users": users, "kinds": kinds})
+    chosen = {(user_id, kind): choice for user_id, kind, choice in rows}
+    return {(u, k): rules.choice_of(k, chosen.get((u, k))) for u, k in wanted}
+
 
 def choice_for(user_id: int, kind: str) -> str:
     """How this person gets this kind of mail (their choice, or the kind's default)."""
-    chosen = db.session.scalar(
-        db.select(NotificationChoice.choice).where(
-            NotificationChoice.user_id == user_id, NotificationChoice.kind == kind
-        )
-    )
-    return rules.choice_of(kind, chosen)
+    return choices_for({(user_id, kind)})[user_id, kind]
 
 
 def footer(user_id: int, kinds: list[str], why: str) -> tuple[str, str, str | None]:
