@@ -6,7 +6,9 @@ On the bench year (bench/profile_pages.py builds it), the demo volunteer books t
 half-hour, POST after POST; every other POST runs with the listener that writes booking mails
 left out (as bench/quiet.py serves it), so both sides share one process, one database and one
 minute of the machine. Per side: the request's median, the time the write transaction held
-(SQLite: from BEGIN IMMEDIATE to its COMMIT, the write lock), the statements in it and the
+(SQLite: from BEGIN IMMEDIATE to its COMMIT, the write lock; PostgreSQL: from the
+resource's row lock), on the clock and in this thread's CPU (steadier on a busy machine), the
+statements in it and the
 Python calls per request. Then the sender's round for the mails the POSTs queued (where a
 mail rendered at delivery now spends its time), per mail.
 """
@@ -28,13 +30,13 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def _watch(engine):  # noqa: ANN001, ANN202
     """Time and count what runs in the write transaction, for each request."""
-    seen = {"held": 0.0, "statements": 0}
-    state = {"since": None}
+    seen = {"held": 0.0, "cpu": 0.0, "statements": 0}
+    state = {"since": None, "cpu": 0.0}
 
     def statement(_conn, _cursor, text, *_args) -> None:  # noqa: ANN001
         # SQLite: BEGIN IMMEDIATE; PostgreSQL: the resource's row lock, the service's first.
         if state["since"] is None and (text == "BEGIN IMMEDIATE" or "FOR UPDATE" in text):
-            state["since"] = time.perf_counter()
+            state["since"], state["cpu"] = time.perf_counter(), time.thread_time()
             if text == "BEGIN IMMEDIATE":
                 return
         if state["since"] is not None and not text.startswith("BEGIN"):
@@ -43,6 +45,7 @@ def _watch(engine):  # noqa: ANN001, ANN202
     def end(_conn) -> None:  # noqa: ANN001
         if state["since"] is not None:
             seen["held"] += time.perf_counter() - state["since"]
+            seen["cpu"] += time.thread_time() - state["cpu"]
             state["since"] = None
 
     hooks = (("before_cursor_execute", statement), ("commit", end), ("rollback", end))
@@ -87,7 +90,7 @@ def main() -> int:
                 db.session.execute(sa.delete(OutgoingMail))
                 db.session.commit()
             sides = {"mail": with_mail, "no mail": without}
-            results = {side: {"times": [], "held": [], "statements": 0} for side in sides}
+            results = {s: {"times": [], "held": [], "cpu": [], "statements": 0} for s in sides}
             profilers = {side: cProfile.Profile() for side in sides}
             for i in range(args.runs * 2 + 10):
                 side = "mail" if i % 2 else "no mail"
@@ -104,18 +107,20 @@ def main() -> int:
                     result = results[side]
                     result["times"].append(spent)
                     result["held"].append(seen["held"])
+                    result["cpu"].append(seen["cpu"])
                     result["statements"] = seen["statements"]
             record._listeners[:] = with_mail
             print(f"=== {backend}, {args.runs} POSTs a side, in turn")
             medians = {}
             for side, r in results.items():
-                times, held = sorted(r["times"]), sorted(r["held"])
+                times, held, cpu = sorted(r["times"]), sorted(r["held"]), sorted(r["cpu"])
                 calls = pstats.Stats(profilers[side]).total_calls // args.runs
                 medians[side] = times[len(times) // 2] * 1000
                 print(
                     f"{side:>8}: request median {medians[side]:.2f} ms,"
                     f" write transaction held {held[len(held) // 2] * 1000:.2f} ms"
-                    f" (p90 {held[int(len(held) * 0.9)] * 1000:.2f}),"
+                    f" (p90 {held[int(len(held) * 0.9)] * 1000:.2f};"
+                    f" CPU {cpu[len(cpu) // 2] * 1000:.2f}),"
                     f" {r['statements']} statements in it, {calls} calls"
                 )
             if args.top:
