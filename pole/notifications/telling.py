@@ -31,7 +31,9 @@ def choices_for(wanted: set[tuple[int, str]]) -> dict[tuple[int, str], str]:
     if not wanted:
         return {}
     users, kinds = sorted({u for u, _ in wanted}), sorted({k for _, k in wanted})
-    rows = db.session.execute(_CHOSEN, {"users": users, "kinds": kinds})
+    # On the session's connection (the primary), without the ORM's execution: nothing the
+    # session holds unflushed changes what people chose.
+    rows = db.session.connection().execute(_CHOSEN, {"users": users, "kinds": kinds})
     chosen = {(user_id, kind): choice for user_id, kind, choice in rows}
     return {(u, k): rules.choice_of(k, chosen.get((u, k))) for u, k in wanted}
 
