@@ -19,7 +19,8 @@ from pole.outbox.bookings import invitation_method
 
 
 def letter_facts(letter: rules.Letter, bookings: list[Booking]) -> dict:
-    """What the letter's mails must say, frozen now (JSON): rendered at delivery."""
+    """What the letter's mails must say, frozen now (JSON): rendered at delivery. Call it
+    after a flush."""
     appointment = actor = None
     if letter.appointment_id is not None:
         from pole.permanences.models import Appointment
@@ -36,8 +37,6 @@ def letter_facts(letter: rules.Letter, bookings: list[Booking]) -> dict:
     elif letter.topic == rules.CHANGED and letter.actor_id:
         person = db.session.get(User, letter.actor_id)
         actor = person.name if person is not None else None
-    if bookings:
-        db.session.flush()  # the change stamp moves the SEQUENCE first
     return {
         "mail": MAIL,
         "topic": letter.topic,
@@ -91,6 +90,8 @@ def write_letters(letters: list[rules.Letter]) -> None:
         to = rules.recipients(letter, org_coordinators, managers, active)
         if to:
             told.append((letter, sorted(to)))
+    # The change is written first: its stamp moves the SEQUENCE the facts freeze.
+    db.session.flush()
     # How each person gets each kind: one query for the whole transaction's letters.
     choices = choices_for({(u, letter.topic) for letter, to in told for u in to})
     for letter, to in told:
