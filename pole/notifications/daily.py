@@ -22,7 +22,7 @@ from pole.db import db, is_postgresql, write_transaction
 from pole.events.services import site_tz
 from pole.formatting import format_date
 from pole.notifications import rules
-from pole.notifications.mails import booking_line, practical_info
+from pole.notifications.letters import booking_line, brief, practical_info
 from pole.notifications.models import DailyMail, DigestItem, NotificationChoice
 from pole.notifications.telling import tell, write_mail
 from pole.timeutil import local_day_bounds
@@ -151,12 +151,15 @@ def _send_reminder(
         if not bookings:
             return False
         lines = "\n".join(
-            booking_line(b) + (" (en attente de validation)" if b.status == "pending" else "")
+            booking_line(brief(b))
+            + (" (en attente de validation)" if b.status == "pending" else "")
             for b in bookings
         )
         plural = "s" if len(bookings) > 1 else ""
         subject = f"Rappel : vos réservation{plural} de demain, {format_date(day)}"
-        body = f"Demain, vous avez réservé :\n{lines}\n" + practical_info(bookings)
+        body = f"Demain, vous avez réservé :\n{lines}\n" + practical_info(
+            brief(b) for b in bookings
+        )
         return tell(user, rules.REMINDER, subject, body, now=now) == rules.EACH
 
 

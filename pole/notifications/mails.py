@@ -1,83 +1,51 @@
-"""The mails of the letters `rules.plan` made: French, one per recipient, as each chose."""
+"""The mails of the letters `rules.plan` made: one per recipient, as each chose.
+
+Written as facts frozen at the change (pole/notifications/letters.py renders them at
+delivery): under the write lock, a booking POST adds one small INSERT, not a rendering."""
 
 from __future__ import annotations
-
-from collections.abc import Iterable
 
 from sqlalchemy.orm.util import identity_key
 
 from pole.auth.models import User
 from pole.bookings.models import Booking
 from pole.db import db
-from pole.formatting import format_when
 from pole.notifications import rules
-from pole.notifications.telling import tell
+from pole.notifications.letters import MAIL, booking_facts, letter_text, with_invitation
+from pole.notifications.telling import choices_for, in_digest
 from pole.organisations.models import Membership
-from pole.outbox.bookings import bookings_invitation
-
-CHANGED_WORDS = {
-    "booking.moved": "déplacée",
-    "booking.edited": "modifiée",
-    "booking.cancelled": "annulée",
-}
+from pole.outbox import queue_facts
+from pole.outbox.bookings import invitation_method
 
 
-def booking_line(booking: Booking) -> str:
-    when = format_when(booking.start, booking.end, booking.resource.site.tz)
-    return f"- {booking.title} : {booking.resource.name}, {when}"
+def letter_facts(letter: rules.Letter, bookings: list[Booking]) -> dict:
+    """What the letter's mails must say, frozen now (JSON): rendered at delivery. Call it
+    after a flush."""
+    appointment = actor = None
+    if letter.appointment_id is not None:
+        from pole.permanences.models import Appointment
 
-
-def practical_info(bookings: Iterable[Booking]) -> str:
-    infos = {}
-    for booking in bookings:
-        info = (booking.resource.practical_info or "").strip()
-        if info:
-            infos[booking.resource.name] = info
-    return "".join(f"\nInformations pratiques ({name}) :\n{info}\n" for name, info in infos.items())
-
-
-def _appointment_text(letter: rules.Letter) -> tuple[str, str]:
-    from pole.permanences.models import Appointment
-
-    appointment = db.session.get(Appointment, letter.appointment_id)
-    permanence = appointment.permanence
-    when = format_when(appointment.start, appointment.end, permanence.resource.site.tz)
-    done = "réservé" if "appointment.booked" in letter.kinds else "annulé"
-    subject = f"Rendez-vous {done} : {permanence.title}"
-    body = (
-        f"Un rendez-vous de la permanence « {permanence.title} » est {done} "
-        f"pour {appointment.organisation.name} : {when}.\n"
-    )
-    return subject, body
-
-
-def _booking_text(letter: rules.Letter, bookings: list[Booking]) -> tuple[str, str]:
-    first = bookings[0]
-    lines = "\n".join(booking_line(b) for b in bookings)
-    plural = len(bookings) > 1
-    organisation = first.organisation.name
-    if letter.topic == rules.MADE:
-        waiting = first.status == "pending"
-        state = "en attente de validation" if waiting else "confirmée"
-        what = "Votre série de réservations" if plural else "Votre réservation"
-        subject = f"Réservation {state} : {first.resource.name}"
-        body = f"{what} pour {organisation} est {state}{'s' if plural else ''} :\n{lines}\n"
-        return subject, body + practical_info(bookings)
-    if letter.topic == rules.WAITING:
-        subject = f"Demande à valider : {first.resource.name} ({organisation})"
-        return subject, f"Une demande de {organisation} attend votre validation :\n{lines}\n"
-    if letter.topic == rules.CLOSURE:
-        message = letter.message and f"\nMessage de la gestion du bâtiment :\n{letter.message}\n"
-        cancelled = "booking.cancelled" in letter.kinds
-        done = "annulées" if cancelled else "maintenues"
-        subject = f"Fermeture : réservations {done} ({organisation})"
-        body = f"Une fermeture touche ces réservations de {organisation}, {done} :\n{lines}\n"
-        return subject, body + message
-    word = CHANGED_WORDS[letter.kinds[0]]
-    actor = db.session.get(User, letter.actor_id) if letter.actor_id else None
-    by = f" par {actor.name}" if actor is not None else ""
-    subject = f"Réservation {word}{'s' if plural else ''} : {first.resource.name}"
-    return subject, f"Réservation de {organisation} {word}{by} :\n{lines}\n"
+        booked = db.session.get(Appointment, letter.appointment_id)
+        permanence = booked.permanence
+        appointment = {
+            "title": permanence.title,
+            "start": booked.start.isoformat(),
+            "end": booked.end.isoformat(),
+            "timezone": permanence.resource.site.timezone,
+            "organisation": booked.organisation.name,
+        }
+    elif letter.topic == rules.CHANGED and letter.actor_id:
+        person = db.session.get(User, letter.actor_id)
+        actor = person.name if person is not None else None
+    return {
+        "mail": MAIL,
+        "topic": letter.topic,
+        "kinds": letter.kinds,
+        "message": letter.message,
+        "actor": actor,
+        "appointment": appointment,
+        "bookings": [booking_facts(b) for b in bookings],
+    }
 
 
 def _coordinators(organisation_ids: set[int]) -> dict[int, set[int]]:
@@ -116,23 +84,34 @@ def write_letters(letters: list[rules.Letter]) -> None:
     wanted |= {u for users in coordinators.values() for u in users}
     people = _people(wanted)
     active = {u.id for u in people.values() if u.is_active}
+    told = []
     for letter in letters:
         org_coordinators = coordinators.get(letter.organisation_id, set())
         to = rules.recipients(letter, org_coordinators, managers, active)
-        if not to:
-            continue
+        if to:
+            told.append((letter, sorted(to)))
+    # The change is written first: its stamp moves the SEQUENCE the facts freeze.
+    db.session.flush()
+    # How each person gets each kind: one query for the whole transaction's letters.
+    choices = choices_for({(u, letter.topic) for letter, to in told for u in to})
+    for letter, to in told:
         bookings = [db.session.get(Booking, b) for b in letter.booking_ids]
         bookings = sorted((b for b in bookings if b is not None), key=lambda b: b.start)
-        if letter.appointment_id is not None:
-            subject, body = _appointment_text(letter)
-        elif bookings:
-            subject, body = _booking_text(letter, bookings)
-        else:
+        if letter.appointment_id is None and not bookings:
             continue
-        for user_id in sorted(to):
-            person = people[user_id]
-            ics = method = None
-            if bookings and letter.topic != rules.WAITING:
-                db.session.flush()  # the change stamp moves the SEQUENCE first
-                ics, method = bookings_invitation(bookings, person.email)
-            tell(person, letter.topic, subject, body, ics=ics, ics_method=method)
+        facts = letter_facts(letter, bookings)
+        for user_id in to:
+            tell_facts(people[user_id], letter.topic, facts, choices[user_id, letter.topic])
+
+
+def tell_facts(person: User, kind: str, facts: dict, choice: str) -> None:
+    """`tell` a letter as the person chose (`choice`): its facts into the outbox, rendered at
+    delivery, or its text into the digest."""
+    if choice == rules.EACH:
+        to = {"id": person.id, "name": person.name, "email": person.email}
+        method = None
+        if with_invitation(facts):
+            method = invitation_method(facts["bookings"][0]["status"])
+        queue_facts(person.email, facts | {"to": to}, kind=f"notify_{kind}", ics_method=method)
+    elif choice == rules.DIGEST:
+        in_digest(person.id, kind, *letter_text(facts), now=None)

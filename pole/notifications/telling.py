@@ -5,6 +5,8 @@ from __future__ import annotations
 import html
 from datetime import datetime
 
+import sqlalchemy as sa
+
 from pole.auth.models import User
 from pole.db import change_time, db
 from pole.notifications import rules
@@ -14,24 +16,40 @@ from pole.outbox import queue_mail
 from pole.outbox.links import mail_url
 from pole.outbox.message import text_to_html
 
+# Prepared once: a booking POST asks it under the write lock.
+_CHOSEN = sa.select(
+    NotificationChoice.user_id, NotificationChoice.kind, NotificationChoice.choice
+).where(
+    NotificationChoice.user_id.in_(sa.bindparam("users", expanding=True)),
+    NotificationChoice.kind.in_(sa.bindparam("kinds", expanding=True)),
+)
+
+
+def choices_for(wanted: set[tuple[int, str]]) -> dict[tuple[int, str], str]:
+    """How each of these (person, kind) is told (their choice, or the kind's default): one
+    query, however many."""
+    if not wanted:
+        return {}
+    users, kinds = sorted({u for u, _ in wanted}), sorted({k for _, k in wanted})
+    # On the session's connection (the primary), without the ORM's execution: nothing the
+    # session holds unflushed changes what people chose.
+    rows = db.session.connection().execute(_CHOSEN, {"users": users, "kinds": kinds})
+    chosen = {(user_id, kind): choice for user_id, kind, choice in rows}
+    return {(u, k): rules.choice_of(k, chosen.get((u, k))) for u, k in wanted}
+
 
 def choice_for(user_id: int, kind: str) -> str:
     """How this person gets this kind of mail (their choice, or the kind's default)."""
-    chosen = db.session.scalar(
-        db.select(NotificationChoice.choice).where(
-            NotificationChoice.user_id == user_id, NotificationChoice.kind == kind
-        )
-    )
-    return rules.choice_of(kind, chosen)
+    return choices_for({(user_id, kind)})[user_id, kind]
 
 
-def footer(user: User, kinds: list[str], why: str) -> tuple[str, str, str | None]:
+def footer(user_id: int, kinds: list[str], why: str) -> tuple[str, str, str | None]:
     """The closing lines (text, HTML) of a notification and its one-click unsubscribe link.
 
     The link is left out for kinds that cannot be turned off.
     """
     can_stop = [k for k in kinds if rules.KINDS_BY_KEY[k].can_be_turned_off]
-    token = make_unsubscribe_token(user.id, can_stop) if can_stop else None
+    token = make_unsubscribe_token(user_id, can_stop) if can_stop else None
     stop = mail_url("notifications.unsubscribe", token=token) if token else None
     page = mail_url("notifications.preferences")
     text = ["", "-- ", why]
@@ -42,6 +60,21 @@ def footer(user: User, kinds: list[str], why: str) -> tuple[str, str, str | None
     text.append(f"Choisir ce que vous recevez : {page}")
     markup.append(f'<p><a href="{html.escape(page)}">Choisir ce que vous recevez</a></p>')
     return "\n".join(text) + "\n", "\n".join(markup), stop
+
+
+def compose(
+    user_id: int, name: str, kinds: list[str], subject: str, body: str, why: str
+) -> tuple[str, str, str | None]:
+    """A notification's text and HTML (greeting, body, footer) and its unsubscribe link."""
+    closing, closing_html, stop = footer(user_id, kinds, why)
+    text = f"Bonjour {name},\n\n{body.rstrip()}\n"
+    return text + closing, text_to_html(text, closing_html, subject), stop
+
+
+def why_told(kind: str) -> str:
+    """The footer's first line: the person's choice that sent this mail."""
+    label = rules.KINDS_BY_KEY[kind].label
+    return f"Vous recevez cet e-mail selon vos choix de notifications (« {label} »)."
 
 
 def write_mail(
@@ -57,14 +90,13 @@ def write_mail(
     now: datetime | None = None,
 ) -> None:
     """One notification mail in the outbox: greeting, body, footer; text and HTML."""
-    closing, closing_html, stop = footer(user, kinds, why)
-    text = f"Bonjour {user.name},\n\n{body.rstrip()}\n"
+    text, html, stop = compose(user.id, user.name, kinds, subject, body, why)
     queue_mail(
         user.email,
         subject,
-        text + closing,
+        text,
         kind=outbox_kind,
-        html=text_to_html(text, closing_html, subject),
+        html=html,
         ics=ics,
         ics_method=ics_method,
         now=now,
@@ -99,24 +131,21 @@ def tell(
     in the next daily digest; "never": nothing.
     """
     kind = kind.removeprefix("notify_")
-    if not user.is_active:
-        return rules.NEVER
-    choice = choice_for(user.id, kind)
+    choice = choice_for(user.id, kind) if user.is_active else rules.NEVER
     if choice == rules.DIGEST:
-        db.session.add(
-            DigestItem(
-                user_id=user.id,
-                kind=kind,
-                subject=subject[:300],
-                text=text.rstrip(),
-                created_at=now or change_time(),
-            )
-        )
+        in_digest(user.id, kind, subject, text, now)
     elif choice == rules.EACH:
-        label = rules.KINDS_BY_KEY[kind].label
-        why = f"Vous recevez cet e-mail selon vos choix de notifications (« {label} »)."
         write_mail(
-            user, [kind], subject, text, why,
+            user, [kind], subject, text, why_told(kind),
             outbox_kind=f"notify_{kind}", ics=ics, ics_method=ics_method, now=now,
         )  # fmt: skip
     return choice
+
+
+def in_digest(user_id: int, kind: str, subject: str, text: str, now: datetime | None) -> None:
+    """An item of the person's next daily digest."""
+    created_at = now or change_time()
+    item = DigestItem(
+        user_id=user_id, kind=kind, subject=subject[:300], text=text.rstrip(), created_at=created_at
+    )
+    db.session.add(item)

@@ -28,9 +28,20 @@ def bookings_invitation(bookings: list[Booking], to: str) -> tuple[str, str]:
 
     The method is the first booking's: REQUEST while it stands, CANCEL once it does not.
     """
-    method = "REQUEST" if bookings[0].status in ACTIVE_STATUSES else "CANCEL"
+    return rows_invitation([BookingRow.of(b) for b in bookings], to)
+
+
+def invitation_method(status: str) -> str:
+    """An invitation's method for a booking of this status."""
+    return "REQUEST" if status in ACTIVE_STATUSES else "CANCEL"
+
+
+def rows_invitation(rows: list[BookingRow], to: str) -> tuple[str, str]:
+    """`bookings_invitation` of the bookings as they were (frozen rows), for a mail rendered
+    after the change."""
+    method = invitation_method(rows[0].status)
     # The mail goes to people of the booking's organisation: they may read its details.
-    scope = BookingScope((), (), frozenset(b.organisation_id for b in bookings), True, True)
+    scope = BookingScope((), (), frozenset(r.organisation_id for r in rows), True, True)
     organizer = parseaddr(current_app.config["MAIL_DEFAULT_SENDER"])[1]
 
     def link(booking_id: int) -> str:
@@ -38,11 +49,9 @@ def bookings_invitation(bookings: list[Booking], to: str) -> tuple[str, str]:
 
     events = tuple(
         dataclasses.replace(
-            booking_event(BookingRow.of(b), scope, "event", link),
-            organizer=organizer,
-            attendees=(to,),
+            booking_event(row, scope, "event", link), organizer=organizer, attendees=(to,)
         )
-        for b in bookings
+        for row in rows
     )
     calendar = ical.Calendar(name=events[0].summary, events=events, method=method)
     return ical.to_ics(calendar).decode("utf-8"), method

@@ -21,14 +21,20 @@ class OutgoingMail(db.Model):
         sa.CheckConstraint(
             "ics_method IS NULL OR ics_method IN ('REQUEST', 'CANCEL')", name="ics_method"
         ),
+        # A mail is written rendered, or as the facts it will be rendered from at delivery.
+        sa.CheckConstraint(
+            "facts IS NOT NULL OR (subject IS NOT NULL AND text_body IS NOT NULL)",
+            name="rendered_or_facts",
+        ),
         # What a sender looks for: the due mails (queued), or the ones whose lease ran out.
         sa.Index("ix_outgoing_mail_status_due_at", "status", "due_at"),
     )
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     to: so.Mapped[str] = so.mapped_column(sa.String(320))
-    subject: so.Mapped[str] = so.mapped_column(sa.String(300))
-    text_body: so.Mapped[str] = so.mapped_column(sa.Text)
+    # Empty until the sender renders `facts`; then what was sent.
+    subject: so.Mapped[str | None] = so.mapped_column(sa.String(300))
+    text_body: so.Mapped[str | None] = so.mapped_column(sa.Text)
     # Derived from the text when empty (escaped, links made clickable).
     html_body: so.Mapped[str | None] = so.mapped_column(sa.Text)
     ics: so.Mapped[str | None] = so.mapped_column(sa.Text)
@@ -38,6 +44,9 @@ class OutgoingMail(db.Model):
     # What the mail is about ("password_reset", "booking_decision"…): for logs and, later,
     # for each person's choice of what they receive.
     kind: so.Mapped[str] = so.mapped_column(sa.String(40))
+    # What the mail must say, frozen at the change (pole/outbox/rendering.py): the request
+    # writes these, the sender renders subject, text, HTML, .ics and link from them.
+    facts: so.Mapped[dict | None] = so.mapped_column(sa.JSON)
     status: so.Mapped[str] = so.mapped_column(sa.String(10), default="queued")
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime)
     due_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime)
@@ -50,4 +59,5 @@ class OutgoingMail(db.Model):
     @property
     def has_link(self) -> bool:
         """Whether the body holds a link, which may carry a secret token."""
-        return "http://" in self.text_body or "https://" in self.text_body
+        text = self.text_body or ""
+        return "http://" in text or "https://" in text

@@ -24,6 +24,7 @@ from pole.outbox import rules
 from pole.outbox.links import mail_domain
 from pole.outbox.message import build_message
 from pole.outbox.models import OutgoingMail
+from pole.outbox.rendering import keep_rendering, render
 
 log = logging.getLogger("pole.outbox")
 BATCH = 50
@@ -77,18 +78,27 @@ def deliver_due(now: datetime | None = None, limit: int = BATCH) -> Delivery:
 
 
 def _send(mails: list[OutgoingMail]) -> dict[int, str]:
-    """Hand each mail to SMTP (one session) or to the log; the errors, by mail id."""
+    """Render the mails written as facts, hand each mail to SMTP (one session) or to the
+    log; the errors, by mail id."""
     config = current_app.config
     sender = config["MAIL_DEFAULT_SENDER"]
     domain = mail_domain()
-    messages = [(mail, build_message(mail, sender, domain)) for mail in mails]
+    errors: dict[int, str] = {}
+    messages = []
+    for mail in mails:
+        try:
+            render(mail)
+        except Exception as error:  # noqa: BLE001 (facts it cannot render: retried, then given up)
+            log.exception("Mail %s (%s) not rendered", mail.id, mail.kind)
+            errors[mail.id] = _describe(error)
+            continue
+        messages.append((mail, build_message(mail, sender, domain)))
     if not config["MAIL_SERVER"]:
         app = current_app
         with_body = config.get("POLE_MAIL_LOG_BODY") or app.debug or app.testing
         for mail, message in messages:
             log_instead(message, mail.text_body, with_body or not mail.has_link)
-        return {}
-    errors: dict[int, str] = {}
+        return errors
     handed: set[int] = set()
     try:
         with smtp_connection(config) as smtp:
@@ -118,6 +128,7 @@ def record(mail: OutgoingMail, error: str | None, now: datetime) -> str:
         row = db.session.get(OutgoingMail, mail.id, with_for_update=True, populate_existing=True)
         if row is None or row.status in ("sent", "failed"):
             return row.status if row else "sent"
+        keep_rendering(row, mail)
         if error is None:
             row.status, row.sent_at, row.lease_until, row.last_error = "sent", now, None, ""
             return "sent"
