@@ -108,6 +108,9 @@ def log_in(page, user) -> None:  # noqa: ANN001
 
 
 def no_sideways_scroll(page) -> None:  # noqa: ANN001
+    # A tap's click returns once the navigation commits: measure the page once it and its
+    # style sheets have loaded, not a half-parsed document laid out without them.
+    page.wait_for_load_state("load")
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= page.viewport_size["width"], f"the page scrolls sideways: {width}px"
 

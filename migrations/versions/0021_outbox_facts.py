@@ -1,7 +1,7 @@
 """the outbox's facts: a mail written as what it must say, rendered by the sender at delivery
 
 Revision ID: 0021_h38_outbox_facts
-Revises: 0017_h29_feed_state
+Revises: 0020_h37_booking_length
 Create Date: 2026-12-03 06:30:00
 """
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0021_h38_outbox_facts"
-down_revision = "0017_h29_feed_state"
+down_revision = "0020_h37_booking_length"
 branch_labels = None
 depends_on = None
 
