@@ -100,6 +100,10 @@ def test_the_bench_year_goes_through_the_migration_and_back_untouched(scratch_ap
         longest = max(b.end - b.start for b in db.session.scalars(sa.select(Booking)))
         assert longest <= LONGEST_BOOKING  # the bench (and the demo it starts from) stay within
         db.session.remove()
+        # Later revisions first go back to this one (0021's downgrade drops the mails not
+        # rendered yet): what this revision's own round trip must keep is the year as it is here.
+        run(app, "downgrade", REVISION)
+        db.session.remove()
         at_head = every_row()
         # Rebuilding the booking table on SQLite must not lose what the history points to.
         assert any(dict(row)["booking_id"] is not None for row in at_head["event"])
