@@ -10,16 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Hashable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import NamedTuple
 
 import sqlalchemy as sa
-from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.compiler import SQLCompiler
-from sqlalchemy.sql.functions import GenericFunction
 
 from pole.auth.models import User
 from pole.bookings.models import ACTIVE_STATUSES, LONGEST_BOOKING, Booking
+from pole.core.stored_time import as_utc, stored_utc
 from pole.db import db
 from pole.feeds.feed import PUBLIC, Feed, Window
 from pole.organisations.models import Membership, Organisation
@@ -73,41 +71,17 @@ class BookingRow(NamedTuple):
         )
 
 
-class _stored_utc(GenericFunction):  # noqa: N801  (SQLAlchemy names functions in lower case)
-    """A UTCDateTime column as the driver gives it: PostgreSQL an aware datetime, SQLite its
-    text with "+00:00" added, which `datetime.fromisoformat` reads as aware UTC at once."""
-
-    type = sa.String()
-    inherit_cache = True
-
-
-@compiles(_stored_utc)
-def _stored_utc_as_is(element: _stored_utc, compiler: SQLCompiler, **kw: object) -> str:
-    return compiler.process(element.clauses, **kw)
-
-
-@compiles(_stored_utc, "sqlite")
-def _stored_utc_with_offset(element: _stored_utc, compiler: SQLCompiler, **kw: object) -> str:
-    return f"({compiler.process(element.clauses, **kw)} || '+00:00')"
-
-
-def _raw(column: sa.ColumnElement) -> sa.ColumnElement:
-    """A UTCDateTime column read as the driver gives it, for `_utc`: SQLAlchemy's own SQLite
-    parsing was a fifth of a feed."""
-    return _stored_utc(column).label(column.key)
-
-
 _ROW_COLUMNS = (
     Booking.id,
     Booking.title,
     Booking.description,
     Booking.is_public,
-    _raw(Booking.start),
-    _raw(Booking.end),
+    stored_utc(Booking.start),
+    stored_utc(Booking.end),
     Booking.status,
     Booking.sequence,
-    _raw(Booking.created_at),
-    _raw(Booking.updated_at),
+    stored_utc(Booking.created_at),
+    stored_utc(Booking.updated_at),
     Booking.organisation_id,
     Organisation.name,
     Organisation.short_name,
@@ -254,13 +228,6 @@ def _parameters(feed: Feed, window: Window) -> dict:
     }
 
 
-def _utc(value: str | datetime) -> datetime:
-    """A stored instant as an aware UTC datetime (what UTCDateTime returns)."""
-    if value.__class__ is str:
-        return datetime.fromisoformat(value)  # SQLite's text, with its "+00:00" (_stored_utc)
-    return value if value.tzinfo is UTC else value.astimezone(UTC)
-
-
 def load_booking_rows(feed: Feed, window: Window) -> list[BookingRow]:
     """The feed's bookings in the window, with their organisation, resource and site: one query."""
     statement = _LOAD[feed.kind]
@@ -270,7 +237,13 @@ def load_booking_rows(feed: Feed, window: Window) -> list[BookingRow]:
     rows = connection.execute(statement, _parameters(feed, window)).all()
     return [
         BookingRow(
-            *row[:4], _utc(row[4]), _utc(row[5]), *row[6:8], _utc(row[8]), _utc(row[9]), *row[10:]
+            *row[:4],
+            as_utc(row[4]),
+            as_utc(row[5]),
+            *row[6:8],
+            as_utc(row[8]),
+            as_utc(row[9]),
+            *row[10:],
         )
         for row in rows
     ]

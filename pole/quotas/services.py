@@ -19,6 +19,7 @@ from pole.bookings.models import LONGEST_OCCUPATION, Booking
 from pole.bookings.services.checks import BookingRefused
 from pole.core.locks import lock_row
 from pole.core.refusals import Reason
+from pole.core.stored_time import as_utc, stored_utc
 from pole.db import db, is_postgresql
 from pole.organisations.models import Organisation
 from pole.quotas import rules
@@ -130,7 +131,8 @@ def held_by(
     The (organisation_id, start) index range is bounded on both sides: no booking lasts
     longer than LONGEST_OCCUPATION, so none that starts earlier can reach the window.
     """
-    query = sa.select(Booking.start, Booking.end, Booking.resource_id, Booking.status).where(
+    columns = (stored_utc(Booking.start), stored_utc(Booking.end), Booking.resource_id)
+    query = sa.select(*columns, Booking.status).where(
         Booking.organisation_id == organisation_id,
         Booking.resource_id.in_(list(resource_ids)),
         Booking.status.in_(rules.COUNTED),
@@ -141,7 +143,10 @@ def held_by(
     exclude = list(exclude)
     if exclude:
         query = query.where(Booking.id.not_in(exclude))
-    return [rules.Held(*row) for row in db.session.execute(query)]
+    # A month's quota of a busy association reads hundreds of rows: their instants are read
+    # as the driver gives them (pole.core.stored_time), not through UTCDateTime.
+    rows = db.session.execute(query)
+    return [rules.Held(as_utc(start), as_utc(end), *rest) for start, end, *rest in rows]
 
 
 def quota_reasons(
