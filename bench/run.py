@@ -275,9 +275,32 @@ def mails_written(app) -> int:  # noqa: ANN001
         return count
 
 
+def drained(app, backend: str, seconds: float = 60.0) -> None:  # noqa: ANN001
+    """Wait until the server's sending threads have sent every due mail.
+
+    The rows before a comparison queue a thousand mails in a few seconds; sending them takes
+    the same CPUs for a while after. A comparison started meanwhile would time the backlog.
+    """
+    from pole.db import db
+    from pole.outbox.models import OutgoingMail
+
+    query = sa.select(sa.func.count(OutgoingMail.id)).where(
+        OutgoingMail.status.in_(("queued", "sending"))
+    )
+    deadline = time.monotonic() + seconds
+    with app.app_context():
+        while (left := db.session.scalar(query)) and time.monotonic() < deadline:
+            db.session.rollback()
+            time.sleep(0.2)
+        db.session.rollback()
+    if left:
+        log(f"{backend}: {left} mails still queued after {seconds:.0f} s")
+
+
 def compare_quotas(app, facts, backend, session, slots, port, args, compared) -> None:  # noqa: ANN001, PLR0913
     """POSTs to an office with quotas and to one without, in turn, in one window."""
     set_quotas(app, facts)
+    drained(app, backend)
     org_id, headers = facts.organisations["restos"], session.headers()
     plain, quota = (
         Side(key, port, BookingPosts(session, slots, org_id, facts.resources[office]), headers)
@@ -300,6 +323,7 @@ def compare_mail(app, facts, env, workdir, backend, slots, port, args, compared)
             session = Session(on)
             session.login(data.VOLUNTEER, data.PASSWORD)
             sides.append(Side(key, on, BookingPosts(session, slots, org_id), session.headers()))
+        drained(app, backend)
         before = mails_written(app)
         for result in alternate(*sides, args.seconds, args.warmup):
             compared.append((backend, result.name, "", result))
