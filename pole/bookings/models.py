@@ -94,6 +94,23 @@ class Booking(ChangeStamped, db.Model):
         # The feeds' version also counts what changed today, wherever it now starts.
         sa.Index("ix_booking_resource_updated_at", "resource_id", "updated_at"),
         sa.Index("ix_booking_organisation_updated_at", "organisation_id", "updated_at"),
+        # The personal feeds (what a person booked) and each site's public agenda, bounded
+        # by the same two ranges. The public ones are few: a partial index, whose WHERE is
+        # written as each database renders `Booking.is_public.is_(True)`.
+        sa.Index("ix_booking_created_by_start", "created_by_id", "start"),
+        sa.Index("ix_booking_created_by_updated_at", "created_by_id", "updated_at"),
+        sa.Index(
+            "ix_booking_public_start",
+            "start",
+            postgresql_where=sa.text("is_public IS true"),
+            sqlite_where=sa.text("is_public IS 1"),
+        ),
+        sa.Index(
+            "ix_booking_public_updated_at",
+            "updated_at",
+            postgresql_where=sa.text("is_public IS true"),
+            sqlite_where=sa.text("is_public IS 1"),
+        ),
         # Last line of defence on PostgreSQL: two active bookings of an exclusive resource
         # (a room, or equipment with a single unit) never overlap, buffer included.
         ExcludeConstraint(
