@@ -76,6 +76,15 @@ class _KnownHeaders(HeaderRegistry):
     def __init__(self) -> None:
         super().__init__()
         self.known: dict[tuple[str, str], BaseHeader] = {}
+        self.kinds: dict[str, type[BaseHeader]] = {}
+
+    def __getitem__(self, name: str) -> type[BaseHeader]:
+        # The registry makes a new class at each call (for each header, and each check of
+        # how many a message may hold): one per name is the same class.
+        kind = self.kinds.get(name.lower())
+        if kind is None:
+            kind = self.kinds[name.lower()] = super().__getitem__(name)
+        return kind
 
     def __call__(self, name: str, value: str) -> BaseHeader:
         if name.lower() not in self.REPEATED or "boundary=" in value:
