@@ -6,7 +6,6 @@ import logging
 import smtplib
 from collections.abc import Iterator
 from contextlib import contextmanager
-from email.message import EmailMessage
 
 log = logging.getLogger("pole.mail")
 
@@ -26,16 +25,10 @@ def smtp_connection(config: dict) -> Iterator[smtplib.SMTP]:
         yield smtp
 
 
-def log_instead(message: EmailMessage, text: str, with_body: bool) -> None:
+def log_instead(to: str, subject: str, text: str, with_body: bool) -> None:
     """No SMTP configured: write the mail to the log (its body only where told to)."""
     if with_body:
-        log.info(
-            "Mail not sent (no MAIL_SERVER) to %s: %s\n%s", message["To"], message["Subject"], text
-        )
+        log.info("Mail not sent (no MAIL_SERVER) to %s: %s\n%s", to, subject, text)
     else:
         # A body may hold a reset or invitation link: outside development it stays out of logs.
-        log.info(
-            "Mail not sent (no MAIL_SERVER) to %s: %s (body withheld)",
-            message["To"],
-            message["Subject"],
-        )
+        log.info("Mail not sent (no MAIL_SERVER) to %s: %s (body withheld)", to, subject)

@@ -3,8 +3,10 @@ its change, sent after the commit, retried while the server is down, never sent 
 
 from __future__ import annotations
 
+import re
 import threading
 from datetime import timedelta
+from email.policy import default as default_policy
 
 import icalendar
 import pytest
@@ -15,6 +17,8 @@ from pole.bookings import services
 from pole.db import db, utcnow, write_transaction
 from pole.feeds.bookings import booking_uid
 from pole.outbox import Delivery, deliver_due, queue_mail, rules
+from pole.outbox import message as outbox_message
+from pole.outbox.message import build_message
 from pole.outbox.models import OutgoingMail
 from pole.outbox.sender import claim, forget_old
 from tests.conftest import Mailbox, free_port
@@ -277,3 +281,26 @@ def test_a_reset_for_an_unknown_address_leaves_no_mail_in_the_outbox(app, client
         client.post("/mot-de-passe-oublie", data={"email": email})
     db.session.rollback()
     assert db.session.scalars(sa.select(OutgoingMail.to)).all() == ["marie@exemple.fr"]
+
+
+def test_a_message_says_byte_for_byte_what_the_default_policy_writes(monkeypatch):
+    """The headers every mail repeats are parsed once (pole.outbox.message): same bytes."""
+    mails = [
+        OutgoingMail(
+            id=n, to="Zoé Martin <zoe@exemple.fr>", subject="Réservation confirmée : Cuisine",
+            text_body="Bonjour Zoé,\n\nhttps://pole.example/reservations/1\n",
+            html_body="<p>Bonjour Zoé,</p>", ics="BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n",
+            ics_method="REQUEST", unsubscribe_url="https://pole.example/desabonnement/T",
+            created_at=utcnow() + timedelta(seconds=n),
+        )
+        for n in (1, 2, 3)
+    ]  # fmt: skip
+
+    def written() -> list[bytes]:
+        messages = [build_message(m, "Pôle <pole@exemple.fr>", "pole.example") for m in mails]
+        # The MIME boundaries are random: all else is compared.
+        return [re.sub(rb"={15}\d+==", b"B", message.as_bytes()) for message in messages]
+
+    ours = written()
+    monkeypatch.setattr(outbox_message, "_POLICY", default_policy)
+    assert ours == written()

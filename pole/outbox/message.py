@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import html
 import re
+from email.headerregistry import BaseHeader, HeaderRegistry
 from email.message import EmailMessage
+from email.policy import default
 from email.utils import format_datetime
 
 from pole.outbox.models import OutgoingMail
@@ -60,8 +62,47 @@ def message_id(mail: OutgoingMail, domain: str) -> str:
     return f"<outbox.{mail.id}.{mail.created_at:%Y%m%d%H%M%S}@{domain}>"
 
 
+class _KnownHeaders(HeaderRegistry):
+    """The header objects of the values every mail repeats (From, the MIME parts' headers,
+    a recipient's address), parsed once: the email package parses each header it is given,
+    most of a message's CPU. Header objects are immutable, so the bytes are the same."""
+
+    REPEATED = frozenset(
+        ("from", "to", "mime-version", "content-type", "content-transfer-encoding",
+         "content-disposition", "content-language", "auto-submitted", "list-unsubscribe-post")
+    )  # fmt: skip
+    KEEP = 1000  # values, then it starts afresh (recipients come and go)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.known: dict[tuple[str, str], BaseHeader] = {}
+        self.kinds: dict[str, type[BaseHeader]] = {}
+
+    def __getitem__(self, name: str) -> type[BaseHeader]:
+        # The registry makes a new class at each call (for each header, and each check of
+        # how many a message may hold): one per name is the same class.
+        kind = self.kinds.get(name.lower())
+        if kind is None:
+            kind = self.kinds[name.lower()] = super().__getitem__(name)
+        return kind
+
+    def __call__(self, name: str, value: str) -> BaseHeader:
+        if name.lower() not in self.REPEATED or "boundary=" in value:
+            return super().__call__(name, value)
+        key = (name, value)
+        header = self.known.get(key)
+        if header is None:
+            if len(self.known) >= self.KEEP:
+                self.known.clear()
+            header = self.known[key] = super().__call__(name, value)
+        return header
+
+
+_POLICY = default.clone(header_factory=_KnownHeaders())
+
+
 def build_message(mail: OutgoingMail, sender: str, domain: str) -> EmailMessage:
-    message = EmailMessage()
+    message = EmailMessage(policy=_POLICY)
     message["From"] = sender
     message["To"] = mail.to
     message["Subject"] = mail.subject

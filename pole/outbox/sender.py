@@ -72,7 +72,8 @@ def deliver_due(now: datetime | None = None, limit: int = BATCH) -> Delivery:
     # One write transaction for the round, not one per mail: on SQLite each is a turn in the
     # queue of writers, which the booking POSTs wait in too.
     with write_transaction(now=now):
-        outcomes = [record(mail, errors.get(mail.id), now) for mail in mails]
+        rows = _locked_rows([mail.id for mail in mails])
+        outcomes = [record(rows.get(mail.id), mail, errors.get(mail.id), now) for mail in mails]
     sent, retried, failed = (outcomes.count(s) for s in ("sent", "queued", "failed"))
     return Delivery(len(mails), sent, retried, failed)
 
@@ -84,7 +85,7 @@ def _send(mails: list[OutgoingMail]) -> dict[int, str]:
     sender = config["MAIL_DEFAULT_SENDER"]
     domain = mail_domain()
     errors: dict[int, str] = {}
-    messages = []
+    rendered = []
     for mail in mails:
         try:
             render(mail)
@@ -92,13 +93,16 @@ def _send(mails: list[OutgoingMail]) -> dict[int, str]:
             log.exception("Mail %s (%s) not rendered", mail.id, mail.kind)
             errors[mail.id] = _describe(error)
             continue
-        messages.append((mail, build_message(mail, sender, domain)))
+        rendered.append(mail)
     if not config["MAIL_SERVER"]:
+        # The log needs the address and the subject only: no MIME message, the most of a
+        # mail's CPU (the email package parses every header it is given).
         app = current_app
         with_body = config.get("POLE_MAIL_LOG_BODY") or app.debug or app.testing
-        for mail, message in messages:
-            log_instead(message, mail.text_body, with_body or not mail.has_link)
+        for mail in rendered:
+            log_instead(mail.to, mail.subject, mail.text_body, with_body or not mail.has_link)
         return errors
+    messages = [(mail, build_message(mail, sender, domain)) for mail in rendered]
     handed: set[int] = set()
     try:
         with smtp_connection(config) as smtp:
@@ -122,30 +126,41 @@ def _describe(error: Exception) -> str:
     return f"{type(error).__name__}: {error}"[:500]
 
 
-def record(mail: OutgoingMail, error: str | None, now: datetime) -> str:
-    """Write down how sending went; returns the mail's new status."""
-    with write_transaction(now=now):
-        row = db.session.get(OutgoingMail, mail.id, with_for_update=True, populate_existing=True)
-        if row is None or row.status in ("sent", "failed"):
-            return row.status if row else "sent"
-        keep_rendering(row, mail)
-        if error is None:
-            row.status, row.sent_at, row.lease_until, row.last_error = "sent", now, None, ""
-            return "sent"
-        if row.status != "sending" or row.attempts != mail.attempts:
-            return row.status  # our lease ran out and another sender has it now
-        row.last_error = error
-        row.lease_until = None
-        retry_at = rules.next_try(row.created_at, row.attempts, now)
-        if retry_at is None:
-            row.status = "failed"
-            log.error(
-                "Mail %s (%s) given up after %s attempts: %s", row.id, row.kind, row.attempts, error
-            )
-            return "failed"
-        row.status, row.due_at = "queued", retry_at
-        log.warning("Mail %s (%s) not sent, retried at %s: %s", row.id, row.kind, retry_at, error)
-        return "queued"
+def _locked_rows(ids: list[int]) -> dict[int, OutgoingMail]:
+    """The round's rows as they are now, locked (in id order), in one query."""
+    query = (
+        sa.select(OutgoingMail)
+        .where(OutgoingMail.id.in_(ids))
+        .order_by(OutgoingMail.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return {row.id: row for row in db.session.scalars(query)}
+
+
+def record(row: OutgoingMail | None, mail: OutgoingMail, error: str | None, now: datetime) -> str:
+    """Write down in `row` (None: deleted since) how sending its copy `mail` went; returns
+    the mail's new status. Inside the round's write transaction."""
+    if row is None or row.status in ("sent", "failed"):
+        return row.status if row else "sent"
+    keep_rendering(row, mail)
+    if error is None:
+        row.status, row.sent_at, row.lease_until, row.last_error = "sent", now, None, ""
+        return "sent"
+    if row.status != "sending" or row.attempts != mail.attempts:
+        return row.status  # our lease ran out and another sender has it now
+    row.last_error = error
+    row.lease_until = None
+    retry_at = rules.next_try(row.created_at, row.attempts, now)
+    if retry_at is None:
+        row.status = "failed"
+        log.error(
+            "Mail %s (%s) given up after %s attempts: %s", row.id, row.kind, row.attempts, error
+        )
+        return "failed"
+    row.status, row.due_at = "queued", retry_at
+    log.warning("Mail %s (%s) not sent, retried at %s: %s", row.id, row.kind, retry_at, error)
+    return "queued"
 
 
 def forget_old(now: datetime, keep_days: int) -> int:
