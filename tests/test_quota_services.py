@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -11,6 +12,8 @@ from pole.bookings import services
 from pole.bookings.models import Booking
 from pole.bookings.recurrence import Recurrence
 from pole.db import db
+from pole.quotas import rules
+from pole.quotas import services as qs
 from pole.quotas.services import standings
 from pole.timeutil import local_to_utc
 from tests.factories import (
@@ -253,3 +256,64 @@ def test_a_booking_as_long_as_allowed_begun_last_month_counts_in_this_months_quo
     book(store, restos, volunteer, at(date(2026, 10, 5), 9), at(date(2026, 10, 5), 15))
     with pytest.raises(services.BookingRefused):
         book(store, restos, volunteer, at(date(2026, 10, 6), 9), at(date(2026, 10, 6), 10))
+
+
+def test_the_database_sums_each_period_as_the_quota_arithmetic_does(restos):
+    """`usages` sums in SQL what `rules.usage` counts in Python, on random bookings across
+    month ends, the clock change of 25 October, statuses, resources and an excluded few."""
+    rng = random.Random(14)
+    shelves = [make_resource(name=f"Étagère {i}", quantity=10) for i in range(3)]
+    other = make_organisation(name="Épicerie solidaire")
+    group = make_group("deux étagères", shelves[0], shelves[1])
+    statuses = ("confirmed", "confirmed", "pending", "cancelled", "rejected")
+    first = at(date(2026, 9, 20), 0)
+    made = []
+    for _ in range(120):
+        start = first + timedelta(minutes=15 * rng.randrange(4 * 24 * 100))
+        end = start + timedelta(minutes=15 * rng.choice((1, 4, 10, 96, 4 * 24 * 6)))
+        made.append(
+            Booking(
+                resource=rng.choice(shelves),
+                organisation=rng.choice((restos, restos, other)),
+                title="Stock",
+                start=start,
+                end=end,
+                occupied_until=end,
+                quantity=1,
+                exclusive=False,
+                status=rng.choice(statuses),
+            )
+        )
+    db.session.add_all(made)
+    db.session.commit()
+    quotas = [
+        make_quota(group=group, maximum=100),
+        make_quota(resource=shelves[0], period="week", unit="bookings", maximum=5),
+        make_quota(
+            resource=shelves[2],
+            period="season",
+            season_start=date(2026, 10, 10),
+            season_end=date(2026, 11, 30),
+        ),
+    ]
+    quota_rules = [qs.rules_for(restos, s.id) for s in shelves]
+    found = {r.id: r for rs in quota_rules for r in rs}
+    assert sorted(found) == sorted(q.id for q in quotas)
+    asked = [
+        (
+            at(date(2026, 9, 28), 0) + timedelta(days=7 * i),
+            at(date(2026, 9, 28), 1) + timedelta(days=7 * i),
+        )
+        for i in range(12)
+    ]
+    needed = rules.windows_needed(list(found.values()), asked, PARIS)
+    assert len(needed) > 15
+    exclude = [b.id for b in made[::9]]
+    held = [
+        rules.Held(b.start, b.end, b.resource_id, b.status)
+        for b in made
+        if b.organisation_id == restos.id and b.id not in exclude
+    ]
+    expected = {rules.key_of(r, w): rules.usage(r, w, held) for r, w in needed}
+    assert qs.usages(restos.id, needed, exclude) == expected
+    assert any(expected.values())

@@ -9,7 +9,7 @@ belongs to the period it starts in.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -158,27 +158,57 @@ def usage(rule: QuotaRule, window: Window, held: Iterable[Held]) -> int:
     )
 
 
+Key = tuple[int, datetime]  # a quota's period: the quota's id and the period's start
+
+
+def key_of(rule: QuotaRule, window: Window) -> Key:
+    return (rule.id, window.start)
+
+
+def windows_needed(
+    rules: Sequence[QuotaRule], asked: Sequence[tuple[datetime, datetime]], tz: ZoneInfo
+) -> list[tuple[QuotaRule, Window]]:
+    """Each period of each quota that some asked booking meets, once, in order."""
+    needed: dict[Key, tuple[QuotaRule, Window]] = {}
+    for start, end in asked:
+        for rule in rules:
+            for window in windows_of(rule, start, end, tz):
+                needed.setdefault(key_of(rule, window), (rule, window))
+    return list(needed.values())
+
+
 def excesses(
     rules: Sequence[QuotaRule],
     held: Sequence[Held],
     asked: Sequence[tuple[datetime, datetime]],
     tz: ZoneInfo,
 ) -> list[list[Excess]]:
-    """For each asked booking, in order, the quotas it would take over their limit.
+    """For each asked booking, in order, the quotas it would take over their limit, the
+    organisation already holding `held`."""
+    used = {key_of(r, w): usage(r, w, held) for r, w in windows_needed(rules, asked, tz)}
+    return excesses_given(rules, used, asked, tz)
+
+
+def excesses_given(
+    rules: Sequence[QuotaRule],
+    used: Mapping[Key, int],
+    asked: Sequence[tuple[datetime, datetime]],
+    tz: ZoneInfo,
+) -> list[list[Excess]]:
+    """`excesses`, from what is already used in each period `windows_needed` lists (minutes
+    or bookings, as the database sums them: pole.quotas.services.usages).
 
     The asked bookings count for the ones after them (a series counts every occurrence),
     except those refused: skipping the dates listed leaves a series that fits.
     """
-    totals: dict[tuple[int, datetime], int] = {}
+    totals = dict(used)
     result: list[list[Excess]] = []
     for start, end in asked:
         problems: list[Excess] = []
-        adds: list[tuple[tuple[int, datetime], int]] = []
+        adds: list[tuple[Key, int]] = []
         for rule in rules:
             for window in windows_of(rule, start, end, tz):
-                key = (rule.id, window.start)
-                if key not in totals:
-                    totals[key] = usage(rule, window, held)
+                key = key_of(rule, window)
                 taken = amount(rule, window, start, end)
                 if taken and totals[key] + taken > rule.limit:
                     problems.append(Excess(rule, window, totals[key], taken))

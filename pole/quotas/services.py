@@ -8,6 +8,7 @@ of a group, never both take the last hours.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 
@@ -17,9 +18,9 @@ from pole import permissions
 from pole.auth.models import User
 from pole.bookings.models import LONGEST_OCCUPATION, Booking
 from pole.bookings.services.checks import BookingRefused
+from pole.core import stored_time
 from pole.core.locks import lock_row
 from pole.core.refusals import Reason
-from pole.core.stored_time import as_utc, stored_utc
 from pole.db import db, is_postgresql
 from pole.organisations.models import Organisation
 from pole.quotas import rules
@@ -119,34 +120,74 @@ def _rule(row: sa.Row, members: set[int]) -> rules.QuotaRule:
     )
 
 
-def held_by(
-    organisation_id: int,
-    resource_ids: Iterable[int],
-    start: datetime,
-    end: datetime,
-    exclude: Iterable[int] = (),
-) -> list[rules.Held]:
-    """The organisation's pending and confirmed bookings of these resources meeting [start, end).
+def _used(i: int, unit: str, with_exclude: bool) -> sa.ScalarSelect:
+    """What the organisation holds of the i-th period asked, as `rules.usage` counts it: its
+    pending and confirmed bookings of the quota's resources (`r<i>`), in whole minutes inside
+    the period [`ws<i>`, `we<i>`) (instants in whole seconds, `s<i>` and `e<i>`: bookings are
+    on the minute), or in bookings that start in it.
 
     The (organisation_id, start) index range is bounded on both sides: no booking lasts
-    longer than LONGEST_OCCUPATION, so none that starts earlier can reach the window.
+    longer than LONGEST_OCCUPATION (`lo<i>` before the period), so none that starts earlier
+    can reach the period.
     """
-    columns = (stored_utc(Booking.start), stored_utc(Booking.end), Booking.resource_id)
-    query = sa.select(*columns, Booking.status).where(
-        Booking.organisation_id == organisation_id,
-        Booking.resource_id.in_(list(resource_ids)),
+    start, end = sa.bindparam(f"ws{i}"), sa.bindparam(f"we{i}")
+    if unit == "bookings":
+        measure = sa.func.count()
+        starting = (Booking.start >= start, Booking.start < end)
+    else:
+        seconds = {k: sa.bindparam(f"{k}{i}", type_=sa.BigInteger) for k in ("s", "e")}
+        inside = stored_time.least(stored_time.epoch_seconds(Booking.end), seconds["e"])
+        inside -= stored_time.greatest(stored_time.epoch_seconds(Booking.start), seconds["s"])
+        measure = sa.func.coalesce(sa.func.sum(inside // 60), 0)
+        starting = (Booking.start > sa.bindparam(f"lo{i}"), Booking.start < end)
+    query = sa.select(sa.cast(measure, sa.BigInteger)).where(
+        Booking.organisation_id == sa.bindparam("organisation_id"),
+        Booking.resource_id.in_(sa.bindparam(f"r{i}", expanding=True)),
         Booking.status.in_(rules.COUNTED),
-        Booking.start > start - LONGEST_OCCUPATION,
-        Booking.start < end,
+        *starting,
         Booking.end > start,
     )
+    if with_exclude:
+        query = query.where(Booking.id.not_in(sa.bindparam("exclude", expanding=True)))
+    return query.scalar_subquery()
+
+
+@functools.lru_cache(maxsize=64)
+def _usages_statement(units: tuple[str, ...], with_exclude: bool) -> sa.Select:
+    """`usages`' statement for periods of quotas in these units, built once per shape (a
+    booking POST runs it under the write lock; building it costs more than running it)."""
+    return sa.select(*(_used(i, unit, with_exclude) for i, unit in enumerate(units)))
+
+
+def _seconds(instant: datetime) -> int:
+    """An instant as whole seconds since 1970, as `stored_time.epoch_seconds` reads one."""
+    return int(instant.timestamp() // 1)
+
+
+def usages(
+    organisation_id: int,
+    needed: Sequence[tuple[rules.QuotaRule, rules.Window]],
+    exclude: Iterable[int] = (),
+) -> dict[rules.Key, int]:
+    """What the organisation already holds in each of these periods of its quotas: one
+    statement (a sum per period, on the booking table's index), however many bookings it
+    holds there. Keyed as `rules.excesses_given` reads it."""
+    if not needed:
+        return {}
     exclude = list(exclude)
-    if exclude:
-        query = query.where(Booking.id.not_in(exclude))
-    # A month's quota of a busy association reads hundreds of rows: their instants are read
-    # as the driver gives them (pole.core.stored_time), not through UTCDateTime.
-    rows = db.session.execute(query)
-    return [rules.Held(as_utc(start), as_utc(end), *rest) for start, end, *rest in rows]
+    params: dict[str, object] = {"organisation_id": organisation_id, "exclude": exclude}
+    for i, (rule, window) in enumerate(needed):
+        params |= {
+            f"r{i}": sorted(rule.resource_ids),
+            f"ws{i}": window.start,
+            f"we{i}": window.end,
+            f"lo{i}": window.start - LONGEST_OCCUPATION,
+            f"s{i}": _seconds(window.start),
+            f"e{i}": _seconds(window.end),
+        }
+    statement = _usages_statement(tuple(r.unit for r, _ in needed), bool(exclude))
+    row = db.session.execute(statement, params).one()
+    return {rules.key_of(r, w): int(used) for (r, w), used in zip(needed, row, strict=True)}
 
 
 def quota_reasons(
@@ -159,21 +200,14 @@ def quota_reasons(
     """For each asked period, in order, the quotas it would exceed, in words (empty: fits)."""
     quota_rules = rules_for(organisation, resource.id)
     tz = resource.site.tz
-    windows = [w for r in quota_rules for s, e in asked for w in rules.windows_of(r, s, e, tz)]
-    if not windows:
+    needed = rules.windows_needed(quota_rules, asked, tz)
+    if not needed:
         return [[] for _ in asked]
-    resource_ids = set().union(*(r.resource_ids for r in quota_rules))
-    held = held_by(
-        organisation.id,
-        resource_ids,
-        min(w.start for w in windows),
-        max(w.end for w in windows),
-        exclude,
-    )
+    used = usages(organisation.id, needed, exclude)
     today = to_local(now, tz).date()
     return [
         [rules.excess_reason(x, organisation.name, today) for x in found]
-        for found in rules.excesses(quota_rules, held, asked, tz)
+        for found in rules.excesses_given(quota_rules, used, asked, tz)
     ]
 
 
@@ -226,13 +260,10 @@ def standings(
     """Where the organisation stands, quota by quota, for the period of that day."""
     tz = resource.site.tz
     today = to_local(now, tz).date()
-    lines = []
-    for rule in rules_for(organisation, resource.id):
-        window = rules.window_at(rule, day, tz)
-        if window is None:
-            continue
-        used = rules.usage(
-            rule, window, held_by(organisation.id, rule.resource_ids, window.start, window.end)
-        )
-        lines.append(rules.standing_text(rule, window, used, organisation.name, today))
-    return lines
+    found = [(r, rules.window_at(r, day, tz)) for r in rules_for(organisation, resource.id)]
+    found = [(r, w) for r, w in found if w is not None]
+    used = usages(organisation.id, found)
+    return [
+        rules.standing_text(r, w, used[rules.key_of(r, w)], organisation.name, today)
+        for r, w in found
+    ]

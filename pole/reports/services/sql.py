@@ -10,7 +10,6 @@ and every number written into it is an integer computed here, never a user's inp
 # ruff: noqa: S608 (every value written into the text is an int computed here; see above)
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -18,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
+from pole.core.stored_time import epoch_sql
 from pole.db import UTCDateTime
 from pole.reports.rules.days import offset_changes
 from pole.reports.rules.heat import on_the_hour
@@ -70,11 +70,7 @@ class Sums:
     # Dialect pieces --------------------------------------------------------------------------
 
     def _seconds(self, column: str) -> str:
-        if self.sqlite:
-            if sqlite3.sqlite_version_info >= (3, 38):  # the same integer, without a string
-                return f"unixepoch({column})"
-            return f"CAST(strftime('%s', {column}) AS INTEGER)"
-        return f"CAST(FLOOR(EXTRACT(EPOCH FROM {column})) AS BIGINT)"
+        return epoch_sql(column, sqlite=self.sqlite)
 
     def _max(self, a: str, b: str | int) -> str:
         return f"{'MAX' if self.sqlite else 'GREATEST'}({a}, {b})"
