@@ -122,8 +122,12 @@ def post_sender(client, token, facts):  # noqa: ANN001, ANN201
     (answered 422) before the timed requests begin.
     """
     slots = iter(facts.free_slots)
+    # Each POST's session comes back with its flash message: replaying the logged-in cookie,
+    # as bench/run.py's client does, keeps them from piling up (a browser shows them).
+    logged_in = client.get_cookie("session").value
 
     def post() -> int:
+        client.set_cookie("session", logged_in)
         resource_id, day, start, end = next(slots)
         form = {
             "resource_id": str(resource_id),
