@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+import sqlalchemy as sa
 
 from pole.bookings import services
 from pole.bookings.models import Booking
@@ -317,3 +318,37 @@ def test_the_database_sums_each_period_as_the_quota_arithmetic_does(restos):
     expected = {rules.key_of(r, w): rules.usage(r, w, held) for r, w in needed}
     assert qs.usages(restos.id, needed, exclude) == expected
     assert any(expected.values())
+
+
+def _organisation_locks(action) -> int:
+    """How many statements `action` sends that lock an organisation's row."""
+    seen: list[str] = []
+
+    def grab(_conn, _cursor, statement, *_args) -> None:
+        seen.append(statement)
+
+    sa.event.listen(db.engine, "before_cursor_execute", grab)
+    try:
+        action()
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", grab)
+    return sum("FROM organisation" in s and "FOR UPDATE" in s for s in seen)
+
+
+def test_the_organisation_is_locked_only_when_a_quota_applies(hall, restos, volunteer):
+    office = make_resource(name="Bureau partagé 2")
+    make_quota(resource=hall, maximum=20)
+    postgresql = db.engine.dialect.name == "postgresql"
+    # No quota on the office: nothing to sum, no lock taken.
+    assert (
+        _organisation_locks(
+            lambda: book(office, restos, volunteer, at(TUESDAY, 9), at(TUESDAY, 10))
+        )
+        == 0
+    )
+    # The hall's quota: the association's row is locked before its hours are summed
+    # (SQLite's BEGIN IMMEDIATE already serialises the writers).
+    locks = _organisation_locks(
+        lambda: book(hall, restos, volunteer, at(TUESDAY, 9), at(TUESDAY, 10))
+    )
+    assert locks == (1 if postgresql else 0)

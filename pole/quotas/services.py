@@ -1,9 +1,9 @@
 """Quotas on bookings: load those that apply, count what is held, refuse or let the manager pass.
 
-Enforcement runs inside the booking's write transaction, after the resource lock: it locks
-the organisation's row (PostgreSQL: SELECT ... FOR UPDATE; SQLite's BEGIN IMMEDIATE already
-serialises writers) before summing, so two bookings of one association, even of two rooms
-of a group, never both take the last hours.
+Enforcement runs inside the booking's write transaction, after the resource lock: when some
+quota applies, it locks the organisation's row (PostgreSQL: SELECT ... FOR UPDATE; SQLite's
+BEGIN IMMEDIATE already serialises writers) before summing, so two bookings of one
+association, even of two rooms of a group, never both take the last hours.
 """
 
 from __future__ import annotations
@@ -196,13 +196,22 @@ def quota_reasons(
     asked: Sequence[Period],
     now: datetime,
     exclude: Iterable[int] = (),
+    *,
+    for_writing: bool = False,
 ) -> list[list[Reason]]:
-    """For each asked period, in order, the quotas it would exceed, in words (empty: fits)."""
+    """For each asked period, in order, the quotas it would exceed, in words (empty: fits).
+
+    `for_writing`: the change will be written in this transaction, so the organisation's
+    row is locked (lock_organisation) before what it holds is summed — only when some quota
+    applies, so a building without quotas pays no lock.
+    """
     quota_rules = rules_for(organisation, resource.id)
     tz = resource.site.tz
     needed = rules.windows_needed(quota_rules, asked, tz)
     if not needed:
         return [[] for _ in asked]
+    if for_writing:
+        lock_organisation(organisation.id)
     used = usages(organisation.id, needed, exclude)
     today = to_local(now, tz).date()
     return [
@@ -241,12 +250,12 @@ def enforce(
 ) -> str:
     """Refuse what takes a quota over its limit, unless the manager gives a note.
 
-    The caller holds the organisation's lock (lock_organisation). Returns the note to keep on
+    Call it in the change's write transaction, after the resource's lock: it locks the
+    organisation's row before summing when some quota applies. Returns the note to keep on
     the booking: the manager's, when it did go beyond a quota.
     """
-    over = [
-        r for found in quota_reasons(organisation, resource, asked, now, exclude) for r in found
-    ]
+    found = quota_reasons(organisation, resource, asked, now, exclude, for_writing=True)
+    over = [r for reasons in found for r in reasons]
     if not over:
         return ""
     if may_override(user, note):

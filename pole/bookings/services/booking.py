@@ -64,7 +64,6 @@ def create_booking(data: BookingData, user: User, now: datetime | None = None) -
         reasons += site_reasons(organisation, resource)
         if reasons:
             raise BookingRefused(reasons)
-        quotas.lock_organisation(organisation.id)  # before its quotas are summed
         note = quotas.enforce(
             organisation, resource, [(data.start, data.end)], user, data.quota_override_note, now
         )
@@ -234,7 +233,7 @@ def _quota_check(
         return {}
     asked = [(s, e) for _, s, e in moved]
     exclude = [t.id for t, _, _ in moved]
-    organisation = quotas.lock_organisation(organisation_id)
+    organisation = db.session.get(Organisation, organisation_id)
     note = quotas.enforce(
         organisation, resource, asked, user, changes.quota_override_note, now, exclude
     )

@@ -65,7 +65,7 @@ def _decide(
                 raise BookingRefused(elsewhere)
             # A quota set or lowered since the request was made is checked again.
             kept = quotas.enforce(
-                quotas.lock_organisation(booking.organisation_id),
+                booking.organisation,
                 booking.resource,
                 [(booking.start, booking.end)],
                 manager,
