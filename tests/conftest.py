@@ -170,6 +170,7 @@ class Mailbox:
 
     async def handle_DATA(self, server, session, envelope):  # noqa: ANN001, N802 (aiosmtpd API)
         message = message_from_bytes(envelope.content, _class=Mail, policy=policy.default)
+        message.raw = envelope.content  # as it came, before the parser decodes anything
         with self._lock:
             self._messages.append(message)
         return "250 Message accepted for delivery"

@@ -304,3 +304,35 @@ def test_a_message_says_byte_for_byte_what_the_default_policy_writes(monkeypatch
     ours = written()
     monkeypatch.setattr(outbox_message, "_POLICY", default_policy)
     assert ours == written()
+
+
+def test_a_long_unsubscribe_link_reaches_the_mail_client_as_written(app, smtp):
+    # A signed link is longer than a header line's 78 characters and has no space: the
+    # email package would fold it into RFC 2047 encoded words, which mail clients do not
+    # decode in List-Unsubscribe (RFC 2369), losing the one-click link.
+    link = "https://pole.example.fr/desabonnement/" + "eyJ1Ijo0MiwiayI6WyJtYWRlIl19." * 4
+    smtp.up()
+    with write_transaction():
+        queue_mail(
+            "zoe@exemple.fr", "Réservation confirmée", "Bonjour", kind="test",
+            unsubscribe_url=link,
+        )  # fmt: skip
+    assert deliver_due().sent == 1
+    (raw,) = [m.raw for m in smtp.box._messages]
+    assert f"\r\nList-Unsubscribe: <{link}>\r\n".encode() in raw
+    assert b"=?" not in raw.split(b"\r\n\r\n")[0].split(b"List-Unsubscribe:")[1].split(b"\r\n")[0]
+
+
+def test_a_mail_the_email_package_refuses_waits_alone_and_the_others_leave(app, smtp):
+    smtp.up()
+    with write_transaction():
+        queue_mail("zoe@exemple.fr", "Réservation\nconfirmée", "Bonjour", kind="test")
+        queue_mail("bad@exemple.fr\nBcc: x@exemple.fr", "Hors d'usage", "Bonjour", kind="test")
+        queue_mail("leo@exemple.fr", "Rappel", "Bonjour", kind="test")
+    delivery = deliver_due()
+    assert (delivery.claimed, delivery.sent, delivery.retried) == (3, 2, 1)
+    received = {m["To"]: m["Subject"] for m in smtp.box._messages}
+    # A line break in a subject (a title a person wrote) stays on the subject's line.
+    assert received == {"zoe@exemple.fr": "Réservation confirmée", "leo@exemple.fr": "Rappel"}
+    bad = db.session.scalar(sa.select(OutgoingMail).where(OutgoingMail.subject == "Hors d'usage"))
+    assert bad.status == "queued" and bad.attempts == 1 and "ValueError" in bad.last_error

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 import re
-from email.headerregistry import BaseHeader, HeaderRegistry
+from email.headerregistry import BaseHeader, HeaderRegistry, UnstructuredHeader
 from email.message import EmailMessage
 from email.policy import default
 from email.utils import format_datetime
@@ -12,6 +12,7 @@ from email.utils import format_datetime
 from pole.outbox.models import OutgoingMail
 
 _LINK = re.compile(r"https?://[^\s<>\"]+")
+_LINE_BREAKS = re.compile(r"[\r\n]+")
 
 
 def _linked(text: str) -> str:
@@ -62,6 +63,21 @@ def message_id(mail: OutgoingMail, domain: str) -> str:
     return f"<outbox.{mail.id}.{mail.created_at:%Y%m%d%H%M%S}@{domain}>"
 
 
+class _OneLine(UnstructuredHeader):
+    """A header written as it is, on one line (RFC 5322 allows 998 characters): the email
+    package folds a value longer than 78 characters that has no space in it — a signed
+    unsubscribe link — into RFC 2047 encoded words, which mail clients do not decode in
+    List-Unsubscribe (RFC 2369 reads the <URL> as written), so the one-click link would
+    be lost."""
+
+    max_count = 1
+
+    def fold(self, *, policy) -> str:  # noqa: ANN001 (the email package's policy)
+        if not str(self).isascii():
+            return super().fold(policy=policy)
+        return f"{self.name}: {self}{policy.linesep}"
+
+
 class _KnownHeaders(HeaderRegistry):
     """The header objects of the values every mail repeats (From, the MIME parts' headers,
     a recipient's address), parsed once: the email package parses each header it is given,
@@ -75,6 +91,7 @@ class _KnownHeaders(HeaderRegistry):
 
     def __init__(self) -> None:
         super().__init__()
+        self.map_to_type("list-unsubscribe", _OneLine)
         self.known: dict[tuple[str, str], BaseHeader] = {}
         self.kinds: dict[str, type[BaseHeader]] = {}
 
@@ -105,7 +122,8 @@ def build_message(mail: OutgoingMail, sender: str, domain: str) -> EmailMessage:
     message = EmailMessage(policy=_POLICY)
     message["From"] = sender
     message["To"] = mail.to
-    message["Subject"] = mail.subject
+    # A line break would end the header (the email package refuses it): one line.
+    message["Subject"] = _LINE_BREAKS.sub(" ", mail.subject)
     message["Date"] = format_datetime(mail.created_at)
     message["Message-ID"] = message_id(mail, domain)
     message["Content-Language"] = "fr"

@@ -102,7 +102,13 @@ def _send(mails: list[OutgoingMail]) -> dict[int, str]:
         for mail in rendered:
             log_instead(mail.to, mail.subject, mail.text_body, with_body or not mail.has_link)
         return errors
-    messages = [(mail, build_message(mail, sender, domain)) for mail in rendered]
+    messages = []
+    for mail in rendered:
+        try:
+            messages.append((mail, build_message(mail, sender, domain)))
+        except Exception as error:  # noqa: BLE001 (one mail the email package refuses: retried, then given up; the others leave)
+            log.exception("Mail %s (%s) not built", mail.id, mail.kind)
+            errors[mail.id] = _describe(error)
     handed: set[int] = set()
     try:
         with smtp_connection(config) as smtp:
