@@ -9,6 +9,10 @@ from flask_wtf import FlaskForm
 from wtforms import Field, IntegerField, PasswordField, StringField, TextAreaField
 from wtforms.validators import InputRequired, StopValidation
 
+from pole.core.html import use_fast_html_params
+
+use_fast_html_params()  # WTForms' attributes, written ten times faster (pole.core.html)
+
 # The dates a person can mean in this tool: a booking, a closure, a permanence, a page.
 FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2099, 12, 31)
 DAY_RANGE_MESSAGE = "Choisissez une date entre 2000 et 2099."

@@ -8,8 +8,9 @@ import pytest
 from markupsafe import escape
 
 from pole.bookings.agenda import Head
-from pole.bookings.agenda_rows import HTML_ESCAPES, BlockView, CellView, escape_html, row_views
+from pole.bookings.agenda_rows import BlockView, CellView, row_views
 from pole.bookings.grid import Block, Column, assign_lanes, lay_out, time_range
+from pole.core.html import HTML_ESCAPES, escape_html
 from pole.resources.models import Resource
 
 H = 60  # minutes in an hour: 10 * H is 10:00

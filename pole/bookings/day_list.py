@@ -14,9 +14,10 @@ from markupsafe import Markup
 
 from pole.bookings import grid
 from pole.bookings.agenda import Agenda, Head
-from pole.bookings.agenda_rows import BlockView, escape_html
+from pole.bookings.agenda_rows import BlockView
 from pole.bookings.rules.start_times import start_times
 from pole.bookings.rules.windows import Window, free_windows
+from pole.core.html import escape_html
 from pole.db import utcnow
 from pole.formatting import format_date, format_hhmm
 
