@@ -38,6 +38,22 @@ def choices_for(wanted: set[tuple[int, str]]) -> dict[tuple[int, str], str]:
     return {(u, k): rules.choice_of(k, chosen.get((u, k))) for u, k in wanted}
 
 
+def told_each(user_id: int, kind: str) -> sa.ColumnElement[bool]:
+    """Whether this person gets this kind each time, in SQL: `rules.choice_of` of the stored
+    choice (kept only if the kind allows it, else the kind's default) is "each"."""
+    allowed = rules.KINDS_BY_KEY[kind]
+    chosen = (
+        sa.select(NotificationChoice.choice)
+        .where(
+            NotificationChoice.user_id == user_id,
+            NotificationChoice.kind == kind,
+            NotificationChoice.choice.in_(allowed.choices),
+        )
+        .scalar_subquery()
+    )
+    return sa.func.coalesce(chosen, allowed.default) == rules.EACH
+
+
 def choice_for(user_id: int, kind: str) -> str:
     """How this person gets this kind of mail (their choice, or the kind's default)."""
     return choices_for({(user_id, kind)})[user_id, kind]
