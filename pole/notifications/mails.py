@@ -108,11 +108,11 @@ def write_letters(letters: list[rules.Letter]) -> None:
     # SELECT for the whole transaction's letters, nobody's choice asked before it.
     written = queue_facts_where(
         [
-            (person.email, facts | {"to": _to(person)}, f"notify_{topic}", method,
-             told_each(person.id, topic))
+            (person.email, facts | {"to": _to(person)}, f"notify_{topic}", method, person.id)
             for person, topic, facts, method in mails
-        ]
-    )  # fmt: skip
+        ],
+        told_each,
+    )
     if written < len(mails):
         # Someone chose the digest (or nothing): one query for whose, their digest items.
         choices = choices_for({(person.id, topic) for person, topic, _, _ in mails})
