@@ -7,6 +7,7 @@ import argparse
 import cProfile
 import io
 import pstats
+import re
 import sys
 import time
 from collections.abc import Callable
@@ -66,10 +67,12 @@ def bench_app(url: str, secret: str, **config: object):  # noqa: ANN201
 
 def kept_url(backend: str, keep: Path, name: str, built: Path) -> str:
     """The URL of a database kept in `keep` (SQLite: its pole.db; PostgreSQL: the database
-    `name`, made afresh while `built`, the file the build leaves, does not exist)."""
+    `name` and the folder's name, made afresh while `built`, the file the build leaves, does
+    not exist): two kept folders never share, nor drop, one PostgreSQL database."""
     keep.mkdir(parents=True, exist_ok=True)
     if backend == "sqlite":
         return f"sqlite:///{keep / 'pole.db'}"
+    name = re.sub(r"[^a-z0-9]+", "_", f"{name}_{keep.resolve().name}".lower())[:63]
     base = sa.engine.make_url(POSTGRES_URL)
     url = base.set(drivername="postgresql+psycopg", database=name)
     if not built.exists():

@@ -12,9 +12,9 @@ from pole.bookings.models import Booking
 from pole.db import db
 from pole.notifications import rules
 from pole.notifications.letters import MAIL, booking_facts, letter_text, with_invitation
-from pole.notifications.telling import choices_for, in_digest
+from pole.notifications.telling import choices_for, in_digest, told_each
 from pole.organisations.models import Membership
-from pole.outbox import queue_facts
+from pole.outbox import queue_facts_where
 from pole.outbox.bookings import invitation_method
 
 
@@ -73,7 +73,8 @@ def _people(ids: set[int]) -> dict[int, User]:
 
 
 def write_letters(letters: list[rules.Letter]) -> None:
-    """Tell each recipient of each letter (with the bookings' .ics if any), as they chose."""
+    """Tell each recipient of each letter (with the bookings' .ics if any), as they chose: a
+    mail now, an item of tomorrow's digest, nothing."""
     if not letters:
         return
     coordinators = _coordinators({x.organisation_id for x in letters if x.to_coordinators})
@@ -92,26 +93,33 @@ def write_letters(letters: list[rules.Letter]) -> None:
             told.append((letter, sorted(to)))
     # The change is written first: its stamp moves the SEQUENCE the facts freeze.
     db.session.flush()
-    # How each person gets each kind: one query for the whole transaction's letters.
-    choices = choices_for({(u, letter.topic) for letter, to in told for u in to})
+    mails = []
     for letter, to in told:
         bookings = [db.session.get(Booking, b) for b in letter.booking_ids]
         bookings = sorted((b for b in bookings if b is not None), key=lambda b: b.start)
         if letter.appointment_id is None and not bookings:
             continue
         facts = letter_facts(letter, bookings)
-        for user_id in to:
-            tell_facts(people[user_id], letter.topic, facts, choices[user_id, letter.topic])
-
-
-def tell_facts(person: User, kind: str, facts: dict, choice: str) -> None:
-    """`tell` a letter as the person chose (`choice`): its facts into the outbox, rendered at
-    delivery, or its text into the digest."""
-    if choice == rules.EACH:
-        to = {"id": person.id, "name": person.name, "email": person.email}
         method = None
         if with_invitation(facts):
             method = invitation_method(facts["bookings"][0]["status"])
-        queue_facts(person.email, facts | {"to": to}, kind=f"notify_{kind}", ics_method=method)
-    elif choice == rules.DIGEST:
-        in_digest(person.id, kind, *letter_text(facts), now=None)
+        mails += [(people[user_id], letter.topic, facts, method) for user_id in to]
+    # Each mail where its person gets the kind each time (the default, mostly): one INSERT …
+    # SELECT for the whole transaction's letters, nobody's choice asked before it.
+    written = queue_facts_where(
+        [
+            (person.email, facts | {"to": _to(person)}, f"notify_{topic}", method, person.id)
+            for person, topic, facts, method in mails
+        ],
+        told_each,
+    )
+    if written < len(mails):
+        # Someone chose the digest (or nothing): one query for whose, their digest items.
+        choices = choices_for({(person.id, topic) for person, topic, _, _ in mails})
+        for person, topic, facts, _ in mails:
+            if choices[person.id, topic] == rules.DIGEST:
+                in_digest(person.id, topic, *letter_text(facts), now=None)
+
+
+def _to(person: User) -> dict:
+    return {"id": person.id, "name": person.name, "email": person.email}

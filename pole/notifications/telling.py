@@ -16,7 +16,8 @@ from pole.outbox import queue_mail
 from pole.outbox.links import mail_url
 from pole.outbox.message import text_to_html
 
-# Prepared once: a booking POST asks it under the write lock.
+# Prepared once: asked under the write lock when a letter's mails were not all written (someone
+# chose the digest or nothing), and by `tell` for the other mails.
 _CHOSEN = sa.select(
     NotificationChoice.user_id, NotificationChoice.kind, NotificationChoice.choice
 ).where(
@@ -36,6 +37,23 @@ def choices_for(wanted: set[tuple[int, str]]) -> dict[tuple[int, str], str]:
     rows = db.session.connection().execute(_CHOSEN, {"users": users, "kinds": kinds})
     chosen = {(user_id, kind): choice for user_id, kind, choice in rows}
     return {(u, k): rules.choice_of(k, chosen.get((u, k))) for u, k in wanted}
+
+
+def told_each(kind: str, user: sa.BindParameter) -> sa.ColumnElement[bool]:
+    """Whether the person `user` gets this kind each time, in SQL: `rules.choice_of` of their
+    stored choice (kept only if the kind allows it, else the kind's default) is "each"."""
+    kind = kind.removeprefix("notify_")
+    allowed = rules.KINDS_BY_KEY[kind]
+    chosen = (
+        sa.select(NotificationChoice.choice)
+        .where(
+            NotificationChoice.user_id == user,
+            NotificationChoice.kind == kind,
+            NotificationChoice.choice.in_([sa.literal(c) for c in allowed.choices]),
+        )
+        .scalar_subquery()
+    )
+    return sa.func.coalesce(chosen, allowed.default) == rules.EACH
 
 
 def choice_for(user_id: int, kind: str) -> str:
