@@ -11,6 +11,7 @@ from pole.db import db, write_transaction
 from pole.events import closures, record
 from pole.events.models import Event
 from pole.notifications import listeners, rules
+from pole.notifications import mails as mails_module
 from pole.notifications.mails import write_letters
 from pole.notifications.models import DigestItem, NotificationChoice
 from pole.outbox import queue_facts
@@ -155,3 +156,25 @@ def test_a_rolled_back_change_leaves_no_mail(world):
         raise RuntimeError("the request fails after the booking")
     db.session.rollback()
     assert outbox() == [] and digest_items() == []
+
+
+def test_a_choice_changed_between_the_insert_and_the_read_still_tells_each_person_once(
+    world, monkeypatch
+):
+    # The INSERT … SELECT reads the choices in its own snapshot; those it did not write are
+    # read again. Here the INSERT sees everyone as not told each time (as if each had chosen
+    # the digest a moment before, and changed it back since): each still gets one mail, as
+    # the choice read again says, and no digest item.
+    colette = make_user(world.restos, role="coordinator", name="Colette Coordination")
+    book(world)
+    book(world, at(MONDAY, 13), at(MONDAY, 14), world.bob)
+    choose(world.bob, closure="digest")
+    db.session.execute(sa.delete(OutgoingMail))
+    db.session.commit()
+    monkeypatch.setattr(mails_module, "told_each", lambda kind, whom: sa.false())
+    closures.settle_closure(closure_over_monday(world).id, world.manager, True, "Fuite", NOW)
+    told = sorted((m.to, m.kind) for m in outbox())
+    assert told == sorted(
+        [(world.alice.email, "notify_closure"), (colette.email, "notify_closure")]
+    )
+    assert digest_items() == [(world.bob.id, "closure")]

@@ -14,7 +14,7 @@ from pole.notifications import rules
 from pole.notifications.letters import MAIL, booking_facts, letter_text, with_invitation
 from pole.notifications.telling import choices_for, in_digest, told_each
 from pole.organisations.models import Membership
-from pole.outbox import queue_facts_where
+from pole.outbox import queue_facts, queue_facts_where
 from pole.outbox.bookings import invitation_method
 
 
@@ -113,12 +113,26 @@ def write_letters(letters: list[rules.Letter]) -> None:
         ],
         told_each,
     )
-    if written < len(mails):
-        # Someone chose the digest (or nothing): one query for whose, their digest items.
-        choices = choices_for({(person.id, topic) for person, topic, _, _ in mails})
-        for person, topic, facts, _ in mails:
-            if choices[person.id, topic] == rules.DIGEST:
+    left = []
+    for mail in mails:
+        person, topic = mail[0], mail[1]
+        if written[person.email, f"notify_{topic}"]:
+            written[person.email, f"notify_{topic}"] -= 1
+        else:
+            left.append(mail)
+    if left:
+        # Someone chose the digest (or nothing): one query for whose. Read again, a choice
+        # changed since the INSERT still tells each person once: "each" now is a mail.
+        choices = choices_for({(person.id, topic) for person, topic, _, _ in left})
+        for person, topic, facts, method in left:
+            choice = choices[person.id, topic]
+            if choice == rules.DIGEST:
                 in_digest(person.id, topic, *letter_text(facts), now=None)
+            elif choice == rules.EACH:
+                queue_facts(
+                    person.email, facts | {"to": _to(person)}, kind=f"notify_{topic}",
+                    ics_method=method,
+                )  # fmt: skip
 
 
 def _to(person: User) -> dict:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from collections import Counter
 from collections.abc import Callable
 from datetime import datetime
 
@@ -60,13 +61,13 @@ def queue_facts_where(
     condition: Callable[[str, sa.BindParameter], sa.ColumnElement[bool]],
     *,
     now: datetime | None = None,
-) -> int:
+) -> Counter[tuple[str, str]]:
     """Add mails written as facts, like `queue_facts`, each only where `condition(kind, whom)`
     holds in SQL: (to, facts, kind, ics_method, whom) each, `whom` an id the condition is about
     (the recipient's). ONE `INSERT … SELECT` in the write transaction, nothing asked before
-    it. Returns how many were added."""
+    it. Returns the (to, kind) of the mails added (RETURNING), each as many times as added."""
     if not mails:
-        return 0
+        return Counter()
     now = _queued_at(now)
     connection = db.session.connection()
     postgresql = connection.dialect.name == "postgresql"
@@ -74,11 +75,10 @@ def queue_facts_where(
     values: dict = {"now": now}
     for i, (to, facts, _, ics_method, whom) in enumerate(mails):
         values |= {f"to_{i}": to, f"facts_{i}": facts, f"ics_{i}": ics_method, f"whom_{i}": whom}
-    # The rowcount of an INSERT is kept only when asked (SQLAlchemy closes its cursor).
-    result = connection.execute(insert, values, execution_options={"preserve_rowcount": True})
-    if result.rowcount:
+    written = Counter(tuple(row) for row in connection.execute(insert, values))
+    if written:
         kick.after_commit(db.session())
-    return result.rowcount
+    return written
 
 
 @functools.lru_cache(maxsize=256)
@@ -107,7 +107,8 @@ def _insert_where(
         whom = sa.bindparam(f"whom_{i}", type_=sa.Integer)
         selects.append(sa.select(*row.values()).where(condition(kind, whom)))
     rows = selects[0] if len(selects) == 1 else sa.union_all(*selects)
-    return sa.insert(OutgoingMail).from_select(list(row), rows)
+    insert = sa.insert(OutgoingMail).from_select(list(row), rows)
+    return insert.returning(OutgoingMail.to, OutgoingMail.kind)
 
 
 # What every new mail starts as, besides being due at once: queued, never tried.
