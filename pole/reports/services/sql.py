@@ -23,8 +23,9 @@ from pole.reports.rules.days import offset_changes
 from pole.reports.rules.heat import on_the_hour
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_EPOCH_DAY = _EPOCH.date()
 DAY = 1440  # minutes
-FIGURES, HOURLY, HEAT, ROWS = 0, 1, 2, 3  # the kinds of rows the statement answers
+FIGURES, HOURLY, HEAT, ROWS, DAILY = 0, 1, 2, 3, 4  # the kinds of rows the statement answers
 ACTIVE = "('pending', 'confirmed')"
 CONFIRMED, CANCELLED, REJECTED = "'confirmed'", "'cancelled'", "'rejected'"
 
@@ -41,6 +42,11 @@ def instant(value: int) -> datetime:
 def day_number(day: date) -> int:
     """A local date as its number of days since 1970 (1 January 1970 was a Thursday)."""
     return (day - _EPOCH.date()).days
+
+
+def day_of(number: int) -> date:
+    """The local date of a day number (`day_number` read back)."""
+    return _EPOCH_DAY + timedelta(days=number)
 
 
 @dataclass(frozen=True)
@@ -114,13 +120,17 @@ class Sums:
         """FIGURES (organisation, resource, minutes booked, used, bookings, cancellations,
         refusals), counts being of bookings that began in the period;
         HOURLY (organisation, resource, stretch, units, minutes used in it);
-        HEAT (room, weekday, first hour, last hour, bookings, minutes in the first hour, in
-        the last hour) of the bookings within one ordinary local day, on a weekday the room
-        opens and closes on the hour (`rules.hour_grid_minutes` clips them to its hours);
+        HEAT (`rules.grid_key` of room, weekday, first hour and last hour, bookings, the sum
+        of their first wall minutes, of their last) of the bookings within one ordinary local
+        day, on a weekday the room opens and closes on the hour (`rules.hour_grid_from_keys`
+        clips them to its hours);
+        DAILY (organisation, resource, local day number, units, minutes used) of the bookings
+        used within one ordinary local day on a resource valued by the half-day or the day;
         ROWS (organisation, resource, start, end, units, for the heat, for the value) of the
         bookings the database does not sum: across midnight or on a clock-change day, or on
-        a room's weekday whose hours are not whole hours (heat), or used on a resource valued
-        by the half-day or the day (whose price depends on each day's total)."""
+        a room's weekday whose hours are not whole hours (heat), or used across midnight or on
+        a clock-change day on a resource valued by the half-day or the day (whose price
+        depends on each day's total)."""
         lo, hi, until = self.lo, self.hi, min(self.hi, seconds(used))
         sum_, used_minutes = self._sum, self._minutes(lo, until)
         parts = [
@@ -153,15 +163,13 @@ class Sums:
                     key = int(room) * 8 + weekday
                     (grid if on_the_hour(hours, weekday) else uneven).append(key)
         if grid:
-            parts.append(
-                f"SELECT {HEAT}, res, wd, h1, h2, COUNT(*),"
-                f" {sum_('CASE WHEN h1 = h2 THEN m2 - m1 ELSE (h1 + 1) * 60 - m1 END')},"
-                f" {sum_('CASE WHEN h1 = h2 THEN 0 ELSE m2 - h2 * 60 END')}"
-                " FROM (SELECT l.res, l.wd, l.m1, l.m2, l.m1 / 60 AS h1, (l.m2 - 1) / 60 AS h2"
-                f" FROM l WHERE {heat} AND {ordinary} AND l.res * 8 + l.wd IN ({_ints(grid)}))"
-                " AS g GROUP BY res, wd, h1, h2"
+            parts.append(  # one integer key: `rules.grid_key`, read by `hour_grid_from_keys`
+                f"SELECT {HEAT}, k, COUNT(*), {sum_('m1')}, {sum_('m2')}, 0, 0, 0"
+                " FROM (SELECT ((l.res * 8 + l.wd) * 24 + l.m1 / 60) * 24 + (l.m2 - 1) / 60 AS k,"
+                f" l.m1, l.m2 FROM l WHERE {heat} AND {ordinary}"
+                f" AND l.res * 8 + l.wd IN ({_ints(grid)})) AS g GROUP BY k"
             )
-        apart = f"NOT ({ordinary})"
+        apart = apart_day = f"NOT ({ordinary})"
         if uneven:
             apart = f"({apart} OR l.res * 8 + l.wd IN ({_ints(uneven)}))"
         across = f"({heat} AND {apart})" if rooms else "1 = 0"
@@ -170,6 +178,13 @@ class Sums:
             if daily and until > lo
             else "1 = 0"
         )
+        if daily and until > lo:  # used within one ordinary local day: summed by that day
+            parts.append(
+                f"SELECT {DAILY}, org, res, first_day, units,"
+                f" {sum_(self._minutes(lo, until))}, 0, 0"
+                f" FROM l WHERE {valued} AND {ordinary} GROUP BY org, res, first_day, units"
+            )
+            valued = f"({valued} AND {apart_day})"
         parts.append(
             f"SELECT {ROWS}, org, res, s, e, units,"
             f" CASE WHEN {across} THEN 1 ELSE 0 END, CASE WHEN {valued} THEN 1 ELSE 0 END"

@@ -18,7 +18,17 @@ from pole.reports import rules
 from pole.reports.models import ResourceValue
 from pole.reports.rules.days import irregular_days
 from pole.reports.services.permanences import PermanenceFigures, permanence_figures
-from pole.reports.services.sql import FIGURES, HEAT, HOURLY, Stretch, Sums, instant, seconds
+from pole.reports.services.sql import (
+    DAILY,
+    FIGURES,
+    HEAT,
+    HOURLY,
+    Stretch,
+    Sums,
+    day_of,
+    instant,
+    seconds,
+)
 from pole.resources.models import Closure, Resource, Site
 from pole.timeutil import local_day_bounds
 
@@ -177,7 +187,10 @@ def usage_report(
             org_id, res_id, index, units, minutes = (int(x) for x in row[:5])
             uses[org_id, res_id][first_days[res_id, index], units] += minutes
         elif kind == HEAT:
-            runs.append(row)  # integers on both databases
+            runs.append(row[:4])  # integers on both databases
+        elif kind == DAILY:
+            org_id, res_id, day, units, minutes = (int(x) for x in row[:5])
+            uses[org_id, res_id][day_of(day), units] += minutes
         else:
             org_id, res_id, s, e, units, for_heat, for_value = (int(x) for x in row)
             start, end = instant(s), instant(e)
@@ -250,7 +263,7 @@ def usage_report(
             period.first,
             period.last,
             tz,
-            rules.hour_grid_minutes(runs, rooms),
+            rules.hour_grid_from_keys(runs, rooms),
             [piece for pieces in closed.values() for piece in pieces],
         ),
         permanences=permanence_figures(site, period, lo, hi, organisation_ids, organisations),
