@@ -95,6 +95,16 @@ class Sums:
         """Whole minutes of a booking [s, e) within [lo, hi), as `rules.minutes_booked`."""
         return f"({self._max(self._min('e', hi) + ' - ' + self._max('s', lo), 0)} / 60)"
 
+    def _before_start(self) -> str:
+        """The booking's start less `rules.LATE_CANCELLATION` (48 hours), to the microsecond:
+        a cancellation after it is late. SQLite stores naive UTC text of a fixed shape
+        ('2027-03-02 09:30:00.000000'), whose order is time's: two days off its date part,
+        its time part kept (the date part alone, so that no rounding of the fraction moves
+        it)."""
+        if self.sqlite:
+            return "(date(substr(booking.start, 1, 10), '-2 days') || substr(booking.start, 11))"
+        return "(booking.start - INTERVAL '48 hours')"
+
     def _local(self, column: str) -> str:
         """Wall-clock minutes since 1970 of an instant in seconds."""
         first, changes = self.offsets
@@ -118,7 +128,7 @@ class Sums:
         used: datetime,
     ) -> sa.TextClause:
         """FIGURES (organisation, resource, minutes booked, used, bookings, cancellations,
-        refusals), counts being of bookings that began in the period;
+        refusals, late cancellations), counts being of bookings that began in the period;
         HOURLY (organisation, resource, stretch, units, minutes used in it);
         HEAT (`rules.grid_key` of room, weekday, first hour and last hour, bookings, the sum
         of their first wall minutes, of their last) of the bookings within one ordinary local
@@ -139,7 +149,8 @@ class Sums:
             f" {sum_(f'CASE WHEN status = {CONFIRMED} THEN {used_minutes} ELSE 0 END')},"
             f" {sum_(f'CASE WHEN s >= {lo} AND status IN {ACTIVE} THEN 1 ELSE 0 END')},"
             f" {sum_(f'CASE WHEN s >= {lo} AND status = {CANCELLED} THEN 1 ELSE 0 END')},"
-            f" {sum_(f'CASE WHEN s >= {lo} AND status = {REJECTED} THEN 1 ELSE 0 END')}"
+            f" {sum_(f'CASE WHEN s >= {lo} AND status = {REJECTED} THEN 1 ELSE 0 END')},"
+            f" {sum_(f'CASE WHEN s >= {lo} THEN late ELSE 0 END')}"
             " FROM b GROUP BY org, res"
         ]
         stretch_rows = ", ".join(
@@ -149,7 +160,7 @@ class Sums:
         if stretches:  # every stretch in one pass over the bookings
             inside = self._max(self._min("b.e", "t.z") + " - " + self._max("b.s", "t.a"), 0)
             parts.append(
-                f"SELECT {HOURLY}, b.org, b.res, t.i, b.units, {sum_(f'{inside} / 60')}, 0, 0"
+                f"SELECT {HOURLY}, b.org, b.res, t.i, b.units, {sum_(f'{inside} / 60')}, 0, 0, 0"
                 " FROM b JOIN t ON t.r = b.res AND b.s < t.z AND b.e > t.a"
                 " WHERE b.status = 'confirmed' GROUP BY b.org, b.res, t.i, b.units"
             )
@@ -164,7 +175,7 @@ class Sums:
                     (grid if on_the_hour(hours, weekday) else uneven).append(key)
         if grid:
             parts.append(  # one integer key: `rules.grid_key`, read by `hour_grid_from_keys`
-                f"SELECT {HEAT}, k, COUNT(*), {sum_('m1')}, {sum_('m2')}, 0, 0, 0"
+                f"SELECT {HEAT}, k, COUNT(*), {sum_('m1')}, {sum_('m2')}, 0, 0, 0, 0"
                 " FROM (SELECT ((l.res * 8 + l.wd) * 24 + l.m1 / 60) * 24 + (l.m2 - 1) / 60 AS k,"
                 f" l.m1, l.m2 FROM l WHERE {heat} AND {ordinary}"
                 f" AND l.res * 8 + l.wd IN ({_ints(grid)})) AS g GROUP BY k"
@@ -181,19 +192,23 @@ class Sums:
         if daily and until > lo:  # used within one ordinary local day: summed by that day
             parts.append(
                 f"SELECT {DAILY}, org, res, first_day, units,"
-                f" {sum_(self._minutes(lo, until))}, 0, 0"
+                f" {sum_(self._minutes(lo, until))}, 0, 0, 0"
                 f" FROM l WHERE {valued} AND {ordinary} GROUP BY org, res, first_day, units"
             )
             valued = f"({valued} AND {apart_day})"
         parts.append(
             f"SELECT {ROWS}, org, res, s, e, units,"
-            f" CASE WHEN {across} THEN 1 ELSE 0 END, CASE WHEN {valued} THEN 1 ELSE 0 END"
+            f" CASE WHEN {across} THEN 1 ELSE 0 END, CASE WHEN {valued} THEN 1 ELSE 0 END, 0"
             f" FROM l WHERE {across} OR {valued}"
         )
         end = '"end"'
         sql = (
             "WITH b AS MATERIALIZED (SELECT organisation_id AS org, resource_id AS res, status,"
-            f" quantity AS units, {self._seconds('start')} AS s, {self._seconds(end)} AS e"
+            f" quantity AS units, {self._seconds('start')} AS s, {self._seconds(end)} AS e,"
+            f" CASE WHEN status = {CANCELLED} THEN (SELECT CASE WHEN MAX(event.at) >"
+            f" {self._before_start()} THEN 1 ELSE 0 END FROM event"
+            " WHERE event.booking_id = booking.id AND event.kind = 'booking.cancelled')"
+            " ELSE 0 END AS late"
             f" FROM booking WHERE resource_id IN ({_ints(resource_ids)})"
             ' AND start < :hi AND "end" > :lo),'
             # Local wall time, once per booking: its first and last local day (as day

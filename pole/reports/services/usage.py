@@ -10,9 +10,7 @@ from fractions import Fraction
 
 import sqlalchemy as sa
 
-from pole.bookings.models import Booking
 from pole.db import db, utcnow
-from pole.events.models import Event
 from pole.organisations.models import Organisation
 from pole.reports import rules
 from pole.reports.models import ResourceValue
@@ -117,24 +115,6 @@ def _stretches(
     return found, first_days
 
 
-def _cancellations(resource_ids: list[int], lo: datetime, hi: datetime):
-    """(organisation, resource, start, when it was cancelled) of the period's cancellations."""
-    cancelled_at = (
-        sa.select(sa.func.max(Event.at))
-        .where(Event.booking_id == Booking.id, Event.kind == "booking.cancelled")
-        .correlate(Booking)
-        .scalar_subquery()
-    )
-    return db.session.execute(
-        sa.select(Booking.organisation_id, Booking.resource_id, Booking.start, cancelled_at).where(
-            Booking.resource_id.in_(resource_ids),
-            Booking.status == "cancelled",
-            Booking.start >= lo,
-            Booking.start < hi,
-        )
-    ).all()
-
-
 def usage_report(
     site: Site,
     period: rules.Period,
@@ -180,8 +160,10 @@ def usage_report(
     )
     for kind, *row in db.session.execute(statement).all() if by_id else []:
         if kind == FIGURES:
-            org_id, res_id, booked, used, active, cancellations, refused = (int(x) for x in row)
-            figures[org_id, res_id] = Figures(booked, used, active, cancellations, 0, refused)
+            org_id, res_id, booked, used, active, cancellations, refused, late = (
+                int(x) for x in row
+            )
+            figures[org_id, res_id] = Figures(booked, used, active, cancellations, late, refused)
             booked_by_resource[res_id] += booked
         elif kind == HOURLY:
             org_id, res_id, index, units, minutes = (int(x) for x in row[:5])
@@ -192,17 +174,13 @@ def usage_report(
             org_id, res_id, day, units, minutes = (int(x) for x in row[:5])
             uses[org_id, res_id][day_of(day), units] += minutes
         else:
-            org_id, res_id, s, e, units, for_heat, for_value = (int(x) for x in row)
+            org_id, res_id, s, e, units, for_heat, for_value = (int(x) for x in row[:7])
             start, end = instant(s), instant(e)
             if for_heat:
                 across.append((max(start, lo), min(end, hi), rooms[res_id]))
             if for_value:
                 for day, minutes in rules.daily_minutes(max(start, lo), min(end, used_until), tz):
                     uses[org_id, res_id][day, units] += minutes
-    for org_id, res_id, start, cancelled_at in _cancellations(list(by_id), lo, hi):
-        figures[org_id, res_id].late_cancellations += rules.is_late_cancellation(
-            start, cancelled_at
-        )
     for key, days in uses.items():
         if key in figures:
             figures[key].value_cents = rules.in_kind_value(days, rule_values[key[1]])
