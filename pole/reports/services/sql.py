@@ -51,7 +51,8 @@ def day_of(number: int) -> date:
 
 @dataclass(frozen=True)
 class Stretch:
-    """Where a resource valued by the hour had one value: [start, stop) in seconds."""
+    """Where a resource valued by the hour had one value: [start, stop) in seconds (the
+    statement stops counting at the moment the report is read)."""
 
     resource_id: int
     index: int
@@ -91,7 +92,7 @@ class Sums:
     def _mod(self, a: str, b: int) -> str:
         return f"(({a}) % {b})" if self.sqlite else f"MOD({a}, {b})"
 
-    def _minutes(self, lo: int, hi: int) -> str:
+    def _minutes(self, lo: int, hi: int | str) -> str:
         """Whole minutes of a booking [s, e) within [lo, hi), as `rules.minutes_booked`."""
         return f"({self._max(self._min('e', hi) + ' - ' + self._max('s', lo), 0)} / 60)"
 
@@ -142,7 +143,9 @@ class Sums:
         a clock-change day on a resource valued by the half-day or the day (whose price
         depends on each day's total)."""
         lo, hi, until = self.lo, self.hi, min(self.hi, seconds(used))
-        sum_, used_minutes = self._sum, self._minutes(lo, until)
+        # `until` is bound, not written: the text stays the same all through a period, so the
+        # databases' statement caches (SQLite's, psycopg's prepared statements) keep it.
+        sum_, used_minutes = self._sum, self._minutes(lo, ":until")
         parts = [
             f"SELECT {FIGURES}, org, res,"
             f" {sum_(f'CASE WHEN status IN {ACTIVE} THEN {self._minutes(lo, hi)} ELSE 0 END')},"
@@ -158,11 +161,13 @@ class Sums:
             for x in stretches
         )
         if stretches:  # every stretch in one pass over the bookings
-            inside = self._max(self._min("b.e", "t.z") + " - " + self._max("b.s", "t.a"), 0)
+            stop = self._min(self._min("b.e", "t.z"), ":until")
+            inside = self._max(stop + " - " + self._max("b.s", "t.a"), 0)
             parts.append(
                 f"SELECT {HOURLY}, b.org, b.res, t.i, b.units, {sum_(f'{inside} / 60')}, 0, 0, 0"
                 " FROM b JOIN t ON t.r = b.res AND b.s < t.z AND b.e > t.a"
-                " WHERE b.status = 'confirmed' GROUP BY b.org, b.res, t.i, b.units"
+                " WHERE b.status = 'confirmed' AND b.s < :until"
+                " GROUP BY b.org, b.res, t.i, b.units"
             )
         odd = _ints(day_number(d) for d in irregular)
         ordinary = f"l.first_day = l.last_day AND l.first_day NOT IN ({odd})"
@@ -185,14 +190,14 @@ class Sums:
             apart = f"({apart} OR l.res * 8 + l.wd IN ({_ints(uneven)}))"
         across = f"({heat} AND {apart})" if rooms else "1 = 0"
         valued = (
-            f"(l.res IN ({_ints(daily)}) AND l.status = 'confirmed' AND l.s < {until})"
+            f"(l.res IN ({_ints(daily)}) AND l.status = 'confirmed' AND l.s < :until)"
             if daily and until > lo
             else "1 = 0"
         )
         if daily and until > lo:  # used within one ordinary local day: summed by that day
             parts.append(
                 f"SELECT {DAILY}, org, res, first_day, units,"
-                f" {sum_(self._minutes(lo, until))}, 0, 0, 0"
+                f" {sum_(self._minutes(lo, ':until'))}, 0, 0, 0"
                 f" FROM l WHERE {valued} AND {ordinary} GROUP BY org, res, first_day, units"
             )
             valued = f"({valued} AND {apart_day})"
@@ -225,4 +230,5 @@ class Sums:
         return sa.text(sql).bindparams(
             sa.bindparam("lo", self.bounds[0], type_=UTCDateTime()),
             sa.bindparam("hi", self.bounds[1], type_=UTCDateTime()),
+            sa.bindparam("until", until, type_=sa.BigInteger()),
         )

@@ -146,7 +146,7 @@ def usage_report(
     hourly = {rid: v for rid, v in rule_values.items() if all(x.by_the_hour for x in v)}
     daily = [rid for rid in rule_values if rid not in hourly]
     used_until = min(hi, now)
-    stretches, first_days = _stretches(hourly, lo, used_until, tz)
+    stretches, first_days = _stretches(hourly, lo, hi, tz)  # the text is the period's
     irregular = irregular_days(
         period.first - timedelta(days=1), period.last + timedelta(days=1), tz
     )
