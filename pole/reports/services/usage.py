@@ -44,8 +44,13 @@ class Figures:
     value_cents: int = 0
 
     def add(self, other: Figures) -> None:
-        for name in self.__dataclass_fields__:
-            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.minutes_booked += other.minutes_booked
+        self.minutes_used += other.minutes_used
+        self.bookings += other.bookings
+        self.cancellations += other.cancellations
+        self.late_cancellations += other.late_cancellations
+        self.refused += other.refused
+        self.value_cents += other.value_cents
 
 
 @dataclass
