@@ -14,7 +14,7 @@ from pole.extensions import login_manager
 from pole.formatting import WEEKDAYS, format_hours
 from pole.htmx import render
 from pole.organisations.models import Organisation
-from pole.reports import access, charts, exports, rules
+from pole.reports import access, charts, exports, rules, tables
 from pole.reports.forms import PeriodForm, ValueForm
 from pole.reports.services import values as value_services
 from pole.reports.services.usage import usage_report
@@ -24,6 +24,7 @@ from pole.sites.services import current_site
 from pole.timeutil import to_local
 
 bp = Blueprint("reports", __name__, url_prefix="/rapports")
+bp.add_app_template_global(tables.figures_row, "report_figures_row")
 
 
 def _require(allowed: bool) -> None:

@@ -73,6 +73,47 @@ def hour_grid_minutes(
     return dict(booked)
 
 
+def grid_key(room: int, weekday: int, first_hour: int, last_hour: int) -> int:
+    """One integer for (room, weekday, first hour, last hour): what the database groups the
+    bookings by (one sort key instead of four); `hour_grid_from_keys` reads it back."""
+    return ((room * 8 + weekday) * 24 + first_hour) * 24 + last_hour
+
+
+def hour_grid_from_keys(
+    sums: Iterable[tuple[int, int, int, int]], rooms: Mapping[int, Hours]
+) -> dict[tuple[int, int], int]:
+    """`hour_grid_minutes` from sums by `grid_key`: (key, how many bookings, the sum of their
+    first wall minutes, the sum of their last): in a group every booking starts in the same
+    hour h1 and ends in the same hour h2, so its minutes in the first hour are
+    count × (h1 + 1) × 60 − Σ m1 (Σ m2 − Σ m1 when h1 = h2), in the last
+    Σ m2 − count × h2 × 60."""
+    booked: dict[tuple[int, int], int] = defaultdict(int)
+    covers: dict[int, list[int]] = {}
+    for key, count, sum_m1, sum_m2 in sums:
+        rest, h2 = divmod(key, 24)
+        day_key, h1 = divmod(rest, 24)
+        weekday = day_key % 8
+        cover = covers.get(day_key)
+        if cover is None:  # how many of the day's opening intervals hold each hour
+            cover = [0] * 24
+            for a, b in rooms[day_key // 8].get(str(weekday), ()):
+                for hour in range(int(a) // 60, int(b) // 60):
+                    cover[hour] += 1
+            covers[day_key] = cover
+        if h1 == h2:
+            if cover[h1]:
+                booked[weekday, h1] += (sum_m2 - sum_m1) * cover[h1]
+            continue
+        if cover[h1]:
+            booked[weekday, h1] += (count * (h1 + 1) * 60 - sum_m1) * cover[h1]
+        if cover[h2]:
+            booked[weekday, h2] += (sum_m2 - count * h2 * 60) * cover[h2]
+        for hour in range(h1 + 1, h2):
+            if cover[hour]:
+                booked[weekday, hour] += 60 * count * cover[hour]
+    return dict(booked)
+
+
 @dataclass(frozen=True)
 class Cell:
     booked: int  # minutes

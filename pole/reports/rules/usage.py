@@ -167,9 +167,15 @@ def in_kind_value(uses: Mapping[tuple[date, int], int], values: Collection[Value
     equipment lent in different quantities the same day is valued lending by lending.
     """
     sixtieths = 0  # cents × 60: by the hour a value is rarely a whole number of cents
+    ordered = sorted(values, key=lambda v: v.valid_from)  # once, not once a day
     for (day, units), minutes in uses.items():
-        value = value_in_force(values, day)
-        if value is None or minutes <= 0:
+        if minutes <= 0:
+            continue
+        value = None  # `value_in_force`: the latest that starts on or before the day
+        for candidate in ordered:
+            if candidate.valid_from <= day:
+                value = candidate
+        if value is None:
             continue
         if value.per_hour is not None:
             sixtieths += value.per_hour * minutes * units

@@ -7,6 +7,7 @@ from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import cache
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -72,11 +73,19 @@ class PermanenceFigures:
         return sum(p.offered for p in self.permanences)
 
 
-def _counts(
-    period: rules.Period, lo: datetime, hi: datetime, permanence_ids: list[int]
-) -> list[tuple[int, int | None, str, str, int]]:
-    """(permanence, organisation, purpose, status, count): live rows and purged counts, in
-    one read."""
+def _site_permanences() -> sa.Select:
+    return (
+        sa.select(Permanence.id)
+        .join(Resource, Resource.id == Permanence.resource_id)
+        .where(Resource.site_id == sa.bindparam("site_id"))
+    )
+
+
+@cache
+def _counts_statement() -> sa.CompoundSelect:
+    """(permanence, organisation, purpose, status, count) of the site's permanences: live rows
+    and purged counts, in one read; built once (bound: the site, the period)."""
+    site_permanences = _site_permanences()
     live = (
         sa.select(
             Appointment.permanence_id,
@@ -86,9 +95,9 @@ def _counts(
             sa.cast(sa.func.count(), sa.BigInteger),
         )
         .where(
-            Appointment.permanence_id.in_(permanence_ids),
-            Appointment.start >= lo,
-            Appointment.start < hi,
+            Appointment.permanence_id.in_(site_permanences),
+            Appointment.start >= sa.bindparam("lo", type_=UTCDateTime()),
+            Appointment.start < sa.bindparam("hi", type_=UTCDateTime()),
         )
         .group_by(
             Appointment.permanence_id,
@@ -106,9 +115,9 @@ def _counts(
             sa.cast(sa.func.sum(AppointmentCount.count), sa.BigInteger),  # not numeric
         )
         .where(
-            AppointmentCount.permanence_id.in_(permanence_ids),
-            AppointmentCount.month >= period.first,
-            AppointmentCount.month <= period.last,
+            AppointmentCount.permanence_id.in_(site_permanences),
+            AppointmentCount.month >= sa.bindparam("first", type_=sa.Date()),
+            AppointmentCount.month <= sa.bindparam("last", type_=sa.Date()),
         )
         .group_by(
             AppointmentCount.permanence_id,
@@ -117,7 +126,30 @@ def _counts(
             AppointmentCount.status,
         )
     )
-    return [tuple(row) for row in db.session.execute(sa.union_all(live, kept))]
+    return sa.union_all(live, kept)
+
+
+@cache
+def _days_off_statement() -> sa.CompoundSelect:
+    """(permanence, cancelled day, blocked slot's start) of the site's permanences over the
+    period, in one read; built once (bound: the site, the period)."""
+    site_permanences = _site_permanences()
+    return sa.union_all(
+        sa.select(
+            PermanenceCancellation.permanence_id,
+            PermanenceCancellation.day,
+            sa.type_coerce(sa.null(), UTCDateTime()),  # the first select types the columns
+        ).where(
+            PermanenceCancellation.permanence_id.in_(site_permanences),
+            PermanenceCancellation.day >= sa.bindparam("first", type_=sa.Date()),
+            PermanenceCancellation.day <= sa.bindparam("last", type_=sa.Date()),
+        ),
+        sa.select(BlockedSlot.permanence_id, sa.null(), BlockedSlot.start).where(
+            BlockedSlot.permanence_id.in_(site_permanences),
+            BlockedSlot.start >= sa.bindparam("lo", type_=UTCDateTime()),
+            BlockedSlot.start < sa.bindparam("hi", type_=UTCDateTime()),
+        ),
+    )
 
 
 def _offered(
@@ -167,20 +199,8 @@ def permanence_figures(
     ids = [p.id for p in permanences]
     cancelled: dict[int, set[date]] = defaultdict(set)
     blocked: dict[int, set[datetime]] = defaultdict(set)
-    days_off = sa.union_all(  # cancelled days and blocked slots, in one read
-        sa.select(
-            PermanenceCancellation.permanence_id,
-            PermanenceCancellation.day,
-            sa.type_coerce(sa.null(), UTCDateTime()),  # the first select types the columns
-        ).where(
-            PermanenceCancellation.permanence_id.in_(ids),
-            PermanenceCancellation.day.between(period.first, period.last),
-        ),
-        sa.select(BlockedSlot.permanence_id, sa.null(), BlockedSlot.start).where(
-            BlockedSlot.permanence_id.in_(ids), BlockedSlot.start >= lo, BlockedSlot.start < hi
-        ),
-    )
-    for pid, day, start in db.session.execute(days_off) if ids else ():
+    bounds = {"site_id": site.id, "first": period.first, "last": period.last, "lo": lo, "hi": hi}
+    for pid, day, start in db.session.execute(_days_off_statement(), bounds) if ids else ():
         if start is None:
             cancelled[pid].add(day)
         else:
@@ -195,7 +215,8 @@ def permanence_figures(
     }
     by_purpose: dict[tuple[int | None, str], Outcomes] = defaultdict(Outcomes)
     total = Outcomes()
-    for pid, org_id, purpose, status, count in _counts(period, lo, hi, ids) if ids else []:
+    counts = db.session.execute(_counts_statement(), bounds) if ids else ()
+    for pid, org_id, purpose, status, count in counts:
         lines[pid].outcomes.add(status, count)
         total.add(status, count)
         if organisation_ids is None or org_id in organisation_ids:

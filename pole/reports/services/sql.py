@@ -23,8 +23,9 @@ from pole.reports.rules.days import offset_changes
 from pole.reports.rules.heat import on_the_hour
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_EPOCH_DAY = _EPOCH.date()
 DAY = 1440  # minutes
-FIGURES, HOURLY, HEAT, ROWS = 0, 1, 2, 3  # the kinds of rows the statement answers
+FIGURES, HOURLY, HEAT, ROWS, DAILY = 0, 1, 2, 3, 4  # the kinds of rows the statement answers
 ACTIVE = "('pending', 'confirmed')"
 CONFIRMED, CANCELLED, REJECTED = "'confirmed'", "'cancelled'", "'rejected'"
 
@@ -43,9 +44,15 @@ def day_number(day: date) -> int:
     return (day - _EPOCH.date()).days
 
 
+def day_of(number: int) -> date:
+    """The local date of a day number (`day_number` read back)."""
+    return _EPOCH_DAY + timedelta(days=number)
+
+
 @dataclass(frozen=True)
 class Stretch:
-    """Where a resource valued by the hour had one value: [start, stop) in seconds."""
+    """Where a resource valued by the hour had one value: [start, stop) in seconds (the
+    statement stops counting at the moment the report is read)."""
 
     resource_id: int
     index: int
@@ -85,9 +92,19 @@ class Sums:
     def _mod(self, a: str, b: int) -> str:
         return f"(({a}) % {b})" if self.sqlite else f"MOD({a}, {b})"
 
-    def _minutes(self, lo: int, hi: int) -> str:
+    def _minutes(self, lo: int, hi: int | str) -> str:
         """Whole minutes of a booking [s, e) within [lo, hi), as `rules.minutes_booked`."""
         return f"({self._max(self._min('e', hi) + ' - ' + self._max('s', lo), 0)} / 60)"
+
+    def _before_start(self) -> str:
+        """The booking's start less `rules.LATE_CANCELLATION` (48 hours), to the microsecond:
+        a cancellation after it is late. SQLite stores naive UTC text of a fixed shape
+        ('2027-03-02 09:30:00.000000'), whose order is time's: two days off its date part,
+        its time part kept (the date part alone, so that no rounding of the fraction moves
+        it)."""
+        if self.sqlite:
+            return "(date(substr(booking.start, 1, 10), '-2 days') || substr(booking.start, 11))"
+        return "(booking.start - INTERVAL '48 hours')"
 
     def _local(self, column: str) -> str:
         """Wall-clock minutes since 1970 of an instant in seconds."""
@@ -112,24 +129,31 @@ class Sums:
         used: datetime,
     ) -> sa.TextClause:
         """FIGURES (organisation, resource, minutes booked, used, bookings, cancellations,
-        refusals), counts being of bookings that began in the period;
+        refusals, late cancellations), counts being of bookings that began in the period;
         HOURLY (organisation, resource, stretch, units, minutes used in it);
-        HEAT (room, weekday, first hour, last hour, bookings, minutes in the first hour, in
-        the last hour) of the bookings within one ordinary local day, on a weekday the room
-        opens and closes on the hour (`rules.hour_grid_minutes` clips them to its hours);
+        HEAT (`rules.grid_key` of room, weekday, first hour and last hour, bookings, the sum
+        of their first wall minutes, of their last) of the bookings within one ordinary local
+        day, on a weekday the room opens and closes on the hour (`rules.hour_grid_from_keys`
+        clips them to its hours);
+        DAILY (organisation, resource, local day number, units, minutes used) of the bookings
+        used within one ordinary local day on a resource valued by the half-day or the day;
         ROWS (organisation, resource, start, end, units, for the heat, for the value) of the
         bookings the database does not sum: across midnight or on a clock-change day, or on
-        a room's weekday whose hours are not whole hours (heat), or used on a resource valued
-        by the half-day or the day (whose price depends on each day's total)."""
+        a room's weekday whose hours are not whole hours (heat), or used across midnight or on
+        a clock-change day on a resource valued by the half-day or the day (whose price
+        depends on each day's total)."""
         lo, hi, until = self.lo, self.hi, min(self.hi, seconds(used))
-        sum_, used_minutes = self._sum, self._minutes(lo, until)
+        # `until` is bound, not written: the text stays the same all through a period, so the
+        # databases' statement caches (SQLite's, psycopg's prepared statements) keep it.
+        sum_, used_minutes = self._sum, self._minutes(lo, ":until")
         parts = [
             f"SELECT {FIGURES}, org, res,"
             f" {sum_(f'CASE WHEN status IN {ACTIVE} THEN {self._minutes(lo, hi)} ELSE 0 END')},"
             f" {sum_(f'CASE WHEN status = {CONFIRMED} THEN {used_minutes} ELSE 0 END')},"
             f" {sum_(f'CASE WHEN s >= {lo} AND status IN {ACTIVE} THEN 1 ELSE 0 END')},"
             f" {sum_(f'CASE WHEN s >= {lo} AND status = {CANCELLED} THEN 1 ELSE 0 END')},"
-            f" {sum_(f'CASE WHEN s >= {lo} AND status = {REJECTED} THEN 1 ELSE 0 END')}"
+            f" {sum_(f'CASE WHEN s >= {lo} AND status = {REJECTED} THEN 1 ELSE 0 END')},"
+            f" {sum_(f'CASE WHEN s >= {lo} THEN late ELSE 0 END')}"
             " FROM b GROUP BY org, res"
         ]
         stretch_rows = ", ".join(
@@ -137,11 +161,13 @@ class Sums:
             for x in stretches
         )
         if stretches:  # every stretch in one pass over the bookings
-            inside = self._max(self._min("b.e", "t.z") + " - " + self._max("b.s", "t.a"), 0)
+            stop = self._min(self._min("b.e", "t.z"), ":until")
+            inside = self._max(stop + " - " + self._max("b.s", "t.a"), 0)
             parts.append(
-                f"SELECT {HOURLY}, b.org, b.res, t.i, b.units, {sum_(f'{inside} / 60')}, 0, 0"
+                f"SELECT {HOURLY}, b.org, b.res, t.i, b.units, {sum_(f'{inside} / 60')}, 0, 0, 0"
                 " FROM b JOIN t ON t.r = b.res AND b.s < t.z AND b.e > t.a"
-                " WHERE b.status = 'confirmed' GROUP BY b.org, b.res, t.i, b.units"
+                " WHERE b.status = 'confirmed' AND b.s < :until"
+                " GROUP BY b.org, b.res, t.i, b.units"
             )
         odd = _ints(day_number(d) for d in irregular)
         ordinary = f"l.first_day = l.last_day AND l.first_day NOT IN ({odd})"
@@ -153,32 +179,41 @@ class Sums:
                     key = int(room) * 8 + weekday
                     (grid if on_the_hour(hours, weekday) else uneven).append(key)
         if grid:
-            parts.append(
-                f"SELECT {HEAT}, res, wd, h1, h2, COUNT(*),"
-                f" {sum_('CASE WHEN h1 = h2 THEN m2 - m1 ELSE (h1 + 1) * 60 - m1 END')},"
-                f" {sum_('CASE WHEN h1 = h2 THEN 0 ELSE m2 - h2 * 60 END')}"
-                " FROM (SELECT l.res, l.wd, l.m1, l.m2, l.m1 / 60 AS h1, (l.m2 - 1) / 60 AS h2"
-                f" FROM l WHERE {heat} AND {ordinary} AND l.res * 8 + l.wd IN ({_ints(grid)}))"
-                " AS g GROUP BY res, wd, h1, h2"
+            parts.append(  # one integer key: `rules.grid_key`, read by `hour_grid_from_keys`
+                f"SELECT {HEAT}, k, COUNT(*), {sum_('m1')}, {sum_('m2')}, 0, 0, 0, 0"
+                " FROM (SELECT ((l.res * 8 + l.wd) * 24 + l.m1 / 60) * 24 + (l.m2 - 1) / 60 AS k,"
+                f" l.m1, l.m2 FROM l WHERE {heat} AND {ordinary}"
+                f" AND l.res * 8 + l.wd IN ({_ints(grid)})) AS g GROUP BY k"
             )
-        apart = f"NOT ({ordinary})"
+        apart = apart_day = f"NOT ({ordinary})"
         if uneven:
             apart = f"({apart} OR l.res * 8 + l.wd IN ({_ints(uneven)}))"
         across = f"({heat} AND {apart})" if rooms else "1 = 0"
         valued = (
-            f"(l.res IN ({_ints(daily)}) AND l.status = 'confirmed' AND l.s < {until})"
+            f"(l.res IN ({_ints(daily)}) AND l.status = 'confirmed' AND l.s < :until)"
             if daily and until > lo
             else "1 = 0"
         )
+        if daily and until > lo:  # used within one ordinary local day: summed by that day
+            parts.append(
+                f"SELECT {DAILY}, org, res, first_day, units,"
+                f" {sum_(self._minutes(lo, ':until'))}, 0, 0, 0"
+                f" FROM l WHERE {valued} AND {ordinary} GROUP BY org, res, first_day, units"
+            )
+            valued = f"({valued} AND {apart_day})"
         parts.append(
             f"SELECT {ROWS}, org, res, s, e, units,"
-            f" CASE WHEN {across} THEN 1 ELSE 0 END, CASE WHEN {valued} THEN 1 ELSE 0 END"
+            f" CASE WHEN {across} THEN 1 ELSE 0 END, CASE WHEN {valued} THEN 1 ELSE 0 END, 0"
             f" FROM l WHERE {across} OR {valued}"
         )
         end = '"end"'
         sql = (
             "WITH b AS MATERIALIZED (SELECT organisation_id AS org, resource_id AS res, status,"
-            f" quantity AS units, {self._seconds('start')} AS s, {self._seconds(end)} AS e"
+            f" quantity AS units, {self._seconds('start')} AS s, {self._seconds(end)} AS e,"
+            f" CASE WHEN status = {CANCELLED} THEN (SELECT CASE WHEN MAX(event.at) >"
+            f" {self._before_start()} THEN 1 ELSE 0 END FROM event"
+            " WHERE event.booking_id = booking.id AND event.kind = 'booking.cancelled')"
+            " ELSE 0 END AS late"
             f" FROM booking WHERE resource_id IN ({_ints(resource_ids)})"
             ' AND start < :hi AND "end" > :lo),'
             # Local wall time, once per booking: its first and last local day (as day
@@ -195,4 +230,5 @@ class Sums:
         return sa.text(sql).bindparams(
             sa.bindparam("lo", self.bounds[0], type_=UTCDateTime()),
             sa.bindparam("hi", self.bounds[1], type_=UTCDateTime()),
+            sa.bindparam("until", until, type_=sa.BigInteger()),
         )

@@ -10,15 +10,23 @@ from fractions import Fraction
 
 import sqlalchemy as sa
 
-from pole.bookings.models import Booking
 from pole.db import db, utcnow
-from pole.events.models import Event
 from pole.organisations.models import Organisation
 from pole.reports import rules
 from pole.reports.models import ResourceValue
 from pole.reports.rules.days import irregular_days
 from pole.reports.services.permanences import PermanenceFigures, permanence_figures
-from pole.reports.services.sql import FIGURES, HEAT, HOURLY, Stretch, Sums, instant, seconds
+from pole.reports.services.sql import (
+    DAILY,
+    FIGURES,
+    HEAT,
+    HOURLY,
+    Stretch,
+    Sums,
+    day_of,
+    instant,
+    seconds,
+)
 from pole.resources.models import Closure, Resource, Site
 from pole.timeutil import local_day_bounds
 
@@ -36,8 +44,13 @@ class Figures:
     value_cents: int = 0
 
     def add(self, other: Figures) -> None:
-        for name in self.__dataclass_fields__:
-            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.minutes_booked += other.minutes_booked
+        self.minutes_used += other.minutes_used
+        self.bookings += other.bookings
+        self.cancellations += other.cancellations
+        self.late_cancellations += other.late_cancellations
+        self.refused += other.refused
+        self.value_cents += other.value_cents
 
 
 @dataclass
@@ -107,24 +120,6 @@ def _stretches(
     return found, first_days
 
 
-def _cancellations(resource_ids: list[int], lo: datetime, hi: datetime):
-    """(organisation, resource, start, when it was cancelled) of the period's cancellations."""
-    cancelled_at = (
-        sa.select(sa.func.max(Event.at))
-        .where(Event.booking_id == Booking.id, Event.kind == "booking.cancelled")
-        .correlate(Booking)
-        .scalar_subquery()
-    )
-    return db.session.execute(
-        sa.select(Booking.organisation_id, Booking.resource_id, Booking.start, cancelled_at).where(
-            Booking.resource_id.in_(resource_ids),
-            Booking.status == "cancelled",
-            Booking.start >= lo,
-            Booking.start < hi,
-        )
-    ).all()
-
-
 def usage_report(
     site: Site,
     period: rules.Period,
@@ -156,7 +151,7 @@ def usage_report(
     hourly = {rid: v for rid, v in rule_values.items() if all(x.by_the_hour for x in v)}
     daily = [rid for rid in rule_values if rid not in hourly]
     used_until = min(hi, now)
-    stretches, first_days = _stretches(hourly, lo, used_until, tz)
+    stretches, first_days = _stretches(hourly, lo, hi, tz)  # the text is the period's
     irregular = irregular_days(
         period.first - timedelta(days=1), period.last + timedelta(days=1), tz
     )
@@ -170,26 +165,27 @@ def usage_report(
     )
     for kind, *row in db.session.execute(statement).all() if by_id else []:
         if kind == FIGURES:
-            org_id, res_id, booked, used, active, cancellations, refused = (int(x) for x in row)
-            figures[org_id, res_id] = Figures(booked, used, active, cancellations, 0, refused)
+            org_id, res_id, booked, used, active, cancellations, refused, late = (
+                int(x) for x in row
+            )
+            figures[org_id, res_id] = Figures(booked, used, active, cancellations, late, refused)
             booked_by_resource[res_id] += booked
         elif kind == HOURLY:
             org_id, res_id, index, units, minutes = (int(x) for x in row[:5])
             uses[org_id, res_id][first_days[res_id, index], units] += minutes
         elif kind == HEAT:
-            runs.append(row)  # integers on both databases
+            runs.append(row[:4])  # integers on both databases
+        elif kind == DAILY:
+            org_id, res_id, day, units, minutes = (int(x) for x in row[:5])
+            uses[org_id, res_id][day_of(day), units] += minutes
         else:
-            org_id, res_id, s, e, units, for_heat, for_value = (int(x) for x in row)
+            org_id, res_id, s, e, units, for_heat, for_value = (int(x) for x in row[:7])
             start, end = instant(s), instant(e)
             if for_heat:
                 across.append((max(start, lo), min(end, hi), rooms[res_id]))
             if for_value:
                 for day, minutes in rules.daily_minutes(max(start, lo), min(end, used_until), tz):
                     uses[org_id, res_id][day, units] += minutes
-    for org_id, res_id, start, cancelled_at in _cancellations(list(by_id), lo, hi):
-        figures[org_id, res_id].late_cancellations += rules.is_late_cancellation(
-            start, cancelled_at
-        )
     for key, days in uses.items():
         if key in figures:
             figures[key].value_cents = rules.in_kind_value(days, rule_values[key[1]])
@@ -250,7 +246,7 @@ def usage_report(
             period.first,
             period.last,
             tz,
-            rules.hour_grid_minutes(runs, rooms),
+            rules.hour_grid_from_keys(runs, rooms),
             [piece for pieces in closed.values() for piece in pieces],
         ),
         permanences=permanence_figures(site, period, lo, hi, organisation_ids, organisations),
