@@ -193,3 +193,23 @@ def cpu_seconds(pids: list[int]) -> dict[int, float]:
 def cpu_between(before: dict[int, float], after: dict[int, float]) -> float:
     """CPU seconds used between two cpu_seconds() readings (a process born since counts whole)."""
     return sum(seconds - before.get(pid, 0.0) for pid, seconds in after.items())
+
+
+@contextlib.contextmanager
+def worker(env: dict[str, str], log_path: Path) -> Iterator[None]:
+    """`flask pole worker` beside the served app, as production runs it: it sends the mails
+    the requests write (the web process does not, POLE_MAIL_KICK being off)."""
+    command = [sys.executable, "-m", "flask", "--app", "app", "pole", "worker"]
+    with open(log_path, "w") as out:
+        process = subprocess.Popen(  # noqa: S603 (our own command line)
+            command, env={**os.environ, **env}, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT
+        )
+    try:
+        yield
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()

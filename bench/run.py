@@ -43,7 +43,7 @@ import data  # noqa: E402
 import feeds  # noqa: E402  (bench/feeds.py: the hall's year as a feed)
 import profiling  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
-from common import count_statements, gunicorn, scratch_database  # noqa: E402
+from common import count_statements, gunicorn, scratch_database, worker  # noqa: E402
 from load import USER_AGENT, Request, Result, Session, Side, alternate, measure  # noqa: E402
 
 README = BENCH / "README.md"
@@ -769,7 +769,10 @@ def main() -> int:
                 profiles[backend] = profile_day_view(app, facts)
                 env = {"DATABASE_URL": server_url, "SECRET_KEY": secret, "MAIL_SERVER": ""}
                 try:
-                    with gunicorn("pole:create_app()", env, workdir / f"{backend}.log") as port:
+                    with (
+                        gunicorn("pole:create_app()", env, workdir / f"{backend}.log") as port,
+                        worker(env, workdir / f"{backend}-worker.log"),
+                    ):
                         session = Session(port)
                         session.login(data.VOLUNTEER, data.PASSWORD)
                         headers = session.headers()

@@ -93,7 +93,7 @@ def purge_command(days: int | None) -> None:
     "--interval",
     type=click.FloatRange(min=0.1),
     default=None,
-    help="Seconds between two looks at the outbox (default: POLE_WORKER_INTERVAL, 5).",
+    help="Seconds between two looks at the outbox (default: POLE_WORKER_INTERVAL, 2).",
 )
 def worker_command(once: bool, interval: float | None) -> None:
     """Send the outbox and run the daily jobs (retention purge) until SIGTERM."""

@@ -115,11 +115,12 @@ def from_environment(instance_path: str, overrides: dict) -> dict:
         # Without MAIL_SERVER, mails go to the log: with their body (links, tokens) only when
         # this is on, or the app runs in debug or test mode.
         "POLE_MAIL_LOG_BODY": _flag("POLE_MAIL_LOG_BODY"),
-        # After a request commits mails, a thread of the web process sends them at once (the
-        # worker sends whatever it leaves).
-        "POLE_MAIL_KICK": _flag("POLE_MAIL_KICK", default=True),
-        # `flask pole worker`: seconds between two looks at the outbox.
-        "POLE_WORKER_INTERVAL": float(os.environ.get("POLE_WORKER_INTERVAL", "5")),
+        # `flask pole worker` sends the mails. On, a thread of the web process also sends a
+        # request's mails once it commits (for a server run without the worker); off by
+        # default: rendering and sending in the web process slowed the pages it serves.
+        "POLE_MAIL_KICK": _flag("POLE_MAIL_KICK", default=False),
+        # `flask pole worker`: seconds between two looks at the outbox (a mail leaves within).
+        "POLE_WORKER_INTERVAL": float(os.environ.get("POLE_WORKER_INTERVAL", "2")),
         # Sent and given-up mails are deleted by the worker this many days after they were written.
         "POLE_OUTBOX_KEEP_DAYS": int(os.environ.get("POLE_OUTBOX_KEEP_DAYS", "30")),
         # Waiting list: minutes the first person told has to book before the next one is told.

@@ -63,7 +63,8 @@ def test_the_instance_folder_comes_from_pole_instance_path(tmp_path, monkeypatch
 
 def test_make_runs_steps_migrate_and_load_the_demo_with_mail_sending_on(tmp_path):
     """`make run` on a fresh machine: db upgrade, then the demo, with the default settings
-    (the web process's mail thread on): the demo loads and its mails wait in the outbox."""
+    (the worker sends the mails, the web process only writes them): the demo loads and its
+    mails wait in the outbox."""
     instance = tmp_path / "fresh" / "instance"
     env = first_run_env(instance, POLE_DEMO_PASSWORD="demo-password-for-this-test")
     env.pop("POLE_MAIL_KICK", None)

@@ -139,3 +139,16 @@ def test_sigterm_stops_the_worker_cleanly(app, mailbox, smtp_server, tmp_path):
     assert time.monotonic() - started < 10
     assert "Pôle worker arrêté." in output and "Purge" in output
     assert len(mailbox.messages) == 3
+
+
+def test_by_default_the_worker_sends_the_mails_within_two_seconds(monkeypatch, tmp_path):
+    # The web process only writes mails: sending them from its thread slowed its pages.
+    from pole.config import from_environment
+
+    monkeypatch.delenv("POLE_MAIL_KICK", raising=False)
+    monkeypatch.delenv("POLE_WORKER_INTERVAL", raising=False)
+    settings = from_environment(
+        str(tmp_path), {"SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": "sqlite://"}
+    )
+    assert settings["POLE_MAIL_KICK"] is False
+    assert settings["POLE_WORKER_INTERVAL"] == 2.0

@@ -1,7 +1,9 @@
 """Once a request has committed mails, a thread of the web process sends them at once.
 
-Only a shortcut: the outbox table is the truth and `flask pole worker` sends whatever this
-thread does not (it is off, the process died, SMTP was down). The request never waits: the
+Off by default (POLE_MAIL_KICK): `flask pole worker` sends every mail within
+POLE_WORKER_INTERVAL, and this thread's rendering and sending took CPU from the pages its
+process serves. On, it is only a shortcut: the outbox table is the truth and the worker sends
+whatever this thread does not (the process died, SMTP was down). The request never waits: the
 commit only wakes the thread up.
 """
 
