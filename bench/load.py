@@ -256,6 +256,30 @@ def alternate(first: Side, second: Side, seconds: float, warmup: float) -> tuple
     )
 
 
+def alternate_rounds(
+    first: Side, second: Side, seconds: float, warmup: float, rounds: int
+) -> tuple[Result, Result, list[float]]:
+    """`alternate` for `rounds` windows of `seconds`, the side that goes first swapped each
+    round: the two results (each round's samples together) and each round's ratio of medians
+    (second over first).
+
+    One short window is at the mercy of what the machine does in it (a timed job, a flush, a
+    neighbour): a 3 s window gave anything from +2 to +14 % for the same code. Several
+    windows, in both orders, pooled, give one figure and show their own spread.
+    """
+    mine: tuple[list[Result], list[Result]] = ([], [])
+    ratios = []
+    for turn in range(rounds):
+        if turn % 2:
+            b, a = alternate(second, first, seconds, warmup)
+        else:
+            a, b = alternate(first, second, seconds, warmup)
+        mine[0].append(a)
+        mine[1].append(b)
+        ratios.append(b.median_ms / a.median_ms)
+    return merge(first.name, mine[0]), merge(second.name, mine[1]), ratios
+
+
 class Pollers:
     """Calendar apps polling feed links at a steady rate, each link once, as they come due.
 

@@ -44,7 +44,7 @@ import feeds  # noqa: E402  (bench/feeds.py: the hall's year as a feed)
 import profiling  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
 from common import count_statements, gunicorn, scratch_database, worker  # noqa: E402
-from load import USER_AGENT, Request, Result, Session, Side, alternate, measure  # noqa: E402
+from load import USER_AGENT, Request, Result, Session, Side, alternate_rounds, measure  # noqa: E402
 
 README = BENCH / "README.md"
 START_MARK, END_MARK = "<!-- bench:results -->", "<!-- /bench:results -->"
@@ -221,6 +221,16 @@ def pairs(rows: list[tuple[str, str, str, Result]], base: str, other: str):  # n
             yield backend, first, second
 
 
+def rounds_label(ratios: list[float]) -> str:
+    """Each round's change, in the order the rounds ran: "+9, +2, +5, +7 %"."""
+    return ", ".join(f"{ratio - 1:+.0%}".rstrip("%") for ratio in ratios) + " %"
+
+
+def spread(compared: list[tuple[str, str, str, Result]], backend: str, key: str) -> str:
+    """The rounds' changes a comparison was pooled from (its label)."""
+    return next((label for b, k, label, _r in compared if (b, k) == (backend, key)), "")
+
+
 def quota_cost(compared: list[tuple[str, str, str, Result]]) -> list[str]:
     """Per database, a booking POST with quotas against one without, sent in turn."""
     lines = []
@@ -229,7 +239,8 @@ def quota_cost(compared: list[tuple[str, str, str, Result]]) -> list[str]:
         mark = "✓" if change <= QUOTA_SLOWDOWN else "✗"
         lines.append(
             f"- {backend}: booking POST {plain:.1f} ms without quotas, {quota:.1f} ms with "
-            f"them, sent in turn ({change:+.0%}; {mark} within {QUOTA_SLOWDOWN:.0%})"
+            f"them, sent in turn ({change:+.0%}; {mark} within {QUOTA_SLOWDOWN:.0%}; rounds "
+            f"{spread(compared, backend, 'post_quota')})"
         )
     return lines
 
@@ -243,7 +254,7 @@ def outbox_cost(compared: list[tuple[str, str, str, Result]]) -> list[str]:
         lines.append(
             f"- {backend}: booking POST {with_mail:.1f} ms with its mail written into the "
             f"outbox, {without:.1f} ms without, sent in turn ({change:+.0%}; {mark} within "
-            f"{OUTBOX_SLOWDOWN:.0%})"
+            f"{OUTBOX_SLOWDOWN:.0%}; rounds {spread(compared, backend, 'post_mail')})"
         )
     return lines
 
@@ -306,8 +317,9 @@ def compare_quotas(app, facts, backend, session, slots, port, args, compared) ->
         Side(key, port, BookingPosts(session, slots, org_id, facts.resources[office]), headers)
         for key, office in (("post_plain", PLAIN_OFFICE), ("post_quota", QUOTA_OFFICE))
     )
-    for result in alternate(plain, quota, args.seconds, args.warmup):
-        compared.append((backend, result.name, "", result))
+    *results, ratios = alternate_rounds(plain, quota, args.seconds, args.warmup, args.rounds)
+    for result in results:
+        compared.append((backend, result.name, rounds_label(ratios), result))
         log(f"{backend} post vs post_quota, {result.name}: median {result.median_ms:.1f} ms")
 
 
@@ -325,8 +337,10 @@ def compare_mail(app, facts, env, workdir, backend, slots, port, args, compared)
             sides.append(Side(key, on, BookingPosts(session, slots, org_id), session.headers()))
         drained(app, backend)
         before = mails_written(app)
-        for result in alternate(*sides, args.seconds, args.warmup):
-            compared.append((backend, result.name, "", result))
+        # The quiet side first: each round's ratio is then "with the mail over without".
+        *results, ratios = alternate_rounds(*sides[::-1], args.seconds, args.warmup, args.rounds)
+        for result in results:
+            compared.append((backend, result.name, rounds_label(ratios), result))
             log(f"{backend} post vs post_nomail, {result.name}: median {result.median_ms:.1f} ms")
         if mails_written(app) - before != sides[0].next_request.sent:
             raise RuntimeError("bench/quiet.py wrote booking mails: its baseline is wrong")
@@ -736,6 +750,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=float, default=3.0, help="measured time per run")
     parser.add_argument("--warmup", type=float, default=0.5, help="unmeasured time per run")
+    parser.add_argument(
+        "--rounds", type=int, default=4, help="windows of --seconds per comparison sent in turn"
+    )
     parser.add_argument("--backends", default="sqlite,postgresql")
     parser.add_argument("--clients", default="1,10")
     parser.add_argument("--bookings", type=int, default=data.ONE_OFF_BOOKINGS)
