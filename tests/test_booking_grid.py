@@ -10,7 +10,7 @@ from markupsafe import escape
 from pole.bookings.agenda import Head
 from pole.bookings.agenda_rows import BlockView, CellView, row_views
 from pole.bookings.grid import Block, Column, assign_lanes, lay_out, time_range
-from pole.core.html import HTML_ESCAPES, escape_html
+from pole.core.html import HTML_ESCAPES, escape_by_replace, escape_html
 from pole.resources.models import Resource
 
 H = 60  # minutes in an hour: 10 * H is 10:00
@@ -282,6 +282,10 @@ def test_the_cells_html_escapes_what_people_wrote():
     assert 'href="/reservations/nouvelle?resource_id=7&amp;date=2026-03-03&amp;start=08:00' in html
 
 
-@pytest.mark.parametrize("text", ["Hall d'accueil", 'a & b <c> "d"', "é\x00ü", ""])
+@pytest.mark.parametrize(
+    "text", ["Hall d'accueil", 'a & b <c> "d"', "é\x00ü", "", "&&<<>>\"\"''", "\U0001f600 <€>"]
+)
 def test_the_grids_escape_as_markupsafe_does(text):
-    assert escape_html(text) == text.translate(HTML_ESCAPES) == str(escape(text))
+    expected = str(escape(text))
+    assert escape_html(text) == escape_by_replace(text) == text.translate(HTML_ESCAPES) == expected
+    assert type(escape_html(text)) is str  # not a Markup: the caller writes it into its HTML
