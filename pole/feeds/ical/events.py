@@ -124,17 +124,16 @@ _ORDER = itemgetter(0, 1)  # start, then UID
 
 
 def _years_by_zone(events: Iterable[Written]) -> dict[str, tuple[int, int]]:
-    """The local years each time zone's events span (first start to last end)."""
-    spans: dict[str, tuple[Written, datetime]] = {}
+    """The local years each time zone's events span (first start to last end).
+
+    `events` come sorted by start: a zone's first event starts first."""
+    spans: dict[str, list] = {}
     for event in events:
-        key = event.tz.key
-        found = spans.get(key)
+        found = spans.get(event.tz.key)
         if found is None:
-            spans[key] = (event, event.end)
-            continue
-        first, last = found
-        if event.start < first.start or event.end > last:
-            spans[key] = (event if event.start < first.start else first, max(last, event.end))
+            spans[event.tz.key] = [event, event.end]
+        elif event.end > found[1]:
+            found[1] = event.end
     return {
         key: (first.start.astimezone(first.tz).year, last.astimezone(first.tz).year)
         for key, (first, last) in spans.items()

@@ -50,8 +50,17 @@ def format_local(dt: datetime) -> str:
 def content_line(name: str, value: str) -> str:
     """`fold(name + ":" + escape_text(value))`, without the calls when nothing needs doing
     (the usual case: a short ASCII value without special characters)."""
-    if _SPECIAL.search(value):
-        return fold(f"{name}:{escape_text(value)}")
+    if _SPECIAL.search(value):  # escape_text's work, without searching again
+        if "\r" in value:
+            value = value.replace("\r\n", "\n").replace("\r", "\n")
+        value = (
+            CONTROL.sub("", value)
+            .replace("\\", "\\\\")
+            .replace(";", "\\;")
+            .replace(",", "\\,")
+            .replace("\n", "\\n")
+        )
+        return fold(f"{name}:{value}")
     line = f"{name}:{value}"
     if len(line) <= MAX_LINE_OCTETS and line.isascii():
         return line
