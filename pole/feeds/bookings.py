@@ -24,9 +24,11 @@ from pole.feeds.booking_rows import (
     BookingRow,
     BookingScope,
     booking_scope,
+    booking_tuples,
     load_booking_rows,
 )
 from pole.feeds.feed import SUMMARY_PREFIX, UID_NAMESPACE, Feed, Window, place
+from pole.feeds.ical import Written
 
 ICAL_STATUS = {
     "confirmed": "CONFIRMED",
@@ -106,39 +108,85 @@ def written_bookings(
     feed: Feed, window: Window, link: Callable[[int], str] | None, writer: ical.Writer
 ) -> list[ical.Written]:
     """The feed's bookings in its window, written: booking_event's values, without building
-    an Event for each (rows from the database hold what an Event checks)."""
+    an Event nor a BookingRow for each (rows from the database hold what an Event checks).
+
+    booking_summary and booking_description, inlined: what is the same for every booking of
+    the feed (its scope) or of an organisation is found once."""
     scope = booking_scope(feed)
     kind = feed.kind
     link = link if scope.with_links else None
+    insiders, with_organisation = scope.insiders, scope.with_organisation
     zones: dict[str, ZoneInfo] = {}
     places: dict[tuple[str, str, str], str] = {}
+    categories: dict[str, tuple[str]] = {}
+    hidden: dict[str, str] = {}
+    vevent = writer.vevent
     written = []
-    for row in load_booking_rows(feed, window):
-        tz = zones.get(row.timezone)
+    append = written.append
+    for (
+        booking_id,
+        title,
+        description,
+        is_public,
+        start,
+        end,
+        status,
+        sequence,
+        created_at,
+        updated_at,
+        organisation_id,
+        organisation_name,
+        organisation_short_name,
+        resource_name,
+        site_name,
+        site_address,
+        timezone,
+    ) in booking_tuples(feed, window):
+        tz = zones.get(timezone)
         if tz is None:
-            tz = zones[row.timezone] = ZoneInfo(row.timezone)
-        where = row.resource_name, row.site_name, row.site_address
+            tz = zones[timezone] = ZoneInfo(timezone)
+        where = resource_name, site_name, site_address
         location = places.get(where)
         if location is None:
             location = places[where] = place(*where)
-        url = link(row.id) if link is not None else ""
-        uid = booking_uid(kind, row.id, row.created_at)
-        text = writer.vevent(
+        url = link(booking_id) if link is not None else ""
+        uid = booking_uid(kind, booking_id, created_at)
+        visible = is_public or insiders is None or organisation_id in insiders
+        if not visible:
+            summary = hidden.get(organisation_name)
+            if summary is None:
+                summary = hidden[organisation_name] = f"Réservé — {organisation_name}"
+        elif with_organisation:
+            summary = f"{title} ({organisation_short_name})"
+        else:
+            summary = title
+        notes = organisation_name
+        if status != "confirmed":
+            summary = SUMMARY_PREFIX.get(status, "") + summary
+            notes += f"\nStatut : {STATUS_LABELS[status]}"
+        if visible and description:
+            notes += "\n" + description
+        if url:
+            notes += "\n" + url
+        shown_in = categories.get(organisation_short_name)
+        if shown_in is None:
+            shown_in = categories[organisation_short_name] = (organisation_short_name,)
+        text = vevent(
             uid,
-            row.start,
-            row.end,
+            start,
+            end,
             tz,
-            booking_summary(row, scope),
-            ICAL_STATUS[row.status],
-            row.sequence,
-            row.updated_at,
-            row.created_at,
+            summary,
+            ICAL_STATUS[status],
+            sequence,
+            updated_at,
+            created_at,
             location,
-            booking_description(row, scope, url),
+            notes,
             url,
-            (row.organisation_short_name,),
+            shown_in,
         )
-        written.append(ical.Written(row.start, uid, row.end, tz, text))
+        append(Written(start, uid, end, tz, text))
     return written
 
 

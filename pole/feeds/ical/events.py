@@ -9,8 +9,18 @@ from operator import itemgetter
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
-from .text import CONTROL, escape_text, fold, format_duration, format_local, format_utc
-from .zones import repeated_wall_times, vtimezone_lines
+from .text import (
+    CONTROL,
+    DATE_TIME,
+    MAX_LINE_OCTETS,
+    content_line,
+    escape_text,
+    fold,
+    format_duration,
+    format_local,
+    format_utc,
+)
+from .zones import near_repeated, repeated_wall_times, vtimezone_lines
 
 PRODID = "-//Pôle//Agendas du pôle des solidarités//FR"
 STATUSES = frozenset({"CONFIRMED", "TENTATIVE", "CANCELLED"})
@@ -114,17 +124,16 @@ _ORDER = itemgetter(0, 1)  # start, then UID
 
 
 def _years_by_zone(events: Iterable[Written]) -> dict[str, tuple[int, int]]:
-    """The local years each time zone's events span (first start to last end)."""
-    spans: dict[str, tuple[Written, datetime]] = {}
+    """The local years each time zone's events span (first start to last end).
+
+    `events` come sorted by start: a zone's first event starts first."""
+    spans: dict[str, list] = {}
     for event in events:
-        key = event.tz.key
-        found = spans.get(key)
+        found = spans.get(event.tz.key)
         if found is None:
-            spans[key] = (event, event.end)
-            continue
-        first, last = found
-        if event.start < first.start or event.end > last:
-            spans[key] = (event if event.start < first.start else first, max(last, event.end))
+            spans[event.tz.key] = [event, event.end]
+        elif event.end > found[1]:
+            found[1] = event.end
     return {
         key: (first.start.astimezone(first.tz).year, last.astimezone(first.tz).year)
         for key, (first, last) in spans.items()
@@ -133,13 +142,19 @@ def _years_by_zone(events: Iterable[Written]) -> dict[str, tuple[int, int]]:
 
 class Writer:
     """Writes the VEVENTs of one calendar. Rooms, organisations and series titles repeat from
-    event to event: each distinct text line is escaped and folded once per calendar."""
+    event to event: each distinct text line is escaped and folded once per calendar, and what
+    is the same for every event of a time zone (its TZID prefixes, the nights whose wall
+    times repeat) is found once too."""
 
-    __slots__ = ("_lines", "_spans")
+    __slots__ = ("_lines", "_near", "_spans", "_stamps", "_zones")
 
     def __init__(self) -> None:
         self._lines: dict[tuple[str, str], str] = {}
         self._spans: dict[tuple[ZoneInfo, int], tuple[tuple[datetime, datetime], ...]] = {}
+        self._near: dict[tuple[ZoneInfo, int], tuple[tuple[datetime, datetime], ...]] = {}
+        self._zones: dict[ZoneInfo, tuple[str, str]] = {}
+        # A series' occurrences are made, and changed, at one instant: written once.
+        self._stamps: dict[datetime, str] = {}
 
     def event(self, event: Event) -> Written:
         """A checked `Event`, written."""
@@ -183,18 +198,36 @@ class Writer:
         """One VEVENT as CRLF-separated, folded lines (without the final CRLF).
 
         The values are those of an `Event` and must hold what it checks (aware times, end
-        after start, a known status); the feeds pass database rows that do."""
+        after start, a known status); the feeds pass database rows that do. A feed writes
+        hundreds of these: the common cases are inlined (see `content_line`)."""
         seen = self._lines
-        stamp = format_utc(last_modified)
-        text = f"BEGIN:VEVENT\r\n{fold('UID:' + escape_text(uid))}\r\nDTSTAMP:{stamp}\r\n"
+        stamp = self._stamps.get(last_modified)
+        if stamp is None:
+            stamp = self._stamps[last_modified] = format_utc(last_modified)
+        modified = stamp
+        text = f"BEGIN:VEVENT\r\n{content_line('UID', uid)}\r\nDTSTAMP:{stamp}\r\n"
         text += self._times(start, end, tz)
-        text += self._text_line("SUMMARY", summary)
+        line = seen.get(("SUMMARY", summary))
+        if line is None:
+            line = seen["SUMMARY", summary] = content_line("SUMMARY", summary) + "\r\n"
+        text += line
         if location:
-            text += self._text_line("LOCATION", location)
+            line = seen.get(("LOCATION", location))
+            if line is None:
+                line = seen["LOCATION", location] = content_line("LOCATION", location) + "\r\n"
+            text += line
         if description:
-            text += self._text_line("DESCRIPTION", description)
+            line = seen.get(("DESCRIPTION", description))
+            if line is None:
+                line = content_line("DESCRIPTION", description) + "\r\n"
+                seen["DESCRIPTION", description] = line
+            text += line
         if url:
-            text += fold("URL:" + CONTROL.sub("", url).replace("\n", "")) + "\r\n"
+            # isprintable(): no control character (tab and line feed included) to drop.
+            line = "URL:" + (url if url.isprintable() else CONTROL.sub("", url).replace("\n", ""))
+            if len(line) > MAX_LINE_OCTETS or not line.isascii():
+                line = fold(line)
+            text += line + "\r\n"
         if categories:
             # A comma inside a category is legal when escaped, but icalendar reads it raw:
             # category names lose their commas rather than be read two ways.
@@ -212,18 +245,38 @@ class Writer:
         transp = "TRANSPARENT" if status == "CANCELLED" else "OPAQUE"
         text += f"STATUS:{status}\r\nTRANSP:{transp}\r\nSEQUENCE:{sequence}\r\n"
         if created is not None:
-            text += "CREATED:" + (stamp if created == last_modified else format_utc(created))
+            if created != last_modified:
+                stamp = self._stamps.get(created)
+                if stamp is None:
+                    stamp = self._stamps[created] = format_utc(created)
+            text += "CREATED:" + stamp
             text += "\r\n"
-        return text + f"LAST-MODIFIED:{stamp}\r\nEND:VEVENT"
-
-    def _text_line(self, name: str, value: str) -> str:
-        line = self._lines.get((name, value))
-        if line is None:
-            line = self._lines[name, value] = fold(f"{name}:{escape_text(value)}") + "\r\n"
-        return line
+        return text + f"LAST-MODIFIED:{modified}\r\nEND:VEVENT"
 
     def _times(self, start: datetime, end: datetime, tz: ZoneInfo) -> str:
         """DTSTART and DTEND, each with its CRLF."""
+        year = start.year
+        near = self._near.get((tz, year))
+        if near is None:
+            near = self._near[tz, year] = near_repeated(tz, year)
+        # Far (a day or more) from every night whose wall times repeat, and both ends in one
+        # year: no need to ask whether the clock shows them twice.
+        if end.year != year:
+            return self._times_near_change(start, end, tz)
+        for low, high in near:  # a loop, not any(): no generator for each event
+            if low <= start < high or low <= end < high:
+                return self._times_near_change(start, end, tz)
+        zone = self._zones.get(tz)
+        if zone is None:
+            zone = self._zones[tz] = (f"DTSTART;TZID={tz.key}:", f"\r\nDTEND;TZID={tz.key}:")
+        s, e = start.astimezone(tz), end.astimezone(tz)
+        return (
+            f"{zone[0]}{DATE_TIME % (s.year, s.month, s.day, s.hour, s.minute, s.second)}"
+            f"{zone[1]}{DATE_TIME % (e.year, e.month, e.day, e.hour, e.minute, e.second)}\r\n"
+        )
+
+    def _times_near_change(self, start: datetime, end: datetime, tz: ZoneInfo) -> str:
+        """DTSTART and DTEND of an event within a day of a change of offset."""
         start, end = start.astimezone(tz), end.astimezone(tz)
         # A wall time shown twice (the repeated autumn hour) names its first pass with a TZID
         # (RFC 5545 3.3.5), but libical, ical.js and icalevents read the second: only UTC

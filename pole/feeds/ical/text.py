@@ -33,18 +33,38 @@ def escape_text(text: str) -> str:
 
 # printf-style from the fields: three times faster than slicing isoformat(), which writes
 # the offset too (a feed formats a thousand of these).
-_DATE_TIME = "%04d%02d%02dT%02d%02d%02d"
+DATE_TIME = "%04d%02d%02dT%02d%02d%02d"
 
 
 def format_utc(dt: datetime) -> str:
     """An instant as a UTC DATE-TIME ("form #2"), to the second."""
     d = dt if dt.tzinfo is UTC else dt.astimezone(UTC)
-    return _DATE_TIME % (d.year, d.month, d.day, d.hour, d.minute, d.second) + "Z"
+    return DATE_TIME % (d.year, d.month, d.day, d.hour, d.minute, d.second) + "Z"
 
 
 def format_local(dt: datetime) -> str:
     """A naive or local wall time as a local DATE-TIME ("form #1" or the value of form #3)."""
-    return _DATE_TIME % (dt.year, dt.month, dt.day, dt.hour, dt.minute, dt.second)
+    return DATE_TIME % (dt.year, dt.month, dt.day, dt.hour, dt.minute, dt.second)
+
+
+def content_line(name: str, value: str) -> str:
+    """`fold(name + ":" + escape_text(value))`, without the calls when nothing needs doing
+    (the usual case: a short ASCII value without special characters)."""
+    if _SPECIAL.search(value):  # escape_text's work, without searching again
+        if "\r" in value:
+            value = value.replace("\r\n", "\n").replace("\r", "\n")
+        value = (
+            CONTROL.sub("", value)
+            .replace("\\", "\\\\")
+            .replace(";", "\\;")
+            .replace(",", "\\,")
+            .replace("\n", "\\n")
+        )
+        return fold(f"{name}:{value}")
+    line = f"{name}:{value}"
+    if len(line) <= MAX_LINE_OCTETS and line.isascii():
+        return line
+    return fold(line)
 
 
 def format_duration(value: timedelta) -> str:

@@ -212,3 +212,20 @@ def repeated_wall_times(tz: ZoneInfo, year: int) -> tuple[tuple[datetime, dateti
                 low = high - back
                 spans.append((low.replace(tzinfo=tz), high.replace(tzinfo=tz)))
     return tuple(spans)
+
+
+@lru_cache(maxsize=512)
+def near_repeated(tz: ZoneInfo, year: int) -> tuple[tuple[datetime, datetime], ...]:
+    """The instants (UTC) within a day of a change that repeats wall times, around `year`.
+
+    An instant outside these spans is never shown twice by the clock: a writer checks it
+    with two comparisons and skips `repeated_wall_times` (a conversion and a lookup each).
+    """
+    day = timedelta(days=1)
+    spans = []
+    for near in (year - 1, year, year + 1):
+        for change in transitions(tz, near):
+            if change.offset_from > change.offset_to:
+                instant = (change.onset - change.offset_from).replace(tzinfo=UTC)
+                spans.append((instant - day, instant + day))
+    return tuple(spans)
