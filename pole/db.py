@@ -94,9 +94,25 @@ def reads_first(view: Callable) -> Callable:
     @wraps(view)
     def read_then_write(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
         _begin_immediate.set(False)  # the request's teardown resets it
+        read_outside_transaction()
         return view(*args, **kwargs)
 
     return read_then_write
+
+
+def read_outside_transaction() -> None:
+    """On PostgreSQL, read from here outside a transaction: no BEGIN, no COMMIT round trips.
+
+    For reads that need no snapshot of their own: under READ COMMITTED (PostgreSQL's
+    default, ours) each statement takes its own snapshot, in a transaction or not. What a
+    write must be sure of is read again under its lock, in its write_transaction (which
+    ends this and begins a real transaction). SQLite keeps its read transaction. Nothing
+    happens when a transaction is open already.
+    """
+    session = db.session()
+    if session.in_transaction() or db.engine.dialect.name != "postgresql":
+        return
+    session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
 
 
 def reads_only(view: Callable) -> Callable:
