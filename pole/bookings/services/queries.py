@@ -237,25 +237,41 @@ def _other_candidates(
     expected_people: int | None,
 ) -> list[Resource]:
     """Other resources of the same kind, open then, that could take this booking's people."""
+    params = {
+        "site_id": resource.site_id,
+        "kind": resource.kind,
+        "resource_id": resource.id,
+        "quantity": quantity,
+        "people": expected_people or 0,
+        "start": start,
+        "end": end,
+    }
+    return list(db.session.scalars(_other_candidates_query(), params))
+
+
+@cache
+def _other_candidates_query() -> sa.Select:
+    """Built once: a refused booking asks it, and building it cost more than running it."""
     closed = sa.exists().where(
         Closure.site_id == Resource.site_id,
         sa.or_(Closure.resource_id.is_(None), Closure.resource_id == Resource.id),
-        Closure.overlapping(start, end),
+        Closure.overlapping(
+            sa.bindparam("start", type_=Closure.start.type),
+            sa.bindparam("end", type_=Closure.end.type),
+        ),
     )
-    return list(
-        db.session.scalars(
-            db.select(Resource)
-            .where(
-                Resource.site_id == resource.site_id,
-                Resource.is_active,
-                Resource.kind == resource.kind,
-                Resource.id != resource.id,
-                Resource.quantity >= quantity,
-                sa.or_(Resource.capacity.is_(None), Resource.capacity >= (expected_people or 0)),
-                ~closed,
-            )
-            .order_by(Resource.position, Resource.id)
+    return (
+        db.select(Resource)
+        .where(
+            Resource.site_id == sa.bindparam("site_id"),
+            Resource.is_active,
+            Resource.kind == sa.bindparam("kind"),
+            Resource.id != sa.bindparam("resource_id"),
+            Resource.quantity >= sa.bindparam("quantity"),
+            sa.or_(Resource.capacity.is_(None), Resource.capacity >= sa.bindparam("people")),
+            ~closed,
         )
+        .order_by(Resource.position, Resource.id)
     )
 
 
