@@ -94,25 +94,34 @@ def reads_first(view: Callable) -> Callable:
     @wraps(view)
     def read_then_write(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
         _begin_immediate.set(False)  # the request's teardown resets it
+        read_outside_transaction()
         return view(*args, **kwargs)
 
     return read_then_write
 
 
-def reads_only(view: Callable) -> Callable:
-    """A page that only reads: on PostgreSQL it reads outside a transaction, two round trips fewer.
+def read_outside_transaction() -> bool:
+    """On PostgreSQL, read from here outside a transaction: no BEGIN, no COMMIT round trips.
 
-    Under READ COMMITTED (PostgreSQL's default, ours) each statement takes its own snapshot,
-    in a transaction or not, so the page sees the same; it saves the BEGIN and the ROLLBACK.
-    SQLite keeps its read transaction (one snapshot for the page, and no round trip to save).
+    Under READ COMMITTED (ours) each statement has its own snapshot, in a transaction or
+    not. A write re-reads what it must be sure of under its lock, in its write_transaction.
+    SQLite keeps its read transaction; an open transaction goes on. True if it switched.
     """
+    session = db.session()
+    if session.in_transaction() or db.engine.dialect.name != "postgresql":
+        return False
+    session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+    return True
+
+
+def reads_only(view: Callable) -> Callable:
+    """A page that only reads: on PostgreSQL outside a transaction (read_outside_transaction)."""
 
     @wraps(view)
     def read(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
-        session = db.session()
-        if session.in_transaction() or db.engine.dialect.name != "postgresql":
+        if not read_outside_transaction():
             return view(*args, **kwargs)
-        session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+        session = db.session()
         try:
             page = view(*args, **kwargs)
         except BaseException:

@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from functools import cache
 
+from babel import support
+from flask import current_app, has_request_context
+from flask_babel import get_locale
 from flask_wtf import FlaskForm
 from wtforms import Field, IntegerField, PasswordField, StringField, TextAreaField
+from wtforms.i18n import messages_path
 from wtforms.validators import InputRequired, StopValidation
 
 from pole.core.html import use_fast_html_params
@@ -105,6 +110,15 @@ class Given(InputRequired):
         raise StopValidation(self.message or "Ce champ est obligatoire.")
 
 
+@cache
+def _wtforms_translations(locale: str) -> support.Translations:
+    """WTForms' own messages in that language, read from their file once per process.
+
+    Flask-WTF reads and parses the file again in every request that shows one of them.
+    """
+    return support.Translations.load(messages_path(), [locale], domain="wtforms")
+
+
 class Form(FlaskForm):
     """The base of every form: text fields are cleaned, integer fields bounded, for all at once.
 
@@ -114,6 +128,16 @@ class Form(FlaskForm):
     """
 
     class Meta:
+        def get_translations(self, form):  # noqa: ANN001, ANN201
+            translations = super().get_translations(form)
+            if (
+                translations is None
+                or not has_request_context()
+                or "babel" not in current_app.extensions
+            ):
+                return translations
+            return _wtforms_translations(str(get_locale()))
+
         def bind_field(self, form, unbound_field, options):  # noqa: ANN001, ANN201
             field_class = unbound_field.field_class
             kwargs = unbound_field.kwargs

@@ -117,3 +117,34 @@ def test_a_refused_post_checks_the_other_rooms_in_one_query_however_many(
     assert more.commits == 2
     if backend == "sqlite":
         assert len(more.under_write_lock()) <= 3
+
+
+def test_on_postgresql_only_the_write_is_a_transaction(
+    backend,  # noqa: ANN001
+    client,  # noqa: ANN001
+    login_as,  # noqa: ANN001
+    pole,  # noqa: F811
+):
+    """The reads before the lock and the suggestions after it cost no BEGIN nor COMMIT."""
+    if backend != "postgresql":
+        return  # SQLite keeps its read transactions: no round trip to save
+    login_as(pole.marie)
+    status, booking = post_booking(client, form_for(pole))
+    assert status == 303
+    in_transaction = [
+        s for s, i in zip(booking.statements, booking.isolation, strict=True) if i != "AUTOCOMMIT"
+    ]
+    # From the resource's row lock to the waiting list's UPDATE, one transaction; only
+    # SELECTs before it.
+    assert "FOR UPDATE" in in_transaction[0]
+    assert in_transaction == booking.statements[-len(in_transaction) :]
+    assert all(s.startswith("SELECT") for s in booking.statements[: -len(in_transaction)])
+    make_booking(pole.hall, pole.restos, at(TUESDAY, "14:00"), hours=2)
+    status, refused = post_booking(client, form_for(pole, start="15:00", end="16:00"))
+    assert status == 422
+    in_transaction = [
+        s for s, i in zip(refused.statements, refused.isolation, strict=True) if i != "AUTOCOMMIT"
+    ]
+    # The resource locked, its bookings and closures; the rest reads alone.
+    assert len(in_transaction) == 3 and "FOR UPDATE" in in_transaction[0]
+    assert all(s.startswith("SELECT") for s in refused.statements)

@@ -21,7 +21,7 @@ from pole.bookings.views import (
     with_suggestion,
 )
 from pole.core.forms import apply_reasons
-from pole.db import db, reads_first, utcnow
+from pole.db import db, read_outside_transaction, reads_first, utcnow
 from pole.htmx import render, wants_fragment
 from pole.organisations.models import Organisation
 from pole.quotas import services as quotas
@@ -117,7 +117,7 @@ def _suggest(form: BookingForm, resource: Resource, start: datetime, end: dateti
     times, others = services.suggestions(
         resource,
         organisation,
-        current_user,
+        current_user._get_current_object(),
         start,
         end,
         quantity,
@@ -156,8 +156,12 @@ def _save_booking(form: BookingForm, resource: Resource):
     if period is None:
         return _form_page(form, resource, 422)
     try:
-        booking = services.create_booking(form.booking_data(*period), current_user)
+        # The person, not the proxy: the check asks of them for each booking around.
+        booking = services.create_booking(
+            form.booking_data(*period), current_user._get_current_object()
+        )
     except services.BookingRefused as refused:
+        read_outside_transaction()  # what is free, the quotas: reads alone from here on
         apply_reasons(form, refused.reasons)
         over_quota = refused.has("quota") and permissions.is_manager(current_user)
         suggested = _suggest(form, resource, *period)

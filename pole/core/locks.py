@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cache
 from typing import TypeVar
 
 import sqlalchemy as sa
@@ -26,15 +27,21 @@ Row = TypeVar("Row")
 
 def lock_row(model: type[Row], row_id: int, missing: Refused) -> Row:
     """Load a row, holding its lock until commit on PostgreSQL; raise `missing` if none."""
-    row = db.session.scalar(
-        db.select(model)
-        .where(model.id == row_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
+    row = db.session.scalar(_lock_query(model), {"row_id": row_id})
     if row is None:
         raise missing
     return row
+
+
+@cache
+def _lock_query(model: type) -> sa.Select:
+    """Built once per model: it runs under the write lock, which it should not hold longer."""
+    return (
+        db.select(model)
+        .where(model.id == sa.bindparam("row_id"))
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
 
 
 def is_exclusion_violation(error: sa.exc.IntegrityError) -> bool:

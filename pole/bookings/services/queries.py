@@ -98,9 +98,67 @@ def active_rows(resource_ids: Sequence[int], start: datetime, end: datetime) -> 
     """Pending and confirmed bookings of these resources that occupy part of [start, end)."""
     since = start - LONGEST_OCCUPATION
     params = {"resource_ids": list(resource_ids), "start": start, "end": end, "since": since}
+    return _booked(_active_rows_query(), params)
+
+
+@cache
+def _suggestion_rows_query() -> sa.Select:
+    """The rows suggestions weigh: the resource's around its day, the others' around the time.
+
+    Each resource's window is its own: one window for all brought back the others' bookings
+    of three whole days, each row converted and then dropped.
+    """
+    return _active_rows_query().where(
+        sa.or_(
+            sa.and_(
+                Booking.resource_id == sa.bindparam("own_id"),
+                Booking.occupying(
+                    sa.bindparam("own_start"), sa.bindparam("own_end"), sa.bindparam("own_since")
+                ),
+            ),
+            sa.and_(
+                Booking.resource_id.in_(sa.bindparam("other_ids", expanding=True)),
+                Booking.occupying(
+                    sa.bindparam("near_start"),
+                    sa.bindparam("near_end"),
+                    sa.bindparam("near_since"),
+                ),
+            ),
+        )
+    )
+
+
+def _suggestion_rows(
+    resource_id: int,
+    around: tuple[datetime, datetime],
+    other_ids: Sequence[int],
+    near: tuple[datetime, datetime],
+) -> list[Booked]:
+    """Active bookings of the resource that occupy part of `around`, and of the others `near`."""
+    # The outer window (both together) bounds the rows as active_rows did; each resource's
+    # own window then keeps only what the suggestions look at.
+    start, end = min(around[0], near[0]), max(around[1], near[1])
+    params = {
+        "resource_ids": [resource_id, *other_ids],
+        "start": start,
+        "end": end,
+        "since": start - LONGEST_OCCUPATION,
+        "own_id": resource_id,
+        "own_start": around[0],
+        "own_end": around[1],
+        "own_since": around[0] - LONGEST_OCCUPATION,
+        "other_ids": list(other_ids),
+        "near_start": near[0],
+        "near_end": near[1],
+        "near_since": near[0] - LONGEST_OCCUPATION,
+    }
+    return _booked(_suggestion_rows_query(), params)
+
+
+def _booked(query: sa.Select, params: dict) -> list[Booked]:
     bookers: dict[int, Booker] = {}
     found = []
-    for *fields, name, short_name in db.session.execute(_active_rows_query(), params):
+    for *fields, name, short_name in db.session.execute(query, params):
         org_id = fields[2]
         booker = bookers.get(org_id)
         if booker is None:
@@ -141,11 +199,7 @@ def suggestions(
     # The longest buffer of the others: the rules then tell which of these really clash.
     other_margin = timedelta(minutes=max((r.buffer_minutes for r in candidates), default=0))
     near = (start - other_margin, end + other_margin)
-    rows = active_rows(
-        [resource.id, *(r.id for r in candidates)],
-        min(around[0], near[0]),
-        max(around[1], near[1]),
-    )
+    rows = _suggestion_rows(resource.id, around, [r.id for r in candidates], near)
     excluded = set(exclude)
     own, taken = [], defaultdict(list)
     for b in rows:
@@ -183,25 +237,41 @@ def _other_candidates(
     expected_people: int | None,
 ) -> list[Resource]:
     """Other resources of the same kind, open then, that could take this booking's people."""
+    params = {
+        "site_id": resource.site_id,
+        "kind": resource.kind,
+        "resource_id": resource.id,
+        "quantity": quantity,
+        "people": expected_people or 0,
+        "start": start,
+        "end": end,
+    }
+    return list(db.session.scalars(_other_candidates_query(), params))
+
+
+@cache
+def _other_candidates_query() -> sa.Select:
+    """Built once: a refused booking asks it, and building it cost more than running it."""
     closed = sa.exists().where(
         Closure.site_id == Resource.site_id,
         sa.or_(Closure.resource_id.is_(None), Closure.resource_id == Resource.id),
-        Closure.overlapping(start, end),
+        Closure.overlapping(
+            sa.bindparam("start", type_=Closure.start.type),
+            sa.bindparam("end", type_=Closure.end.type),
+        ),
     )
-    return list(
-        db.session.scalars(
-            db.select(Resource)
-            .where(
-                Resource.site_id == resource.site_id,
-                Resource.is_active,
-                Resource.kind == resource.kind,
-                Resource.id != resource.id,
-                Resource.quantity >= quantity,
-                sa.or_(Resource.capacity.is_(None), Resource.capacity >= (expected_people or 0)),
-                ~closed,
-            )
-            .order_by(Resource.position, Resource.id)
+    return (
+        db.select(Resource)
+        .where(
+            Resource.site_id == sa.bindparam("site_id"),
+            Resource.is_active,
+            Resource.kind == sa.bindparam("kind"),
+            Resource.id != sa.bindparam("resource_id"),
+            Resource.quantity >= sa.bindparam("quantity"),
+            sa.or_(Resource.capacity.is_(None), Resource.capacity >= sa.bindparam("people")),
+            ~closed,
         )
+        .order_by(Resource.position, Resource.id)
     )
 
 
