@@ -196,7 +196,9 @@ def make_permanence(
     **overrides,
 ):
     """Publish a permanence through the service (so its room is booked), by default every
-    Thursday 14:00–17:00 in 30-minute slots for 8 weeks from `now`'s date."""
+    Thursday 14:00–17:00 in 30-minute slots for 8 weeks from `now`'s date (from the next day
+    when `now` is past that day's opening: a session already begun is refused as in the past,
+    so a Thursday afternoon would refuse the whole permanence)."""
     from datetime import time
 
     from pole.db import utcnow
@@ -226,6 +228,9 @@ def make_permanence(
             pattern[key] = overrides.pop(key)
         elif key in settings:
             settings[key] = overrides.pop(key)
+    begun = to_local(now, resource.site.tz).time() >= pattern["start_time"]
+    if pattern["first_day"] == today and today.weekday() in pattern["weekdays"] and begun:
+        pattern["first_day"] = today + timedelta(days=1)  # today's session has begun
     data = services.PermanenceData(
         resource_id=resource.id,
         organisation_id=overrides.pop("organisation_id", ccas_id),
