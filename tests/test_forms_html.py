@@ -95,3 +95,38 @@ def test_a_booking_form_is_the_same_page_with_wtforms_own_attributes(
     theirs = booking_form_page()
     assert "<select" in ours and 'id="resource_id"' in ours
     assert ours == theirs
+
+
+HELPS = (None, "", "Par exemple « Distribution ». L'été <b>&</b>", Markup("<i>déjà</i> &amp;"))
+CLASSES = ("field", "field wide", 'a "b" <c>')
+
+
+@pytest.mark.parametrize(
+    "formdata",
+    [
+        {},
+        {"title": "<x> & 'y'", "date": "2027-01-05", "start": "9h", "end": "10:00", "repeat": "y"},
+        {"title": " ", "date": "abc", "start": "99:00", "quantity": "0", "is_public": "y"},
+        {"expected_people": "9" * 30, "description": "d" * 2100, "count": "0", "until": "x"},
+    ],
+    ids=["empty", "filled", "bad", "too-big"],
+)
+def test_the_python_field_is_the_macro_byte_for_byte(app, formdata):
+    from werkzeug.datastructures import MultiDict
+
+    from pole.bookings.forms import BookingForm, EditForm
+    from pole.core.html import form_field
+
+    with app.test_request_context():
+        macro = app.jinja_env.get_template("_forms.html").module.field_in_jinja
+        for form_class in (BookingForm, EditForm):
+            form = form_class(formdata=MultiDict(formdata), meta={"csrf": False})
+            form.validate()
+            if form_class is BookingForm:
+                form.organisation_id.choices = [("", "Choisissez…"), ("1", "Restos <&>")]
+                form.resource_id.choices = [(1, "Hall d'accueil")]
+            for f in form:
+                for help in HELPS:
+                    for class_ in CLASSES:
+                        ours, theirs = form_field(f, help, class_), macro(f, help, class_)
+                        assert (type(ours), str(ours)) == (type(theirs), str(theirs)), f.name

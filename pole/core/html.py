@@ -112,3 +112,40 @@ def use_fast_html_params() -> None:
     core.Input.html_params = staticmethod(html_params)
     core.Button.html_params = staticmethod(html_params)
     core.Select.__call__ = select_html
+
+
+def form_field(f: object, help: object = None, class_: object = "field") -> Markup:  # noqa: A002
+    """The `field` macro of templates/_forms.html (kept there as `field_in_jinja`, the
+    reference), written by Python byte for byte, whitespace included: a label, the widget, its
+    help and its errors, tied by aria-describedby. Jinja spends ~80 µs in each call of the
+    macro (a booking form has about fifteen); this writes the same in a few µs. The tests
+    compare both on the booking form's fields, with and without help and errors."""
+    errors = f.errors
+    described = []
+    if help:
+        described.append(f"{f.id}-help")
+    if errors:
+        described.append(f"{f.id}-errors")
+    out = ['\n\n\n\n<div class="', escape(class_), ' has-errors">\n  ' if errors else '">\n  ']
+    if f.type == "BooleanField":
+        attrs = {"aria-describedby": " ".join(described)} if described else {}
+        label = escape(f.label.text)
+        out += ['\n  <label class="check">', escape(f(**attrs)), " ", label, "</label>\n  "]
+    else:
+        out += ["\n  ", escape(f.label())]
+        if f.flags.required:
+            out.append(' <span class="required" aria-hidden="true">*</span>')
+        attrs = {"aria-invalid": "true"} if errors else {}
+        if described:
+            attrs["aria-describedby"] = " ".join(described)
+        out += ["\n  \n  \n  ", escape(f(**attrs)), "\n  "]
+    out.append("\n  ")
+    if help:
+        out += ['<p class="help" id="', escape(f.id), '-help">', escape(help), "</p>"]
+    out.append("\n  ")
+    if errors:
+        out += ['\n  <ul class="errors" id="', escape(f.id), '-errors">\n    ']
+        out += [f"<li>{escape(error)}</li>" for error in errors]
+        out.append("\n  </ul>\n  ")
+    out.append("\n</div>\n")
+    return Markup("".join(out))  # noqa: S704 (every value escaped above, as the macro does)
