@@ -16,6 +16,7 @@ from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
 from pole import formatting, permissions
+from pole.core.html import form_field
 from pole.permanences.patterns import slot_key
 
 if TYPE_CHECKING:
@@ -52,6 +53,7 @@ def register(app: Flask) -> None:
         """An instant in the given site's zone, the French way."""
         return formatting.format_datetime(value, tz, pattern)
 
+    app.add_template_global(form_field, "form_field")
     app.add_template_filter(formatting.format_hhmm, "hhmm")
     app.add_template_filter(booking_when, "booking_when")
     app.add_template_filter(slot_key, "slot_key")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask import Blueprint, abort, flash, redirect, request, session, url_for
 from flask_login import (
@@ -40,8 +41,13 @@ login_manager.session_protection = "basic"
 
 
 # Memberships and their organisations come with the user: nearly every page asks what the
-# person may do (the navigation alone asks which associations they coordinate). Built once.
-_WITH_MEMBERSHIPS = (so.joinedload(User.memberships).joinedload(Membership.organisation),)
+# person may do (the navigation alone asks which associations they coordinate). The statement
+# is built once per process (its text, not its answer: the row is read on every request).
+_USER_WITH_MEMBERSHIPS = (
+    sa.select(User)
+    .where(User.id == sa.bindparam("user_id"))
+    .options(so.joinedload(User.memberships).joinedload(Membership.organisation))
+)
 
 
 @login_manager.user_loader
@@ -50,7 +56,11 @@ def load_user(session_id: str) -> User | None:
     user_id, _, token = session_id.partition(":")
     if not user_id.isdigit() or not token:
         return None
-    user = db.session.get(User, int(user_id), options=_WITH_MEMBERSHIPS)
+    user = (
+        db.session.execute(_USER_WITH_MEMBERSHIPS, {"user_id": int(user_id)})
+        .unique()
+        .scalar_one_or_none()
+    )
     if user is None or not user.is_active or user.session_token != token:
         return None
     return user

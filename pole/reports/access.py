@@ -27,7 +27,14 @@ def own_associations(user: Any) -> list[Any]:
 
 
 def can_see_report(user: Any) -> bool:
-    return sees_every_association(user) or bool(own_associations(user))
+    """The navigation asks it on every page: the memberships as they are, no sorted copy."""
+    return sees_every_association(user) or (
+        _active(user)
+        and any(
+            m.role == "coordinator" and m.organisation.kind == "association"
+            for m in user.memberships
+        )
+    )
 
 
 def can_see_association_figures(user: Any, organisation: Any) -> bool:

@@ -43,10 +43,13 @@ def all_sites(*, with_resources: bool = False) -> list[Site]:
     return _sites(with_resources)
 
 
+# Built once per process: the statements, never their answers (read on every request).
+_SITES = sa.select(Site).order_by(Site.id)
+_SITES_WITH_RESOURCES = _SITES.options(so.joinedload(Site.resources))
+
+
 def _sites(with_resources: bool) -> list[Site]:
-    query = db.select(Site).order_by(Site.id)
-    if with_resources:
-        query = query.options(so.joinedload(Site.resources))
+    query = _SITES_WITH_RESOURCES if with_resources else _SITES
     return list(db.session.scalars(query).unique())
 
 
