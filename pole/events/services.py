@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -158,8 +159,35 @@ def journal_resources() -> list[Resource]:
 # Notices -------------------------------------------------------------------------------------
 
 
+_LAST_SEEN = sa.select(NoticesSeen.at).where(NoticesSeen.user_id == sa.bindparam("user_id"))
+
+
 def _last_seen(user: User) -> datetime | None:
-    return db.session.scalar(db.select(NoticesSeen.at).where(NoticesSeen.user_id == user.id))
+    return db.session.scalar(_LAST_SEEN, {"user_id": user.id})
+
+
+@functools.cache
+def _notices_query() -> sa.Select:
+    """The notices' statement, built once per process; its values are bound per request."""
+    user_id = sa.bindparam("user_id")
+    mine = sa.select(Booking.id).where(Booking.created_by_id == user_id)
+    # An event about one person (subject "user": a freed time she waited for) is hers alone.
+    not_personal = sa.or_(Event.subject_type.is_(None), Event.subject_type != "user")
+    concerns = sa.or_(
+        Event.kind.in_(BUILDING_KINDS),
+        sa.and_(Event.organisation_id.in_(sa.bindparam("org_ids", expanding=True)), not_personal),
+        Event.booking_id.in_(mine),
+        sa.and_(Event.subject_type == "user", Event.subject_id == user_id),
+    )
+    query = sa.select(Event).where(
+        Event.at > sa.bindparam("since", type_=Event.at.type),
+        Event.at <= sa.bindparam("now", type_=Event.at.type),
+        sa.or_(Event.actor_id.is_(None), Event.actor_id != user_id),
+        Event.kind.not_in(QUIET_KINDS),
+        _not_an_occurrence_of_a_series_change(),
+        concerns,
+    )
+    return _with_names(query).order_by(Event.at.desc(), Event.id.desc()).limit(NOTICES_SHOWN)
 
 
 def notices_for(user: User, now: datetime) -> list[str]:
@@ -169,26 +197,13 @@ def notices_for(user: User, now: datetime) -> list[str]:
     they made, closures and permanence changes; their own changes are no news to them.
     """
     since = max(_last_seen(user) or now - NOTICES_REACH, now - NOTICES_REACH)
-    org_ids = [m.organisation_id for m in user.memberships]
-    mine = db.select(Booking.id).where(Booking.created_by_id == user.id)
-    # An event about one person (subject "user": a freed time she waited for) is hers alone.
-    not_personal = sa.or_(Event.subject_type.is_(None), Event.subject_type != "user")
-    concerns = sa.or_(
-        Event.kind.in_(BUILDING_KINDS),
-        sa.and_(Event.organisation_id.in_(org_ids), not_personal),
-        Event.booking_id.in_(mine),
-        sa.and_(Event.subject_type == "user", Event.subject_id == user.id),
-    )
-    query = db.select(Event).where(
-        Event.at > since,
-        Event.at <= now,
-        sa.or_(Event.actor_id.is_(None), Event.actor_id != user.id),
-        Event.kind.not_in(QUIET_KINDS),
-        _not_an_occurrence_of_a_series_change(),
-        concerns,
-    )
-    query = _with_names(query).order_by(Event.at.desc(), Event.id.desc()).limit(NOTICES_SHOWN)
-    events = db.session.scalars(query).unique().all()
+    values = {
+        "user_id": user.id,
+        "org_ids": [m.organisation_id for m in user.memberships],
+        "since": since,
+        "now": now,
+    }
+    events = db.session.scalars(_notices_query(), values).unique().all()
     return [wording.journal_sentence(e) for e in _entries(events, site_tz())]
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
@@ -37,30 +38,36 @@ class RoomToday:
     lines: list[TodayLine]
 
 
+@functools.cache
+def _next_statements() -> tuple[sa.Select, sa.Select]:
+    """`next_bookings`' two statements, built once per process (bound per request)."""
+    coming = sa.and_(
+        Booking.organisation_id.in_(sa.bindparam("ids", expanding=True)),
+        Booking.status.in_(ACTIVE_STATUSES),
+        Booking.end > sa.bindparam("now"),
+    )
+    shown = (
+        sa.select(Booking)
+        .where(coming)
+        .options(
+            sa.orm.joinedload(Booking.resource).joinedload(Resource.site),
+            sa.orm.joinedload(Booking.organisation),
+        )
+        .order_by(Booking.start, Booking.id)
+        .limit(sa.bindparam("limit"))
+    )
+    total = sa.select(sa.func.count()).select_from(Booking).where(coming)
+    return shown, total
+
+
 def next_bookings(user: User, now: datetime, limit: int = NEXT_SHOWN) -> tuple[list[Booking], int]:
     """The next bookings of my organisations (not yet over), and how many are to come in all."""
     ids = [o.id for o in user.organisations()]
     if not ids:
         return [], 0
-    coming = sa.and_(
-        Booking.organisation_id.in_(ids),
-        Booking.status.in_(ACTIVE_STATUSES),
-        Booking.end > now,
-    )
-    shown = list(
-        db.session.scalars(
-            db.select(Booking)
-            .where(coming)
-            .options(
-                sa.orm.joinedload(Booking.resource).joinedload(Resource.site),
-                sa.orm.joinedload(Booking.organisation),
-            )
-            .order_by(Booking.start, Booking.id)
-            .limit(limit)
-        )
-    )
-    total = db.session.scalar(db.select(sa.func.count()).select_from(Booking).where(coming))
-    return shown, total or 0
+    shown, total = _next_statements()
+    values = {"ids": ids, "now": now, "limit": limit}
+    return list(db.session.scalars(shown, values)), db.session.scalar(total, values) or 0
 
 
 def today_in_building(

@@ -3,6 +3,7 @@ and hides from her home page."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -130,21 +131,28 @@ def withdraw(notice_id: int, user: User, now: datetime | None = None) -> None:
         )
 
 
-def _shown(now: datetime) -> sa.ColumnElement[bool]:
-    return sa.and_(Notice.withdrawn_at.is_(None), Notice.until >= today(now))
+# Each part of a notices' query takes its value, or a bound parameter (_board_statements).
 
 
-def _for(user: User) -> sa.ColumnElement[bool]:
-    """The notices written for this person: for all, or for one of her organisations."""
-    org_ids = [m.organisation_id for m in user.memberships]
+def _shown(day: date | sa.BindParameter) -> sa.ColumnElement[bool]:
+    """Not withdrawn and not over on `day` (the building's today)."""
+    return sa.and_(Notice.withdrawn_at.is_(None), Notice.until >= day)
+
+
+def _for(org_ids: list[int] | sa.BindParameter) -> sa.ColumnElement[bool]:
+    """The notices written for a person of these organisations: for all, or for one of them."""
     for_hers = sa.select(notice_audience.c.notice_id).where(
         notice_audience.c.organisation_id.in_(org_ids)
     )
     return sa.or_(Notice.to_all, Notice.id.in_(for_hers))
 
 
-def _hidden_by(user: User) -> sa.Select:
-    return sa.select(NoticeDismissal.notice_id).where(NoticeDismissal.user_id == user.id)
+def _hidden_by(user_id: int | sa.BindParameter) -> sa.Select:
+    return sa.select(NoticeDismissal.notice_id).where(NoticeDismissal.user_id == user_id)
+
+
+def _org_ids(user: User) -> list[int]:
+    return [m.organisation_id for m in user.memberships]
 
 
 @dataclass(frozen=True)
@@ -158,23 +166,42 @@ class Board:
         return bool(self.notices or self.hidden)
 
 
+@functools.cache
+def _board_statements() -> tuple[sa.Select, sa.Select]:
+    """The board's statements (its notices, and the count of those hidden), built once per
+    process; `_board_values` binds them per request."""
+    shown = _shown(sa.bindparam("today"))
+    for_her = _for(sa.bindparam("org_ids", expanding=True))
+    hidden_by = _hidden_by(sa.bindparam("user_id"))
+    notices = sa.select(Notice).where(shown, for_her, Notice.id.not_in(hidden_by))
+    notices = notices.order_by(Notice.created_at.desc(), Notice.id.desc())
+    hidden = sa.select(sa.func.count()).where(Notice.id.in_(hidden_by), shown, for_her)
+    return notices, hidden
+
+
+def _board_values(user: User, now: datetime) -> dict:
+    return {"today": today(now), "org_ids": _org_ids(user), "user_id": user.id}
+
+
 def board_for(user: User, now: datetime) -> list[Notice]:
     """The notices on this person's home page: for her, shown, not hidden by her."""
-    query = sa.select(Notice).where(_shown(now), _for(user), Notice.id.not_in(_hidden_by(user)))
-    return list(db.session.scalars(query.order_by(Notice.created_at.desc(), Notice.id.desc())))
+    notices, _ = _board_statements()
+    return list(db.session.scalars(notices, _board_values(user, now)))
 
 
 def board(user: User, now: datetime) -> Board:
     """The home page's board: its notices, and the count of those she hid that still show."""
-    hidden = sa.select(sa.func.count()).where(
-        Notice.id.in_(_hidden_by(user)), _shown(now), _for(user)
-    )
-    return Board(board_for(user, now), db.session.scalar(hidden) or 0)
+    notices, hidden = _board_statements()
+    values = _board_values(user, now)
+    shown = list(db.session.scalars(notices, values))
+    return Board(shown, db.session.scalar(hidden, values) or 0)
 
 
 def hidden_for(user: User, now: datetime) -> list[Notice]:
     """The notices this person hid that still show, newest first: to put back one by one."""
-    query = sa.select(Notice).where(Notice.id.in_(_hidden_by(user)), _shown(now), _for(user))
+    query = sa.select(Notice).where(
+        Notice.id.in_(_hidden_by(user.id)), _shown(today(now)), _for(_org_ids(user))
+    )
     query = query.options(sa.orm.selectinload(Notice.author))
     return list(db.session.scalars(query.order_by(Notice.created_at.desc(), Notice.id.desc())))
 
@@ -185,7 +212,9 @@ def hide(user: User, notice_ids: Iterable[int], now: datetime | None = None) -> 
     now = now or utcnow()
     ids = set(notice_ids)
     with write_transaction(now=now):
-        notices = list(db.session.scalars(sa.select(Notice).where(Notice.id.in_(ids), _for(user))))
+        notices = list(
+            db.session.scalars(sa.select(Notice).where(Notice.id.in_(ids), _for(_org_ids(user))))
+        )
         if len(notices) != len(ids):
             raise NotYours()
         if notices:
@@ -203,7 +232,7 @@ def show_again(user: User, now: datetime | None = None) -> int:
     with write_transaction(now=now):
         back = db.session.scalar(
             sa.select(sa.func.count()).where(
-                Notice.id.in_(_hidden_by(user)), _shown(now), _for(user)
+                Notice.id.in_(_hidden_by(user.id)), _shown(today(now)), _for(_org_ids(user))
             )
         )
         db.session.execute(sa.delete(NoticeDismissal).where(NoticeDismissal.user_id == user.id))
@@ -215,7 +244,9 @@ def show_one_again(user: User, notice_id: int, now: datetime | None = None) -> s
     its title, or None when it was not hidden (shown again from another tab, say)."""
     now = now or utcnow()
     with write_transaction(now=now):
-        notice = db.session.scalar(sa.select(Notice).where(Notice.id == notice_id, _for(user)))
+        notice = db.session.scalar(
+            sa.select(Notice).where(Notice.id == notice_id, _for(_org_ids(user)))
+        )
         if notice is None:
             raise NotYours()
         removed = db.session.execute(

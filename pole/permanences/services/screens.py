@@ -114,23 +114,43 @@ class Session:
         )
 
 
+# The screens' statements, built once per process; each call binds its values.
+_CURRENT_PERMANENCES = (
+    sa.select(Permanence)
+    .where(
+        Permanence.id.in_(
+            sa.select(PermanencePattern.permanence_id).where(
+                PermanencePattern.until >= sa.bindparam("yesterday")
+            )
+        )
+    )
+    .order_by(Permanence.title, Permanence.id)
+)
+_CANCELLATIONS = sa.select(PermanenceCancellation).where(
+    PermanenceCancellation.permanence_id == sa.bindparam("permanence_id"),
+    PermanenceCancellation.day.between(sa.bindparam("first"), sa.bindparam("last")),
+)
+_APPOINTMENTS = (
+    sa.select(Appointment)
+    .where(
+        Appointment.permanence_id == sa.bindparam("permanence_id"),
+        Appointment.day.between(sa.bindparam("first"), sa.bindparam("last")),
+        Appointment.status.in_(rules.ACTIVE_APPOINTMENT_STATUSES),
+    )
+    .options(sa.orm.joinedload(Appointment.organisation))
+)
+_BLOCKED = sa.select(BlockedSlot.start).where(
+    BlockedSlot.permanence_id == sa.bindparam("permanence_id"),
+    BlockedSlot.start >= sa.bindparam("day_start"),
+    BlockedSlot.start < sa.bindparam("day_end"),
+)
+
+
 def current_permanences(now: datetime | None = None) -> list[Permanence]:
     """Permanences with dates still to come, by title."""
     now = now or utcnow()
     yesterday = (now - timedelta(days=1)).date()
-    return list(
-        db.session.scalars(
-            db.select(Permanence)
-            .where(
-                Permanence.id.in_(
-                    db.select(PermanencePattern.permanence_id).where(
-                        PermanencePattern.until >= yesterday
-                    )
-                )
-            )
-            .order_by(Permanence.title, Permanence.id)
-        )
-    )
+    return list(db.session.scalars(_CURRENT_PERMANENCES, {"yesterday": yesterday}))
 
 
 def sessions_of(
@@ -144,38 +164,13 @@ def sessions_of(
     now = now or utcnow()
     tz = tz_of(permanence)
     patterns = permanence.rule_patterns()
-    cancellations = {
-        c.day: c
-        for c in db.session.scalars(
-            db.select(PermanenceCancellation).where(
-                PermanenceCancellation.permanence_id == permanence.id,
-                PermanenceCancellation.day.between(first, last),
-            )
-        )
-    }
-    appointments = {
-        a.start: a
-        for a in db.session.scalars(
-            db.select(Appointment)
-            .where(
-                Appointment.permanence_id == permanence.id,
-                Appointment.day.between(first, last),
-                Appointment.status.in_(rules.ACTIVE_APPOINTMENT_STATUSES),
-            )
-            .options(sa.orm.joinedload(Appointment.organisation))
-        )
-    }
+    days = {"permanence_id": permanence.id, "first": first, "last": last}
+    cancellations = {c.day: c for c in db.session.scalars(_CANCELLATIONS, days)}
+    appointments = {a.start: a for a in db.session.scalars(_APPOINTMENTS, days)}
     day_start, _ = local_day_bounds(first, tz)
     _, day_end = local_day_bounds(last, tz)
-    blocked = set(
-        db.session.scalars(
-            db.select(BlockedSlot.start).where(
-                BlockedSlot.permanence_id == permanence.id,
-                BlockedSlot.start >= day_start,
-                BlockedSlot.start < day_end,
-            )
-        )
-    )
+    span = {"permanence_id": permanence.id, "day_start": day_start, "day_end": day_end}
+    blocked = set(db.session.scalars(_BLOCKED, span))
     sees_all = viewer is not None and permissions.can_see_day_sheet(viewer, permanence)
     mine = _organisation_ids(viewer)
     sessions = []
