@@ -30,7 +30,7 @@ import data  # noqa: E402
 import profiling  # noqa: E402
 from common import scratch_database  # noqa: E402
 
-PAGES = ("day", "week", "month", "find", "conflict", "post")
+PAGES = ("day", "week", "month", "find", "conflict", "post", "home")
 
 
 def make_app(url: str):  # noqa: ANN201
@@ -93,6 +93,8 @@ def requests_of(page: str, facts: data.Facts, token: str) -> list[tuple[str, str
         return [("GET", f"/agenda/mois?mois={m}", {}, 200) for m in months] + [
             ("GET", f"/salles/{hall}/mois?mois={m}", {}, 200) for m in months
         ]
+    if page == "home":
+        return [("GET", "/", {}, 200)]
     if page == "find":
         return [
             ("GET", f"/agenda/trouver?date={d}&moment=apres-midi&duration=120&people=12", {}, 200)
