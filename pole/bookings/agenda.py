@@ -9,6 +9,7 @@ them (a day has some 150 cells, a week more, and each call or lookup in Jinja ad
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import cache
@@ -16,7 +17,7 @@ from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from flask import url_for
+from flask import request, url_for
 from markupsafe import Markup
 
 from pole import permissions
@@ -186,14 +187,42 @@ def _when(booking: services.Booked, tz: ZoneInfo) -> str:
 
 
 _HOLE = 987654321  # stands for what a page's links differ by, in link_pattern
+# Stands for a value that changes with each request (a day) in a pattern kept per process:
+# link_pattern(..., date=VALUE_HOLE).replace(VALUE_HOLE, day.isoformat()).
+VALUE_HOLE = "987654320"
+
+# The patterns and addresses link_pattern and fixed_url built, per script root: they depend on
+# the routes and the values asked alone (an endpoint, an id), never on the database. Bounded:
+# a week's resource id is a value, and a building has tens of resources, not thousands.
+_PATTERNS: dict[tuple, str] = {}
+_MOST_PATTERNS = 1000
 
 
-def link_pattern(endpoint: str, varying: str, **params: object) -> str:
+def _remembered_url(key: tuple, build: Callable[[], str]) -> str:
+    key = (request.script_root, *key)
+    found = _PATTERNS.get(key)
+    if found is None:
+        found = build()
+        if len(_PATTERNS) < _MOST_PATTERNS:
+            _PATTERNS[key] = found
+    return found
+
+
+def link_pattern(endpoint: str, varying: str, **params: int | str) -> str:
     """One url_for for a page's many links that differ by one value: a pattern for str.format.
 
-    The value (an id, an ISO date) must need no quoting, as ids and dates do not.
+    The value (an id, an ISO date) must need no quoting, as ids and dates do not. Built once
+    per process for each endpoint, value's name and other values.
     """
-    return url_for(endpoint, **{varying: _HOLE}, **params).replace(str(_HOLE), "{}")
+    return _remembered_url(
+        (endpoint, varying, *params.items()),
+        lambda: url_for(endpoint, **{varying: _HOLE}, **params).replace(str(_HOLE), "{}"),
+    )
+
+
+def fixed_url(endpoint: str, **params: int | str) -> str:
+    """url_for(endpoint, **params), built once per process for these values."""
+    return _remembered_url((endpoint, None, *params.items()), lambda: url_for(endpoint, **params))
 
 
 def _block_view(booking: services.Booked, viewer: object, tz: ZoneInfo, show_url: str) -> BlockView:
@@ -363,7 +392,7 @@ def day_agenda(site: Site, day: date, viewer: object, now: datetime | None = Non
     """Every active resource of the site, side by side, on one day."""
     now = now or utcnow()
     resources = shown_resources(site)
-    form_url = url_for("bookings.new")
+    form_url = fixed_url("bookings.new")
     is_today = day == today(site, now)
     heads = [Head(r, day, r.name, r.name, is_today, form_url) for r in resources]
     return _build(site, heads, resources, day, day, viewer, now)
@@ -376,7 +405,7 @@ def week_agenda(
     now = now or utcnow()
     site = resource.site
     days = [monday + timedelta(days=i) for i in range(7)]
-    form_url = url_for("bookings.new")
+    form_url = fixed_url("bookings.new")
     current = today(site, now)
     heads = [
         Head(

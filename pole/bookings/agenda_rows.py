@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from markupsafe import Markup
 
@@ -175,3 +175,40 @@ def row_views(laid_out: grid.Grid, scroll_row: int | None = None) -> list[RowVie
             )
         )
     return rows
+
+
+# The column headings, written here for the same reason as the cells: a Jinja `call` block per
+# heading paid a macro call and a lookup for each value. `inner` is the heading's content.
+
+
+def _head_html(head: Any, inner: str) -> str:
+    today = " is-today" if head.is_today else ""
+    return (
+        f'<th scope="col" colspan="{head.lanes}" class="col-head{today}">\n  {inner}\n  </th>'
+    )
+
+
+def day_heads_html(heads: list, week_url: str) -> Markup:
+    """The day grid's headings: each resource, a link to its week, and its units if pooled."""
+    written = []
+    for head in heads:
+        resource = head.resource
+        href = escape_html(week_url.format(resource.id))
+        inner = f'<a href="{href}">{escape_html(resource.name)}</a>'
+        if not resource.is_room and resource.quantity > 1:
+            units = escape_html(resource.quantity_label(resource.quantity))
+            inner += f' <span class="col-sub">{units}</span>'
+        written.append(_head_html(head, inner))
+    return Markup("".join(written))  # noqa: S704 (names and links escaped above)
+
+
+def week_heads_html(heads: list, day_url: str) -> Markup:
+    """The week grid's headings: each day, a link to the building's day."""
+    written = []
+    for head in heads:
+        href = escape_html(day_url.format(head.day.isoformat()))
+        inner = f'<a href="{href}">{escape_html(head.title)}</a>'
+        if head.is_today:
+            inner += ' <span class="col-sub">aujourd\'hui</span>'
+        written.append(_head_html(head, inner))
+    return Markup("".join(written))  # noqa: S704 (titles and links escaped above)

@@ -9,8 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from flask import url_for
-
 from pole.bookings import agenda
 from pole.bookings.rules.month import LEVEL_WORDS, fill_level, month_weeks, open_and_booked
 from pole.db import utcnow
@@ -66,7 +64,7 @@ def month_days(
     days = [d for week in weeks for d in week if d is not None]
     resources = [resource] if resource else agenda.shown_resources(site)
     resources = [r for r in resources if r.site_id == site.id]
-    form_url = url_for("bookings.new")
+    form_url = agenda.fixed_url("bookings.new")
     heads = [agenda.Head(r, d, r.name, r.name, False, form_url) for d in days for r in resources]
     columns = agenda.columns_for(
         site, heads, resources, days[0], days[-1], viewer, now, blocks_shown=False
