@@ -22,7 +22,7 @@ from markupsafe import Markup
 
 from pole import permissions
 from pole.bookings import grid, services
-from pole.bookings.agenda_rows import BlockView, RowView, row_views, rows_html
+from pole.bookings.agenda_rows import BlockView, rows_html_of
 from pole.bookings.wall_time import missing_times
 from pole.db import db, utcnow
 from pole.formatting import HHMM, format_date, format_hhmm
@@ -91,7 +91,6 @@ class Agenda:
     grid: grid.Grid
     heads: list[Head]
     scroll_row: int | None = None  # the row a script scrolls to first (opening, or now)
-    rows: list[RowView] = field(default_factory=list)
     columns: list[grid.Column] = field(default_factory=list)  # for the phone's day list
 
     @property
@@ -100,8 +99,8 @@ class Agenda:
 
     @property
     def rows_html(self) -> Markup:
-        """The table's body, rows and cells written (agenda_rows.rows_html)."""
-        return rows_html(self.rows)
+        """The table's body, rows and cells written (agenda_rows.rows_html_of)."""
+        return rows_html_of(self.grid, self.scroll_row)
 
 
 def _scroll_row(laid_out: grid.Grid, columns_opening: list, now_minute: int | None) -> int | None:
@@ -378,8 +377,7 @@ def _build(
     current = today(site, now)
     now_minute = minutes_of_day(to_local(now, tz)) if first <= current <= last else None
     scroll = _scroll_row(laid_out, [c.opening for c in columns], now_minute)
-    rows = row_views(laid_out, scroll)
-    return Agenda(laid_out, heads, scroll_row=scroll, rows=rows, columns=columns)
+    return Agenda(laid_out, heads, scroll_row=scroll, columns=columns)
 
 
 def shown_resources(site: Site) -> list[Resource]:

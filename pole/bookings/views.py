@@ -116,9 +116,9 @@ def day():
     site = site_or_404()
     shown, date_error = _asked_day(site)
     the_day = agenda.day_agenda(site, shown, _viewer())
-    week_url = agenda.link_pattern(
-        "bookings.week", "resource_id", date=agenda.VALUE_HOLE
-    ).replace(agenda.VALUE_HOLE, shown.isoformat())
+    week_url = agenda.link_pattern("bookings.week", "resource_id", date=agenda.VALUE_HOLE).replace(
+        agenda.VALUE_HOLE, shown.isoformat()
+    )
     return render(
         "bookings/day.html",
         block="day_grid",
