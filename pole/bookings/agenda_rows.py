@@ -12,7 +12,9 @@ from pole.core.html import escape_html
 from pole.formatting import HHMM, format_hhmm
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen: a frozen dataclass sets each field through object.__setattr__, and a grid has a
+# view per booking it shows.
+@dataclass(slots=True)
 class BlockView:
     """What a booking block shows: the label this viewer may read, and its page."""
 
