@@ -12,7 +12,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from functools import cache
+from functools import cache, lru_cache
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
@@ -224,14 +224,22 @@ def fixed_url(endpoint: str, **params: int | str) -> str:
     return _remembered_url((endpoint, None, *params.items()), lambda: url_for(endpoint, **params))
 
 
-def _block_view(booking: services.Booked, viewer: object, tz: ZoneInfo, show_url: str) -> BlockView:
+def _block_view(
+    booking: services.Booked, reading: permissions.BookingReading, tz: ZoneInfo, show_url: str
+) -> BlockView:
+    # What services.booking_label writes, with what the viewer may read read once for the page
+    # (permissions.booking_reading; tests/test_permissions_reading.py compares the labels).
+    if reading.sees_details(booking):
+        label = f"{booking.title} ({booking.organisation.short_name})"
+    else:
+        label = f"Réservé — {booking.organisation.name}"
     return BlockView(
         booking.organisation_id,
         booking.is_pending,
-        services.booking_label(booking, viewer),
+        label,
         _when(booking, tz),
         # A visitor has no page to open for a private booking: no dead link to a 404.
-        show_url.format(booking.id) if permissions.can_open_booking(viewer, booking) else "",
+        show_url.format(booking.id) if reading.may_open(booking) else "",
     )
 
 
@@ -251,6 +259,16 @@ def _days_covered(start: datetime, end: datetime, tz: ZoneInfo, first: date, las
         days.append(day)
         day += _DAY
     return days
+
+
+# A day's bounds and skipped wall times depend on the day and the zone's rules alone: worked
+# out once per process (a week asks for 7 days, a month for 30), never anything booked.
+_day_bounds = lru_cache(maxsize=4096)(local_day_bounds)
+
+
+@lru_cache(maxsize=4096)
+def _missing_times(day: date, tz: ZoneInfo) -> tuple[tuple[int, int], ...]:
+    return tuple(missing_times(day, tz, _day_bounds(day, tz)))
 
 
 @cache
@@ -321,8 +339,8 @@ def columns_for(
     Without `blocks_shown` (a month only counts), blocks carry no BlockView.
     """
     tz = site.tz
-    start = local_day_bounds(first, tz)[0]
-    end = local_day_bounds(last, tz)[1]
+    start = _day_bounds(first, tz)[0]
+    end = _day_bounds(last, tz)[1]
     # The database answers which bookings and closures occupy the days (Booking.occupying,
     # Closure.overlapping); each row then goes to the columns of the local days it covers.
     bookings = services.active_rows([r.id for r in resources], start, end)
@@ -340,9 +358,9 @@ def columns_for(
     views: dict[int, BlockView] = {}
     if blocks_shown:
         show_url = link_pattern("bookings.show", "booking_id")
-        views = {b.id: _block_view(b, viewer, tz, show_url) for b in bookings}
-    days = {head.day for head in heads}
-    missing = {day: missing_times(day, tz, local_day_bounds(day, tz)) for day in days}
+        reading = permissions.booking_reading(viewer)
+        views = {b.id: _block_view(b, reading, tz, show_url) for b in bookings}
+    missing = {head.day: _missing_times(head.day, tz) for head in heads}
     shapes = {r.id: _Shape.of(r) for r in resources}
     limits = {r_id: _Limits.of(shape, tz, now) for r_id, shape in shapes.items()}
     return [
