@@ -24,6 +24,7 @@ from pole import permissions
 from pole.bookings import grid, services
 from pole.bookings.agenda_rows import BlockView, rows_html_of
 from pole.bookings.wall_time import missing_times
+from pole.core.html import escape_html
 from pole.db import db, utcnow
 from pole.formatting import HHMM, format_date, format_hhmm
 from pole.resources.models import Closure, Resource, Site
@@ -50,8 +51,15 @@ def monday_of(day: date) -> date:
 class Head:
     """A column: one resource on one day, and how its free cells link to the booking form."""
 
-    def __init__(
-        self, resource: Resource, day: date, title: str, spoken: str, is_today: bool, form_url: str
+    def __init__(  # noqa: PLR0913
+        self,
+        resource: Resource,
+        day: date,
+        title: str,
+        spoken: str,
+        is_today: bool,
+        form_url: str,
+        form_html: str | None = None,  # form_url escaped, when the caller has it for all heads
     ) -> None:
         self.resource, self.day, self.title, self.spoken = resource, day, title, spoken
         self.is_today = is_today
@@ -60,14 +68,20 @@ class Head:
         step = max(resource.granularity_minutes, 1)
         self._min_length = resource.min_duration_minutes
         self._length = -(-max(self._min_length, DEFAULT_LENGTH) // step) * step
-        self._base = f"{form_url}?resource_id={resource.id}&date={day.isoformat()}"
+        resource_id, iso = resource.id, day.isoformat()
+        self._base = f"{form_url}?resource_id={resource_id}&date={iso}"
+        form_html = escape_html(form_url) if form_html is None else form_html
+        self._base_html = f"{form_html}?resource_id={resource_id}&amp;date={iso}"
 
     def slot_url(self, cell: grid.Cell) -> str:
         """The booking form, prefilled with this free cell's start and a sensible end."""
         return self.window_url(cell.start, cell.free_until)
 
-    def window_url(self, start: int, free_until: int | None) -> str:
-        """The booking form from `start`, for an hour or up to `free_until` if that is sooner."""
+    def window_url(self, start: int, free_until: int | None, html: bool = False) -> str:
+        """The booking form from `start`, for an hour or up to `free_until` if that is sooner.
+
+        `html`: escaped for an attribute, as escape_html(window_url(...)) writes it.
+        """
         # Written out (no min, max or helper): the grids ask it for every free cell and start.
         end = start + self._length
         if free_until is not None and end > free_until:
@@ -77,8 +91,14 @@ class Head:
             end = MINUTES_PER_DAY
         if 0 <= start <= end:
             # 00:00 as an end means the following midnight (the form reads it so).
+            if html:
+                return (
+                    f"{self._base_html}&amp;start={HHMM[start]}"
+                    f"&amp;end={HHMM[end % MINUTES_PER_DAY]}"
+                )
             return f"{self._base}&start={HHMM[start]}&end={HHMM[end % MINUTES_PER_DAY]}"
-        return self.booking_url(start, end)
+        url = self.booking_url(start, end)
+        return escape_html(url) if html else url
 
     def booking_url(self, start: int, end: int) -> str:
         """The booking form for this resource and day, from start to end (wall minutes)."""
@@ -409,8 +429,9 @@ def day_agenda(site: Site, day: date, viewer: object, now: datetime | None = Non
     now = now or utcnow()
     resources = shown_resources(site)
     form_url = fixed_url("bookings.new")
+    form_html = escape_html(form_url)
     is_today = day == today(site, now)
-    heads = [Head(r, day, r.name, r.name, is_today, form_url) for r in resources]
+    heads = [Head(r, day, r.name, r.name, is_today, form_url, form_html) for r in resources]
     return _build(site, heads, resources, day, day, viewer, now)
 
 
@@ -422,6 +443,7 @@ def week_agenda(
     site = resource.site
     days = [monday + timedelta(days=i) for i in range(7)]
     form_url = fixed_url("bookings.new")
+    form_html = escape_html(form_url)
     current = today(site, now)
     heads = [
         Head(
@@ -431,6 +453,7 @@ def week_agenda(
             f"{resource.name}, {format_date(day, 'EEEE d MMMM')}",
             day == current,
             form_url,
+            form_html,
         )
         for day in days
     ]

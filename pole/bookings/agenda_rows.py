@@ -158,7 +158,7 @@ def rows_html_of(laid_out: grid.Grid, scroll_row: int | None = None) -> Markup:
                     available = f" · {available} libre{'s' if available > 1 else ''}"
                 parts += (
                     f'{_CELL_BREAK}<td rowspan="{cell.rows}" class="cell free"><a class="slot"'
-                    f' href="{escape_html(head.window_url(cell.start, cell.free_until))}">'
+                    f' href="{head.window_url(cell.start, cell.free_until, html=True)}">'
                     f'<span class="slot-text"><span aria-hidden="true">+ </span>{HHMM[cell.start]}'
                     f'{available or ""}</span><span class="visually-hidden"> : réserver '
                     f"{escape_html(head.spoken)}</span></a></td>",

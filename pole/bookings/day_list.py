@@ -34,7 +34,8 @@ class Item:
     text: str = ""  # free: "6 tables libres"; closed: why
     href: str = ""  # free: the booking form, filled
     block: BlockView | None = None  # booking
-    starts: tuple[tuple[str, str], ...] = ()  # free: ("14:00", the form from 14:00), in order
+    # free: ("14:00", the form from 14:00, escaped for its attribute), in order
+    starts: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass
@@ -77,7 +78,7 @@ def _starts(head: Head, window: Window, now: datetime, tz: ZoneInfo, rule: tuple
         notice=notice,
         earliest=earliest,
     )
-    return tuple([(HHMM[m], head.window_url(m, window.end)) for m in minutes])
+    return tuple([(HHMM[m], head.window_url(m, window.end, html=True)) for m in minutes])
 
 
 def _items(head: Head, column: grid.Column, now: datetime, tz: ZoneInfo) -> list[Item]:
@@ -170,7 +171,7 @@ def _item_html(item: Item, name: str) -> str:
         if len(item.starts) > 1:
             choices = "".join(
                 [
-                    f'\n              <li><a href="{escape_html(href)}"'
+                    f'\n              <li><a href="{href}"'
                     f' aria-label="Commencer à {hhmm}, {name}">{hhmm}</a></li>'
                     for hhmm, href in item.starts
                 ]

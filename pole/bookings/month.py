@@ -11,6 +11,7 @@ from datetime import date, datetime
 
 from pole.bookings import agenda
 from pole.bookings.rules.month import LEVEL_WORDS, fill_level, month_weeks, open_and_booked
+from pole.core.html import escape_html
 from pole.db import utcnow
 from pole.formatting import format_date, format_duration
 from pole.resources.models import Resource, Site
@@ -65,7 +66,12 @@ def month_days(
     resources = [resource] if resource else agenda.shown_resources(site)
     resources = [r for r in resources if r.site_id == site.id]
     form_url = agenda.fixed_url("bookings.new")
-    heads = [agenda.Head(r, d, r.name, r.name, False, form_url) for d in days for r in resources]
+    form_html = escape_html(form_url)
+    heads = [
+        agenda.Head(r, d, r.name, r.name, False, form_url, form_html)
+        for d in days
+        for r in resources
+    ]
     columns = agenda.columns_for(
         site, heads, resources, days[0], days[-1], viewer, now, blocks_shown=False
     )
