@@ -9,7 +9,7 @@ them (a day has some 150 cells, a week more, and each call or lookup in Jinja ad
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Container
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import cache, lru_cache
@@ -148,7 +148,7 @@ def _wall(instant: datetime, day: date, tz: ZoneInfo) -> int:
 class _Shape(NamedTuple):
     """What the columns read of a resource, read once: a month has 30 columns per resource."""
 
-    opening: list[list[tuple[int, int]]]  # by weekday, Monday first
+    opening: list[list[tuple[int, int]]]  # by weekday, Monday first (the days shown only)
     quantity: int
     granularity: int
     buffer: int
@@ -157,10 +157,14 @@ class _Shape(NamedTuple):
     min_notice: int
 
     @classmethod
-    def of(cls, resource: Resource) -> _Shape:
+    def of(cls, resource: Resource, weekdays: Container[int] = range(7)) -> _Shape:
+        """The resource's shape; its opening hours on `weekdays` only (a day view shows one)."""
         hours = resource.opening_hours  # read once (Resource.hours_for reads it per weekday)
         return cls(
-            [[tuple(interval) for interval in hours.get(str(d), [])] for d in range(7)],
+            [
+                [tuple(interval) for interval in hours.get(str(d), [])] if d in weekdays else []
+                for d in range(7)
+            ],
             resource.quantity,
             resource.granularity_minutes,
             resource.buffer_minutes,
@@ -199,9 +203,10 @@ def _bookable_from(limits: _Limits, day: date) -> int:
 
 
 def _when(booking: services.Booked, tz: ZoneInfo) -> str:
-    start, end = to_local(booking.start, tz), to_local(booking.end, tz)
+    # astimezone, not to_local: instants from the database are aware (UTCDateTime).
+    start, end = booking.start.astimezone(tz), booking.end.astimezone(tz)
     if start.date() == end.date() or (end - start <= timedelta(days=1) and end.time() == end.min):
-        return f"{format_hhmm(start)}–{format_hhmm(end)}"
+        return f"{HHMM[start.hour * 60 + start.minute]}–{HHMM[end.hour * 60 + end.minute]}"
     return f"du {format_date(start, 'dd/MM HH:mm')} au {format_date(end, 'dd/MM HH:mm')}"
 
 
@@ -380,8 +385,9 @@ def columns_for(
         show_url = link_pattern("bookings.show", "booking_id")
         reading = permissions.booking_reading(viewer)
         views = {b.id: _block_view(b, reading, tz, show_url) for b in bookings}
-    missing = {head.day: _missing_times(head.day, tz) for head in heads}
-    shapes = {r.id: _Shape.of(r) for r in resources}
+    missing = {day: _missing_times(day, tz) for day in {head.day for head in heads}}
+    weekdays = range(7) if len(missing) >= 7 else {day.weekday() for day in missing}
+    shapes = {r.id: _Shape.of(r, weekdays) for r in resources}
     limits = {r_id: _Limits.of(shape, tz, now) for r_id, shape in shapes.items()}
     return [
         _column(

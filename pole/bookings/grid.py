@@ -164,6 +164,7 @@ class _ColumnLayout:
         by_block = {id(b): (a, e, busy) for b, a, e, busy in self.clipped}
         lanes = assign_lanes(b for b, *_ in self.clipped)
         self.booking_lanes = [[(b, *by_block[id(b)]) for b in lane] for lane in lanes]
+        self.overlapping = len(self.booking_lanes) > 1  # asked for every piece of free time
 
     @property
     def lane_count(self) -> int:
@@ -258,7 +259,7 @@ class _ColumnLayout:
             edges.update((x, y))
         for x, y in column.missing:
             edges.update((x, y))
-        if self.pooled or len(self.booking_lanes) > 1:
+        if self.pooled or self.overlapping:
             for _blk, x, _e, busy in self.clipped:
                 edges.update((x, busy))
         points = sorted([e for e in edges if a <= e <= b])
@@ -303,7 +304,7 @@ class _ColumnLayout:
             available = column.capacity - self._used(x)
             if available <= 0:
                 return ("full", "", 0, False)
-        elif len(self.booking_lanes) > 1 and self._busy_elsewhere(x):
+        elif self.overlapping and self._busy_elsewhere(x):
             return ("busy", "", None, False)
         return ("free", "", available, x >= column.bookable_from)
 
