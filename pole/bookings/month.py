@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from pole.bookings import agenda
+from pole.bookings import agenda, grid_links
 from pole.bookings.rules.month import LEVEL_WORDS, fill_level, month_weeks, open_and_booked
 from pole.core.html import escape_html
 from pole.db import utcnow
@@ -65,7 +65,7 @@ def month_days(
     days = [d for week in weeks for d in week if d is not None]
     resources = [resource] if resource else agenda.shown_resources(site)
     resources = [r for r in resources if r.site_id == site.id]
-    form_url = agenda.fixed_url("bookings.new")
+    form_url = grid_links.fixed_url("bookings.new")
     form_html = escape_html(form_url)
     heads = [
         agenda.Head(r, d, r.name, r.name, False, form_url, form_html)
@@ -77,7 +77,7 @@ def month_days(
     )
     current = agenda.today(site, now)
     by_day: dict[date, MonthDay] = {}
-    day_url = agenda.link_pattern("bookings.day", "date").format
+    day_url = grid_links.link_pattern("bookings.day", "date").format
     for d in days:
         by_day[d] = MonthDay(d, day_url(d.isoformat()), d == current)
     for head, column in zip(heads, columns, strict=True):

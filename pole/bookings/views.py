@@ -14,7 +14,7 @@ from werkzeug.datastructures import MultiDict
 from wtforms import SelectChoice
 
 from pole import permissions
-from pole.bookings import agenda, agenda_rows, day_list, services
+from pole.bookings import agenda, agenda_rows, day_list, grid_links, services
 from pole.bookings import recurrence as rec
 from pole.bookings.forms import (
     SCOPE_LABELS,
@@ -99,11 +99,11 @@ def _viewer() -> object:
 
 
 def _nav(endpoint: str, day: date, step: int, **params) -> dict:
-    link = agenda.link_pattern(endpoint, "date", **params).format
+    link = grid_links.link_pattern(endpoint, "date", **params).format
     return {
         "previous": link(max(day - timedelta(days=step), FIRST_DAY).isoformat()),
         "next": link(min(day + timedelta(days=step), LAST_DAY).isoformat()),
-        "today": agenda.fixed_url(endpoint, **params),
+        "today": grid_links.fixed_url(endpoint, **params),
         "current": link(day.isoformat()),
     }
 
@@ -116,9 +116,9 @@ def day():
     site = site_or_404()
     shown, date_error = _asked_day(site)
     the_day = agenda.day_agenda(site, shown, _viewer())
-    week_url = agenda.link_pattern("bookings.week", "resource_id", date=agenda.VALUE_HOLE).replace(
-        agenda.VALUE_HOLE, shown.isoformat()
-    )
+    week_url = grid_links.link_pattern(
+        "bookings.week", "resource_id", date=grid_links.VALUE_HOLE
+    ).replace(grid_links.VALUE_HOLE, shown.isoformat())
     return render(
         "bookings/day.html",
         block="day_grid",
@@ -138,7 +138,7 @@ def day():
 
 def _strip(shown: date, current: date) -> dict:
     """The two weeks from the shown day's Monday, each day a link, and a week back or on."""
-    pattern = agenda.link_pattern("bookings.day", "date")
+    pattern = grid_links.link_pattern("bookings.day", "date")
     return {
         "days_html": day_list.strip_html(day_list.week_strip(shown), pattern, shown, current),
         "previous": pattern.format(max(shown - timedelta(7), FIRST_DAY).isoformat()),
@@ -168,7 +168,7 @@ def week(resource_id: int):
         agenda=the_week,
         nav=_nav("bookings.week", monday, 7, resource_id=resource.id),
         heads_html=agenda_rows.week_heads_html(
-            the_week.heads, agenda.link_pattern("bookings.day", "date")
+            the_week.heads, grid_links.link_pattern("bookings.day", "date")
         ),
     )
 
