@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 
-from flask import request, url_for
+from flask import has_request_context, request, url_for
 
 from pole.bookings import grid
 from pole.core.html import escape_html
@@ -88,6 +88,8 @@ _MOST_PATTERNS = 1000
 
 
 def _remembered_url(key: tuple, build: Callable[[], str]) -> str:
+    if not has_request_context():
+        return build()  # url_for as it stands (a command, a test): nothing kept
     key = (request.script_root, *key)
     found = _PATTERNS.get(key)
     if found is None:
