@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 if TYPE_CHECKING:
     from pole.bookings.models import Booking
@@ -116,6 +116,36 @@ def can_open_booking(user: Any, booking: Booking) -> bool:
 def can_see_booking_details(user: Any, booking: Booking) -> bool:
     """A private booking's title is for its organisation and the managers only."""
     return booking.is_public or is_manager(user) or role_in(user, booking.organisation) is not None
+
+
+class BookingReading(NamedTuple):
+    """can_open_booking and can_see_booking_details of one person, read once for a page that
+    shows many bookings (the grids), then asked of each booking without a lookup of the person."""
+
+    opens_all: bool
+    sees_all: bool
+    organisation_ids: frozenset[int]
+
+    def may_open(self, booking: Any) -> bool:
+        """can_open_booking(user, booking)."""
+        return self.opens_all or (booking.is_public and booking.status == "confirmed")
+
+    def sees_details(self, booking: Any) -> bool:
+        """can_see_booking_details(user, booking)."""
+        return (
+            booking.is_public or self.sees_all or booking.organisation_id in self.organisation_ids
+        )
+
+
+def booking_reading(user: Any) -> BookingReading:
+    """What this person may read of any booking (tests/test_permissions_reading.py compares)."""
+    if not _active(user):
+        return BookingReading(False, False, frozenset())
+    return BookingReading(
+        True,
+        bool(user.is_manager),
+        frozenset(m.organisation_id for m in user.memberships if m.role is not None),
+    )
 
 
 def can_change_booking(user: Any, booking: Booking) -> bool:

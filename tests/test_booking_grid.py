@@ -8,7 +8,7 @@ import pytest
 from markupsafe import escape
 
 from pole.bookings.agenda import Head
-from pole.bookings.agenda_rows import BlockView, CellView, row_views
+from pole.bookings.agenda_rows import BlockView, CellView, row_views, rows_html, rows_html_of
 from pole.bookings.grid import Block, Column, assign_lanes, lay_out, time_range
 from pole.core.html import HTML_ESCAPES, escape_by_replace, escape_html
 from pole.resources.models import Resource
@@ -280,6 +280,50 @@ def test_the_cells_html_escapes_what_people_wrote():
     assert 'class="cell booking org-3 pending"><a class="block" href="/r/1"' in html
     # The free cells' links keep their parameters, the ampersands written as HTML wants them.
     assert 'href="/reservations/nouvelle?resource_id=7&amp;date=2026-03-03&amp;start=08:00' in html
+
+
+def test_the_pages_write_the_rows_straight_from_the_grid_as_the_row_views_say():
+    """rows_html_of (what the pages print) writes what rows_html writes of row_views, byte for
+    byte: rooms and pooled equipment, free, locked, booked, buffered, full, closed, missing."""
+    hall = hall_head()
+    tables = Head(
+        Resource(id=8, name="Tables & <chaises>", granularity_minutes=30, min_duration_minutes=60),
+        date(2026, 3, 3),
+        "Tables",
+        'Tables & <chaises>, "mardi"',
+        True,
+        "/reservations/nouvelle",
+    )
+    late = BlockView(3, False, "Distribution <Restos>", "du 02/03 20:00 au 03/03 09:00", "")
+    pending = BlockView(4, True, "Atelier", "09:00–09:30", "/reservations/12")
+    room = Column(
+        hall,
+        [(2 * H, 12 * H), (14 * H, 22 * H)],
+        [
+            Block(6 * H, 9 * H, 9 * H + 15, 1, late),
+            Block(10 * H, 10 * H + 30, 11 * H, 1, pending),
+            Block(10 * H + 15, 11 * H + 30, 11 * H + 30, 1, pending),  # never allowed: shown
+            Block(21 * H, 24 * H, 24 * H, 1, late),
+        ],
+        closures=[(15 * H, 16 * H, "Travaux <b>urgents</b>"), (17 * H, 18 * H, "")],
+        missing=[(2 * H, 3 * H)],
+        bookable_from=8 * H + 30,
+        buffer=15,
+        min_length=30,
+    )
+    pool = Column(
+        tables,
+        [(8 * H, 20 * H)],
+        [Block(8 * H, 11 * H, 11 * H, 6, late), Block(9 * H, 12 * H, 12 * H, 4, pending)],
+        capacity=10,
+        cut=30,
+    )
+    for columns in ([room], [pool], [room, pool], [pool, room]):
+        laid_out = lay_out(columns)
+        for scroll in (None, 0, 3):
+            assert rows_html_of(laid_out, scroll) == rows_html(row_views(laid_out, scroll))
+    kinds_seen = {cell.kind for row in lay_out([room, pool]).rows for cell in row.cells}
+    assert {"free", "booking", "buffer", "closed", "missing", "full", "busy", "empty"} <= kinds_seen
 
 
 @pytest.mark.parametrize(

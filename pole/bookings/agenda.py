@@ -9,22 +9,24 @@ them (a day has some 150 cells, a week more, and each call or lookup in Jinja ad
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Container
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from functools import cache
+from functools import cache, lru_cache
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from flask import url_for
 from markupsafe import Markup
 
 from pole import permissions
 from pole.bookings import grid, services
-from pole.bookings.agenda_rows import BlockView, RowView, row_views, rows_html
+from pole.bookings.agenda_rows import BlockView, rows_html_of
+from pole.bookings.grid_links import Head, fixed_url, link_pattern
 from pole.bookings.wall_time import missing_times
+from pole.core.html import escape_html
 from pole.db import db, utcnow
-from pole.formatting import HHMM, format_date, format_hhmm
+from pole.formatting import HHMM, format_date
 from pole.resources.models import Closure, Resource, Site
 from pole.timeutil import (
     MINUTES_PER_DAY,
@@ -35,7 +37,6 @@ from pole.timeutil import (
 
 # Free time is offered in cells of at least half an hour: big enough to tap on a phone.
 MIN_CELL = 30
-DEFAULT_LENGTH = 60  # a free cell proposes an hour, or the resource's minimum if longer
 
 
 def today(site: Site, now: datetime | None = None) -> date:
@@ -46,51 +47,11 @@ def monday_of(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
 
-class Head:
-    """A column: one resource on one day, and how its free cells link to the booking form."""
-
-    def __init__(
-        self, resource: Resource, day: date, title: str, spoken: str, is_today: bool, form_url: str
-    ) -> None:
-        self.resource, self.day, self.title, self.spoken = resource, day, title, spoken
-        self.is_today = is_today
-        self.lanes = 1
-        # Read once: the grid asks for every free cell, and ORM attributes are not free.
-        step = max(resource.granularity_minutes, 1)
-        self._min_length = resource.min_duration_minutes
-        self._length = -(-max(self._min_length, DEFAULT_LENGTH) // step) * step
-        self._base = f"{form_url}?resource_id={resource.id}&date={day.isoformat()}"
-
-    def slot_url(self, cell: grid.Cell) -> str:
-        """The booking form, prefilled with this free cell's start and a sensible end."""
-        return self.window_url(cell.start, cell.free_until)
-
-    def window_url(self, start: int, free_until: int | None) -> str:
-        """The booking form from `start`, for an hour or up to `free_until` if that is sooner."""
-        # Written out (no min, max or helper): the grids ask it for every free cell and start.
-        end = start + self._length
-        if free_until is not None and end > free_until:
-            least = start + self._min_length
-            end = free_until if free_until > least else least
-        if end > MINUTES_PER_DAY:
-            end = MINUTES_PER_DAY
-        if 0 <= start <= end:
-            # 00:00 as an end means the following midnight (the form reads it so).
-            return f"{self._base}&start={HHMM[start]}&end={HHMM[end % MINUTES_PER_DAY]}"
-        return self.booking_url(start, end)
-
-    def booking_url(self, start: int, end: int) -> str:
-        """The booking form for this resource and day, from start to end (wall minutes)."""
-        # 00:00 as an end means the following midnight (the form reads it so).
-        return f"{self._base}&start={format_hhmm(start)}&end={format_hhmm(end % MINUTES_PER_DAY)}"
-
-
 @dataclass
 class Agenda:
     grid: grid.Grid
     heads: list[Head]
     scroll_row: int | None = None  # the row a script scrolls to first (opening, or now)
-    rows: list[RowView] = field(default_factory=list)
     columns: list[grid.Column] = field(default_factory=list)  # for the phone's day list
 
     @property
@@ -99,8 +60,8 @@ class Agenda:
 
     @property
     def rows_html(self) -> Markup:
-        """The table's body, rows and cells written (agenda_rows.rows_html)."""
-        return rows_html(self.rows)
+        """The table's body, rows and cells written (agenda_rows.rows_html_of)."""
+        return rows_html_of(self.grid, self.scroll_row)
 
 
 def _scroll_row(laid_out: grid.Grid, columns_opening: list, now_minute: int | None) -> int | None:
@@ -128,7 +89,7 @@ def _wall(instant: datetime, day: date, tz: ZoneInfo) -> int:
 class _Shape(NamedTuple):
     """What the columns read of a resource, read once: a month has 30 columns per resource."""
 
-    opening: list[list[tuple[int, int]]]  # by weekday, Monday first
+    opening: list[list[tuple[int, int]]]  # by weekday, Monday first (the days shown only)
     quantity: int
     granularity: int
     buffer: int
@@ -137,10 +98,14 @@ class _Shape(NamedTuple):
     min_notice: int
 
     @classmethod
-    def of(cls, resource: Resource) -> _Shape:
+    def of(cls, resource: Resource, weekdays: Container[int] = range(7)) -> _Shape:
+        """The resource's shape; its opening hours on `weekdays` only (a day view shows one)."""
         hours = resource.opening_hours  # read once (Resource.hours_for reads it per weekday)
         return cls(
-            [[tuple(interval) for interval in hours.get(str(d), [])] for d in range(7)],
+            [
+                [tuple(interval) for interval in hours.get(str(d), [])] if d in weekdays else []
+                for d in range(7)
+            ],
             resource.quantity,
             resource.granularity_minutes,
             resource.buffer_minutes,
@@ -179,31 +144,29 @@ def _bookable_from(limits: _Limits, day: date) -> int:
 
 
 def _when(booking: services.Booked, tz: ZoneInfo) -> str:
-    start, end = to_local(booking.start, tz), to_local(booking.end, tz)
+    # astimezone, not to_local: instants from the database are aware (UTCDateTime).
+    start, end = booking.start.astimezone(tz), booking.end.astimezone(tz)
     if start.date() == end.date() or (end - start <= timedelta(days=1) and end.time() == end.min):
-        return f"{format_hhmm(start)}–{format_hhmm(end)}"
+        return f"{HHMM[start.hour * 60 + start.minute]}–{HHMM[end.hour * 60 + end.minute]}"
     return f"du {format_date(start, 'dd/MM HH:mm')} au {format_date(end, 'dd/MM HH:mm')}"
 
 
-_HOLE = 987654321  # stands for what a page's links differ by, in link_pattern
-
-
-def link_pattern(endpoint: str, varying: str, **params: object) -> str:
-    """One url_for for a page's many links that differ by one value: a pattern for str.format.
-
-    The value (an id, an ISO date) must need no quoting, as ids and dates do not.
-    """
-    return url_for(endpoint, **{varying: _HOLE}, **params).replace(str(_HOLE), "{}")
-
-
-def _block_view(booking: services.Booked, viewer: object, tz: ZoneInfo, show_url: str) -> BlockView:
+def _block_view(
+    booking: services.Booked, reading: permissions.BookingReading, tz: ZoneInfo, show_url: str
+) -> BlockView:
+    # What services.booking_label writes, with what the viewer may read read once for the page
+    # (permissions.booking_reading; tests/test_permissions_reading.py compares the labels).
+    if reading.sees_details(booking):
+        label = f"{booking.title} ({booking.organisation.short_name})"
+    else:
+        label = f"Réservé — {booking.organisation.name}"
     return BlockView(
         booking.organisation_id,
         booking.is_pending,
-        services.booking_label(booking, viewer),
+        label,
         _when(booking, tz),
         # A visitor has no page to open for a private booking: no dead link to a 404.
-        show_url.format(booking.id) if permissions.can_open_booking(viewer, booking) else "",
+        show_url.format(booking.id) if reading.may_open(booking) else "",
     )
 
 
@@ -223,6 +186,16 @@ def _days_covered(start: datetime, end: datetime, tz: ZoneInfo, first: date, las
         days.append(day)
         day += _DAY
     return days
+
+
+# A day's bounds and skipped wall times depend on the day and the zone's rules alone: worked
+# out once per process (a week asks for 7 days, a month for 30), never anything booked.
+_day_bounds = lru_cache(maxsize=4096)(local_day_bounds)
+
+
+@lru_cache(maxsize=4096)
+def _missing_times(day: date, tz: ZoneInfo) -> tuple[tuple[int, int], ...]:
+    return tuple(missing_times(day, tz, _day_bounds(day, tz)))
 
 
 @cache
@@ -293,8 +266,8 @@ def columns_for(
     Without `blocks_shown` (a month only counts), blocks carry no BlockView.
     """
     tz = site.tz
-    start = local_day_bounds(first, tz)[0]
-    end = local_day_bounds(last, tz)[1]
+    start = _day_bounds(first, tz)[0]
+    end = _day_bounds(last, tz)[1]
     # The database answers which bookings and closures occupy the days (Booking.occupying,
     # Closure.overlapping); each row then goes to the columns of the local days it covers.
     bookings = services.active_rows([r.id for r in resources], start, end)
@@ -312,10 +285,11 @@ def columns_for(
     views: dict[int, BlockView] = {}
     if blocks_shown:
         show_url = link_pattern("bookings.show", "booking_id")
-        views = {b.id: _block_view(b, viewer, tz, show_url) for b in bookings}
-    days = {head.day for head in heads}
-    missing = {day: missing_times(day, tz, local_day_bounds(day, tz)) for day in days}
-    shapes = {r.id: _Shape.of(r) for r in resources}
+        reading = permissions.booking_reading(viewer)
+        views = {b.id: _block_view(b, reading, tz, show_url) for b in bookings}
+    missing = {day: _missing_times(day, tz) for day in {head.day for head in heads}}
+    weekdays = range(7) if len(missing) >= 7 else {day.weekday() for day in missing}
+    shapes = {r.id: _Shape.of(r, weekdays) for r in resources}
     limits = {r_id: _Limits.of(shape, tz, now) for r_id, shape in shapes.items()}
     return [
         _column(
@@ -349,8 +323,7 @@ def _build(
     current = today(site, now)
     now_minute = minutes_of_day(to_local(now, tz)) if first <= current <= last else None
     scroll = _scroll_row(laid_out, [c.opening for c in columns], now_minute)
-    rows = row_views(laid_out, scroll)
-    return Agenda(laid_out, heads, scroll_row=scroll, rows=rows, columns=columns)
+    return Agenda(laid_out, heads, scroll_row=scroll, columns=columns)
 
 
 def shown_resources(site: Site) -> list[Resource]:
@@ -363,9 +336,10 @@ def day_agenda(site: Site, day: date, viewer: object, now: datetime | None = Non
     """Every active resource of the site, side by side, on one day."""
     now = now or utcnow()
     resources = shown_resources(site)
-    form_url = url_for("bookings.new")
+    form_url = fixed_url("bookings.new")
+    form_html = escape_html(form_url)
     is_today = day == today(site, now)
-    heads = [Head(r, day, r.name, r.name, is_today, form_url) for r in resources]
+    heads = [Head(r, day, r.name, r.name, is_today, form_url, form_html) for r in resources]
     return _build(site, heads, resources, day, day, viewer, now)
 
 
@@ -376,7 +350,8 @@ def week_agenda(
     now = now or utcnow()
     site = resource.site
     days = [monday + timedelta(days=i) for i in range(7)]
-    form_url = url_for("bookings.new")
+    form_url = fixed_url("bookings.new")
+    form_html = escape_html(form_url)
     current = today(site, now)
     heads = [
         Head(
@@ -386,6 +361,7 @@ def week_agenda(
             f"{resource.name}, {format_date(day, 'EEEE d MMMM')}",
             day == current,
             form_url,
+            form_html,
         )
         for day in days
     ]

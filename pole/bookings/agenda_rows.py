@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from markupsafe import Markup
 
 from pole.bookings import grid
 from pole.core.html import escape_html
-from pole.formatting import format_hhmm
+from pole.formatting import HHMM, format_hhmm
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen: a frozen dataclass sets each field through object.__setattr__, and a grid has a
+# view per booking it shows.
+@dataclass(slots=True)
 class BlockView:
     """What a booking block shows: the label this viewer may read, and its page."""
 
@@ -89,8 +91,9 @@ _SIMPLE = {
 _EMPTY = '<td rowspan="{}" class="cell empty"></td>'
 
 
-def _booking_html(cell: CellView) -> str:
-    b = cell.block
+def _booking_html(cell: CellView | grid.Cell) -> str:
+    """A booking's cell, from its CellView or straight from the grid's cell (its payload)."""
+    b = cell.block if cell.__class__ is CellView else cell.payload
     pending = " pending" if b.is_pending else ""
     if b.url:
         href = escape_html(b.url)
@@ -124,6 +127,60 @@ def _cell_html(cell: CellView) -> str:
         return _booking_html(cell)
     if kind == "closed":
         note = f" : {escape_html(cell.text)}" if cell.text else ""
+        return (
+            f'<td rowspan="{cell.rows}" class="cell closed">'
+            f'<span class="c-note">Fermé{note}</span></td>'
+        )
+    return _SIMPLE.get(kind, _EMPTY).format(cell.rows)
+
+
+def rows_html_of(laid_out: grid.Grid, scroll_row: int | None = None) -> Markup:
+    """The table's body straight from the grid laid out: what rows_html(row_views(...)) writes,
+    without a RowView per row and a CellView per cell (tests/test_booking_grid.py compares).
+
+    Free cells, most of a grid, are written here; the others by _grid_cell_html.
+    """
+    parts: list[str] = []
+    for index, row in enumerate(laid_out.rows):
+        start = row.start
+        css = _ROW_CSS.get(row.end - start, "dx")
+        if index == scroll_row:
+            css += " scroll-start"
+        parts += (
+            f'\n    <tr class="{css}">\n      <th scope="row" class="'
+            f'{"time minor" if start % 30 else "time"}">{HHMM[start]}</th>',
+        )
+        for cell in row.cells:
+            if cell.kind == "free" and cell.bookable:
+                head = cell.column
+                available = cell.available
+                if available is not None:
+                    available = f" · {available} libre{'s' if available > 1 else ''}"
+                parts += (
+                    f'{_CELL_BREAK}<td rowspan="{cell.rows}" class="cell free"><a class="slot"'
+                    f' href="{head.window_url(cell.start, cell.free_until, html=True)}">'
+                    f'<span class="slot-text"><span aria-hidden="true">+ </span>{HHMM[cell.start]}'
+                    f'{available or ""}</span><span class="visually-hidden"> : réserver '
+                    f"{escape_html(head.spoken)}</span></a></td>",
+                )
+            else:
+                parts += (_CELL_BREAK, _grid_cell_html(cell))
+        parts += ("\n    </tr>",)
+    return Markup("".join(parts))  # noqa: S704 (written as _cell_html writes, which escapes)
+
+
+_ROW_CSS = {minutes: f"d{minutes}" for minutes in _ROW_LENGTHS}
+
+
+def _grid_cell_html(cell: grid.Cell) -> str:
+    """A grid cell other than a bookable free one, as _cell_html writes its CellView."""
+    kind = cell.kind
+    if kind == "booking":
+        return _booking_html(cell)
+    if kind == "free":  # not bookable (past, too short, beyond the horizon)
+        return _SIMPLE["locked"].format(cell.rows)
+    if kind == "closed":
+        note = f" : {escape_html(cell.note)}" if cell.note else ""
         return (
             f'<td rowspan="{cell.rows}" class="cell closed">'
             f'<span class="c-note">Fermé{note}</span></td>'
@@ -175,3 +232,38 @@ def row_views(laid_out: grid.Grid, scroll_row: int | None = None) -> list[RowVie
             )
         )
     return rows
+
+
+# The column headings, written here for the same reason as the cells: a Jinja `call` block per
+# heading paid a macro call and a lookup for each value. `inner` is the heading's content.
+
+
+def _head_html(head: Any, inner: str) -> str:
+    today = " is-today" if head.is_today else ""
+    return f'<th scope="col" colspan="{head.lanes}" class="col-head{today}">\n  {inner}\n  </th>'
+
+
+def day_heads_html(heads: list, week_url: str) -> Markup:
+    """The day grid's headings: each resource, a link to its week, and its units if pooled."""
+    written = []
+    for head in heads:
+        resource = head.resource
+        href = escape_html(week_url.format(resource.id))
+        inner = f'<a href="{href}">{escape_html(resource.name)}</a>'
+        if not resource.is_room and resource.quantity > 1:
+            units = escape_html(resource.quantity_label(resource.quantity))
+            inner += f' <span class="col-sub">{units}</span>'
+        written.append(_head_html(head, inner))
+    return Markup("".join(written))  # noqa: S704 (names and links escaped above)
+
+
+def week_heads_html(heads: list, day_url: str) -> Markup:
+    """The week grid's headings: each day, a link to the building's day."""
+    written = []
+    for head in heads:
+        href = escape_html(day_url.format(head.day.isoformat()))
+        inner = f'<a href="{href}">{escape_html(head.title)}</a>'
+        if head.is_today:
+            inner += ' <span class="col-sub">aujourd\'hui</span>'
+        written.append(_head_html(head, inner))
+    return Markup("".join(written))  # noqa: S704 (titles and links escaped above)

@@ -15,14 +15,16 @@ from markupsafe import Markup
 from pole.bookings import grid
 from pole.bookings.agenda import Agenda, Head
 from pole.bookings.agenda_rows import BlockView
-from pole.bookings.rules.start_times import start_times
+from pole.bookings.rules.start_times import earliest_start, start_times
 from pole.bookings.rules.windows import Window, free_windows
 from pole.core.html import escape_html
 from pole.db import utcnow
-from pole.formatting import format_date, format_hhmm
+from pole.formatting import HHMM, format_date, format_hhmm
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen: a frozen dataclass sets each field through object.__setattr__, and a day lists
+# some 30 items.
+@dataclass(slots=True)
 class Item:
     """One line of a resource's day: a booking, a free window or a closure."""
 
@@ -32,7 +34,8 @@ class Item:
     text: str = ""  # free: "6 tables libres"; closed: why
     href: str = ""  # free: the booking form, filled
     block: BlockView | None = None  # booking
-    starts: tuple[tuple[str, str], ...] = ()  # free: ("14:00", the form from 14:00), in order
+    # free: ("14:00", the form from 14:00, escaped for its attribute), in order
+    starts: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass
@@ -60,35 +63,46 @@ def column_windows(column: grid.Column) -> list[Window]:
     )
 
 
-def _starts(head: Head, window: Window, now: datetime, tz: ZoneInfo) -> tuple:
-    """The window's start times, each with the form filled from it for an hour (or less)."""
-    resource = head.resource
+def _starts(head: Head, window: Window, now: datetime, tz: ZoneInfo, rule: tuple) -> tuple:
+    """The window's start times, each with the form filled from it for an hour (or less).
+
+    `rule`: the resource's step, minimum length, notice and earliest start that day."""
+    step, min_length, notice, earliest = rule
     minutes = start_times(
         window,
         head.day,
         now,
         tz,
-        step=resource.granularity_minutes,
-        min_length=resource.min_duration_minutes,
-        notice=resource.min_notice_minutes,
+        step=step,
+        min_length=min_length,
+        notice=notice,
+        earliest=earliest,
     )
-    return tuple((format_hhmm(m), head.window_url(m, window.end)) for m in minutes)
+    return tuple([(HHMM[m], head.window_url(m, window.end, html=True)) for m in minutes])
 
 
 def _items(head: Head, column: grid.Column, now: datetime, tz: ZoneInfo) -> list[Item]:
     items = [Item("booking", b.start, b.payload.when, block=b.payload) for b in column.blocks]
-    for window in column_windows(column):
+    windows = column_windows(column)
+    if windows:
+        resource = head.resource  # read once: its attributes are the same for every window
+        step, notice = resource.granularity_minutes, resource.min_notice_minutes
+        earliest = earliest_start(head.day, now, tz, notice=notice, step=max(step, 1))
+        rule = (step, resource.min_duration_minutes, notice, earliest)
+    for window in windows:
         text = ""
         if window.available is not None:
             left = head.resource.quantity_label(window.available)
             text = f"{left} libre{'s' if window.available > 1 else ''}"
         href = head.window_url(window.start, window.end)
-        when = _span(window.start, window.end)
-        starts = _starts(head, window, now, tz)
+        when = f"{HHMM[window.start]}–{HHMM[window.end % 1440]}"
+        starts = _starts(head, window, now, tz, rule)
         items.append(Item("free", window.start, when, text, href, starts=starts))
     for start, end, reason in column.closures:
-        if any(start < b and a < end for a, b in column.opening):
-            items.append(Item("closed", start, _span(start, end), reason))
+        for a, b in column.opening:  # a loop, not any(): a generator costs a call per step
+            if start < b and a < end:
+                items.append(Item("closed", start, _span(start, end), reason))
+                break
     items.sort(key=lambda item: (item.start, item.kind != "closed"))
     return items
 
@@ -157,7 +171,7 @@ def _item_html(item: Item, name: str) -> str:
         if len(item.starts) > 1:
             choices = "".join(
                 [
-                    f'\n              <li><a href="{escape_html(href)}"'
+                    f'\n              <li><a href="{href}"'
                     f' aria-label="Commencer à {hhmm}, {name}">{hhmm}</a></li>'
                     for hhmm, href in item.starts
                 ]

@@ -9,10 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from flask import url_for
-
-from pole.bookings import agenda
+from pole.bookings import agenda, grid_links
 from pole.bookings.rules.month import LEVEL_WORDS, fill_level, month_weeks, open_and_booked
+from pole.core.html import escape_html
 from pole.db import utcnow
 from pole.formatting import format_date, format_duration
 from pole.resources.models import Resource, Site
@@ -66,14 +65,19 @@ def month_days(
     days = [d for week in weeks for d in week if d is not None]
     resources = [resource] if resource else agenda.shown_resources(site)
     resources = [r for r in resources if r.site_id == site.id]
-    form_url = url_for("bookings.new")
-    heads = [agenda.Head(r, d, r.name, r.name, False, form_url) for d in days for r in resources]
+    form_url = grid_links.fixed_url("bookings.new")
+    form_html = escape_html(form_url)
+    heads = [
+        agenda.Head(r, d, r.name, r.name, False, form_url, form_html)
+        for d in days
+        for r in resources
+    ]
     columns = agenda.columns_for(
         site, heads, resources, days[0], days[-1], viewer, now, blocks_shown=False
     )
     current = agenda.today(site, now)
     by_day: dict[date, MonthDay] = {}
-    day_url = agenda.link_pattern("bookings.day", "date").format
+    day_url = grid_links.link_pattern("bookings.day", "date").format
     for d in days:
         by_day[d] = MonthDay(d, day_url(d.isoformat()), d == current)
     for head, column in zip(heads, columns, strict=True):

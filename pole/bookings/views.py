@@ -14,7 +14,7 @@ from werkzeug.datastructures import MultiDict
 from wtforms import SelectChoice
 
 from pole import permissions
-from pole.bookings import agenda, day_list, services
+from pole.bookings import agenda, agenda_rows, day_list, grid_links, services
 from pole.bookings import recurrence as rec
 from pole.bookings.forms import (
     SCOPE_LABELS,
@@ -99,14 +99,12 @@ def _viewer() -> object:
 
 
 def _nav(endpoint: str, day: date, step: int, **params) -> dict:
-    def link(target: date) -> str:
-        return url_for(endpoint, date=target.isoformat(), **params)
-
+    link = grid_links.link_pattern(endpoint, "date", **params).format
     return {
-        "previous": link(max(day - timedelta(days=step), FIRST_DAY)),
-        "next": link(min(day + timedelta(days=step), LAST_DAY)),
-        "today": url_for(endpoint, **params),
-        "current": link(day),
+        "previous": link(max(day - timedelta(days=step), FIRST_DAY).isoformat()),
+        "next": link(min(day + timedelta(days=step), LAST_DAY).isoformat()),
+        "today": grid_links.fixed_url(endpoint, **params),
+        "current": link(day.isoformat()),
     }
 
 
@@ -118,7 +116,9 @@ def day():
     site = site_or_404()
     shown, date_error = _asked_day(site)
     the_day = agenda.day_agenda(site, shown, _viewer())
-    week_url = agenda.link_pattern("bookings.week", "resource_id", date=shown.isoformat())
+    week_url = grid_links.link_pattern(
+        "bookings.week", "resource_id", date=grid_links.VALUE_HOLE
+    ).replace(grid_links.VALUE_HOLE, shown.isoformat())
     return render(
         "bookings/day.html",
         block="day_grid",
@@ -132,13 +132,13 @@ def day():
         lists_html=day_list.lists_html(day_list.day_lists(the_day, site.tz), week_url),
         strip=_strip(shown, agenda.today(site)),
         nav=_nav("bookings.day", shown, 1),
-        week_url=week_url,
+        heads_html=agenda_rows.day_heads_html(the_day.heads, week_url),
     )
 
 
 def _strip(shown: date, current: date) -> dict:
     """The two weeks from the shown day's Monday, each day a link, and a week back or on."""
-    pattern = agenda.link_pattern("bookings.day", "date")
+    pattern = grid_links.link_pattern("bookings.day", "date")
     return {
         "days_html": day_list.strip_html(day_list.week_strip(shown), pattern, shown, current),
         "previous": pattern.format(max(shown - timedelta(7), FIRST_DAY).isoformat()),
@@ -154,6 +154,7 @@ def week(resource_id: int):
     resource = get_resource(resource_id)
     asked, date_error = _asked_day(resource.site)
     monday = agenda.monday_of(asked)
+    the_week = agenda.week_agenda(resource, monday, _viewer())
     return render(
         "bookings/week.html",
         block="week_grid",
@@ -164,9 +165,11 @@ def week(resource_id: int):
         monday=monday,
         sunday=monday + timedelta(days=6),
         date_error=date_error,
-        agenda=agenda.week_agenda(resource, monday, _viewer()),
+        agenda=the_week,
         nav=_nav("bookings.week", monday, 7, resource_id=resource.id),
-        day_url=agenda.link_pattern("bookings.day", "date"),
+        heads_html=agenda_rows.week_heads_html(
+            the_week.heads, grid_links.link_pattern("bookings.day", "date")
+        ),
     )
 
 

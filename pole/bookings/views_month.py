@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import request, url_for
+from flask import request
 
-from pole.bookings import agenda, month
+from pole.bookings import agenda, grid_links, month
 from pole.bookings.views import _viewer, bp, site_or_404
 from pole.db import reads_only
 from pole.formatting import format_date
@@ -36,13 +36,11 @@ def _month_nav(endpoint: str, first: date, **params) -> dict:
     before = date(first.year - (first.month == 1), (first.month - 2) % 12 + 1, 1)
     after = date(first.year + (first.month == 12), first.month % 12 + 1, 1)
 
-    def link(target: date) -> str:
-        return url_for(endpoint, mois=f"{target:%Y-%m}", **params)
-
+    link = grid_links.link_pattern(endpoint, "mois", **params).format
     return {
-        "previous": link(before) if before.year >= 2000 else None,
-        "next": link(after) if after.year <= 2099 else None,
-        "today": url_for(endpoint, **params),
+        "previous": link(f"{before:%Y-%m}") if before.year >= 2000 else None,
+        "next": link(f"{after:%Y-%m}") if after.year <= 2099 else None,
+        "today": grid_links.fixed_url(endpoint, **params),
         "previous_name": format_date(before, "LLLL y"),
         "next_name": format_date(after, "LLLL y"),
     }

@@ -48,12 +48,18 @@ def start_times(
     step: int = 1,
     min_length: int = 0,
     notice: int = 0,
+    earliest: int | None = None,
 ) -> list[int]:
-    """The starts a person may pick in `window` on `day`: its start, then each hour (or step)."""
+    """The starts a person may pick in `window` on `day`: its start, then each hour (or step).
+
+    `earliest` is earliest_start(day, now, tz, notice=notice, step=step) when the caller has
+    it already (the same for every window of a resource's day).
+    """
     step = max(step, 1)
     spacing = step if step > HOUR else HOUR
     latest = window.end - max(min_length, 1)  # the last start that still leaves the minimum
-    earliest = earliest_start(day, now, tz, notice=notice, step=step)
+    if earliest is None:
+        earliest = earliest_start(day, now, tz, notice=notice, step=step)
     first = window.start if window.start >= earliest else _up(earliest, step)
     if first > latest:
         return []
