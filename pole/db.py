@@ -146,9 +146,8 @@ def configure_sqlite(engine: sa.Engine, write_wait: float = WRITE_WAIT) -> None:
         # Stop pysqlite from issuing its own BEGIN so that ours (below) is the only one.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
-        # The wait first, so that the PRAGMAs below wait for a lock like every statement. WAL
-        # is set once for good by `flask db upgrade`, before any concurrent writer: switching a
-        # new file to WAL from several processes at once may be refused without waiting.
+        # The wait first, for the PRAGMAs too. `flask db upgrade` sets WAL before any writer runs:
+        # switching a new file from several processes at once may be refused without waiting.
         cursor.execute("PRAGMA busy_timeout = 30000")
         cursor.execute("PRAGMA foreign_keys = ON")
         cursor.execute("PRAGMA journal_mode = WAL")

@@ -54,6 +54,10 @@ def register(app: Flask) -> None:
         return formatting.format_datetime(value, tz, pattern)
 
     app.add_template_global(form_field, "form_field")
+    # The forms' macros for every template, its fragments included: htmx renders a block alone
+    # (pole.htmx.render), without the `{% from "_forms.html" import … %}` at its template's top.
+    app.add_template_global(form_field, "field")
+    app.add_template_global(_forms_macro(app, "form_errors"), "form_errors")
     app.add_template_filter(formatting.format_hhmm, "hhmm")
     app.add_template_filter(booking_when, "booking_when")
     app.add_template_filter(slot_key, "slot_key")
@@ -67,6 +71,15 @@ def register(app: Flask) -> None:
             "user": current_user._get_current_object(),
             "url_for": _fixed_url_for(request.script_root) if has_request_context() else url_for,
         }
+
+
+def _forms_macro(app: Flask, name: str) -> Callable[..., str]:
+    """A macro of templates/_forms.html, as `{% from "_forms.html" import name %}` gives it."""
+
+    def call(*args, **kwargs) -> str:  # noqa: ANN002, ANN003
+        return getattr(app.jinja_env.get_template("_forms.html").module, name)(*args, **kwargs)
+
+    return call
 
 
 # The addresses that never change while the process runs (no value in them: the navigation,
