@@ -60,6 +60,7 @@ def register(app: Flask) -> None:
     app.add_template_filter(slot_key, "slot_key")
 
     app.add_template_global(navigation, "navigation")
+    app.add_template_global(head_links, "head_links")
 
     @app.context_processor
     def inject_helpers() -> dict:
@@ -158,3 +159,21 @@ def navigation(user: Any) -> Markup:
             _NAVIGATIONS[key] = html
     # The template's own output (autoescaped as it rendered), the token escaped here.
     return Markup(html.replace(_TOKEN_STAND_IN, escape(csrf_token())))  # noqa: S704
+
+
+# The head's links (stylesheets, scripts) per script root: the same on every page.
+_HEADS: dict[str, str] = {}
+
+
+def head_links() -> Markup:
+    """_head.html, rendered once per process and script root (a dozen url_for on every page)."""
+    if not has_request_context():
+        return Markup(current_app.jinja_env.get_template("_head.html").render())  # noqa: S704
+    script_root = request.script_root
+    html = _HEADS.get(script_root)
+    if html is None:
+        template = current_app.jinja_env.get_template("_head.html")
+        html = template.render(url_for=_fixed_url_for(script_root))
+        if len(_HEADS) < _MOST_ROOTS:
+            _HEADS[script_root] = html
+    return Markup(html)  # noqa: S704 (our template's own output, autoescaped as it rendered)
