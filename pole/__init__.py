@@ -20,6 +20,7 @@ from pole.db import (
 )
 from pole.extensions import babel, csrf, db, login_manager, migrate
 from pole.feeds import logs as feed_logs
+from pole.pool import ping_once_per_request
 
 ROOT = Path(__file__).resolve().parent.parent
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -89,6 +90,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     with app.app_context():
         hide_values(db.engine)
         track_writes(db.engine)
+        ping_once_per_request(db.engine)
         if db.engine.dialect.name == "sqlite":
             configure_sqlite(db.engine, app.config.get("SQLITE_WRITE_WAIT", WRITE_WAIT))
     replica.init_app(app)
