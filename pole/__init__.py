@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import logging
+import typing as t
 from pathlib import Path
 
 from flask import Flask, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from pole import config, converters, extensions, replica
+from pole import config, converters, extensions, replica, sessions
 from pole.db import (
     WRITE_WAIT,
     configure_sqlite,
@@ -19,6 +20,7 @@ from pole.db import (
 )
 from pole.extensions import babel, csrf, db, login_manager, migrate
 from pole.feeds import logs as feed_logs
+from pole.pool import ping_once_per_request
 
 ROOT = Path(__file__).resolve().parent.parent
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -35,14 +37,37 @@ SECURITY_HEADERS = (
 )
 
 
+class Pole(Flask):
+    """Flask, asking once per function (a view, a hook, a context processor) whether it is a
+    coroutine function, instead of on every call of every hook of every request."""
+
+    _MOST_SYNC = 2000  # the app's views and hooks: some 200
+
+    def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._known_sync: set[t.Callable[..., t.Any]] = set()
+
+    def ensure_sync(self, func: t.Callable[..., t.Any]) -> t.Callable[..., t.Any]:
+        try:
+            if func in self._known_sync:
+                return func
+        except TypeError:  # an unhashable callable: asked every time, as Flask does
+            return super().ensure_sync(func)
+        sync = super().ensure_sync(func)
+        if sync is func and len(self._known_sync) < self._MOST_SYNC:
+            self._known_sync.add(func)
+        return sync
+
+
 def create_app(test_config: dict | None = None) -> Flask:
     """Create and configure the application."""
-    app = Flask(
+    app = Pole(
         __name__,
         instance_path=config.instance_path(ROOT / "instance"),
         template_folder=str(ROOT / "templates"),
         static_folder=str(ROOT / "static"),
     )
+    app.session_interface = sessions.CookieSessionInterface()
     test_config = test_config or {}
     app.config.from_mapping(config.from_environment(app.instance_path, test_config))
     app.config.update(test_config)
@@ -65,6 +90,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     with app.app_context():
         hide_values(db.engine)
         track_writes(db.engine)
+        ping_once_per_request(db.engine)
         if db.engine.dialect.name == "sqlite":
             configure_sqlite(db.engine, app.config.get("SQLITE_WRITE_WAIT", WRITE_WAIT))
     replica.init_app(app)

@@ -228,7 +228,10 @@ def can_see_sharing(user: Any) -> bool:
     """The Partage page is for the manager and every association's coordinator."""
     if is_manager(user):
         return True
-    return _active(user) and any(user.role_in(o.id) == "coordinator" for o in user.organisations())
+    # One membership per organisation (uq_membership_user_organisation): coordinating any of
+    # them is having a coordinator's membership. No sorting of the organisations by name, on
+    # every page (the navigation asks).
+    return _active(user) and any(m.role == "coordinator" for m in user.memberships)
 
 
 def can_plan_seasons(user: Any) -> bool:

@@ -51,15 +51,16 @@ class RoutingSession(Session):
         bind: sa.Engine | sa.Connection | None = None,
         **kwargs: t.Any,
     ) -> sa.Engine | sa.Connection:
+        # Whether a replica is configured is asked before the request is looked at: without
+        # one (SQLite, most deployments) no statement pays for reads_from_replica().
         if (
             bind is None
             and isinstance(clause, sa.Select)
             and clause._for_update_arg is None  # a lock is taken on the primary
+            and (replica := current_app.extensions.get(REPLICA_KEY)) is not None
             and reads_from_replica()
         ):
-            replica = current_app.extensions.get(REPLICA_KEY)
-            if replica is not None:
-                return replica
+            return replica
         return super().get_bind(mapper=mapper, clause=clause, bind=bind, **kwargs)
 
 

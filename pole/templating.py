@@ -8,16 +8,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, datetime, tzinfo
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, NamedTuple
 from zoneinfo import ZoneInfo
 
-from flask import Flask, has_request_context, request, url_for
+from flask import Flask, current_app, has_request_context, request, url_for
 from flask_login import current_user
-from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup, escape
 
 from pole import formatting, permissions
 from pole.core.html import form_field
 from pole.permanences.patterns import slot_key
+from pole.sessions import csrf_token
 
 if TYPE_CHECKING:
     from pole.bookings.models import Booking
@@ -62,12 +63,15 @@ def register(app: Flask) -> None:
     app.add_template_filter(booking_when, "booking_when")
     app.add_template_filter(slot_key, "slot_key")
 
+    app.add_template_global(navigation, "navigation")
+    app.add_template_global(head_links, "head_links")
+
     @app.context_processor
     def inject_helpers() -> dict:
         # The person, not the proxy: a page asks `user` dozens of times, each through a lookup.
         return {
             "can": permissions,
-            "csrf_token_value": generate_csrf,
+            "csrf_token_value": csrf_token,
             "user": current_user._get_current_object(),
             "url_for": _fixed_url_for(request.script_root) if has_request_context() else url_for,
         }
@@ -116,3 +120,73 @@ def _fixed_url_for(script_root: str) -> Callable[..., str]:
         return found
 
     return fixed_url_for
+
+
+class _NavAnswers(NamedTuple):
+    """What the navigation asks about the person (read from their rows on every request)."""
+
+    manager: bool
+    approve: bool
+    quotas: bool
+    sharing: bool
+    closures: bool
+    report: bool
+    journal: bool
+
+
+# The navigation's HTML per script root and per set of answers: a pure function of the routes
+# and of those answers (computed per request), with a stand-in for the CSRF token.
+_NAVIGATIONS: dict[tuple[str, _NavAnswers], str] = {}
+_TOKEN_STAND_IN = "\x00csrf-token\x00"  # noqa: S105 (a place, not a secret)
+
+
+def navigation(user: Any) -> Markup:
+    """_nav.html for this person: the links their permissions open, the logout's CSRF token.
+
+    The permissions are asked on every request; the links they open are rendered once per
+    process (some 400 Python calls a page: url_for and a Jinja call per link).
+    """
+    from pole.events.views import _can_read_journal
+    from pole.reports.access import can_see_report
+
+    answers = _NavAnswers(
+        manager=permissions.is_manager(user),
+        approve=permissions.can_approve_bookings(user),
+        quotas=permissions.can_manage_quotas(user),
+        sharing=permissions.can_see_sharing(user),
+        closures=permissions.can_manage_closures(user),
+        report=bool(can_see_report(user)),
+        journal=bool(_can_read_journal(user)),
+    )
+    script_root = request.script_root
+    key = (script_root, answers)
+    html = _NAVIGATIONS.get(key)
+    if html is None:
+        template = current_app.jinja_env.get_template("_nav.html")
+        html = template.render(
+            nav=answers,
+            url_for=_fixed_url_for(script_root),
+            csrf_token_value=lambda: _TOKEN_STAND_IN,
+        )
+        if len(_NAVIGATIONS) < _MOST_ROOTS * 2 ** len(answers):
+            _NAVIGATIONS[key] = html
+    # The template's own output (autoescaped as it rendered), the token escaped here.
+    return Markup(html.replace(_TOKEN_STAND_IN, escape(csrf_token())))  # noqa: S704
+
+
+# The head's links (stylesheets, scripts) per script root: the same on every page.
+_HEADS: dict[str, str] = {}
+
+
+def head_links() -> Markup:
+    """_head.html, rendered once per process and script root (a dozen url_for on every page)."""
+    if not has_request_context():
+        return Markup(current_app.jinja_env.get_template("_head.html").render())  # noqa: S704
+    script_root = request.script_root
+    html = _HEADS.get(script_root)
+    if html is None:
+        template = current_app.jinja_env.get_template("_head.html")
+        html = template.render(url_for=_fixed_url_for(script_root))
+        if len(_HEADS) < _MOST_ROOTS:
+            _HEADS[script_root] = html
+    return Markup(html)  # noqa: S704 (our template's own output, autoescaped as it rendered)

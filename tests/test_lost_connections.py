@@ -9,8 +9,10 @@ import time
 import psycopg
 import pytest
 import requests
+import sqlalchemy as sa
 
 from pole.db import db
+from pole.pool import ping_once_per_request
 from tests.factories import make_resource, make_site
 
 BACKENDS_OF_THE_APP = (
@@ -60,3 +62,60 @@ def test_every_request_succeeds_after_the_database_drops_all_connections(app, li
     after = get_all_at_once(home, 8) + [requests.get(home, timeout=30).status_code]
     after += get_all_at_once(home, 8) + [requests.get(home, timeout=30).status_code]
     assert after == [200] * len(after)
+
+
+def _engine_counting_pings(app):  # noqa: ANN001, ANN202
+    """An engine on the app's database, pre-pinging as the app's does; and its list of pings."""
+    engine = sa.create_engine(db.engine.url, pool_pre_ping=True, pool_size=1, max_overflow=0)
+    pings: list[object] = []
+    ping = engine.dialect.do_ping
+
+    def counted(dbapi_connection: object) -> bool:
+        pings.append(dbapi_connection)
+        return ping(dbapi_connection)
+
+    engine.dialect.do_ping = counted
+    ping_once_per_request(engine)
+    return engine, pings
+
+
+def _select_one(engine: sa.Engine) -> None:
+    with engine.connect() as connection:
+        assert connection.exec_driver_sql("SELECT 1").scalar() == 1
+
+
+def test_a_request_pings_a_connection_once_however_often_it_takes_it_out(app):
+    engine, pings = _engine_counting_pings(app)
+    try:
+        _select_one(engine)  # a new connection is not pinged: it has just connected
+        assert len(pings) == 0
+        with app.test_request_context("/"):
+            _select_one(engine)  # given back outside a request: pinged
+            assert len(pings) == 1
+            _select_one(engine)  # given back by this request a moment ago: not pinged again
+            _select_one(engine)
+            assert len(pings) == 1
+        with app.test_request_context("/"):
+            _select_one(engine)  # the next request pings it
+            assert len(pings) == 2
+        _select_one(engine)  # and so does any use outside a request
+        assert len(pings) == 3
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.parametrize("backend", ["postgresql"])
+def test_the_next_request_replaces_a_connection_dropped_right_after_the_last_one(app):
+    engine, pings = _engine_counting_pings(app)
+    try:
+        with app.test_request_context("/"), engine.connect() as connection:
+            pid = connection.exec_driver_sql("SELECT pg_backend_pid()").scalar()
+        admin_url = db.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+        with psycopg.connect(admin_url, autocommit=True) as admin:
+            admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+        # Within the window where the same request would skip the ping, another one does not.
+        with app.test_request_context("/"), engine.connect() as connection:
+            assert connection.exec_driver_sql("SELECT pg_backend_pid()").scalar() != pid
+        assert len(pings) == 1
+    finally:
+        engine.dispose()
