@@ -150,28 +150,36 @@ def selector_of(token: str) -> str:
 
 
 _Owner = so.aliased(User)
-# Whose feed each kind of link opens: the column its subject is in, and the kind of feed.
-_SUBJECTS = {
-    "organisation": (FeedToken.organisation_id, "organisation"),
-    "member": (FeedToken.organisation_id, "organisation"),
-    "resource": (FeedToken.resource_id, "resource"),
-    "personal": (FeedToken.user_id, "personal"),
-    "social_worker": (FeedToken.user_id, "social_worker"),
-}
+# Whose feed each kind of link opens: the kinds of link, the column its subject is in, and the
+# kind of feed (whose booking scope the personal and social-worker feeds share).
+_SUBJECTS = (
+    (("organisation", "member"), FeedToken.organisation_id, "organisation"),
+    (("resource",), FeedToken.resource_id, "resource"),
+    (("personal", "social_worker"), FeedToken.user_id, "personal"),
+)
+_APPOINTMENT_SUBJECTS = (
+    (("organisation", "member"), FeedToken.organisation_id, "organisation"),
+    (("social_worker",), FeedToken.user_id, "social_worker"),
+)
 
 
 def _source_versions(dialect: str) -> tuple[sa.ColumnElement, sa.ColumnElement]:
     """The link's feed's booking version and appointment version (NULL if it shows none), each
     one packed value (pole.feeds.versions), read by the link's own query: a CASE on the kind
-    runs the one aggregate that the link's feed needs."""
-    bookings, appointments_ = [], []
-    for kind, (column, feed_kind) in _SUBJECTS.items():
-        when = FeedToken.kind == sa.literal_column(f"'{kind}'")
-        bookings.append((when, booking_rows.correlated_version(feed_kind, column, dialect)))
-        if feed_kind in appointments.APPOINTMENT_SUBJECTS:
-            appointments_.append(
-                (when, appointments.correlated_version(feed_kind, column, dialect))
-            )
+    runs the one aggregate that the link's feed needs. (Kept short: psycopg parses a query
+    longer than 4 kB again at every execution.)"""
+
+    def when(kinds: tuple[str, ...]) -> sa.ColumnElement[bool]:
+        return FeedToken.kind.in_([sa.literal_column(f"'{kind}'") for kind in kinds])
+
+    bookings = [
+        (when(kinds), booking_rows.correlated_version(feed_kind, column, dialect))
+        for kinds, column, feed_kind in _SUBJECTS
+    ]
+    appointments_ = [
+        (when(kinds), appointments.correlated_version(feed_kind, column, dialect))
+        for kinds, column, feed_kind in _APPOINTMENT_SUBJECTS
+    ]
     return (
         sa.case(*bookings).label("booking_version"),
         sa.case(*appointments_).label("appointment_version"),
