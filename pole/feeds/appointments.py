@@ -189,7 +189,7 @@ def correlated_version(kind: str, subject: sa.ColumnElement, dialect: str) -> sa
     """appointment_version's aggregate as one value (pole.feeds.versions), for the feed of this
     kind whose subject is `subject`, a column of the enclosing query (the feed link's); the
     window comes from the bound "start", "end", "cancelled_since" and "day"."""
-    instant = Appointment.updated_at.type
+    instant = versions.INSTANT
     whose, shown = _feed_filter(
         sa.bindparam("start", type_=instant),
         sa.bindparam("end", type_=instant),
@@ -201,16 +201,17 @@ def correlated_version(kind: str, subject: sa.ColumnElement, dialect: str) -> sa
     aggregates = (
         sa.func.count(Appointment.id),
         sa.func.max(Appointment.updated_at),
-        sa.func.coalesce(sa.func.sum(Appointment.sequence), 0),
+        sa.func.coalesce(sa.func.sum(Appointment.sequence), sa.literal_column("0")),
         sa.func.max(Appointment.id),
     )
-    return (
+    statement = (
         sa.select(versions.packed(dialect, *aggregates))
         .join(Permanence, Permanence.id == Appointment.permanence_id)
         .where(whose, shown)
         .correlate(subject.table)
-        .scalar_subquery()
     )
+    tables = (Appointment.__table__, "a"), (Permanence.__table__, "p")
+    return versions.shortened(statement, *tables).scalar_subquery()
 
 
 def _appointment_filter(feed: Feed, window: Window) -> dict:

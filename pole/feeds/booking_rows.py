@@ -202,7 +202,7 @@ def _version_statement(scope: BookingScope, packed: str | None = None) -> sa.Sel
     aggregates = (
         sa.func.count(Booking.id),
         sa.func.max(Booking.updated_at),
-        sa.func.coalesce(sa.func.sum(Booking.sequence), 0),
+        sa.func.coalesce(sa.func.sum(Booking.sequence), sa.literal_column("0")),
         sa.func.max(Booking.id),
     )
     columns = aggregates if packed is None else (versions.packed(packed, *aggregates),)
@@ -282,7 +282,8 @@ def correlated_version(kind: str, subject: sa.ColumnElement, dialect: str) -> sa
     """booking_version's aggregate as one value (pole.feeds.versions), for the feed of this kind
     whose subject is `subject`, a column of the enclosing query (the feed link's)."""
     statement = versions.with_subject(_version_statement(BOOKING_SCOPES[kind], dialect), subject)
-    return statement.scalar_subquery()
+    tables = (Booking.__table__, "b"), (Membership.__table__, "m"), (User.__table__, "u")
+    return versions.shortened(statement, *tables).scalar_subquery()
 
 
 def booking_version(feed: Feed, window: Window) -> tuple[Hashable, datetime | None]:

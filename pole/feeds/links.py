@@ -24,9 +24,9 @@ from pole.auth.models import User
 from pole.bookings.models import LONGEST_BOOKING
 from pole.db import db, utcnow, write_transaction
 from pole.events.states import record_feed_link
-from pole.feeds import appointments, booking_rows, generation, ratelimit, sources, versions
+from pole.feeds import appointments, booking_rows, ratelimit, sources, versions
 from pole.feeds.feed import APP_NAME, PUBLIC, Feed, ReadVersions, Window, current_window
-from pole.feeds.models import FeedToken
+from pole.feeds.models import FeedGeneration, FeedToken
 from pole.organisations.models import Membership, Organisation
 from pole.resources.models import Resource, Site
 
@@ -149,17 +149,22 @@ def selector_of(token: str) -> str:
     return token.partition(".")[0]
 
 
-_Owner = so.aliased(User)
+# Short names: psycopg parses a query longer than 4 kB again at every execution.
+_Link = so.aliased(FeedToken, name="t")
+_Owner = so.aliased(User, name="u")
+_Organisation = so.aliased(Organisation, name="o")
+_Resource = so.aliased(Resource, name="r")
+_Member = so.aliased(Membership, name="m")
 # Whose feed each kind of link opens: the kinds of link, the column its subject is in, and the
 # kind of feed (whose booking scope the personal and social-worker feeds share).
 _SUBJECTS = (
-    (("organisation", "member"), FeedToken.organisation_id, "organisation"),
-    (("resource",), FeedToken.resource_id, "resource"),
-    (("personal", "social_worker"), FeedToken.user_id, "personal"),
+    (("organisation", "member"), _Link.organisation_id, "organisation"),
+    (("resource",), _Link.resource_id, "resource"),
+    (("personal", "social_worker"), _Link.user_id, "personal"),
 )
 _APPOINTMENT_SUBJECTS = (
-    (("organisation", "member"), FeedToken.organisation_id, "organisation"),
-    (("social_worker",), FeedToken.user_id, "social_worker"),
+    (("organisation", "member"), _Link.organisation_id, "organisation"),
+    (("social_worker",), _Link.user_id, "social_worker"),
 )
 
 
@@ -170,7 +175,7 @@ def _source_versions(dialect: str) -> tuple[sa.ColumnElement, sa.ColumnElement]:
     longer than 4 kB again at every execution.)"""
 
     def when(kinds: tuple[str, ...]) -> sa.ColumnElement[bool]:
-        return FeedToken.kind.in_([sa.literal_column(f"'{kind}'") for kind in kinds])
+        return _Link.kind.in_([sa.literal_column(f"'{kind}'") for kind in kinds])
 
     bookings = [
         (when(kinds), booking_rows.correlated_version(feed_kind, column, dialect))
@@ -191,31 +196,33 @@ def _find_link(dialect: str) -> sa.Select:
     versions: one query (bound: "selector" and the window's, see `_window_parameters`)."""
     return (
         sa.select(
-            FeedToken.kind,
-            FeedToken.verifier_hash,
-            FeedToken.revoked_at,
-            FeedToken.organisation_id,
-            FeedToken.resource_id,
-            FeedToken.user_id,
-            Organisation.name,
-            Resource.name,
+            _Link.kind,
+            _Link.verifier_hash,
+            _Link.revoked_at,
+            _Link.organisation_id,
+            _Link.resource_id,
+            _Link.user_id,
+            _Organisation.name,
+            _Resource.name,
             _Owner.name,
             _Owner.is_active,
             _Owner.is_social_worker,
             # A member link lives only while its holder belongs to the organisation.
             sa.exists()
             .where(
-                Membership.user_id == FeedToken.user_id,
-                Membership.organisation_id == FeedToken.organisation_id,
+                _Member.user_id == _Link.user_id,
+                _Member.organisation_id == _Link.organisation_id,
             )
             .label("holder_is_member"),
-            generation.CURRENT.scalar_subquery().label("generation"),
+            sa.func.coalesce(
+                sa.select(FeedGeneration.value).scalar_subquery(), sa.literal_column("0")
+            ).label("generation"),
             *_source_versions(dialect),
         )
-        .outerjoin(Organisation, Organisation.id == FeedToken.organisation_id)
-        .outerjoin(Resource, Resource.id == FeedToken.resource_id)
-        .outerjoin(_Owner, _Owner.id == FeedToken.user_id)
-        .where(FeedToken.selector == sa.bindparam("selector"))
+        .outerjoin(_Organisation, _Organisation.id == _Link.organisation_id)
+        .outerjoin(_Resource, _Resource.id == _Link.resource_id)
+        .outerjoin(_Owner, _Owner.id == _Link.user_id)
+        .where(_Link.selector == sa.bindparam("selector"))
     )
 
 

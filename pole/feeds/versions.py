@@ -13,8 +13,11 @@ from collections.abc import Hashable
 from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
+from sqlalchemy.sql import util as sql_util
 from sqlalchemy.sql import visitors
 from sqlalchemy.sql.elements import BindParameter
+
+from pole.db import UTCDateTime
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -30,9 +33,9 @@ def packed(
     PostgreSQL (a JSON timestamp would follow the session's time zone), as stored (naive
     UTC text) on SQLite."""
     if dialect == "postgresql":
-        micros = sa.cast(sa.extract("epoch", last) * 1_000_000, sa.BigInteger)
-        return sa.func.json_build_array(count, micros, sequences, highest)
-    return sa.func.json_array(count, sa.type_coerce(last, sa.String), sequences, highest)
+        micros = sa.cast(sa.extract("epoch", last) * sa.literal_column("1000000"), sa.BigInteger)
+        return sa.func.json_build_array(count, micros, sequences, highest).label("v")
+    return sa.func.json_array(count, sa.type_coerce(last, sa.String), sequences, highest).label("v")
 
 
 def unpacked(value: str | list | None) -> tuple[Hashable, datetime | None]:
@@ -48,16 +51,52 @@ def unpacked(value: str | list | None) -> tuple[Hashable, datetime | None]:
     return (count, changed, int(sequences), highest), changed
 
 
+class UncastInstant(UTCDateTime):
+    """A UTCDateTime bound without a cast on PostgreSQL: psycopg sends an aware datetime as a
+    timestamptz anyway, and "::TIMESTAMP WITH TIME ZONE" after each of the feed link's window
+    bounds made its query longer than psycopg's 4 kB (see `shortened`)."""
+
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: sa.Dialect) -> sa.types.TypeEngine:
+        if dialect.name == "postgresql":
+            return dialect.type_descriptor(sa.types.NullType())
+        return super().load_dialect_impl(dialect)
+
+
+INSTANT = UncastInstant()
+
+
 def with_subject(statement: sa.Select, subject: sa.ColumnElement) -> sa.Select:
     """`statement` with its bound "subject" replaced by `subject` (a column of an enclosing
-    query), correlated to that column's table only, as are the subqueries it holds."""
+    query), correlated to that column's table only, as are the subqueries it holds; its bound
+    instants are bound uncast (`UncastInstant`)."""
 
     def replace(element: object) -> object:
         if isinstance(element, BindParameter) and element.key == "subject":
             return subject
+        if isinstance(element, BindParameter) and isinstance(element.type, UTCDateTime):
+            return sa.bindparam(element.key, type_=INSTANT)
         if isinstance(element, sa.Select) and element is not statement:
             return with_subject(element, subject)
         return None
 
     replaced = visitors.replacement_traverse(statement, {}, replace)
     return replaced.correlate(subject.table)
+
+
+def shortened(statement: sa.Select, *tables: tuple[sa.Table, str]) -> sa.Select:
+    """`statement` reading each (table, name) under that short name: the feed link's query
+    holds five version subqueries, and psycopg parses a query longer than 4 kB again at every
+    execution."""
+    for table, name in tables:
+        statement = sql_util.ClauseAdapter(table.alias(name)).traverse(statement)
+
+    def written_in(element: object) -> object:
+        # A bound constant word ("cancelled") is written in: shorter, and nothing to bind.
+        value = element.value if isinstance(element, BindParameter) else None
+        if isinstance(value, str) and value.isidentifier():
+            return sa.literal_column(f"'{value}'", element.type)
+        return None
+
+    return visitors.replacement_traverse(statement, {}, written_in)
