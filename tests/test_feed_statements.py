@@ -57,3 +57,14 @@ def test_a_304_takes_its_rate_limit_and_reads_the_link_with_its_version(
         assert in_transaction == [False]
     assert seen.queries[0].lstrip().startswith(("INSERT", "WITH"))
     assert all(s.lstrip().startswith("SELECT") for s in seen.queries[1:])
+
+
+def test_the_links_postgresql_statement_is_short_enough_for_psycopg_to_cache():
+    """psycopg converts a query longer than 4,096 bytes again at every execution."""
+    from psycopg import _queries
+    from sqlalchemy.dialects.postgresql import psycopg
+
+    from pole.feeds import links
+
+    compiled = str(links._FIND_LINK_TAKING.compile(dialect=psycopg.dialect()))
+    assert len(compiled.encode()) <= _queries.MAX_CACHED_STATEMENT_LENGTH
