@@ -23,7 +23,7 @@ def open_transactions(seen: list[bool]):  # noqa: ANN201
 
 
 @pytest.mark.parametrize("bookings", [1, 30], ids=["one booking", "thirty bookings"])
-def test_a_304_takes_its_rate_limit_and_reads_the_link_and_version_only(
+def test_a_304_takes_its_rate_limit_and_reads_the_link_with_its_version(
     client,
     room_feed,  # noqa: F811  (the fixture imported above)
     backend,
@@ -45,15 +45,26 @@ def test_a_304_takes_its_rate_limit_and_reads_the_link_and_version_only(
             sa.event.remove(db.engine, "before_cursor_execute", listener)
     assert response.status_code == 304
     if backend == "sqlite":
-        # One write transaction: the take, then the link and the version under the same lock.
+        # One write transaction: the take, then the link with its version under the same lock.
         assert seen.statements[0] == "BEGIN IMMEDIATE"
-        assert len(seen.queries) == 3
+        assert len(seen.queries) == 2
         assert seen.plain_begins == 0
         assert seen.commits == 1
     else:
-        # The link with its take (one CTE), then the version; each its own transaction, so
-        # no BEGIN nor COMMIT goes to the server.
-        assert len(seen.queries) == 2
-        assert in_transaction == [False, False]
+        # The link with its take and its version: one statement (a CTE), a transaction of its
+        # own, so no BEGIN nor COMMIT goes to the server.
+        assert len(seen.queries) == 1
+        assert in_transaction == [False]
     assert seen.queries[0].lstrip().startswith(("INSERT", "WITH"))
     assert all(s.lstrip().startswith("SELECT") for s in seen.queries[1:])
+
+
+def test_the_links_postgresql_statement_is_short_enough_for_psycopg_to_cache():
+    """psycopg converts a query longer than 4,096 bytes again at every execution."""
+    from psycopg import _queries
+    from sqlalchemy.dialects.postgresql import psycopg
+
+    from pole.feeds import links
+
+    compiled = str(links._FIND_LINK_TAKING.compile(dialect=psycopg.dialect()))
+    assert len(compiled.encode()) <= _queries.MAX_CACHED_STATEMENT_LENGTH

@@ -18,7 +18,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from pole.db import db
-from pole.feeds import ical
+from pole.feeds import ical, versions
 from pole.feeds.feed import SUMMARY_PREFIX, UID_NAMESPACE, Feed, Window, place
 from pole.organisations.models import Organisation
 from pole.permanences import rules
@@ -183,6 +183,35 @@ def appointments_feed_version(
 # Whose appointments a feed holds: those in the social worker's permanences, or those the
 # association booked. The beneficiary reference and the note are never loaded.
 APPOINTMENT_SUBJECTS = {"social_worker": "social_worker_id", "organisation": "organisation_id"}
+
+
+def correlated_version(kind: str, subject: sa.ColumnElement, dialect: str) -> sa.ScalarSelect:
+    """appointment_version's aggregate as one value (pole.feeds.versions), for the feed of this
+    kind whose subject is `subject`, a column of the enclosing query (the feed link's); the
+    window comes from the bound "start", "end", "cancelled_since" and "day"."""
+    instant = versions.INSTANT
+    whose, shown = _feed_filter(
+        sa.bindparam("start", type_=instant),
+        sa.bindparam("end", type_=instant),
+        subject if kind == "social_worker" else None,
+        subject if kind == "organisation" else None,
+        sa.bindparam("cancelled_since", type_=instant),
+    )
+    shown = sa.or_(shown, Appointment.updated_at >= sa.bindparam("day", type_=instant))
+    aggregates = (
+        sa.func.count(Appointment.id),
+        sa.func.max(Appointment.updated_at),
+        sa.func.coalesce(sa.func.sum(Appointment.sequence), sa.literal_column("0")),
+        sa.func.max(Appointment.id),
+    )
+    statement = (
+        sa.select(versions.packed(dialect, *aggregates))
+        .join(Permanence, Permanence.id == Appointment.permanence_id)
+        .where(whose, shown)
+        .correlate(subject.table)
+    )
+    tables = (Appointment.__table__, "a"), (Permanence.__table__, "p")
+    return versions.shortened(statement, *tables).scalar_subquery()
 
 
 def _appointment_filter(feed: Feed, window: Window) -> dict:

@@ -19,6 +19,7 @@ from pole.auth.models import User
 from pole.bookings.models import ACTIVE_STATUSES, LONGEST_BOOKING, Booking
 from pole.core.stored_time import as_utc, stored_utc
 from pole.db import db
+from pole.feeds import versions
 from pole.feeds.feed import PUBLIC, Feed, Window
 from pole.organisations.models import Membership, Organisation
 from pole.resources.models import Resource, Site
@@ -197,13 +198,15 @@ def _load_statement(scope: BookingScope) -> sa.Select:
     )
 
 
-def _version_statement(scope: BookingScope) -> sa.Select:
-    return sa.select(
+def _version_statement(scope: BookingScope, packed: str | None = None) -> sa.Select:
+    aggregates = (
         sa.func.count(Booking.id),
         sa.func.max(Booking.updated_at),
-        sa.func.coalesce(sa.func.sum(Booking.sequence), 0),
+        sa.func.coalesce(sa.func.sum(Booking.sequence), sa.literal_column("0")),
         sa.func.max(Booking.id),
-    ).where(
+    )
+    columns = aggregates if packed is None else (versions.packed(packed, *aggregates),)
+    return sa.select(*columns).where(
         *scope.where,
         sa.or_(
             _in_window(scope),
@@ -273,6 +276,14 @@ def booking_tuples(feed: Feed, window: Window) -> list[tuple]:
         )
         for row in rows
     ]
+
+
+def correlated_version(kind: str, subject: sa.ColumnElement, dialect: str) -> sa.ScalarSelect:
+    """booking_version's aggregate as one value (pole.feeds.versions), for the feed of this kind
+    whose subject is `subject`, a column of the enclosing query (the feed link's)."""
+    statement = versions.with_subject(_version_statement(BOOKING_SCOPES[kind], dialect), subject)
+    tables = (Booking.__table__, "b"), (Membership.__table__, "m"), (User.__table__, "u")
+    return versions.shortened(statement, *tables).scalar_subquery()
 
 
 def booking_version(feed: Feed, window: Window) -> tuple[Hashable, datetime | None]:

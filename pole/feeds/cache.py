@@ -64,18 +64,23 @@ class Stamp:
 
 
 def stamp(feed: Feed, window: Window | None = None) -> Stamp:
-    """Read the versions of the feed's sources (one aggregate each) and its generation."""
-    window = window or current_window()
+    """Read the versions of the feed's sources (one aggregate each) and its generation, unless
+    the feed's link read them already (`feed.read`)."""
     link = booking_link()
-    versions = []
-    last_change = window.day
-    for source in sources.EVENT_SOURCES[feed.kind]:
-        version, changed = source.version(feed, window)
-        versions.append((source.name, version))
-        if changed is not None and changed > last_change:
-            last_change = changed
+    if window is None and feed.read is not None:
+        window, versions, last_change = feed.read.window, feed.read.versions, feed.read.last_change
+    else:
+        window = window or current_window()
+        versions = []
+        last_change = window.day
+        for source in sources.EVENT_SOURCES[feed.kind]:
+            version, changed = source.version(feed, window)
+            versions.append((source.name, version))
+            if changed is not None and changed > last_change:
+                last_change = changed
+        versions = tuple(versions)
     at = feed.generation if feed.generation is not None else generation.current(db.session)
-    key = (feed, at, window, link(0) if link else None, tuple(versions))
+    key = (feed, at, window, link(0) if link else None, versions)
     return Stamp(feed, window, link, key, last_change)
 
 

@@ -9,7 +9,8 @@ kind holds; pole.feeds.cache builds and keeps it; pole.feeds.links opens it from
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from collections.abc import Hashable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from flask import current_app
@@ -38,6 +39,9 @@ class Feed:
     subject_id: int | None
     name: str
     generation: int | None = None
+    # What the feed link's query read of its sources' versions (None: pole.feeds.cache reads
+    # them); not part of what the feed is, so not of its equality.
+    read: ReadVersions | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -50,6 +54,16 @@ class Window:
     start: datetime
     end: datetime
     cancelled_since: datetime
+
+
+@dataclass(frozen=True)
+class ReadVersions:
+    """Each source's version of a feed in `window`, and the last change: what
+    pole.feeds.cache.stamp reads, read with the feed's link instead."""
+
+    window: Window
+    versions: tuple[tuple[str, Hashable], ...]
+    last_change: datetime
 
 
 def window_at(

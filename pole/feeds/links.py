@@ -21,11 +21,12 @@ from flask import has_request_context
 
 from pole import permissions
 from pole.auth.models import User
+from pole.bookings.models import LONGEST_BOOKING
 from pole.db import db, utcnow, write_transaction
 from pole.events.states import record_feed_link
-from pole.feeds import generation, ratelimit
-from pole.feeds.feed import APP_NAME, PUBLIC, Feed
-from pole.feeds.models import FeedToken
+from pole.feeds import appointments, booking_rows, ratelimit, sources, versions
+from pole.feeds.feed import APP_NAME, PUBLIC, Feed, ReadVersions, Window, current_window
+from pole.feeds.models import FeedGeneration, FeedToken
 from pole.organisations.models import Membership, Organisation
 from pole.resources.models import Resource, Site
 
@@ -148,43 +149,107 @@ def selector_of(token: str) -> str:
     return token.partition(".")[0]
 
 
-_Owner = so.aliased(User)
-# The link's row with what naming its feed needs: one query, prepared once.
-_FIND_LINK = (
-    sa.select(
-        FeedToken.kind,
-        FeedToken.verifier_hash,
-        FeedToken.revoked_at,
-        FeedToken.organisation_id,
-        FeedToken.resource_id,
-        FeedToken.user_id,
-        Organisation.name,
-        Resource.name,
-        _Owner.name,
-        _Owner.is_active,
-        _Owner.is_social_worker,
-        # A member link lives only while its holder belongs to the organisation.
-        sa.exists()
-        .where(
-            Membership.user_id == FeedToken.user_id,
-            Membership.organisation_id == FeedToken.organisation_id,
-        )
-        .label("holder_is_member"),
-        generation.CURRENT.scalar_subquery().label("generation"),
-    )
-    .outerjoin(Organisation, Organisation.id == FeedToken.organisation_id)
-    .outerjoin(Resource, Resource.id == FeedToken.resource_id)
-    .outerjoin(_Owner, _Owner.id == FeedToken.user_id)
-    .where(FeedToken.selector == sa.bindparam("selector"))
+# Short names: psycopg parses a query longer than 4 kB again at every execution.
+_Link = so.aliased(FeedToken, name="t")
+_Owner = so.aliased(User, name="u")
+_Organisation = so.aliased(Organisation, name="o")
+_Resource = so.aliased(Resource, name="r")
+_Member = so.aliased(Membership, name="m")
+# Whose feed each kind of link opens: the kinds of link, the column its subject is in, and the
+# kind of feed (whose booking scope the personal and social-worker feeds share).
+_SUBJECTS = (
+    (("organisation", "member"), _Link.organisation_id, "organisation"),
+    (("resource",), _Link.resource_id, "resource"),
+    (("personal", "social_worker"), _Link.user_id, "personal"),
+)
+_APPOINTMENT_SUBJECTS = (
+    (("organisation", "member"), _Link.organisation_id, "organisation"),
+    (("social_worker",), _Link.user_id, "social_worker"),
 )
 
 
-# PostgreSQL: the same, and the link's request taken from its rate-limit bucket, in one
-# statement (a data-modifying CTE; its RETURNING is NULL when no live link has this hash).
-_TAKEN = ratelimit.take_statement("postgresql").cte("taken")
-_FIND_LINK_TAKING = _FIND_LINK.add_columns(
-    _TAKEN.c.tokens.label("tokens"), _TAKEN.c.granted.label("granted")
-).outerjoin(_TAKEN, sa.true())
+def _source_versions(dialect: str) -> tuple[sa.ColumnElement, sa.ColumnElement]:
+    """The link's feed's booking version and appointment version (NULL if it shows none), each
+    one packed value (pole.feeds.versions), read by the link's own query: a CASE on the kind
+    runs the one aggregate that the link's feed needs. (Kept short: psycopg parses a query
+    longer than 4 kB again at every execution.)"""
+
+    def when(kinds: tuple[str, ...]) -> sa.ColumnElement[bool]:
+        return _Link.kind.in_([sa.literal_column(f"'{kind}'") for kind in kinds])
+
+    bookings = [
+        (when(kinds), booking_rows.correlated_version(feed_kind, column, dialect))
+        for kinds, column, feed_kind in _SUBJECTS
+    ]
+    appointments_ = [
+        (when(kinds), appointments.correlated_version(feed_kind, column, dialect))
+        for kinds, column, feed_kind in _APPOINTMENT_SUBJECTS
+    ]
+    return (
+        sa.case(*bookings).label("booking_version"),
+        sa.case(*appointments_).label("appointment_version"),
+    )
+
+
+def _find_link(dialect: str) -> sa.Select:
+    """The link's row with what naming its feed needs, its feed generation and its sources'
+    versions: one query (bound: "selector" and the window's, see `_window_parameters`)."""
+    return (
+        sa.select(
+            _Link.kind,
+            _Link.verifier_hash,
+            _Link.revoked_at,
+            _Link.organisation_id,
+            _Link.resource_id,
+            _Link.user_id,
+            _Organisation.name,
+            _Resource.name,
+            _Owner.name,
+            _Owner.is_active,
+            _Owner.is_social_worker,
+            # A member link lives only while its holder belongs to the organisation.
+            sa.exists()
+            .where(
+                _Member.user_id == _Link.user_id,
+                _Member.organisation_id == _Link.organisation_id,
+            )
+            .label("holder_is_member"),
+            sa.func.coalesce(
+                sa.select(FeedGeneration.value).scalar_subquery(), sa.literal_column("0")
+            ).label("generation"),
+            *_source_versions(dialect),
+        )
+        .outerjoin(_Organisation, _Organisation.id == _Link.organisation_id)
+        .outerjoin(_Resource, _Resource.id == _Link.resource_id)
+        .outerjoin(_Owner, _Owner.id == _Link.user_id)
+        .where(_Link.selector == sa.bindparam("selector"))
+    )
+
+
+def _find_link_taking() -> sa.Select:
+    """PostgreSQL: the same, and the link's request taken from its rate-limit bucket, in one
+    statement (a data-modifying CTE; its RETURNING is NULL when no live link has this hash)."""
+    taken = ratelimit.take_statement("postgresql").cte("taken")
+    return (
+        _find_link("postgresql")
+        .add_columns(taken.c.tokens.label("tokens"), taken.c.granted.label("granted"))
+        .outerjoin(taken, sa.true())
+    )
+
+
+# Built once: the same statement objects each time let SQLAlchemy reuse their compiled form.
+_FIND_LINK = {"sqlite": _find_link("sqlite"), "postgresql": _find_link("postgresql")}
+_FIND_LINK_TAKING = _find_link_taking()
+
+
+def _window_parameters(window: Window) -> dict:
+    return {
+        "start": window.start,
+        "earliest": window.start - LONGEST_BOOKING,
+        "end": window.end,
+        "cancelled_since": window.cancelled_since,
+        "day": window.day,
+    }
 
 
 @dataclass(frozen=True)
@@ -232,11 +297,13 @@ def open_link(token: str, rate: tuple[int, int] | None) -> tuple[Feed | None, in
     selector, dot, verifier = token.partition(".")
     verifier_hash = _hash(verifier)
     row = taken = None
+    window = current_window()
     if dot and 0 < len(selector) <= 24 and verifier:
         parameters = {"selector": selector}
         if rate is not None:
             parameters = ratelimit.parameters(selector, *rate)
             parameters["verifier_hash"] = verifier_hash
+        parameters.update(_window_parameters(window))
         dialect = db.engine.dialect.name
         if rate is not None and dialect == "postgresql" and has_request_context():
             # A write: on the primary, whatever the replica setting says of this request.
@@ -249,15 +316,16 @@ def open_link(token: str, rate: tuple[int, int] | None) -> tuple[Feed | None, in
         else:
             if rate is not None:
                 taken = ratelimit.take_for_link(parameters)
-            connection = db.session.connection(bind_arguments={"clause": _FIND_LINK})
-            row = connection.execute(_FIND_LINK, parameters).one_or_none()
+            statement = _FIND_LINK[dialect]
+            connection = db.session.connection(bind_arguments={"clause": statement})
+            row = connection.execute(statement, parameters).one_or_none()
     # Compare even when no row matched, so that timing tells nothing about selectors.
     genuine = hmac.compare_digest(
         verifier_hash, row.verifier_hash if row is not None else _NO_TOKEN_HASH
     )
     if row is None or not genuine or row.revoked_at is not None:
         return None, 0
-    feed = _feed_of(row)
+    feed = _feed_of(row, window)
     if feed is None or taken is None:
         return feed, 0
     return feed, ratelimit.wait_of(*taken, parameters)
@@ -278,24 +346,36 @@ def _statement_per_transaction() -> dict:
     return {"execution_options": {"isolation_level": "AUTOCOMMIT"}}
 
 
-def _feed_of(row: sa.Row) -> Feed | None:
+def _feed_of(row: sa.Row, window: Window) -> Feed | None:
     """The feed a live link's row opens; None when its holder or owner no longer may."""
     kind, organisation_name, resource_name = row.kind, row[6], row[7]
-    at = row.generation
-    if kind == "organisation":
-        return Feed(kind, row.organisation_id, f"{organisation_name} · {APP_NAME}", at)
-    if kind == "resource":
-        return Feed(kind, row.resource_id, f"{resource_name} · {APP_NAME}", at)
-    if kind == "member":
-        if not (row.holder_is_member and row[9]):
-            return None  # she left the organisation, or her account was closed
-        return Feed("organisation", row.organisation_id, f"{organisation_name} · {APP_NAME}", at)
-    owner = _Person(row.user_id, row[8], row[9], row[10])
-    if kind == "personal" and permissions.can_manage_personal_feed(owner, owner):
-        return Feed(kind, owner.id, personal_feed_name(owner), at)
-    if kind == "social_worker" and permissions.can_manage_social_worker_feed(owner, owner):
-        return Feed(kind, owner.id, social_worker_feed_name(owner), at)
-    return None  # the person left or lost the role: the link dies with it
+    if kind == "member" and not (row.holder_is_member and row[9]):
+        return None  # she left the organisation, or her account was closed
+    if kind == "organisation" or kind == "member":
+        feed = Feed("organisation", row.organisation_id, f"{organisation_name} · {APP_NAME}")
+    elif kind == "resource":
+        feed = Feed(kind, row.resource_id, f"{resource_name} · {APP_NAME}")
+    else:
+        owner = _Person(row.user_id, row[8], row[9], row[10])
+        if kind == "personal" and permissions.can_manage_personal_feed(owner, owner):
+            feed = Feed(kind, owner.id, personal_feed_name(owner))
+        elif kind == "social_worker" and permissions.can_manage_social_worker_feed(owner, owner):
+            feed = Feed(kind, owner.id, social_worker_feed_name(owner))
+        else:
+            return None  # the person left or lost the role: the link dies with it
+    return Feed(feed.kind, feed.subject_id, feed.name, row.generation, _read(feed, row, window))
+
+
+def _read(feed: Feed, row: sa.Row, window: Window) -> ReadVersions:
+    """The versions of the feed's sources that the link's query read, as cache.stamp reads them."""
+    names, last_change = [], window.day
+    for source in sources.EVENT_SOURCES[feed.kind]:
+        packed = row.appointment_version if source.name == "appointments" else row.booking_version
+        version, changed = versions.unpacked(packed)
+        names.append((source.name, version))
+        if changed is not None and changed > last_change:
+            last_change = changed
+    return ReadVersions(window, tuple(names), last_change)
 
 
 def public_feed(site: Site | None) -> Feed:

@@ -20,15 +20,19 @@ import math
 import time
 
 import sqlalchemy as sa
+import sqlalchemy.orm as so
 from flask import Response, after_this_request, current_app, has_request_context
 from sqlalchemy.dialects import postgresql, sqlite
 
+from pole.core import stored_time
 from pole.db import db, write_transaction
 from pole.feeds.models import FeedRateBucket, FeedToken
 
 _NOW = sa.bindparam("now", type_=sa.Float)
 _RATE = sa.bindparam("rate", type_=sa.Float)  # tokens per second
 _CAPACITY = sa.bindparam("capacity", type_=sa.Float)
+# Constants written into the statement, not bound: shorter, and nothing to bind.
+_ZERO, _ONE = sa.literal_column("0", sa.Float), sa.literal_column("1", sa.Float)
 
 
 def _take_statement(insert, for_link: bool = False) -> sa.Insert:  # noqa: ANN001  (a dialect's insert)
@@ -39,15 +43,16 @@ def _take_statement(insert, for_link: bool = False) -> sa.Insert:  # noqa: ANN00
     """
     tokens, at = FeedRateBucket.tokens, FeedRateBucket.at
     # A clock that went back refills nothing; a bucket never holds more than its capacity.
-    level = sa.case((at >= _NOW, tokens), else_=tokens + (_NOW - at) * _RATE)
-    refilled = sa.case((level > _CAPACITY, _CAPACITY), else_=level)
+    # (LEAST and GREATEST, not CASEs: the refill is written three times, and the statement
+    # is a CTE of the feed link's query, which psycopg parses again above 4 kB.)
+    elapsed = stored_time.greatest(_NOW - at, _ZERO, type_=sa.Float)
+    refilled = stored_time.least(tokens + elapsed * _RATE, _CAPACITY, type_=sa.Float)
     if for_link:
-        live = sa.select(
-            FeedToken.selector, _CAPACITY - 1, _NOW, sa.literal(True, sa.Boolean)
-        ).where(
-            FeedToken.selector == sa.bindparam("selector"),
-            FeedToken.verifier_hash == sa.bindparam("verifier_hash"),
-            FeedToken.revoked_at.is_(None),
+        link = so.aliased(FeedToken, name="f")
+        live = sa.select(link.selector, _CAPACITY - _ONE, _NOW, sa.true()).where(
+            link.selector == sa.bindparam("selector"),
+            link.verifier_hash == sa.bindparam("verifier_hash"),
+            link.revoked_at.is_(None),
         )
         statement = insert(FeedRateBucket).from_select(
             ["selector", "tokens", "at", "granted"], live
@@ -59,9 +64,9 @@ def _take_statement(insert, for_link: bool = False) -> sa.Insert:  # noqa: ANN00
     return statement.on_conflict_do_update(
         index_elements=[FeedRateBucket.selector],
         set_={
-            "tokens": sa.case((refilled >= 1, refilled - 1), else_=refilled),
+            "tokens": refilled - sa.case((refilled >= _ONE, _ONE), else_=_ZERO),
             "at": _NOW,
-            "granted": refilled >= 1,
+            "granted": refilled >= _ONE,
         },
     ).returning(FeedRateBucket.tokens, FeedRateBucket.granted)
 
