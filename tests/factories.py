@@ -8,7 +8,7 @@ import itertools
 import re
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from werkzeug.test import TestResponse
 
@@ -19,6 +19,9 @@ from pole.db import db, write_transaction
 from pole.organisations.models import Invitation, Membership, Organisation
 from pole.quotas.models import Quota, ResourceGroup
 from pole.resources.models import Resource, Site
+
+if TYPE_CHECKING:
+    from pole.seasons.models import Season
 
 PASSWORD = "motdepasse-de-test"  # noqa: S105 (test-only)
 _PASSWORD_HASH = hash_password(PASSWORD)  # hashing once keeps the suite fast
@@ -153,6 +156,28 @@ def make_invitation(organisation: Organisation, **overrides) -> Invitation:
     db.session.add(invitation)
     db.session.commit()
     return invitation
+
+
+@_writes
+def make_season(site_id: int, **overrides) -> Season:
+    """A season open for requests: its dates from 30 days ahead for 120 days, the deadline
+    30 days ahead."""
+    from pole.db import utcnow
+    from pole.seasons.models import Season
+
+    far = utcnow() + timedelta(days=30)
+    fields = {
+        "name": "Saison test",
+        "first_day": far.date(),
+        "last_day": far.date() + timedelta(days=120),
+        "deadline": far,
+        "status": "open",
+        "excluded": [],
+    }
+    season = Season(site_id=site_id, **{**fields, **overrides})
+    db.session.add(season)
+    db.session.commit()
+    return season
 
 
 # Reading pages --------------------------------------------------------------------------------

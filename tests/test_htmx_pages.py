@@ -15,7 +15,6 @@ import pytest
 
 from pole.db import db, utcnow
 from pole.resources.models import Closure
-from pole.seasons.models import Season
 from pole.seasons.services import plan
 from pole.timeutil import local_day_bounds, to_local
 from tests.factories import (
@@ -25,6 +24,7 @@ from tests.factories import (
     make_permanence,
     make_quota,
     make_resource,
+    make_season,
     make_user,
 )
 
@@ -50,17 +50,8 @@ def building(app):
     group = make_group("Les salles", hall)
     quota = make_quota(group_id=group.id)
     closure = Closure(site_id=site.id, start=start, end=start + timedelta(days=1), reason="Férié")
-    far = now + timedelta(days=30)
-    season = Season(
-        site_id=site.id,
-        name="Saison test",
-        first_day=far.date(),
-        last_day=far.date() + timedelta(days=120),
-        deadline=far,
-        status="open",
-        excluded=[],
-    )
-    db.session.add_all([closure, season])
+    season = make_season(site.id)
+    db.session.add(closure)
     db.session.commit()
     asked = plan.submit_request(
         season,

@@ -27,6 +27,7 @@ from tests.factories import (
     errors_beside,
     make_organisation,
     make_resource,
+    make_season,
     make_site,
     make_user,
     page_text,
@@ -211,19 +212,7 @@ def test_a_permanence_held_where_its_ccas_does_not_work_books_nothing(app, city)
 
 @pytest.fixture()
 def season(city):
-    far = utcnow() + timedelta(days=30)
-    season = Season(
-        site_id=city.epis.id,
-        name="Saison test",
-        first_day=far.date(),
-        last_day=far.date() + timedelta(days=120),
-        deadline=far,
-        status="open",
-        excluded=[],
-    )
-    db.session.add(season)
-    db.session.commit()
-    return season
+    return make_season(city.epis.id)
 
 
 def need(season, organisation, resource) -> plan.RequestData:  # noqa: ANN001

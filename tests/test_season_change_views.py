@@ -11,26 +11,21 @@ import pytest
 from pole.db import db, utcnow
 from pole.seasons.models import Season, SeasonMessage, SeasonRequest
 from pole.seasons.services import plan
-from tests.factories import errors_beside, make_organisation, make_resource, make_user, page_text
+from tests.factories import (
+    errors_beside,
+    make_organisation,
+    make_resource,
+    make_season,
+    make_user,
+    page_text,
+)
 
 
 @pytest.fixture()
 def setting(app):
     hall = make_resource(name="Hall")
     restos = make_organisation(name="Restos du cœur")
-    far = utcnow() + timedelta(days=30)
-    season = Season(
-        site_id=hall.site_id,
-        name="Saison test",
-        first_day=far.date(),
-        last_day=far.date() + timedelta(days=120),
-        deadline=far,
-        status="open",
-        excluded=[],
-    )
-    db.session.add(season)
-    db.session.commit()
-    return hall, restos, season
+    return hall, restos, make_season(hall.site_id)
 
 
 def asked(season, organisation, hall, start=time(18), end=time(20), by=None) -> SeasonRequest:

@@ -10,27 +10,14 @@ from pole.bookings.models import Series
 from pole.db import db, utcnow
 from pole.seasons.models import Season, SeasonRequest
 from pole.seasons.services import plan
-from tests.factories import make_organisation, make_resource, make_user, page_text
+from tests.factories import make_organisation, make_resource, make_season, make_user, page_text
 
 
 @pytest.fixture()
 def setting(app):
     hall = make_resource(name="Hall")
     restos = make_organisation(name="Restos du cœur")
-    far = utcnow() + timedelta(days=30)
-    first = far.date()
-    season = Season(
-        site_id=hall.site_id,
-        name="Saison test",
-        first_day=first,
-        last_day=first + timedelta(days=120),
-        deadline=far,
-        status="open",
-        excluded=[],
-    )
-    db.session.add(season)
-    db.session.commit()
-    return hall, restos, season
+    return hall, restos, make_season(hall.site_id)
 
 
 def form(hall, restos, season, start="18:00", end="20:00", **extra):
