@@ -126,12 +126,14 @@ def _cell_html(cell: CellView) -> str:
     if kind == "booking":
         return _booking_html(cell)
     if kind == "closed":
-        note = f" : {escape_html(cell.text)}" if cell.text else ""
-        return (
-            f'<td rowspan="{cell.rows}" class="cell closed">'
-            f'<span class="c-note">Fermé{note}</span></td>'
-        )
+        return _closed_html(cell.rows, cell.text)
     return _SIMPLE.get(kind, _EMPTY).format(cell.rows)
+
+
+def _closed_html(rows: int, note: str) -> str:
+    """A closed cell, with the closure's reason when it has one."""
+    said = f" : {escape_html(note)}" if note else ""
+    return f'<td rowspan="{rows}" class="cell closed"><span class="c-note">Fermé{said}</span></td>'
 
 
 def rows_html_of(laid_out: grid.Grid, scroll_row: int | None = None) -> Markup:
@@ -180,11 +182,7 @@ def _grid_cell_html(cell: grid.Cell) -> str:
     if kind == "free":  # not bookable (past, too short, beyond the horizon)
         return _SIMPLE["locked"].format(cell.rows)
     if kind == "closed":
-        note = f" : {escape_html(cell.note)}" if cell.note else ""
-        return (
-            f'<td rowspan="{cell.rows}" class="cell closed">'
-            f'<span class="c-note">Fermé{note}</span></td>'
-        )
+        return _closed_html(cell.rows, cell.note)
     return _SIMPLE.get(kind, _EMPTY).format(cell.rows)
 
 
