@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
+from pole.bookings.models import LONGEST_BOOKING
 from pole.db import db, utcnow, write_transaction
 from pole.events.models import Event
 from pole.organisations.models import Organisation
@@ -87,6 +88,22 @@ def test_the_public_page_never_shows_a_private_pending_or_cancelled_booking(worl
     for private in ("Réunion du bureau", "Atelier en attente", "Atelier annulé"):
         assert private not in page
     assert "Association discrète" not in page and "Ne doit pas paraître" not in page
+
+
+def test_a_public_event_still_running_shows_one_that_ended_does_not(world, client):
+    """The page reads events on an index range bounded below by the longest a booking can
+    last: one that began almost that long ago and has not ended is still there."""
+    now = utcnow()
+    longest = LONGEST_BOOKING - timedelta(minutes=1)
+    hall, epicerie = world["hall"], world["epicerie"]
+    make_booking(hall, epicerie, now - longest + timedelta(hours=1), end=now + timedelta(hours=1),
+                 title="Exposition du mois", is_public=True)  # fmt: skip
+    garden = make_resource(hall.site, name="Jardin")
+    make_booking(garden, epicerie, now - timedelta(days=2), end=now - timedelta(hours=1),
+                 title="Braderie finie", is_public=True)  # fmt: skip
+    page = page_text(client.get("/le-pole/"))
+    assert "Exposition du mois" in page
+    assert "Braderie finie" not in page
 
 
 def test_the_public_page_works_without_script_and_is_the_same_for_everyone(world, client, login_as):
