@@ -188,6 +188,15 @@ def build(app: Flask, one_offs: int = ONE_OFF_BOOKINGS, today: date | None = Non
         )
         db.session.execute(sa.insert(Booking), rows)
         db.session.commit()
+        if db.engine.dialect.name == "postgresql":
+            # A building's PostgreSQL has its tables' statistics (autovacuum gathers them a
+            # minute after a bulk change): without them, the first minutes of a run were
+            # planned for empty tables (a join of every booking to come before its LIMIT),
+            # and the plans changed in mid-run when autovacuum got to the tables. SQLite
+            # gathers none by itself, so it is left without, as it runs.
+            with db.engine.connect() as conn:
+                conn.execute(sa.text("ANALYZE"))
+                conn.commit()
 
         offices = [resources["Bureau partagé 2"], resources["Bureau partagé 1"]]
         free = _free_slots(offices, calendar, closed, today + timedelta(days=1), last_day)
