@@ -115,6 +115,9 @@ def written_bookings(
     scope = booking_scope(feed)
     kind = feed.kind
     link = link if scope.with_links else None
+    # Links differ only by the booking's number: when none needs escaping, the notes before
+    # the link are escaped once per calendar (Writer.linked_notes).
+    plain_links = link is not None and not ical.needs_escaping(link(0))
     insiders, with_organisation = scope.insiders, scope.with_organisation
     zones: dict[str, ZoneInfo] = {}
     places: dict[tuple[str, str, str], str] = {}
@@ -166,7 +169,10 @@ def written_bookings(
             notes += f"\nStatut : {STATUS_LABELS[status]}"
         if visible and description:
             notes += "\n" + description
+        written_notes = ""
         if url:
+            if plain_links:
+                written_notes = writer.linked_notes(notes, url)
             notes += "\n" + url
         shown_in = categories.get(organisation_short_name)
         if shown_in is None:
@@ -185,6 +191,7 @@ def written_bookings(
             notes,
             url,
             shown_in,
+            description_line=written_notes,
         )
         append(Written(start, uid, end, tz, text))
     return written

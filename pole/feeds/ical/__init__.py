@@ -38,6 +38,7 @@ from .text import (
     format_local,
     format_offset,
     format_utc,
+    needs_escaping,
 )
 from .zones import Transition, repeated_wall_times, transitions, vtimezone_lines
 
@@ -58,6 +59,7 @@ __all__ = [
     "format_local",
     "format_offset",
     "format_utc",
+    "needs_escaping",
     "repeated_wall_times",
     "to_ics",
     "transitions",

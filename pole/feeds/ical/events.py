@@ -146,7 +146,7 @@ class Writer:
     is the same for every event of a time zone (its TZID prefixes, the nights whose wall
     times repeat) is found once too."""
 
-    __slots__ = ("_lines", "_near", "_spans", "_stamps", "_zones")
+    __slots__ = ("_heads", "_lines", "_near", "_spans", "_stamps", "_zones")
 
     def __init__(self) -> None:
         self._lines: dict[tuple[str, str], str] = {}
@@ -155,6 +155,8 @@ class Writer:
         self._zones: dict[ZoneInfo, tuple[str, str]] = {}
         # A series' occurrences are made, and changed, at one instant: written once.
         self._stamps: dict[datetime, str] = {}
+        # Notes before a booking's link, escaped: they repeat, the link does not.
+        self._heads: dict[str, str] = {}
 
     def event(self, event: Event) -> Written:
         """A checked `Event`, written."""
@@ -194,12 +196,15 @@ class Writer:
         categories: tuple[str, ...] = (),
         organizer: str = "",
         attendees: tuple[str, ...] = (),
+        description_line: str = "",
     ) -> str:
         """One VEVENT as CRLF-separated, folded lines (without the final CRLF).
 
         The values are those of an `Event` and must hold what it checks (aware times, end
         after start, a known status); the feeds pass database rows that do. A feed writes
-        hundreds of these: the common cases are inlined (see `content_line`)."""
+        hundreds of these: the common cases are inlined (see `content_line`).
+        `description_line`: the DESCRIPTION line already written (`linked_notes`), instead
+        of `description`."""
         seen = self._lines
         stamp = self._stamps.get(last_modified)
         if stamp is None:
@@ -216,7 +221,9 @@ class Writer:
             if line is None:
                 line = seen["LOCATION", location] = content_line("LOCATION", location) + "\r\n"
             text += line
-        if description:
+        if description_line:
+            text += description_line
+        elif description:
             line = seen.get(("DESCRIPTION", description))
             if line is None:
                 line = content_line("DESCRIPTION", description) + "\r\n"
@@ -252,6 +259,16 @@ class Writer:
             text += "CREATED:" + stamp
             text += "\r\n"
         return text + f"LAST-MODIFIED:{modified}\r\nEND:VEVENT"
+
+    def linked_notes(self, head: str, url: str) -> str:
+        """The DESCRIPTION line, with its CRLF, of `head`, a line break and `url`: what
+        `content_line` writes, `head` escaped once per calendar. `url` must need no escaping
+        (`needs_escaping`): a feed's links differ only by the booking's number."""
+        escaped = self._heads.get(head)
+        if escaped is None:
+            # With its line break: a CR ending `head` is the CRLF content_line would see.
+            escaped = self._heads[head] = escape_text(head + "\n")
+        return fold("DESCRIPTION:" + escaped + url) + "\r\n"
 
     def _times(self, start: datetime, end: datetime, tz: ZoneInfo) -> str:
         """DTSTART and DTEND, each with its CRLF."""

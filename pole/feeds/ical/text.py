@@ -11,6 +11,11 @@ CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _SPECIAL = re.compile(r"[\\;,\n\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
+def needs_escaping(text: str) -> bool:
+    """Whether a TEXT value changes when escaped (a special or control character)."""
+    return _SPECIAL.search(text) is not None
+
+
 def clean_text(text: str) -> str:
     """What of `text` a TEXT value can carry: line breaks as LF, no control characters."""
     if "\r" in text:
