@@ -210,7 +210,9 @@ def _around(occupying: sa.Select) -> sa.CompoundSelect:
         ),
     )
     union = sa.union_all(bookings, closures).subquery()
-    return sa.select(union).order_by(union.c.kind, union.c.start, union.c.id)
+    # The bookings by start, as _OCCUPYING; the closures in the order of their rows.
+    by_start = sa.case((union.c.kind == 0, union.c.start))
+    return sa.select(union).order_by(union.c.kind, by_start, union.c.id)
 
 
 _AROUND = _around(_OCCUPYING)
