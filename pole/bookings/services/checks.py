@@ -291,10 +291,8 @@ def check(
     """Every reason this booking cannot be made right now (empty: it can)."""
     now = now or utcnow()
     booked, closed = occupations_and_closures(resource, start, end, user, exclude)
-    return rules.check_booking(
-        booking_request(user, organisation, start, end, quantity), policy_of(resource), booked,
-        closed, now,
-    )  # fmt: skip
+    request = booking_request(user, organisation, start, end, quantity)
+    return rules.check_booking(request, policy_of(resource), booked, closed, now)
 
 
 def lock_resource(resource_id: int) -> Resource:
