@@ -26,17 +26,17 @@ from pole.htmx import render, wants_fragment
 from pole.organisations.models import Organisation
 from pole.quotas import services as quotas
 from pole.resources.models import Resource
-from pole.resources.services import active_resources
-from pole.sites.services import site_of_resource
+from pole.sites.services import all_sites, site_of_resource
 from pole.templating import booking_when
 from pole.timeutil import to_local
 
 
 def _booking_form(formdata: MultiDict | None) -> tuple[BookingForm, Resource | None]:
     """The booking form with the resources and organisations this person may choose."""
+    all_sites(with_resources=True)  # the sites and their rooms in one query: the form offers them
     site = site_of_resource(request.values.get("resource_id", type=int)) or site_or_404()
     form = BookingForm(formdata=formdata)
-    resources = active_resources(site)
+    resources = agenda.shown_resources(site)
     form.resource_id.choices = [SelectChoice(r.id, r.name) for r in resources]
     resource = next((r for r in resources if r.id == form.resource_id.data), None)
     if resource is None and request.method == "GET":

@@ -17,7 +17,6 @@ from pole.bookings.models import LONGEST_OCCUPATION, Booking
 from pole.bookings.services.checks import (
     booking_label,
     booking_request,
-    closures_for,
     policy_of,
 )
 from pole.db import db, utcnow
@@ -98,7 +97,7 @@ def active_rows(resource_ids: Sequence[int], start: datetime, end: datetime) -> 
     """Pending and confirmed bookings of these resources that occupy part of [start, end)."""
     since = start - LONGEST_OCCUPATION
     params = {"resource_ids": list(resource_ids), "start": start, "end": end, "since": since}
-    return _booked(_active_rows_query(), params)
+    return _booked(db.session.execute(_active_rows_query(), params))
 
 
 @cache
@@ -108,7 +107,7 @@ def _suggestion_rows_query() -> sa.Select:
     Each resource's window is its own: one window for all brought back the others' bookings
     of three whole days, each row converted and then dropped.
     """
-    return _active_rows_query().where(
+    bookings = _active_rows_query().where(
         sa.or_(
             sa.and_(
                 Booking.resource_id == sa.bindparam("own_id"),
@@ -126,15 +125,41 @@ def _suggestion_rows_query() -> sa.Select:
             ),
         )
     )
+    # And the closures of the resource's day, in the same round trip (kind 1 after kind 0).
+    closures = sa.select(
+        Closure.id,
+        *[sa.null()] * 2,
+        Closure.reason,
+        sa.null(),
+        Closure.start,
+        Closure.end,
+        *[sa.null()] * 5,
+        sa.literal(1),
+    ).where(
+        Closure.site_id == sa.bindparam("site_id"),
+        sa.or_(Closure.resource_id.is_(None), Closure.resource_id == sa.bindparam("own_id")),
+        Closure.overlapping(
+            sa.bindparam("day_start", type_=Closure.start.type),
+            sa.bindparam("day_end", type_=Closure.end.type),
+        ),
+    )
+    kind = sa.literal(0).label("kind")
+    union = sa.union_all(bookings.add_columns(kind).order_by(None), closures).subquery()
+    # The bookings by start, as active_rows; the closures in the order of their rows.
+    by_start = sa.case((union.c.kind == 0, union.c.start))
+    return sa.select(union).order_by(union.c.kind, by_start, union.c.id)
 
 
 def _suggestion_rows(
-    resource_id: int,
+    resource: Resource,
     around: tuple[datetime, datetime],
     other_ids: Sequence[int],
     near: tuple[datetime, datetime],
-) -> list[Booked]:
-    """Active bookings of the resource that occupy part of `around`, and of the others `near`."""
+    day: tuple[datetime, datetime],
+) -> tuple[list[Booked], list[rules.ClosurePeriod]]:
+    """Active bookings of the resource that occupy part of `around`, and of the others `near`;
+    the resource's closures that meet `day`."""
+    resource_id = resource.id
     # The outer window (both together) bounds the rows as active_rows did; each resource's
     # own window then keeps only what the suggestions look at.
     start, end = min(around[0], near[0]), max(around[1], near[1])
@@ -151,14 +176,19 @@ def _suggestion_rows(
         "near_start": near[0],
         "near_end": near[1],
         "near_since": near[0] - LONGEST_OCCUPATION,
+        "site_id": resource.site_id,
+        "day_start": day[0],
+        "day_end": day[1],
     }
-    return _booked(_suggestion_rows_query(), params)
+    rows = db.session.execute(_suggestion_rows_query(), params).all()
+    closed = [rules.ClosurePeriod(r.start, r.end, r.title) for r in rows if r.kind]
+    return _booked([r[:-1] for r in rows if not r.kind]), closed
 
 
-def _booked(query: sa.Select, params: dict) -> list[Booked]:
+def _booked(rows: Iterable[Sequence]) -> list[Booked]:
     bookers: dict[int, Booker] = {}
     found = []
-    for *fields, name, short_name in db.session.execute(query, params):
+    for *fields, name, short_name in rows:
         org_id = fields[2]
         booker = bookers.get(org_id)
         if booker is None:
@@ -199,7 +229,9 @@ def suggestions(
     # The longest buffer of the others: the rules then tell which of these really clash.
     other_margin = timedelta(minutes=max((r.buffer_minutes for r in candidates), default=0))
     near = (start - other_margin, end + other_margin)
-    rows = _suggestion_rows(resource.id, around, [r.id for r in candidates], near)
+    rows, closures = _suggestion_rows(
+        resource, around, [r.id for r in candidates], near, (day_start, day_end)
+    )
     excluded = set(exclude)
     own, taken = [], defaultdict(list)
     for b in rows:
@@ -211,7 +243,7 @@ def suggestions(
     times = rules.suggest_free_times(
         policy_of(resource),
         own,
-        closures_for(resource, day_start, day_end),
+        closures,
         day,
         end - start,
         quantity,
