@@ -67,13 +67,8 @@ def month_days(
     days = [d for week in weeks for d in week if d is not None]
     resources = [resource] if resource else agenda.shown_resources(site)
     resources = [r for r in resources if r.site_id == site.id]
-    form_url = grid_links.fixed_url("bookings.new")
-    form_html = escape_html(form_url)
-    heads = [
-        agenda.Head(r, d, r.name, r.name, False, form_url, form_html)
-        for d in days
-        for r in resources
-    ]
+    # The month links each day to its day view, never a free time to the booking form.
+    heads = [agenda.DayKey(r, d) for d in days for r in resources]
     columns = agenda.columns_for(
         site, heads, resources, days[0], days[-1], viewer, now, blocks_shown=False
     )
