@@ -18,6 +18,7 @@ from sqlalchemy.orm import DeclarativeBase
 from pole.core.refusals import Refused
 from pole.core.write_queue import WriteQueue, queue_for
 from pole.replica import RoutingSession
+from pole.utc_datetime import UTCDateTime  # noqa: F401 (the models import it from here)
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -39,29 +40,6 @@ db = SQLAlchemy(model_class=Base, session_options={"class_": RoutingSession})
 def utcnow() -> datetime:
     """Return the current time, aware, in UTC."""
     return datetime.now(UTC)
-
-
-class UTCDateTime(sa.types.TypeDecorator):
-    """An aware datetime stored in UTC on every database, returned aware in UTC."""
-
-    impl = sa.DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("naive datetimes are ambiguous; pass an aware datetime")
-        value = value.astimezone(UTC)
-        # SQLite has no time zones: store naive UTC so that text comparison orders correctly.
-        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
-
-    def process_result_value(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            return value.replace(tzinfo=UTC)
-        return value.astimezone(UTC)
 
 
 # On SQLite, a transaction that reads and then writes can fail with SQLITE_BUSY when another

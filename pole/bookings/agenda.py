@@ -86,6 +86,13 @@ def _wall(instant: datetime, day: date, tz: ZoneInfo) -> int:
     return 0 if minutes < 0 else MINUTES_PER_DAY if minutes > MINUTES_PER_DAY else minutes
 
 
+class DayKey(NamedTuple):
+    """A column's resource and day, for a page that only counts (the month): no links to build."""
+
+    resource: Resource
+    day: date
+
+
 class _Shape(NamedTuple):
     """What the columns read of a resource, read once: a month has 30 columns per resource."""
 
@@ -212,7 +219,7 @@ def _closures_query() -> sa.Select:
 
 
 def _column(  # noqa: PLR0913
-    head: Head,
+    head: Head | DayKey,
     shape: _Shape,
     bookings: list[services.Booked],
     closures: list[sa.Row],
@@ -253,7 +260,7 @@ def _column(  # noqa: PLR0913
 
 def columns_for(
     site: Site,
-    heads: list[Head],
+    heads: list[Head] | list[DayKey],
     resources: list[Resource],
     first: date,
     last: date,

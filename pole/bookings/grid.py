@@ -265,10 +265,35 @@ class _ColumnLayout:
         points = sorted([e for e in edges if a <= e <= b])
         # Join neighbours that say the same thing; bookable free cells stay one per slot.
         key = column.key
+        missing, closures, opening = column.missing, column.closures, column.opening
+        pooled, overlapping = self.pooled, self.overlapping
         merged: list[Cell] = []
         last = None
         for x, y in zip(points, points[1:], strict=False):
-            kind, note, available, bookable = self._classify(x)
+            # What the time from minute x says, written out (no call): it runs for every piece
+            # of every column. Missing, closed (with the closure's reason, or outside the
+            # opening hours), full (pooled, no unit left), busy (a room's overlap), or free.
+            kind, note, available, bookable = "closed", "", None, False
+            if missing and _inside(x, missing):
+                kind = "missing"
+            else:
+                for c_start, c_end, reason in closures:
+                    if c_start <= x < c_end:
+                        note = reason
+                        break
+                else:
+                    for o_start, o_end in opening:
+                        if o_start <= x < o_end:
+                            kind = "free"
+                            break
+            if kind == "free":
+                if pooled:
+                    available = column.capacity - self._used(x)
+                    if available <= 0:
+                        kind, available = "full", 0
+                elif overlapping and self._busy_elsewhere(x):
+                    kind = "busy"
+                bookable = kind == "free" and x >= column.bookable_from
             if (
                 last is not None
                 and not bookable
@@ -285,28 +310,6 @@ class _ColumnLayout:
                 merged.append(last)
         self._set_free_until(merged)
         return merged
-
-    def _classify(self, x: int) -> tuple[str, str, int | None, bool]:
-        """What the time from minute x says: (kind, note, units available, bookable)."""
-        column = self.column
-        if column.missing and _inside(x, column.missing):
-            return ("missing", "", None, False)
-        for c_start, c_end, reason in column.closures:
-            if c_start <= x < c_end:
-                return ("closed", reason, None, False)
-        for a, b in column.opening:
-            if a <= x < b:
-                break
-        else:
-            return ("closed", "", None, False)
-        available = None
-        if self.pooled:
-            available = column.capacity - self._used(x)
-            if available <= 0:
-                return ("full", "", 0, False)
-        elif self.overlapping and self._busy_elsewhere(x):
-            return ("busy", "", None, False)
-        return ("free", "", available, x >= column.bookable_from)
 
     def _set_free_until(self, cells: list[Cell]) -> None:
         """Tell each free cell how far its free stretch goes; too short a stretch is not offered."""

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from markupsafe import Markup
+
 from pole.bookings import agenda, grid_links
 from pole.bookings.rules.month import LEVEL_WORDS, fill_level, month_weeks, open_and_booked
 from pole.core.html import escape_html
@@ -65,13 +67,8 @@ def month_days(
     days = [d for week in weeks for d in week if d is not None]
     resources = [resource] if resource else agenda.shown_resources(site)
     resources = [r for r in resources if r.site_id == site.id]
-    form_url = grid_links.fixed_url("bookings.new")
-    form_html = escape_html(form_url)
-    heads = [
-        agenda.Head(r, d, r.name, r.name, False, form_url, form_html)
-        for d in days
-        for r in resources
-    ]
+    # The month links each day to its day view, never a free time to the booking form.
+    heads = [agenda.DayKey(r, d) for d in days for r in resources]
     columns = agenda.columns_for(
         site, heads, resources, days[0], days[-1], viewer, now, blocks_shown=False
     )
@@ -90,3 +87,32 @@ def month_days(
         shown.booked_minutes += booked
         shown.bookings += sum(1 for b in column.blocks if b.start < b.end)
     return [[by_day[d] if d else None for d in week] for week in weeks]
+
+
+def weeks_html(weeks: list[list[MonthDay | None]]) -> Markup:
+    """The month's rows (inside <tbody>) as the template's loop wrote them, byte for byte: one
+    string format per day where the loop paid a lookup and an escape for each of its values."""
+    return Markup("".join([_week_html(week) for week in weeks]))  # noqa: S704 (escaped below)
+
+
+_OUT_OF_MONTH = '\n      <td class="m-out"></td>'
+
+
+def _week_html(week: list[MonthDay | None]) -> str:
+    cells = "".join([_OUT_OF_MONTH if d is None else _day_html(d) for d in week])
+    return f"\n    <tr>{cells}\n    </tr>"
+
+
+def _day_html(d: MonthDay) -> str:
+    level = d.level
+    shade = " m-closed" if level is None else f" m-level-{level}"
+    today, said = (" is-today", ", aujourd’hui") if d.is_today else ("", "")
+    return (
+        f'\n      <td class="m-day{shade}{today}">'
+        f'\n        <a href="{escape_html(d.href)}">'
+        f'<span class="m-n" aria-hidden="true">{d.day.day}</span>'
+        f'<span class="m-text" aria-hidden="true">{escape_html(d.text)}</span>'
+        '<span class="m-bar" aria-hidden="true"></span>'
+        f'<span class="visually-hidden">{escape_html(d.spoken)}{said}</span></a>'
+        "\n      </td>"
+    )

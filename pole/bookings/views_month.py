@@ -59,7 +59,9 @@ def _render(site: Site, resource=None):  # noqa: ANN001, ANN202
         resource=resource,
         month_name=name,
         error=error,
-        weeks=month.month_days(site, first.year, first.month, _viewer(), resource),
+        weeks_html=month.weeks_html(
+            month.month_days(site, first.year, first.month, _viewer(), resource)
+        ),
         nav=_month_nav(endpoint, first, **params),
     )
 
