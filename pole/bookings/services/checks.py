@@ -154,65 +154,65 @@ def occupations(
     exclude: Iterable[int] = (),
 ) -> list[rules.Occupation]:
     """What occupies the resource around [start, end): its pending and confirmed bookings."""
+    params = _around_params(resource, start, end, exclude)
+    rows = db.session.execute(_OCCUPYING_BUT if "exclude" in params else _OCCUPYING, params)
+    return [_occupation(row, viewer) for row in rows]
+
+
+def _around_params(
+    resource: Resource, start: datetime, end: datetime, exclude: Iterable[int]
+) -> dict:
+    """The bound values of _OCCUPYING (and _OCCUPYING_BUT when some bookings are left out)."""
     # Widen by the buffer on both sides: the request's own cleaning time may hit a booking.
     margin = timedelta(minutes=resource.buffer_minutes)
-    exclude = list(exclude)
     params = {
         "resource_id": resource.id,
         "start": start - margin,
         "end": end + margin,
         "since": start - margin - LONGEST_OCCUPATION,
     }
+    exclude = list(exclude)
     if exclude:
         params["exclude"] = exclude
-    rows = db.session.execute(_OCCUPYING_BUT if exclude else _OCCUPYING, params)
-    return [
-        rules.Occupation(
-            row_start,
-            row_end,
-            quantity,
-            booking_label(
-                _Seen(title, is_public, _OrganisationId(organisation_id)),
-                viewer,
-                name,
-                short_name,
-            ),
-            booking_id,
-        )
-        for (
-            booking_id, row_start, row_end, quantity, title, is_public, organisation_id, name,
-            short_name,
-        ) in rows
-    ]  # fmt: skip
+    return params
+
+
+def with_closures(
+    bookings: sa.Select,
+    closure_columns: list,
+    resource: sa.BindParameter,
+    start: str,
+    end: str,
+) -> sa.Select:
+    """`bookings` (ordered by start), then the closures of the site's building or of
+    `resource` that meet [start, end) (bound by these names), in the order of their rows, in
+    one statement: one round trip. `closure_columns` lay a closure out in the bookings'
+    columns; a last column, `kind`, tells them apart (0 for a booking, 1 for a closure)."""
+    closures = sa.select(*closure_columns, sa.literal(1)).where(
+        Closure.site_id == sa.bindparam("site_id"),
+        sa.or_(Closure.resource_id.is_(None), Closure.resource_id == resource),
+        Closure.overlapping(
+            sa.bindparam(start, type_=Closure.start.type),
+            sa.bindparam(end, type_=Closure.end.type),
+        ),
+    )
+    kind = sa.literal(0).label("kind")
+    union = sa.union_all(bookings.add_columns(kind).order_by(None), closures).subquery()
+    by_start = sa.case((union.c.kind == 0, union.c.start))
+    return sa.select(union).order_by(union.c.kind, by_start, union.c.id)
 
 
 # What check() reads under the write lock, in one statement (one round trip on PostgreSQL):
-# the bookings around, as _OCCUPYING, then the closures, as _CLOSING (kind 0, then 1).
-def _around(occupying: sa.Select) -> sa.CompoundSelect:
-    bookings = occupying.add_columns(sa.literal(0).label("kind")).order_by(None)
-    closures = sa.select(
-        Closure.id,
-        Closure.start,
-        Closure.end,
-        sa.null(),
-        Closure.reason,
-        sa.null(),
-        sa.null(),
-        sa.null(),
-        sa.null(),
-        sa.literal(1),
-    ).where(
-        Closure.site_id == sa.bindparam("site_id"),
-        sa.or_(Closure.resource_id.is_(None), Closure.resource_id == sa.bindparam("resource_id")),
-        Closure.overlapping(
-            sa.bindparam("closed_start", type_=Closure.start.type),
-            sa.bindparam("closed_end", type_=Closure.end.type),
-        ),
+# the bookings around, as _OCCUPYING, then the closures, as _CLOSING.
+def _around(occupying: sa.Select) -> sa.Select:
+    closure = [Closure.id, Closure.start, Closure.end, sa.null(), Closure.reason]
+    return with_closures(
+        occupying,
+        closure + [sa.null()] * 4,
+        sa.bindparam("resource_id"),
+        "closed_start",
+        "closed_end",
     )
-    union = sa.union_all(bookings, closures).subquery()
-    # The bookings by start, as _OCCUPYING; the closures in the order of their rows.
-    by_start = sa.case((union.c.kind == 0, union.c.start))
-    return sa.select(union).order_by(union.c.kind, by_start, union.c.id)
 
 
 _AROUND = _around(_OCCUPYING)
@@ -235,21 +235,11 @@ def occupations_and_closures(
     exclude: Iterable[int] = (),
 ) -> tuple[list[rules.Occupation], list[rules.ClosurePeriod]]:
     """What occupations() and closures_for() answer, read in one statement."""
-    margin = timedelta(minutes=resource.buffer_minutes)
-    exclude = list(exclude)
-    params = {
-        "resource_id": resource.id,
-        "start": start - margin,
-        "end": end + margin,
-        "since": start - margin - LONGEST_OCCUPATION,
-        "site_id": resource.site_id,
-        "closed_start": start,
-        "closed_end": end,
-    }
-    if exclude:
-        params["exclude"] = exclude
+    params = _around_params(resource, start, end, exclude)
+    params |= {"site_id": resource.site_id, "closed_start": start, "closed_end": end}
+    statement = _AROUND_BUT if "exclude" in params else _AROUND
     booked, closed = [], []
-    for row in db.session.execute(_AROUND_BUT if exclude else _AROUND, params):
+    for row in db.session.execute(statement, params):
         if row[-1]:
             closed.append(rules.ClosurePeriod(row[1], row[2], row[4]))
         else:

@@ -18,6 +18,7 @@ from pole.bookings.services.checks import (
     booking_label,
     booking_request,
     policy_of,
+    with_closures,
 )
 from pole.db import db, utcnow
 from pole.organisations.models import Organisation
@@ -125,29 +126,11 @@ def _suggestion_rows_query() -> sa.Select:
             ),
         )
     )
-    # And the closures of the resource's day, in the same round trip (kind 1 after kind 0).
-    closures = sa.select(
-        Closure.id,
-        *[sa.null()] * 2,
-        Closure.reason,
-        sa.null(),
-        Closure.start,
-        Closure.end,
-        *[sa.null()] * 5,
-        sa.literal(1),
-    ).where(
-        Closure.site_id == sa.bindparam("site_id"),
-        sa.or_(Closure.resource_id.is_(None), Closure.resource_id == sa.bindparam("own_id")),
-        Closure.overlapping(
-            sa.bindparam("day_start", type_=Closure.start.type),
-            sa.bindparam("day_end", type_=Closure.end.type),
-        ),
+    # And the closures of the resource's day, in the same round trip.
+    closure = [Closure.id, *[sa.null()] * 2, Closure.reason, sa.null(), Closure.start, Closure.end]
+    return with_closures(
+        bookings, closure + [sa.null()] * 5, sa.bindparam("own_id"), "day_start", "day_end"
     )
-    kind = sa.literal(0).label("kind")
-    union = sa.union_all(bookings.add_columns(kind).order_by(None), closures).subquery()
-    # The bookings by start, as active_rows; the closures in the order of their rows.
-    by_start = sa.case((union.c.kind == 0, union.c.start))
-    return sa.select(union).order_by(union.c.kind, by_start, union.c.id)
 
 
 def _suggestion_rows(
