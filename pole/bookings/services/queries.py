@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from pole import permissions
 from pole.auth.models import User
 from pole.bookings import rules
-from pole.bookings.models import LONGEST_BUFFER, LONGEST_OCCUPATION, Booking
+from pole.bookings.models import ACTIVE_STATUSES, LONGEST_BUFFER, LONGEST_OCCUPATION, Booking
 from pole.bookings.services.checks import (
     booking_label,
     booking_request,
@@ -65,11 +65,11 @@ class Booked:
         return self.start < end and self.occupied_until > start
 
 
-def _booked_rows() -> sa.Select:
+def _booked_columns(resource_id: sa.ColumnElement = Booking.resource_id) -> list:
     """What the read pages show of bookings (see Booked), with their organisation's names."""
-    return sa.select(
+    return [
         Booking.id,
-        Booking.resource_id,
+        resource_id,
         Booking.organisation_id,
         Booking.title,
         Booking.is_public,
@@ -80,7 +80,13 @@ def _booked_rows() -> sa.Select:
         Booking.status,
         Organisation.name,
         Organisation.short_name,
-    ).join(Organisation, Organisation.id == Booking.organisation_id)
+    ]
+
+
+def _booked_rows() -> sa.Select:
+    return sa.select(*_booked_columns()).join(
+        Organisation, Organisation.id == Booking.organisation_id
+    )
 
 
 @cache
@@ -107,65 +113,63 @@ def active_rows(resource_ids: Sequence[int], start: datetime, end: datetime) -> 
     return _booked(db.session.execute(_active_rows_query(), params))
 
 
-# The kind of each row of _suggestion_rows_query.
-_BOOKED, _CLOSED, _CANDIDATE = 0, 1, 2
+# The kind of each row of _suggestion_rows_query: a booking of the resource, a closure, or
+# another resource offered (with one of its bookings, or none).
+_OWN, _CLOSED, _OFFERED = 0, 1, 2
 
 
 @cache
 def _suggestion_rows_query() -> sa.Select:
-    """All that suggestions weigh, in one round trip: the other resources that could take the
-    booking (a Resource in the first column), the resource's bookings around its day, the
-    others' around the time, and the resource's closures that day.
+    """All that suggestions weigh, in one round trip: the resource's bookings around its day,
+    its closures that day, and the other resources that could take the booking, each with its
+    bookings around the time (or one row without a booking).
 
     Each resource's window is its own: one window for all brought back the others' bookings
     of three whole days, each row converted and then dropped. The others' buffers are only
     read here, so each one's window is bounded by its buffer in whole seconds since 1970 (a
     little wider, never narrower), and the index range by the longest buffer there may be.
+    Kinds are written as numbers, not parameters: psycopg caches the conversion of a
+    statement only up to 4096 characters.
     """
-    candidate = _other_candidates_query().subquery("candidate")
     own = _booked_rows().where(
         Booking.resource_id == sa.bindparam("resource_id"),
         Booking.occupying(
             sa.bindparam("own_start"), sa.bindparam("own_end"), sa.bindparam("own_since")
         ),
     )
-    buffer = candidate.c.buffer_minutes * 60
-    others = (
-        _booked_rows()
-        .join(candidate, candidate.c.id == Booking.resource_id)
-        .where(
-            Booking.occupying(
-                sa.bindparam("near_start"), sa.bindparam("near_end"), sa.bindparam("near_since")
-            ),
-            epoch_seconds(Booking.start) <= sa.bindparam("end_s", type_=sa.BigInteger) + buffer,
-            epoch_seconds(Booking.end) + buffer >= sa.bindparam("start_s", type_=sa.BigInteger),
-        )
-    )
     # The closures, laid out in the bookings' columns (title: the reason).
     closure = [Closure.id, *[sa.null()] * 2, Closure.reason, sa.null(), Closure.start, Closure.end]
     closures = closures_meeting(
         closure + [sa.null()] * 5, sa.bindparam("resource_id"), "day_start", "day_end"
     )
-    # A subquery, read twice, rather than a CTE: the statement stays a plain SELECT.
-    candidates = sa.select(candidate.c.id, *[sa.null()] * 11, sa.literal(_CANDIDATE))
-    kind = sa.literal(_BOOKED).label("kind")
-    union = sa.union_all(
-        own.add_columns(kind), others.add_columns(kind), closures, candidates
-    ).subquery()
-    offered = sa.and_(union.c.kind == _CANDIDATE, Resource.id == union.c.id)
-    by_start = sa.case((union.c.kind == _BOOKED, union.c.start))
-    return (
-        sa.select(Resource, union)
-        .select_from(union.outerjoin(Resource, offered))
-        .order_by(union.c.kind, by_start, Resource.position, union.c.id)
+    offered = _other_candidates_query().subquery("offered")
+    buffer = offered.c.buffer_minutes * sa.literal_column("60")
+    near = sa.and_(
+        Booking.resource_id == offered.c.id,
+        Booking.status.in_(ACTIVE_STATUSES),
+        Booking.start > sa.bindparam("near_since"),
+        Booking.start < sa.bindparam("near_end"),
+        epoch_seconds(Booking.start) <= sa.bindparam("end_s", type_=sa.BigInteger) + buffer,
+        epoch_seconds(Booking.end) + buffer >= sa.bindparam("start_s", type_=sa.BigInteger),
     )
+    others = sa.select(
+        *_booked_columns(offered.c.id), sa.literal_column(str(_OFFERED))
+    ).select_from(
+        offered.outerjoin(Booking, near).outerjoin(
+            Organisation, Organisation.id == Booking.organisation_id
+        )
+    )
+    kind = sa.literal_column(str(_OWN)).label("kind")
+    union = sa.union_all(own.add_columns(kind), closures, others).subquery()
+    by_start = sa.case((union.c.kind != sa.literal_column(str(_CLOSED)), union.c.start))
+    return sa.select(union).order_by(union.c.kind, by_start, union.c.id)
 
 
 @dataclass(frozen=True, slots=True)
 class _Weighed:
     """What _suggestion_rows brings back."""
 
-    candidates: list[Resource]
+    offered_ids: set[int]
     booked: list[Booked]
     closures: list[rules.ClosurePeriod]
 
@@ -193,7 +197,6 @@ def _suggestion_rows(
         "own_start": around[0],
         "own_end": around[1],
         "own_since": around[0] - LONGEST_OCCUPATION,
-        "near_start": near_start,
         "near_end": near_end,
         "near_since": near_start - LONGEST_OCCUPATION,
         "start_s": math.floor(start.timestamp()),
@@ -202,9 +205,10 @@ def _suggestion_rows(
         "day_end": day[1],
     }
     rows = db.session.execute(_suggestion_rows_query(), params).all()
+    booked = [r for r in rows if r.kind == _OWN or r.kind == _OFFERED and r.id is not None]
     return _Weighed(
-        [r[0] for r in rows if r.kind == _CANDIDATE],
-        _booked(r[1:-1] for r in rows if r.kind == _BOOKED),
+        {r.resource_id for r in rows if r.kind == _OFFERED},
+        _booked(r[:-1] for r in booked),
         [rules.ClosurePeriod(r.start, r.end, r.title) for r in rows if r.kind == _CLOSED],
     )
 
@@ -253,7 +257,8 @@ def suggestions(
     weighed = _suggestion_rows(
         resource, (start, end, quantity, expected_people), around, (day_start, day_end)
     )
-    candidates = weighed.candidates
+    # The site's resources are loaded already (the form offers them), in their order.
+    candidates = [r for r in resource.site.resources if r.id in weighed.offered_ids]
     # The longest buffer of the others: the rules then tell which of these really clash.
     other_margin = timedelta(minutes=max((r.buffer_minutes for r in candidates), default=0))
     near = (start - other_margin, end + other_margin)
