@@ -15,6 +15,7 @@ from pole.bookings.forms import BookingForm
 from pole.bookings.models import Booking
 from pole.bookings.views import (
     BOOKINGS_CHANGED,
+    _viewer,
     bp,
     may_pass_quota,
     site_or_404,
@@ -49,7 +50,7 @@ def _booking_form(formdata: MultiDict | None) -> tuple[BookingForm, Resource | N
     form.asks_quantity = not resource.is_room and resource.quantity > 1
     form.multi_day = not resource.is_room
     form.policy, form.today = services.policy_of(resource), agenda.today(site)
-    organisations = services.bookable_organisations(current_user, resource)
+    organisations = services.bookable_organisations(_viewer(), resource)
     form.organisation_id.choices = [SelectChoice(o.id, o.name) for o in organisations]
     if len(organisations) == 1 and request.method == "GET":
         form.organisation_id.data = organisations[0].id
@@ -84,7 +85,7 @@ def _standings(form: BookingForm, resource: Resource | None) -> list[str]:
     chosen = [c.value for c in form.organisation_id.choices if c.value != ""]
     if form.organisation_id.data in chosen:
         chosen = [form.organisation_id.data]
-    elif permissions.is_manager(current_user):
+    elif permissions.is_manager(_viewer()):
         return []  # every organisation of the building: too many lines to help
     lines: list[str] = []
     for organisation_id in chosen:
@@ -103,7 +104,7 @@ def _form_page(form: BookingForm, resource: Resource | None, status: int = 200, 
         title="Nouvelle réservation",
         form=form,
         resource=resource,
-        needs_approval=resource is not None and services.needs_approval(resource, current_user),
+        needs_approval=resource is not None and services.needs_approval(resource, _viewer()),
         **extra,
     )
 
@@ -163,7 +164,7 @@ def _save_booking(form: BookingForm, resource: Resource):
     except services.BookingRefused as refused:
         read_outside_transaction()  # what is free, the quotas: reads alone from here on
         apply_reasons(form, refused.reasons)
-        over_quota = refused.has("quota") and permissions.is_manager(current_user)
+        over_quota = refused.has("quota") and permissions.is_manager(_viewer())
         suggested = _suggest(form, resource, *period)
         return _form_page(
             form, resource, 422, show_quota_note=over_quota,

@@ -188,7 +188,19 @@ def with_closures(
     `resource` that meet [start, end) (bound by these names), in the order of their rows, in
     one statement: one round trip. `closure_columns` lay a closure out in the bookings'
     columns; a last column, `kind`, tells them apart (0 for a booking, 1 for a closure)."""
-    closures = sa.select(*closure_columns, sa.literal(1)).where(
+    closures = closures_meeting(closure_columns, resource, start, end)
+    kind = sa.literal(0).label("kind")
+    union = sa.union_all(bookings.add_columns(kind).order_by(None), closures).subquery()
+    by_start = sa.case((union.c.kind == 0, union.c.start))
+    return sa.select(union).order_by(union.c.kind, by_start, union.c.id)
+
+
+def closures_meeting(
+    closure_columns: list, resource: sa.BindParameter, start: str, end: str
+) -> sa.Select:
+    """The closures of the site's building or of `resource` that meet [start, end) (bound by
+    these names), laid out in `closure_columns`, then `kind` 1: a part of with_closures' union."""
+    return sa.select(*closure_columns, sa.literal(1)).where(
         Closure.site_id == sa.bindparam("site_id"),
         sa.or_(Closure.resource_id.is_(None), Closure.resource_id == resource),
         Closure.overlapping(
@@ -196,10 +208,6 @@ def with_closures(
             sa.bindparam(end, type_=Closure.end.type),
         ),
     )
-    kind = sa.literal(0).label("kind")
-    union = sa.union_all(bookings.add_columns(kind).order_by(None), closures).subquery()
-    by_start = sa.case((union.c.kind == 0, union.c.start))
-    return sa.select(union).order_by(union.c.kind, by_start, union.c.id)
 
 
 # What check() reads under the write lock, in one statement (one round trip on PostgreSQL):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -13,13 +14,14 @@ import sqlalchemy as sa
 from pole import permissions
 from pole.auth.models import User
 from pole.bookings import rules
-from pole.bookings.models import LONGEST_OCCUPATION, Booking
+from pole.bookings.models import ACTIVE_STATUSES, LONGEST_BUFFER, LONGEST_OCCUPATION, Booking
 from pole.bookings.services.checks import (
     booking_label,
     booking_request,
+    closures_meeting,
     policy_of,
-    with_closures,
 )
+from pole.core.stored_time import epoch_seconds
 from pole.db import db, utcnow
 from pole.organisations.models import Organisation
 from pole.resources.models import Closure, Resource
@@ -63,6 +65,30 @@ class Booked:
         return self.start < end and self.occupied_until > start
 
 
+def _booked_columns(resource_id: sa.ColumnElement = Booking.resource_id) -> list:
+    """What the read pages show of bookings (see Booked), with their organisation's names."""
+    return [
+        Booking.id,
+        resource_id,
+        Booking.organisation_id,
+        Booking.title,
+        Booking.is_public,
+        Booking.start,
+        Booking.end,
+        Booking.occupied_until,
+        Booking.quantity,
+        Booking.status,
+        Organisation.name,
+        Organisation.short_name,
+    ]
+
+
+def _booked_rows() -> sa.Select:
+    return sa.select(*_booked_columns()).join(
+        Organisation, Organisation.id == Booking.organisation_id
+    )
+
+
 @cache
 def _active_rows_query() -> sa.Select:
     """The rows of active_bookings, with only what the read pages show of them.
@@ -71,21 +97,7 @@ def _active_rows_query() -> sa.Select:
     it. Plain rows: loading ORM objects cost more than the query too.
     """
     return (
-        sa.select(
-            Booking.id,
-            Booking.resource_id,
-            Booking.organisation_id,
-            Booking.title,
-            Booking.is_public,
-            Booking.start,
-            Booking.end,
-            Booking.occupied_until,
-            Booking.quantity,
-            Booking.status,
-            Organisation.name,
-            Organisation.short_name,
-        )
-        .join(Organisation, Organisation.id == Booking.organisation_id)
+        _booked_rows()
         .where(
             Booking.resource_id.in_(sa.bindparam("resource_ids", expanding=True)),
             Booking.occupying(sa.bindparam("start"), sa.bindparam("end"), sa.bindparam("since")),
@@ -101,71 +113,104 @@ def active_rows(resource_ids: Sequence[int], start: datetime, end: datetime) -> 
     return _booked(db.session.execute(_active_rows_query(), params))
 
 
+# The kind of each row of _suggestion_rows_query: a booking of the resource, a closure, or
+# another resource offered (with one of its bookings, or none).
+_OWN, _CLOSED, _OFFERED = 0, 1, 2
+
+
 @cache
 def _suggestion_rows_query() -> sa.Select:
-    """The rows suggestions weigh: the resource's around its day, the others' around the time.
+    """All that suggestions weigh, in one round trip: the resource's bookings around its day,
+    its closures that day, and the other resources that could take the booking, each with its
+    bookings around the time (or one row without a booking).
 
     Each resource's window is its own: one window for all brought back the others' bookings
-    of three whole days, each row converted and then dropped.
+    of three whole days, each row converted and then dropped. The others' buffers are only
+    read here, so each one's window is bounded by its buffer in whole seconds since 1970 (a
+    little wider, never narrower), and the index range by the longest buffer there may be.
+    Kinds are written as numbers, not parameters: psycopg caches the conversion of a
+    statement only up to 4096 characters.
     """
-    bookings = _active_rows_query().where(
-        sa.or_(
-            sa.and_(
-                Booking.resource_id == sa.bindparam("own_id"),
-                Booking.occupying(
-                    sa.bindparam("own_start"), sa.bindparam("own_end"), sa.bindparam("own_since")
-                ),
-            ),
-            sa.and_(
-                Booking.resource_id.in_(sa.bindparam("other_ids", expanding=True)),
-                Booking.occupying(
-                    sa.bindparam("near_start"),
-                    sa.bindparam("near_end"),
-                    sa.bindparam("near_since"),
-                ),
-            ),
+    own = _booked_rows().where(
+        Booking.resource_id == sa.bindparam("resource_id"),
+        Booking.occupying(
+            sa.bindparam("own_start"), sa.bindparam("own_end"), sa.bindparam("own_since")
+        ),
+    )
+    # The closures, laid out in the bookings' columns (title: the reason).
+    closure = [Closure.id, *[sa.null()] * 2, Closure.reason, sa.null(), Closure.start, Closure.end]
+    closures = closures_meeting(
+        closure + [sa.null()] * 5, sa.bindparam("resource_id"), "day_start", "day_end"
+    )
+    offered = _other_candidates_query().subquery("offered")
+    buffer = offered.c.buffer_minutes * sa.literal_column("60")
+    near = sa.and_(
+        Booking.resource_id == offered.c.id,
+        Booking.status.in_(ACTIVE_STATUSES),
+        Booking.start > sa.bindparam("near_since"),
+        Booking.start < sa.bindparam("near_end"),
+        epoch_seconds(Booking.start) <= sa.bindparam("end_s", type_=sa.BigInteger) + buffer,
+        epoch_seconds(Booking.end) + buffer >= sa.bindparam("start_s", type_=sa.BigInteger),
+    )
+    others = sa.select(
+        *_booked_columns(offered.c.id), sa.literal_column(str(_OFFERED))
+    ).select_from(
+        offered.outerjoin(Booking, near).outerjoin(
+            Organisation, Organisation.id == Booking.organisation_id
         )
     )
-    # And the closures of the resource's day, in the same round trip.
-    closure = [Closure.id, *[sa.null()] * 2, Closure.reason, sa.null(), Closure.start, Closure.end]
-    return with_closures(
-        bookings, closure + [sa.null()] * 5, sa.bindparam("own_id"), "day_start", "day_end"
-    )
+    kind = sa.literal_column(str(_OWN)).label("kind")
+    union = sa.union_all(own.add_columns(kind), closures, others).subquery()
+    by_start = sa.case((union.c.kind != sa.literal_column(str(_CLOSED)), union.c.start))
+    return sa.select(union).order_by(union.c.kind, by_start, union.c.id)
+
+
+@dataclass(frozen=True, slots=True)
+class _Weighed:
+    """What _suggestion_rows brings back."""
+
+    offered_ids: set[int]
+    booked: list[Booked]
+    closures: list[rules.ClosurePeriod]
 
 
 def _suggestion_rows(
     resource: Resource,
+    request: tuple[datetime, datetime, int, int | None],
     around: tuple[datetime, datetime],
-    other_ids: Sequence[int],
-    near: tuple[datetime, datetime],
     day: tuple[datetime, datetime],
-) -> tuple[list[Booked], list[rules.ClosurePeriod]]:
-    """Active bookings of the resource that occupy part of `around`, and of the others `near`;
-    the resource's closures that meet `day`."""
-    resource_id = resource.id
-    # The outer window (both together) bounds the rows as active_rows did; each resource's
-    # own window then keeps only what the suggestions look at.
-    start, end = min(around[0], near[0]), max(around[1], near[1])
+) -> _Weighed:
+    """The other resources of the same kind, open then, that could take this booking (start,
+    end, quantity, expected people); the active bookings of the resource that occupy part of
+    `around`, and of those others that may clash with the request; the resource's closures
+    that meet `day`."""
+    start, end, quantity, people = request
+    near_start, near_end = start - LONGEST_BUFFER, end + LONGEST_BUFFER
     params = {
-        "resource_ids": [resource_id, *other_ids],
+        "site_id": resource.site_id,
+        "kind": resource.kind,
+        "resource_id": resource.id,
+        "quantity": quantity,
+        "people": people or 0,
         "start": start,
         "end": end,
-        "since": start - LONGEST_OCCUPATION,
-        "own_id": resource_id,
         "own_start": around[0],
         "own_end": around[1],
         "own_since": around[0] - LONGEST_OCCUPATION,
-        "other_ids": list(other_ids),
-        "near_start": near[0],
-        "near_end": near[1],
-        "near_since": near[0] - LONGEST_OCCUPATION,
-        "site_id": resource.site_id,
+        "near_end": near_end,
+        "near_since": near_start - LONGEST_OCCUPATION,
+        "start_s": math.floor(start.timestamp()),
+        "end_s": math.floor(end.timestamp()),
         "day_start": day[0],
         "day_end": day[1],
     }
     rows = db.session.execute(_suggestion_rows_query(), params).all()
-    closed = [rules.ClosurePeriod(r.start, r.end, r.title) for r in rows if r.kind]
-    return _booked([r[:-1] for r in rows if not r.kind]), closed
+    booked = [r for r in rows if r.kind == _OWN or r.kind == _OFFERED and r.id is not None]
+    return _Weighed(
+        {r.resource_id for r in rows if r.kind == _OFFERED},
+        _booked(r[:-1] for r in booked),
+        [rules.ClosurePeriod(r.start, r.end, r.title) for r in rows if r.kind == _CLOSED],
+    )
 
 
 def _booked(rows: Iterable[Sequence]) -> list[Booked]:
@@ -198,26 +243,28 @@ def suggestions(
 ) -> tuple[list[tuple[datetime, datetime]], list[Resource]]:
     """Nearest free times for the same resource that day, and other resources free then.
 
-    The bookings of both come in one query: a refused booking waits for this answer.
+    The other resources and the bookings of all come in one query: a refused booking waits
+    for this answer.
     """
     now = now or utcnow()
     tz = resource.site.tz
     day = to_local(start, tz).date()
     day_start = local_to_utc(day, time(0, 0), tz)
     day_end = local_to_utc(day + timedelta(days=1), time(0, 0), tz)
-    candidates = _other_candidates(resource, start, end, quantity, expected_people)
     # Widen by the buffers: the request's own cleaning time may hit a booking.
     margin = timedelta(minutes=resource.buffer_minutes)
     around = (day_start - timedelta(days=1) - margin, day_end + timedelta(days=1) + margin)
+    weighed = _suggestion_rows(
+        resource, (start, end, quantity, expected_people), around, (day_start, day_end)
+    )
+    # The site's resources are loaded already (the form offers them), in their order.
+    candidates = [r for r in resource.site.resources if r.id in weighed.offered_ids]
     # The longest buffer of the others: the rules then tell which of these really clash.
     other_margin = timedelta(minutes=max((r.buffer_minutes for r in candidates), default=0))
     near = (start - other_margin, end + other_margin)
-    rows, closures = _suggestion_rows(
-        resource, around, [r.id for r in candidates], near, (day_start, day_end)
-    )
     excluded = set(exclude)
     own, taken = [], defaultdict(list)
-    for b in rows:
+    for b in weighed.booked:
         if b.resource_id == resource.id:
             if b.id not in excluded and b.occupies(*around):
                 own.append(_occupation(b, user))
@@ -226,7 +273,7 @@ def suggestions(
     times = rules.suggest_free_times(
         policy_of(resource),
         own,
-        closures,
+        weighed.closures,
         day,
         end - start,
         quantity,
@@ -244,29 +291,9 @@ def suggestions(
     return times, others
 
 
-def _other_candidates(
-    resource: Resource,
-    start: datetime,
-    end: datetime,
-    quantity: int,
-    expected_people: int | None,
-) -> list[Resource]:
-    """Other resources of the same kind, open then, that could take this booking's people."""
-    params = {
-        "site_id": resource.site_id,
-        "kind": resource.kind,
-        "resource_id": resource.id,
-        "quantity": quantity,
-        "people": expected_people or 0,
-        "start": start,
-        "end": end,
-    }
-    return list(db.session.scalars(_other_candidates_query(), params))
-
-
 @cache
 def _other_candidates_query() -> sa.Select:
-    """Built once: a refused booking asks it, and building it cost more than running it."""
+    """Other resources of the same kind, open then, that could take this booking's people."""
     closed = sa.exists().where(
         Closure.site_id == Resource.site_id,
         sa.or_(Closure.resource_id.is_(None), Closure.resource_id == Resource.id),
@@ -275,18 +302,14 @@ def _other_candidates_query() -> sa.Select:
             sa.bindparam("end", type_=Closure.end.type),
         ),
     )
-    return (
-        db.select(Resource)
-        .where(
-            Resource.site_id == sa.bindparam("site_id"),
-            Resource.is_active,
-            Resource.kind == sa.bindparam("kind"),
-            Resource.id != sa.bindparam("resource_id"),
-            Resource.quantity >= sa.bindparam("quantity"),
-            sa.or_(Resource.capacity.is_(None), Resource.capacity >= sa.bindparam("people")),
-            ~closed,
-        )
-        .order_by(Resource.position, Resource.id)
+    return sa.select(Resource.id, Resource.buffer_minutes).where(
+        Resource.site_id == sa.bindparam("site_id"),
+        Resource.is_active,
+        Resource.kind == sa.bindparam("kind"),
+        Resource.id != sa.bindparam("resource_id"),
+        Resource.quantity >= sa.bindparam("quantity"),
+        sa.or_(Resource.capacity.is_(None), Resource.capacity >= sa.bindparam("people")),
+        ~closed,
     )
 
 
