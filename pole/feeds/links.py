@@ -307,11 +307,13 @@ def open_link(token: str, rate: tuple[int, int] | None) -> tuple[Feed | None, in
         dialect = db.engine.dialect.name
         if rate is not None and dialect == "postgresql" and has_request_context():
             # A write: on the primary, whatever the replica setting says of this request.
+            own_transaction = _statement_per_transaction()
             connection = db.session.connection(
-                bind_arguments={"bind": db.engine}, **_statement_per_transaction()
+                bind_arguments={"bind": db.engine}, **own_transaction
             )
             row = connection.execute(_FIND_LINK_TAKING, parameters).one_or_none()
-            ratelimit.commit_after_request()
+            if not own_transaction:  # autocommit: the take is already committed
+                ratelimit.commit_after_request()
             taken = None if row is None or row.granted is None else (row.tokens, row.granted)
         else:
             if rate is not None:
