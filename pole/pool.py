@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import time
 import weakref
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 import sqlalchemy as sa
 from flask import has_request_context, request
@@ -15,6 +18,18 @@ from sqlalchemy import event
 # request after a restart of the database still finds its connections replaced.
 PING_SKIP_WINDOW = 1.0  # seconds
 _MOST_RETURNED = 1000  # connections remembered; the pool holds a few dozen at most
+_UNPINGED: ContextVar[bool] = ContextVar("pole_unpinged", default=False)
+
+
+@contextmanager
+def unpinged() -> Iterator[None]:
+    """Check connections out without the pre-ping, for a caller that runs one statement on it
+    and, if the connection turns out to be dropped, runs it again on a pinged one."""
+    token = _UNPINGED.set(True)
+    try:
+        yield
+    finally:
+        _UNPINGED.reset(token)
 
 
 def _request_now() -> object | None:
@@ -46,6 +61,8 @@ def ping_once_per_request(engine: sa.Engine) -> None:
 
     def do_ping(dbapi_connection: object) -> bool:
         seen = returned.pop(id(dbapi_connection), None)
+        if _UNPINGED.get():
+            return True
         if seen is not None:
             giver, at = seen
             current = _request_now()

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import os
 
-from flask import Flask, Response, current_app, g, session
+from flask import Flask, Request, Response, current_app, g, session
 from flask.sessions import SecureCookieSessionInterface, SessionMixin
 from itsdangerous import URLSafeTimedSerializer
 
@@ -37,14 +37,30 @@ class CookieSessionInterface(SecureCookieSessionInterface):
             self._serializers[key] = serializer
         return serializer
 
+    def open_session(self, app: Flask, request: Request) -> SessionMixin | None:
+        # A request with no cookie at all (a calendar app asking for its feed) starts an empty
+        # session, as Flask's would, without parsing the absent header first.
+        if app.secret_key and "HTTP_COOKIE" not in request.environ:
+            return self.session_class()
+        return super().open_session(app, request)
+
     def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
-        # Most answers leave a session as it came: what Flask does then (a "Vary: Cookie" if it
-        # was read), without first reading the cookie's seven settings.
-        if session and not self.should_set_cookie(app, session):
+        # Most answers leave a session as it came, empty or not: what Flask does then (a
+        # "Vary: Cookie" if it was read), without first reading the cookie's seven settings.
+        changed = self.should_set_cookie(app, session) if session else session.modified
+        if not changed:
             if session.accessed:
-                response.vary.add("Cookie")
+                _vary_on_cookie(response)
             return
         super().save_session(app, session, response)
+
+
+def _vary_on_cookie(response: Response) -> None:
+    """response.vary.add("Cookie"), without parsing and writing back a Vary that is not there."""
+    if "Vary" in response.headers:
+        response.vary.add("Cookie")
+    else:
+        response.headers["Vary"] = "Cookie"
 
 
 _CSRF_SERIALIZERS: dict[object, URLSafeTimedSerializer] = {}

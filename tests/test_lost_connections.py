@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from pole.db import db
 from pole.pool import ping_once_per_request
 from tests.factories import make_resource, make_site
+from tests.test_feeds import _fresh_feed_state, room_feed  # noqa: F401
 
 BACKENDS_OF_THE_APP = (
     "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
@@ -119,3 +120,39 @@ def test_the_next_request_replaces_a_connection_dropped_right_after_the_last_one
         assert len(pings) == 1
     finally:
         engine.dispose()
+
+
+@pytest.mark.parametrize("backend", ["postgresql"])
+def test_a_feed_poll_goes_unpinged_and_survives_a_dropped_connection(
+    app,
+    client,
+    room_feed,  # noqa: F811  (the fixture imported above)
+    monkeypatch,
+):
+    etag = client.get(room_feed.url).headers["ETag"]
+    db.session.commit()  # each poll begins afresh, as a calendar app's does
+    pings: list[str] = []
+    execute = psycopg.Cursor.execute
+    ping_statement = db.engine.dialect._dialect_specific_select_one
+
+    def noting_pings(cursor, query, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
+        if query == ping_statement:
+            pings.append(query)
+        return execute(cursor, query, *args, **kwargs)
+
+    monkeypatch.setattr(psycopg.Cursor, "execute", noting_pings)
+    # The link's one statement goes without the pool's ping: one round trip, not two.
+    assert client.get(room_feed.url, headers={"If-None-Match": etag}).status_code == 304
+    db.session.commit()
+    assert pings == []
+    admin_url = db.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(admin_url, autocommit=True) as admin:
+        for (pid,) in admin.execute(BACKENDS_OF_THE_APP).fetchall():
+            admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+        deadline = time.monotonic() + 10
+        while admin.execute(BACKENDS_OF_THE_APP).fetchall() and time.monotonic() < deadline:
+            time.sleep(0.05)
+    # Its connection was dropped: the statement runs again, on a connection that is pinged.
+    assert client.get(room_feed.url, headers={"If-None-Match": etag}).status_code == 304
+    db.session.commit()
+    assert client.get(room_feed.url).status_code == 200

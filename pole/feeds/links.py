@@ -276,7 +276,7 @@ def opened(token: str, rate: tuple[int, int] | None) -> Iterator[tuple[Feed | No
     feed's version) come in that transaction too, which commits when the block ends; one
     transaction instead of two, and the write lock held for a few index reads more, never
     for a build (do that after the block). On PostgreSQL the take is in the link's statement,
-    a transaction of its own (`_statement_per_transaction`).
+    a transaction of its own (`ratelimit.take_with_link`).
     """
     if rate is not None and db.engine.dialect.name == "sqlite":
         with write_transaction():
@@ -291,7 +291,7 @@ def open_link(token: str, rate: tuple[int, int] | None) -> tuple[Feed | None, in
     (pole.feeds.ratelimit) when `rate` (requests, seconds) is given.
 
     On PostgreSQL the link, the feed generation and the take are one statement, a CTE (one
-    round trip, its own transaction: `_statement_per_transaction`). On SQLite the take is a
+    round trip, its own transaction: `ratelimit.take_with_link`). On SQLite the take is a
     short write transaction (see `opened`), before the read.
     """
     selector, dot, verifier = token.partition(".")
@@ -306,12 +306,7 @@ def open_link(token: str, rate: tuple[int, int] | None) -> tuple[Feed | None, in
         parameters.update(_window_parameters(window))
         dialect = db.engine.dialect.name
         if rate is not None and dialect == "postgresql" and has_request_context():
-            # A write: on the primary, whatever the replica setting says of this request.
-            connection = db.session.connection(
-                bind_arguments={"bind": db.engine}, **_statement_per_transaction()
-            )
-            row = connection.execute(_FIND_LINK_TAKING, parameters).one_or_none()
-            ratelimit.commit_after_request()
+            row = ratelimit.take_with_link(_FIND_LINK_TAKING, parameters)
             taken = None if row is None or row.granted is None else (row.tokens, row.granted)
         else:
             if rate is not None:
@@ -329,21 +324,6 @@ def open_link(token: str, rate: tuple[int, int] | None) -> tuple[Feed | None, in
     if feed is None or taken is None:
         return feed, 0
     return feed, ratelimit.wait_of(*taken, parameters)
-
-
-def _statement_per_transaction() -> dict:
-    """PostgreSQL, a request that has not begun a transaction yet: each of its statements is
-    a transaction of its own (autocommit), so no BEGIN and no COMMIT round trips.
-
-    The take is one atomic statement, and READ COMMITTED gives each statement its own
-    snapshot anyway, so the link and the feed's version read nothing less fresh than in one
-    transaction; the bucket's row is held for its statement only, no longer until the
-    response. Within a transaction already begun (a test sharing its session), the request
-    joins it as before.
-    """
-    if db.session().in_transaction():
-        return {}
-    return {"execution_options": {"isolation_level": "AUTOCOMMIT"}}
 
 
 def _feed_of(row: sa.Row, window: Window) -> Feed | None:

@@ -27,6 +27,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from pole.core import stored_time
 from pole.db import db, write_transaction
 from pole.feeds.models import FeedRateBucket, FeedToken
+from pole.pool import unpinged
 
 _NOW = sa.bindparam("now", type_=sa.Float)
 _RATE = sa.bindparam("rate", type_=sa.Float)  # tokens per second
@@ -108,6 +109,50 @@ def take_for_link(parameters: dict) -> tuple[float, bool] | None:
     with write_transaction():
         # Through the connection: the ORM's bulk INSERT has no INSERT ... SELECT.
         return db.session.connection().execute(statement, parameters).first()
+
+
+def take_with_link(statement: sa.Select, parameters: dict) -> sa.Row | None:
+    """PostgreSQL: the link's statement with its take (pole.feeds.links), on the primary (a
+    write), whatever the replica setting says of this request.
+
+    As a statement of its own (`_statement_per_transaction`) it goes without the pool's pre-ping:
+    one round trip instead of two. If its connection was dropped (a restart, a failover), the
+    statement failed whole and runs again on a pinged one; at worst, an answer lost after
+    the commit counts one take twice: the limit is stricter then, never looser.
+    """
+    own_transaction = _statement_per_transaction()
+    if not own_transaction:  # a transaction already begun: committed after the answer
+        row = _execute_on_primary(statement, parameters, {})
+        commit_after_request()
+        return row
+    try:
+        with unpinged():
+            return _execute_on_primary(statement, parameters, own_transaction)
+    except sa.exc.DBAPIError as error:
+        if not error.connection_invalidated:
+            raise
+        db.session.rollback()
+    return _execute_on_primary(statement, parameters, own_transaction)
+
+
+def _execute_on_primary(statement: sa.Select, parameters: dict, options: dict) -> sa.Row | None:
+    connection = db.session.connection(bind_arguments={"bind": db.engine}, **options)
+    return connection.execute(statement, parameters).one_or_none()
+
+
+def _statement_per_transaction() -> dict:
+    """PostgreSQL, a request that has not begun a transaction yet: each of its statements is
+    a transaction of its own (autocommit), so no BEGIN and no COMMIT round trips.
+
+    The take is one atomic statement, and READ COMMITTED gives each statement its own
+    snapshot anyway, so the link and the feed's version read nothing less fresh than in one
+    transaction; the bucket's row is held for its statement only, no longer until the
+    response. Within a transaction already begun (a test sharing its session), the request
+    joins it as before.
+    """
+    if db.session().in_transaction():
+        return {}
+    return {"execution_options": {"isolation_level": "AUTOCOMMIT"}}
 
 
 def commit_after_request() -> None:
