@@ -256,8 +256,13 @@ def alternate(first: Side, second: Side, seconds: float, warmup: float) -> tuple
     )
 
 
-def alternate_rounds(
-    first: Side, second: Side, seconds: float, warmup: float, rounds: int
+def alternate_rounds(  # noqa: PLR0913
+    first: Side,
+    second: Side,
+    seconds: float,
+    warmup: float,
+    rounds: int,
+    between: Callable[[], None] | None = None,
 ) -> tuple[Result, Result, list[float]]:
     """`alternate` for `rounds` windows of `seconds`, the side that goes first swapped each
     round: the two results (each round's samples together) and each round's ratio of medians
@@ -265,15 +270,22 @@ def alternate_rounds(
 
     One short window is at the mercy of what the machine does in it (a timed job, a flush, a
     neighbour): a 3 s window gave anything from +2 to +14 % for the same code. Several
-    windows, in both orders, pooled, give one figure and show their own spread.
+    windows, in both orders, pooled, give one figure and show their own spread. `between`
+    runs before each round, outside its window (the booking POSTs' slots handed out again).
+    A round in which a side sent nothing measured is an error, not a NaN in the table.
     """
     mine: tuple[list[Result], list[Result]] = ([], [])
     ratios = []
     for turn in range(rounds):
+        if between is not None:
+            between()
         if turn % 2:
             b, a = alternate(second, first, seconds, warmup)
         else:
             a, b = alternate(first, second, seconds, warmup)
+        empty = [side.name for side, r in ((first, a), (second, b)) if not r.samples]
+        if empty:
+            raise RuntimeError(f"round {turn + 1}: nothing measured for {', '.join(empty)}")
         mine[0].append(a)
         mine[1].append(b)
         ratios.append(b.median_ms / a.median_ms)
