@@ -7,6 +7,8 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
+from pole.bookings import services as bookings
+from pole.bookings.models import Booking
 from pole.db import db, write_transaction
 from pole.events import closures, record
 from pole.events.models import Event
@@ -19,7 +21,15 @@ from pole.outbox import queue_facts, queue_facts_where
 from pole.outbox.models import OutgoingMail
 from tests.factories import make_user
 from tests.test_booking_statements import tally
-from tests.test_events import MONDAY, NOW, at, book, closure_over_monday, fresh_world
+from tests.test_events import (
+    MONDAY,
+    NOW,
+    at,
+    book,
+    closure_over_monday,
+    fresh_world,
+    weekly_series,
+)
 from tests.test_notification_choices import choose, outbox
 
 
@@ -50,8 +60,17 @@ def test_a_booking_writes_its_mail_in_one_statement_asking_nobodys_choice(world,
     quiet = booking_statements(world, monkeypatch, 8, mail=False)
     told = booking_statements(world, monkeypatch, 10, mail=True)
     [added] = [s for s in told if s not in quiet]
-    assert added.startswith("INSERT INTO outgoing_mail") and "SELECT" in added
-    assert len(told) == len(quiet) + 1
+    if db.engine.dialect.name == "postgresql":
+        # The event's INSERT rides on the mail's (a data-modifying WITH): no round trip more.
+        [event_insert] = [s for s in quiet if s not in told]
+        assert event_insert.startswith("INSERT INTO event")
+        both = " ".join(added.split())
+        assert both.startswith("WITH written_along AS (INSERT INTO event ")
+        assert ") INSERT INTO outgoing_mail " in both and "SELECT" in both
+        assert len(told) == len(quiet)
+    else:
+        assert added.startswith("INSERT INTO outgoing_mail") and "SELECT" in added
+        assert len(told) == len(quiet) + 1
     assert not any(s.startswith("SELECT") and "notification_choice" in s for s in told)
     [mail] = outbox()
     assert (mail.to, mail.kind, digest_items()) == (world.alice.email, "notify_made", [])
@@ -204,3 +223,99 @@ def test_a_union_of_mails_stores_each_row_as_queue_facts_would(world):
         ]
     db.session.rollback()
     assert [stored(i) for i in ids] == [stored(t.id) for t in twins]
+
+
+def _event_writes(seen) -> list[str]:  # noqa: ANN001
+    """The statements that wrote events: their first words, blanks made single."""
+    return [" ".join(s.split())[:45] for s in seen.statements if "INSERT INTO event" in s]
+
+
+def _rows(events: list[Event]) -> list[tuple]:
+    return [
+        (e.kind, e.actor_id, e.organisation_id, e.resource_id, e.booking_id, e.subject_type,
+         e.subject_id, e.at, e.data)
+        for e in events
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize("along", [mails_module.EVENTS_ALONG, 3], ids=["along", "too-many"])
+def test_a_series_events_ride_on_its_mail_in_the_order_they_were_recorded(
+    world, monkeypatch, along
+):
+    """On PostgreSQL the mail's statement writes the transaction's events (a data-modifying
+    WITH), unless there are too many; on SQLite the session does. Either way the same rows,
+    ids in the recorded order."""
+    monkeypatch.setattr(mails_module, "EVENTS_ALONG", along)
+    db.session.commit()
+    before = max((e.id for e in db.session.scalars(sa.select(Event))), default=0)
+    with tally() as seen:
+        series = weekly_series(world, MONDAY)
+    written = list(db.session.scalars(sa.select(Event).where(Event.id > before).order_by(Event.id)))
+    occurrences = sorted(series.bookings, key=lambda b: b.start)
+    # record_new_series records each occurrence, soonest first, then the series.
+    assert _rows(written) == [
+        ("booking.created", world.alice.id, world.restos.id, world.room.id, b.id, "series",
+         series.id, NOW, {"after": {"start": b.start.isoformat(), "end": b.end.isoformat(),
+                                    "status": "confirmed", "title": "Atelier cuisine",
+                                    "quantity": 1}})
+        for b in occurrences
+    ] + [("series.created", world.alice.id, world.restos.id, world.room.id, None, "series",
+          series.id, NOW, written[-1].data)]  # fmt: skip
+    assert written[-1].after["weekdays"] == [MONDAY.weekday()]
+    [mail] = outbox()
+    assert mail.kind == "notify_made" and len(mail.facts["bookings"]) == 4
+    if db.engine.dialect.name == "postgresql" and along >= 5:
+        assert _event_writes(seen) == ["WITH written_along AS (INSERT INTO event (at,"]
+    else:
+        assert all(s.startswith("INSERT INTO event") for s in _event_writes(seen))
+
+
+def test_events_are_written_when_the_mail_is_not(world):
+    """Her choice is "never": the mail's statement adds no mail, the event is written all the
+    same. She moves her own booking: no letter at all, the session writes the event."""
+    choose(world.alice, made="never")
+    booking = book(world)
+    assert outbox() == []
+    assert [
+        e.kind for e in db.session.scalars(sa.select(Event).filter_by(booking_id=booking.id))
+    ] == ["booking.created"]
+    with tally() as seen:
+        bookings.edit_booking(
+            booking.id, bookings.BookingChanges(start=at(MONDAY, 14), end=at(MONDAY, 16)),
+            world.alice, now=NOW,
+        )  # fmt: skip
+    assert outbox() == []
+    moved = db.session.scalars(
+        sa.select(Event).filter_by(booking_id=booking.id, kind="booking.moved")
+    )
+    assert [(e.actor_id, e.before["start"], e.after["start"]) for e in moved] == [
+        (world.alice.id, at(MONDAY, 10).isoformat(), at(MONDAY, 14).isoformat())
+    ]
+    assert [s[:24] for s in _event_writes(seen)] == ["INSERT INTO event (at, k"]
+
+
+def test_a_rolled_back_change_leaves_neither_its_events_nor_its_mail(world, monkeypatch):
+    """The events taken out of the session for the mail's statement roll back with it."""
+    from pole.outbox import kick
+
+    db.session.commit()
+    count = db.session.scalar(sa.select(sa.func.count(Event.id)))
+    inside = []
+
+    def fail_after_the_mail(session) -> None:  # noqa: ANN001
+        # Right after the mail's statement: both are written in the transaction...
+        mails = session.scalar(sa.select(sa.func.count(OutgoingMail.id)))
+        inside.append((mails, session.scalar(sa.select(sa.func.count(Event.id))) - count))
+        raise RuntimeError("the change fails after its mail was written")
+
+    monkeypatch.setattr(kick, "after_commit", fail_after_the_mail)
+    with pytest.raises(RuntimeError, match="after its mail"):
+        weekly_series(world, MONDAY)
+    monkeypatch.undo()
+    assert inside == [(1, 5)]
+    # ...and neither outlives the rollback.
+    db.session.rollback()
+    assert db.session.scalar(sa.select(sa.func.count(Event.id))) == count
+    assert outbox() == []
+    titled = sa.select(sa.func.count(Booking.id)).filter_by(title="Atelier cuisine")
+    assert db.session.scalar(titled) == 0

@@ -6,7 +6,8 @@ A service that changes something that matters calls, inside its `write_transacti
            before=state(booking_before), after=state(booking))
 
 `record` adds one Event row to the current session (it never flushes nor commits: the
-row is inserted with the change, or rolled back with it) and returns it. Then it calls,
+row is inserted with the change, or rolled back with it; on PostgreSQL, when the change
+writes mails, by the mails' own INSERT: `take_unwritten`) and returns it. Then it calls,
 synchronously and in the same transaction, each listener whose pattern matches the kind:
 
     @listen("booking.*")
@@ -29,6 +30,8 @@ from collections.abc import Callable
 from datetime import datetime
 from fnmatch import fnmatchcase
 from typing import Any
+
+import sqlalchemy as sa
 
 from pole.db import db
 from pole.events.models import Event
@@ -109,6 +112,44 @@ def record(
     for listener in listeners_for(kind):
         listener(event)
     return event
+
+
+# An event's columns, as a statement that writes events itself inserts them.
+COLUMNS = (
+    "at", "kind", "actor_id", "organisation_id", "resource_id", "booking_id",
+    "subject_type", "subject_id", "data",
+)  # fmt: skip
+
+
+def take_unwritten(at_most: int) -> list[Event]:
+    """This transaction's events not inserted yet, taken out of the session: for a statement
+    that inserts them itself, in this transaction (on PostgreSQL, the mails' INSERT: one round
+    trip for both). Call it only as the transaction commits, after every `record`; what is
+    not written that way goes back with `give_back`. None when there are more than `at_most`
+    (a closure over a busy month): the session writes those in one batch, bound by bound."""
+    # In the order they were recorded, as the session would have inserted them (their ids).
+    events = sorted(
+        (row for row in db.session.new if isinstance(row, Event)),
+        key=lambda event: sa.inspect(event).insert_order,
+    )
+    if len(events) > at_most:
+        return []
+    for event in events:
+        db.session.expunge(event)
+    return events
+
+
+def give_back(events: list[Event]) -> None:
+    """Events `take_unwritten` took and nothing wrote: the session inserts them again."""
+    db.session.add_all(events)
+
+
+def values_of(event: Event) -> dict[str, Any]:
+    """An event's row, as `COLUMNS`."""
+    values = {name: getattr(event, name) for name in COLUMNS}
+    if values["data"] is None:
+        values["data"] = {}
+    return values
 
 
 def record_series_change(

@@ -9,13 +9,20 @@ from sqlalchemy.orm.util import identity_key
 
 from pole.auth.models import User
 from pole.bookings.models import Booking
-from pole.db import db
+from pole.db import db, is_postgresql
+from pole.events import record
+from pole.events.models import Event
 from pole.notifications import rules
 from pole.notifications.letters import MAIL, booking_facts, letter_text, with_invitation
 from pole.notifications.telling import choices_for, in_digest, told_each
 from pole.organisations.models import Membership
 from pole.outbox import queue_facts, queue_facts_where
 from pole.outbox.bookings import invitation_method
+from pole.outbox.queue import Along
+
+# The most events the mails' statement writes (9 bound values each, well below PostgreSQL's
+# 65,535; each count is a statement compiled once). A series of a year is 53 events.
+EVENTS_ALONG = 64
 
 
 def letter_facts(letter: rules.Letter, bookings: list[Booking]) -> dict:
@@ -91,6 +98,8 @@ def write_letters(letters: list[rules.Letter]) -> None:
         to = rules.recipients(letter, org_coordinators, managers, active)
         if to:
             told.append((letter, sorted(to)))
+    # On PostgreSQL the mails' INSERT writes the change's events too: one round trip fewer.
+    events = record.take_unwritten(EVENTS_ALONG) if is_postgresql() else []
     # The change is written first: its stamp moves the SEQUENCE the facts freeze.
     db.session.flush()
     mails = []
@@ -106,12 +115,17 @@ def write_letters(letters: list[rules.Letter]) -> None:
         mails += [(people[user_id], letter.topic, facts, method) for user_id in to]
     # Each mail where its person gets the kind each time (the default, mostly): one INSERT …
     # SELECT for the whole transaction's letters, nobody's choice asked before it.
+    if not mails:
+        record.give_back(events)
+        events = []
+    along = Along(Event.__table__, [record.values_of(e) for e in events], record.COLUMNS)
     written = queue_facts_where(
         [
             (person.email, facts | {"to": _to(person)}, f"notify_{topic}", method, person.id)
             for person, topic, facts, method in mails
         ],
         told_each,
+        along=along,
     )
     left = []
     for mail in mails:

@@ -57,25 +57,47 @@ def queue_facts(
     return _queue(mail, now, send_at_once=True)
 
 
+@dataclass(frozen=True)
+class Along:
+    """Rows of another table the mails' statement inserts too, on PostgreSQL (a data-modifying
+    `WITH`): the change's events, taken out of the session, ride on the mail's round trip."""
+
+    table: sa.Table
+    rows: list[dict[str, Any]]  # each with a value for every name in `columns`
+    columns: tuple[str, ...]
+
+
 def queue_facts_where(
     mails: list[tuple[str, dict, str, str | None, int]],
     condition: Callable[[str, sa.BindParameter], sa.ColumnElement[bool]],
     *,
     now: datetime | None = None,
+    along: Along | None = None,
 ) -> Counter[tuple[str, str]]:
     """Add mails written as facts, like `queue_facts`, each only where `condition(kind, whom)`
     holds in SQL: (to, facts, kind, ics_method, whom) each, `whom` an id the condition is about
     (the recipient's). ONE `INSERT … SELECT` in the write transaction, nothing asked before
-    it. Returns the (to, kind) of the mails added (RETURNING), each as many times as added."""
+    it, which also inserts the rows `along` (PostgreSQL only; they are inserted even when no
+    mail is). Returns the (to, kind) of the mails added (RETURNING), each as many times as
+    added."""
+    if along is not None and not along.rows:
+        along = None
     if not mails:
+        if along is not None:
+            raise ValueError("rows written along need a mail to write them with")
         return Counter()
     now = _queued_at(now)
     connection = db.session.connection()
+    if along is not None and connection.dialect.name != "postgresql":
+        raise ValueError("rows are written along a mail on PostgreSQL only")
     kinds = tuple(kind for _, _, kind, _, _ in mails)
-    insert = _insert_where(condition, kinds, connection.dialect)
+    insert = _insert_where(condition, kinds, connection.dialect, along)
     values: dict = {"now": now}
     for i, (to, facts, _, ics_method, whom) in enumerate(mails):
         values |= {f"to_{i}": to, f"facts_{i}": facts, f"ics_{i}": ics_method, f"whom_{i}": whom}
+    if along is not None:
+        for i, row in enumerate(along.rows):
+            values |= {f"along_{i}_{name}": row[name] for name in along.columns}
     written = Counter(
         tuple(row) for row in connection.exec_driver_sql(insert.sql, insert.parameters(values))
     )
@@ -137,16 +159,18 @@ def _insert_where(
     condition: Callable[[str, sa.BindParameter], sa.ColumnElement[bool]],
     kinds: tuple[str, ...],
     dialect: sa.Dialect,
+    along: Along | None,
 ) -> _Compiled:
-    """The INSERT … SELECT of `queue_facts_where` for mails of these kinds, compiled once per
-    kind of database (by the first connection's dialect): one SELECT of bound values per mail,
-    UNION ALL."""
-    key = (condition, kinds, dialect.name)
+    """The INSERT … SELECT of `queue_facts_where` for mails of these kinds (and as many rows
+    along), compiled once per kind of database (by the first connection's dialect): one
+    SELECT of bound values per mail, UNION ALL."""
+    shape = None if along is None else (along.table.name, along.columns, len(along.rows))
+    key = (condition, kinds, dialect.name, shape)
     compiled = _INSERTS.get(key)
     if compiled is None:
         if len(_INSERTS) >= 256:
             _INSERTS.clear()
-        compiled = _INSERTS[key] = _compile_insert(condition, kinds, dialect)
+        compiled = _INSERTS[key] = _compile_insert(condition, kinds, dialect, along)
     return compiled
 
 
@@ -154,6 +178,7 @@ def _compile_insert(
     condition: Callable[[str, sa.BindParameter], sa.ColumnElement[bool]],
     kinds: tuple[str, ...],
     dialect: sa.Dialect,
+    along: Along | None,
 ) -> _Compiled:
     columns = OutgoingMail.__table__.c
     postgresql = dialect.name == "postgresql"
@@ -177,6 +202,17 @@ def _compile_insert(
         selects.append(sa.select(*row.values()).where(condition(kind, whom)))
     rows = selects[0] if len(selects) == 1 else sa.union_all(*selects)
     insert = sa.insert(OutgoingMail).from_select(list(row), rows)
+    if along is not None:
+        written = [
+            {
+                name: sa.bindparam(f"along_{i}_{name}", type_=along.table.c[name].type)
+                for name in along.columns
+            }
+            for i in range(len(along.rows))
+        ]
+        given |= {param.key for values in written for param in values.values()}
+        # PostgreSQL runs a data-modifying WITH to its end whether or not it is read.
+        insert = insert.add_cte(sa.insert(along.table).values(written).cte("written_along"))
     return _Compiled.of(insert.returning(OutgoingMail.to, OutgoingMail.kind), given, dialect)
 
 
