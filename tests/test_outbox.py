@@ -336,3 +336,32 @@ def test_a_mail_the_email_package_refuses_waits_alone_and_the_others_leave(app, 
     assert received == {"zoe@exemple.fr": "Réservation confirmée", "leo@exemple.fr": "Rappel"}
     bad = db.session.scalar(sa.select(OutgoingMail).where(OutgoingMail.subject == "Hors d'usage"))
     assert bad.status == "queued" and bad.attempts == 1 and "ValueError" in bad.last_error
+
+
+def test_smtp_down_during_ten_bookings_then_up_delivers_each_authors_mail_once(app, smtp):
+    """Ten bookings made while the SMTP server is down: each author's mail, written with its
+    booking (on PostgreSQL in one statement with the event), waits, then leaves once."""
+    from pole.events.models import Event
+    from tests.test_events import MONDAY, NOW, at, book, fresh_world
+
+    world = fresh_world(OutgoingMail, Event)
+    days = [MONDAY + timedelta(weeks=i) for i in range(10)]
+    made = [book(world, at(day, 10), at(day, 11)) for day in days]
+    assert deliver_due(NOW) == Delivery(claimed=10, retried=10)  # the server is down
+    assert statuses() == {"queued": 10}
+    smtp.up()
+    assert deliver_due(NOW + timedelta(seconds=30)).claimed == 0  # retried after a minute
+    assert deliver_due(NOW + timedelta(seconds=61)).sent == 10
+    assert deliver_due(NOW + timedelta(hours=2)).claimed == 0
+    assert statuses() == {"sent": 10}
+    assert len(smtp.ids()) == len(set(smtp.ids())) == 10
+    uids = []
+    for message in smtp.box._messages:
+        assert message["To"] == world.alice.email
+        [invitation] = [p for p in message.walk() if p.get_content_type() == "text/calendar"]
+        [event] = icalendar.Calendar.from_ical(invitation.get_content()).walk("VEVENT")
+        assert (event["STATUS"], invitation.get_param("method")) == ("CONFIRMED", "REQUEST")
+        uids.append(str(event["UID"]))
+    assert sorted(uids) == sorted(booking_uid("event", b.id, b.created_at) for b in made)
+    booked = db.session.scalars(sa.select(Event.booking_id).where(Event.kind == "booking.created"))
+    assert set(booked) == {b.id for b in made}
