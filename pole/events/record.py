@@ -114,19 +114,17 @@ def record(
     return event
 
 
-# An event's columns, as a statement that writes events itself inserts them.
-COLUMNS = (
-    "at", "kind", "actor_id", "organisation_id", "resource_id", "booking_id",
-    "subject_type", "subject_id", "data",
-)  # fmt: skip
+# An event's columns, as a statement that writes events itself inserts them: all but its id,
+# read from the table so that a column added to Event is never left out.
+COLUMNS = tuple(column.key for column in Event.__table__.c if not column.primary_key)
 
 
 def take_unwritten(at_most: int) -> list[Event]:
     """This transaction's events not inserted yet, taken out of the session: for a statement
     that inserts them itself, in this transaction (on PostgreSQL, the mails' INSERT: one round
     trip for both). Call it only as the transaction commits, after every `record`; what is
-    not written that way goes back with `give_back`. None when there are more than `at_most`
-    (a closure over a busy month): the session writes those in one batch, bound by bound."""
+    not written that way goes back with `give_back`. Nothing is taken when there are more
+    than `at_most` (a closure over a busy month): the session writes those as usual."""
     # In the order they were recorded, as the session would have inserted them (their ids).
     events = sorted(
         (row for row in db.session.new if isinstance(row, Event)),
