@@ -72,7 +72,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config.from_mapping(config.from_environment(app.instance_path, test_config))
     app.config.update(test_config)
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = config.engine_options(
-        app.config["SQLALCHEMY_ENGINE_OPTIONS"]
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"], app.config["SQLALCHEMY_DATABASE_URI"]
     )
     if app.config.get("POLE_HTTPS"):
         app.wsgi_app = _served_over_https(app.wsgi_app)

@@ -8,6 +8,8 @@ from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import sqlalchemy as sa
+
 
 def instance_path(default: Path) -> str:
     """Return the instance folder: POLE_INSTANCE_PATH if set, else `default`; always absolute."""
@@ -59,9 +61,33 @@ ENGINE_OPTIONS = {
 }
 
 
-def engine_options(given: dict | None = None) -> dict:
-    """Our engine options under the given ones; parameters stay hidden whatever is given."""
-    return {**ENGINE_OPTIONS, **(given or {}), "hide_parameters": True}
+# For a pool of connections kept open (PostgreSQL, a SQLite file): the connection given back
+# last is the one taken next. Under light load one connection then serves request after
+# request, which is what the other settings assume. With the pool's default (first in, first
+# out), a server that once served requests at once took its connections in turn: a request
+# taking one out twice (a booking POST: its reads, then its write) got another one the second
+# time, whose pre-ping is a round trip more (pole.pool skips it only for the connection the
+# same request just gave back); each PostgreSQL backend, and each SQLite connection's page
+# cache (emptied whenever another connection has written since), was colder too.
+POOLED_OPTIONS = {"pool_use_lifo": True}
+
+
+def in_memory(url: str | sa.URL) -> bool:
+    """Whether the URL is a SQLite database in memory (one connection per thread, no pool)."""
+    url = sa.make_url(url)
+    if url.get_backend_name() != "sqlite":
+        return False
+    database = url.database
+    return not database or database == ":memory:" or url.query.get("mode") == "memory"
+
+
+def engine_options(given: dict | None = None, url: str | sa.URL | None = None) -> dict:
+    """Our engine options under the given ones, and those of a pool for the URL's database
+    when it has one (and no other pool is given); parameters stay hidden whatever is given."""
+    given = given or {}
+    pooled = url is not None and not in_memory(url) and "poolclass" not in given
+    pool = POOLED_OPTIONS if pooled else {}
+    return {**ENGINE_OPTIONS, **pool, **given, "hide_parameters": True}
 
 
 DEFAULT_BASE_URL = "http://127.0.0.1:5000"  # what `make run` serves

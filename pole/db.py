@@ -15,6 +15,7 @@ from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import event
 from sqlalchemy.orm import DeclarativeBase
 
+from pole.config import in_memory
 from pole.core.refusals import Refused
 from pole.core.write_queue import WriteQueue, queue_for
 from pole.replica import RoutingSession
@@ -161,10 +162,9 @@ _turns: dict[int, WriteQueue] = {}
 
 def _write_queue(engine: sa.Engine) -> WriteQueue | None:
     """The queue of writers of the engine's database file; none for a database in memory."""
-    database = engine.url.database
-    if not database or database == ":memory:" or engine.url.query.get("mode") == "memory":
+    if in_memory(engine.url):
         return None
-    return queue_for(database)
+    return queue_for(engine.url.database)
 
 
 def _give_back_turn_after(dialect: sa.Dialect) -> None:

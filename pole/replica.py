@@ -73,7 +73,8 @@ def init_app(app: Flask) -> None:
     if not url:
         app.extensions.pop(REPLICA_KEY, None)
         return
-    engine = sa.create_engine(normalised_url(url), **engine_options())
+    url = normalised_url(url)
+    engine = sa.create_engine(url, **engine_options(url=url))
     hide_values(engine)
     app.extensions[REPLICA_KEY] = engine
 

@@ -11,6 +11,7 @@ import pytest
 import requests
 import sqlalchemy as sa
 
+from pole.config import engine_options, in_memory
 from pole.db import db
 from pole.pool import ping_once_per_request
 from tests.factories import make_resource, make_site
@@ -65,9 +66,12 @@ def test_every_request_succeeds_after_the_database_drops_all_connections(app, li
     assert after == [200] * len(after)
 
 
-def _engine_counting_pings(app):  # noqa: ANN001, ANN202
-    """An engine on the app's database, pre-pinging as the app's does; and its list of pings."""
-    engine = sa.create_engine(db.engine.url, pool_pre_ping=True, pool_size=1, max_overflow=0)
+def _engine_counting_pings(app, **options):  # noqa: ANN001, ANN003, ANN202
+    """An engine on the app's database, pre-pinging as the app's does; and its list of pings.
+
+    `options`: the engine's (one connection in its pool unless told)."""
+    options = options or {"pool_pre_ping": True, "pool_size": 1, "max_overflow": 0}
+    engine = sa.create_engine(db.engine.url, **options)
     pings: list[object] = []
     ping = engine.dialect.do_ping
 
@@ -103,6 +107,42 @@ def test_a_request_pings_a_connection_once_however_often_it_takes_it_out(app):
         assert len(pings) == 3
     finally:
         engine.dispose()
+
+
+def test_a_request_takes_back_the_connection_it_gave_back_when_the_pool_holds_several(app):
+    # The pool as the app's, after requests were served at once: several connections in it.
+    engine, pings = _engine_counting_pings(app, **app.config["SQLALCHEMY_ENGINE_OPTIONS"])
+    try:
+        held = [engine.connect() for _ in range(3)]
+        for connection in held:
+            connection.exec_driver_sql("SELECT 1")
+        for connection in held:
+            connection.close()
+        with app.test_request_context("/"):
+            taken = []
+            for _ in range(3):  # a booking POST takes one out twice, a refusal three times
+                with engine.connect() as connection:
+                    taken.append(connection.connection.dbapi_connection)
+            # The same connection each time, so pinged once: with the pool's default order
+            # (first in, first out) each was another one, pinged again, a round trip more.
+            assert taken[0] is taken[1] is taken[2]
+            assert len(pings) == 1
+        assert engine.pool.checkedin() == 3
+    finally:
+        engine.dispose()
+
+
+def test_only_a_database_in_memory_goes_without_a_pool_and_its_options(tmp_path):
+    for memory in ("sqlite://", "sqlite:///:memory:", "sqlite:///file:x?mode=memory&uri=true"):
+        assert in_memory(memory)
+        assert "pool_use_lifo" not in engine_options(None, memory)
+    sa.create_engine("sqlite://", **engine_options(None, "sqlite://")).dispose()  # accepted
+    for pooled in (f"sqlite:///{tmp_path / 'pole.db'}", "postgresql+psycopg://u@h/db"):
+        assert not in_memory(pooled)
+        assert engine_options(None, pooled)["pool_use_lifo"] is True
+        assert engine_options({"pool_use_lifo": False}, pooled)["pool_use_lifo"] is False
+    given = {"poolclass": sa.pool.NullPool}
+    assert "pool_use_lifo" not in engine_options(given, f"sqlite:///{tmp_path / 'pole.db'}")
 
 
 @pytest.mark.parametrize("backend", ["postgresql"])
