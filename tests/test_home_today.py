@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import time, timedelta
 
+from pole.bookings.models import LONGEST_BOOKING
 from pole.db import utcnow
 from pole.timeutil import local_to_utc, to_local
 from tests.factories import (
@@ -60,6 +61,26 @@ def test_a_volunteer_sees_her_associations_next_bookings_and_a_link_to_all(app, 
     assert "Déjà passée" not in coming and "Annulée" not in coming
     assert "Toutes nos réservations (7 à venir)" in coming
     assert "Mettre l'agenda de l'association dans mon téléphone" in coming
+
+
+def test_a_booking_begun_weeks_ago_and_not_over_is_still_among_the_next(app, client, login_as):
+    # Equipment lent for the longest a booking may last (a CHECK), ending tomorrow; another
+    # just as long that ended a minute ago. The next bookings are read from an index range
+    # that begins LONGEST_BOOKING before now.
+    site, restos, secours, hall, kitchen = building()
+    tables = make_resource(site, name="Tables pliantes", kind="equipment", quantity=10)
+    marie = make_user(restos)
+    now = utcnow()
+    hours = LONGEST_BOOKING.total_seconds() / 3600
+    lent, returned = now + timedelta(days=1), now - timedelta(minutes=1)
+    make_booking(tables, restos, lent - LONGEST_BOOKING, hours, title="Prêt")
+    make_booking(tables, restos, returned - LONGEST_BOOKING, hours, title="Rendu")
+    login_as(marie)
+
+    coming = section(page_text(client.get("/")), "next-title")
+
+    assert "Prêt" in coming and "Rendu" not in coming
+    assert "Toutes nos réservations (1 à venir)" in coming
 
 
 def test_today_in_the_building_lists_each_room_with_what_is_booked_and_hides_private_titles(

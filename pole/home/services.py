@@ -9,7 +9,7 @@ from datetime import datetime, time, timedelta
 import sqlalchemy as sa
 
 from pole.auth.models import User
-from pole.bookings.models import ACTIVE_STATUSES, Booking
+from pole.bookings.models import ACTIVE_STATUSES, LONGEST_BOOKING, Booking
 from pole.bookings.services.checks import active_bookings, booking_label
 from pole.db import db
 from pole.permanences.services.screens import Session, upcoming_sessions, week_sessions
@@ -43,6 +43,10 @@ def _next_statements() -> tuple[sa.Select, sa.Select]:
     """`next_bookings`' two statements, built once per process (bound per request)."""
     coming = sa.and_(
         Booking.organisation_id.in_(sa.bindparam("ids", expanding=True)),
+        # The index range's lower bound: nothing lasts longer than LONGEST_BOOKING (a CHECK),
+        # so a booking not yet over began after `since`. Without it, every booking the
+        # associations ever made was read, a number that only grows with the years.
+        Booking.start >= sa.bindparam("since"),
         Booking.status.in_(ACTIVE_STATUSES),
         Booking.end > sa.bindparam("now"),
     )
@@ -75,7 +79,7 @@ def next_bookings(user: User, now: datetime, limit: int = NEXT_SHOWN) -> tuple[l
     if not ids:
         return [], 0
     shown, total = _next_statements()
-    values = {"ids": ids, "now": now, "limit": limit}
+    values = {"ids": ids, "now": now, "since": now - LONGEST_BOOKING, "limit": limit}
     return list(db.session.scalars(shown, values)), db.session.scalar(total, values) or 0
 
 
