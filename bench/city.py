@@ -829,7 +829,7 @@ gunicorn master and workers, and the PostgreSQL backends of the city's database
 (`pg_stat_activity`), over the window; "share" is that over the window's seconds × cores.
 
 Every statement below is bounded by the site and the room, not by the table: a site's rooms
-come from `ix_resource_site_id`, and each room's bookings from `ix_booking_resource_start`.
+come from `ix_resource_site_id`, and each room's bookings from `ix_booking_resource_start_until`.
 Reads of a window (`Booking.occupying`, used by `active_rows` for the day, week and month
 grids and the suggestions, and by `active_bookings` for the booking checks, the home page and
 the door displays) now also say `start > window start − LONGEST_OCCUPATION` (32 days: the

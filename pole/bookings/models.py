@@ -89,7 +89,10 @@ class Booking(ChangeStamped, db.Model):
             f"{LONGEST_BOOKING // timedelta(milliseconds=1)}",
             name="length",
         ).ddl_if(dialect="sqlite"),
-        sa.Index("ix_booking_resource_start", "resource_id", "start"),
+        # A resource's bookings that occupy part of a window: the range of starts (bounded
+        # below by LONGEST_OCCUPATION), and the end of each occupation read in the index too,
+        # so that only the rows that meet the window are fetched (`Booking.occupying`).
+        sa.Index("ix_booking_resource_start_until", "resource_id", "start", "occupied_until"),
         sa.Index("ix_booking_organisation_start", "organisation_id", "start"),
         # The feeds' version also counts what changed today, wherever it now starts.
         sa.Index("ix_booking_resource_updated_at", "resource_id", "updated_at"),
