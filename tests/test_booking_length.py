@@ -115,3 +115,37 @@ def test_the_bench_year_goes_through_the_migration_and_back_untouched(scratch_ap
         db.session.remove()
         assert every_row() == at_head
         db.engine.dispose()
+
+
+def _lasting(resource, organisation, end: datetime, length: timedelta, title: str) -> int:  # noqa: ANN001
+    return make_booking(resource, organisation, end - length, end=end, title=title).id
+
+
+def test_a_window_finds_what_meets_it_on_a_bounded_range_of_starts(app):
+    # Booking.meeting and Booking.not_over read starts from LONGEST_BOOKING before the window:
+    # the longest booking that still meets it is found, one that ends as it begins is not.
+    resource, organisation = make_resource(kind="equipment", quantity=5), make_organisation()
+    start, end = MONDAY_10H, MONDAY_10H + timedelta(hours=2)
+    tick = timedelta(milliseconds=1)
+    ids = {
+        "longest, ends just inside": _lasting(
+            resource, organisation, start + tick, LONGEST_BOOKING, "a"
+        ),
+        "longest, ends as it begins": _lasting(resource, organisation, start, LONGEST_BOOKING, "b"),
+        "inside": _lasting(resource, organisation, end - tick, timedelta(hours=1), "c"),
+        "begins as it ends": _lasting(
+            resource, organisation, end + timedelta(hours=1), timedelta(hours=1), "d"
+        ),
+    }
+
+    def found(condition: sa.ColumnElement[bool]) -> set[str]:
+        hits = set(db.session.scalars(sa.select(Booking.id).where(condition)))
+        return {name for name, booking_id in ids.items() if booking_id in hits}
+
+    assert found(Booking.meeting(start, end)) == {"longest, ends just inside", "inside"}
+    assert found(Booking.meeting(start, end)) == found(Booking.overlapping(start, end))
+    assert found(Booking.not_over(start)) == {
+        "longest, ends just inside",
+        "inside",
+        "begins as it ends",
+    }

@@ -12,9 +12,9 @@ import pytest
 import sqlalchemy as sa
 
 from pole.bookings import services
-from pole.bookings.models import Booking, Series
+from pole.bookings.models import LONGEST_BOOKING, Booking, Series
 from pole.bookings.recurrence import Recurrence
-from pole.db import db
+from pole.db import db, utcnow
 from pole.organisations.models import Membership
 from pole.timeutil import local_to_utc
 from tests.factories import (
@@ -766,6 +766,19 @@ def test_our_bookings_lists_my_organisations_coming_bookings_and_series(client, 
     assert f"Prochaine date : {MONDAY.day} " in re.sub(r"<[^>]+>", "", page).replace("lundi ", "")
     for scope in ("one", "following", "all"):
         assert f'name="scope" value="{scope}"' in page
+
+
+def test_our_bookings_to_come_include_equipment_lent_for_the_longest_time(client, login_as, pole):
+    # Read on a range of starts that begins LONGEST_BOOKING ago (Booking.not_over).
+    lent = utcnow() + timedelta(days=1) - LONGEST_BOOKING
+    make_booking(pole.tables, pole.epicerie, lent, end=lent + LONGEST_BOOKING, title="Prêt long")
+    returned = utcnow() - timedelta(minutes=1) - LONGEST_BOOKING
+    make_booking(
+        pole.tables, pole.epicerie, returned, end=returned + LONGEST_BOOKING, title="Rendu"
+    )
+    login_as(pole.monique)
+    page = page_text(client.get("/reservations"))
+    assert "Prêt long" in page and "Rendu" not in page
 
 
 def test_our_bookings_can_be_narrowed_to_one_organisation(client, login_as, pole):

@@ -179,6 +179,21 @@ class Booking(ChangeStamped, db.Model):
         """SQL twin of rules.overlaps for the booking itself, buffer not counted, any status."""
         return sa.and_(cls.start < end, cls.end > start)
 
+    # Nothing lasts longer than LONGEST_BOOKING (a CHECK): a booking that has not ended at a
+    # given instant began at most that long before it. The two below say so to the database,
+    # whose index of starts then reads a range bounded on both sides; without the bound it
+    # read every booking ever made before the window, a number that only grows with the years.
+
+    @classmethod
+    def meeting(cls, start: datetime, end: datetime) -> sa.ColumnElement[bool]:
+        """`overlapping` [start, end), any status, on a range of starts bounded below."""
+        return sa.and_(cls.start >= start - LONGEST_BOOKING, cls.overlapping(start, end))
+
+    @classmethod
+    def not_over(cls, now: datetime) -> sa.ColumnElement[bool]:
+        """Bookings (any status) whose time has not ended at `now`: to come, or under way."""
+        return sa.and_(cls.start >= now - LONGEST_BOOKING, cls.end > now)
+
     @property
     def is_active(self) -> bool:
         return self.status in ACTIVE_STATUSES

@@ -94,8 +94,7 @@ def sharing(site: Site, first_day: date, last_day: date, now: datetime) -> list[
         .outerjoin(cancelled, cancelled.c.booking_id == Booking.id)
         .where(
             Booking.resource_id.in_([r.id for r in resources]),
-            Booking.start < end,
-            Booking.end > start,
+            Booking.meeting(start, end),
         )
     ).all()
     organisations = sorted(

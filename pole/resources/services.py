@@ -120,7 +120,7 @@ def bookings_during(closure: Closure) -> list[Booking]:
             .where(
                 Booking.resource_id.in_(resources),
                 Booking.status.in_(ACTIVE_STATUSES),
-                Booking.overlapping(closure.start, closure.end),
+                Booking.meeting(closure.start, closure.end),
             )
             .options(sa.orm.joinedload(Booking.resource), sa.orm.joinedload(Booking.organisation))
             .order_by(Booking.start, Booking.id)

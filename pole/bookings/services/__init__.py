@@ -46,7 +46,6 @@ from pole.bookings.services.queries import (
     bookable_organisations,
     site_closures,
     suggestions,
-    upcoming_for_organisations,
 )
 from pole.bookings.services.series import (
     SeriesData,
@@ -90,5 +89,4 @@ __all__ = [
     "reject_booking",
     "site_closures",
     "suggestions",
-    "upcoming_for_organisations",
 ]

@@ -51,7 +51,7 @@ def our_bookings(filters: ListFilters, now: datetime, per_page: int = PER_PAGE) 
     if not filters.organisation_ids:
         return ListPage([], 1, False)
     where = [Booking.organisation_id.in_(filters.organisation_ids)]
-    where.append(Booking.end <= now if filters.past else Booking.end > now)
+    where.append(Booking.end <= now if filters.past else Booking.not_over(now))
     if filters.resource_id is not None:
         where.append(Booking.resource_id == filters.resource_id)
     if filters.made_by_id is not None:

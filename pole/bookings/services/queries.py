@@ -313,25 +313,6 @@ def _other_candidates_query() -> sa.Select:
     )
 
 
-def upcoming_for_organisations(
-    organisation_ids: Sequence[int], now: datetime | None = None, limit: int = 200
-) -> list[Booking]:
-    now = now or utcnow()
-    return list(
-        db.session.scalars(
-            db.select(Booking)
-            .where(Booking.organisation_id.in_(organisation_ids), Booking.end > now)
-            .options(
-                sa.orm.joinedload(Booking.resource).joinedload(Resource.site),
-                sa.orm.joinedload(Booking.organisation),
-                sa.orm.joinedload(Booking.series),
-            )
-            .order_by(Booking.start, Booking.id)
-            .limit(limit)
-        )
-    )
-
-
 def site_closures(site_id: int, start: datetime, end: datetime) -> list[Closure]:
     """Closures of a site and of its resources that touch [start, end), for the grids."""
     return list(

@@ -54,8 +54,7 @@ def _bookings_in_the_way(request: SeasonRequest, season: Season) -> list[str]:
         .where(
             Booking.resource_id == request.resource_id,
             Booking.status.in_(ACTIVE_STATUSES),
-            Booking.start < periods[-1][1],
-            Booking.end > periods[0][0],
+            Booking.meeting(periods[0][0], periods[-1][1]),
         )
         .order_by(Booking.start)
     ).all()
