@@ -190,9 +190,15 @@ class Booking(ChangeStamped, db.Model):
         return sa.and_(cls.start >= start - LONGEST_BOOKING, cls.overlapping(start, end))
 
     @classmethod
-    def not_over(cls, now: datetime) -> sa.ColumnElement[bool]:
-        """Bookings (any status) whose time has not ended at `now`: to come, or under way."""
-        return sa.and_(cls.start >= now - LONGEST_BOOKING, cls.end > now)
+    def not_over(cls, now: object, since: object = None) -> sa.ColumnElement[bool]:
+        """Bookings (any status) whose time has not ended at `now`: to come, or under way.
+
+        `since` (now − LONGEST_BOOKING unless given, e.g. as a bind parameter) is the lower
+        bound on the start.
+        """
+        if since is None:
+            since = now - LONGEST_BOOKING
+        return sa.and_(cls.start >= since, cls.end > now)
 
     @property
     def is_active(self) -> bool:

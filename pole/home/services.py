@@ -43,12 +43,8 @@ def _next_statements() -> tuple[sa.Select, sa.Select]:
     """`next_bookings`' two statements, built once per process (bound per request)."""
     coming = sa.and_(
         Booking.organisation_id.in_(sa.bindparam("ids", expanding=True)),
-        # The index range's lower bound: nothing lasts longer than LONGEST_BOOKING (a CHECK),
-        # so a booking not yet over began after `since`. Without it, every booking the
-        # associations ever made was read, a number that only grows with the years.
-        Booking.start >= sa.bindparam("since"),
         Booking.status.in_(ACTIVE_STATUSES),
-        Booking.end > sa.bindparam("now"),
+        Booking.not_over(sa.bindparam("now"), sa.bindparam("since")),
     )
     # The first few are chosen on the booking table alone, then joined to their rooms, sites
     # and associations: joined before the LIMIT, every booking to come was (~1,000 rows for
