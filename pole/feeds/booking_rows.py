@@ -8,7 +8,7 @@ pole.feeds.bookings writes them.
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import NamedTuple
@@ -233,49 +233,32 @@ def _parameters(feed: Feed, window: Window) -> dict:
 
 def load_booking_rows(feed: Feed, window: Window) -> list[BookingRow]:
     """The feed's bookings in the window, with their organisation, resource and site: one query."""
+    return [BookingRow(*booking_tuple(row)) for row in raw_booking_rows(feed, window)]
+
+
+def raw_booking_rows(feed: Feed, window: Window) -> Sequence[sa.Row]:
+    """load_booking_rows' rows as the driver gives them, instants as stored (`stored_utc`):
+    `booking_tuple` reads one. The feeds' writer keys what it wrote by these rows, and only
+    reads the instants of a row it has not written yet."""
     statement = _LOAD[feed.kind]
     # Through the connection: rows as the driver gives them, without the ORM's loading layer
     # (the session still picks the connection: a replica for a feed request, if set).
     connection = db.session.connection(bind_arguments={"clause": statement})
-    rows = connection.execute(statement, _parameters(feed, window)).all()
-    return [
-        BookingRow(
-            *row[:4],
-            as_utc(row[4]),
-            as_utc(row[5]),
-            *row[6:8],
-            as_utc(row[8]),
-            as_utc(row[9]),
-            *row[10:],
-        )
-        for row in rows
-    ]
+    return connection.execute(statement, _parameters(feed, window)).all()
 
 
-def booking_tuples(feed: Feed, window: Window) -> list[tuple]:
-    """load_booking_rows' values as plain tuples in BookingRow's order, instants aware in UTC
-    (for the feeds' writer: no BookingRow to build for each of a year's bookings)."""
-    statement = _LOAD[feed.kind]
-    connection = db.session.connection(bind_arguments={"clause": statement})
-    rows = connection.execute(statement, _parameters(feed, window)).all()
-    if connection.dialect.name == "sqlite":  # text with "+00:00": what as_utc reads
-        read = datetime.fromisoformat
-        return [
-            (*row[:4], read(row[4]), read(row[5]), *row[6:8], read(row[8]), read(row[9]), *row[10:])
-            for row in rows
-        ]
-    return [
-        (
-            *row[:4],
-            as_utc(row[4]),
-            as_utc(row[5]),
-            *row[6:8],
-            as_utc(row[8]),
-            as_utc(row[9]),
-            *row[10:],
-        )
-        for row in rows
-    ]
+def booking_tuple(row: Sequence) -> tuple:
+    """A raw row's values in BookingRow's order, its instants aware in UTC (a plain tuple: no
+    BookingRow to build for each of a year's bookings)."""
+    return (
+        *row[:4],
+        as_utc(row[4]),
+        as_utc(row[5]),
+        *row[6:8],
+        as_utc(row[8]),
+        as_utc(row[9]),
+        *row[10:],
+    )
 
 
 def correlated_version(kind: str, subject: sa.ColumnElement, dialect: str) -> sa.ScalarSelect:

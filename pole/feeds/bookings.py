@@ -24,11 +24,13 @@ from pole.feeds.booking_rows import (
     BookingRow,
     BookingScope,
     booking_scope,
-    booking_tuples,
+    booking_tuple,
     load_booking_rows,
+    raw_booking_rows,
 )
 from pole.feeds.feed import SUMMARY_PREFIX, UID_NAMESPACE, Feed, Window, place
 from pole.feeds.ical import Written
+from pole.feeds.memo import written_memo
 
 ICAL_STATUS = {
     "confirmed": "CONFIRMED",
@@ -111,7 +113,9 @@ def written_bookings(
     an Event nor a BookingRow for each (rows from the database hold what an Event checks).
 
     booking_summary and booking_description, inlined: what is the same for every booking of
-    the feed (its scope) or of an organisation is found once."""
+    the feed (its scope) or of an organisation is found once. An event this process wrote
+    already from the same row, for the same kind of feed, scope and link, is taken from the
+    memo (pole.feeds.memo): a feed rebuilt after one change writes only what changed."""
     scope = booking_scope(feed)
     kind = feed.kind
     link = link if scope.with_links else None
@@ -119,6 +123,10 @@ def written_bookings(
     # the link are escaped once per calendar (Writer.linked_notes).
     plain_links = link is not None and not ical.needs_escaping(link(0))
     insiders, with_organisation = scope.insiders, scope.with_organisation
+    memo = written_memo()
+    remembered, remember = memo.get, memo.put
+    # What the text depends on besides the row and the link: the same for the whole feed.
+    context = (kind, with_organisation, plain_links)
     zones: dict[str, ZoneInfo] = {}
     places: dict[tuple[str, str, str], str] = {}
     categories: dict[str, tuple[str]] = {}
@@ -126,25 +134,35 @@ def written_bookings(
     vevent = writer.vevent
     written = []
     append = written.append
-    for (
-        booking_id,
-        title,
-        description,
-        is_public,
-        start,
-        end,
-        status,
-        sequence,
-        created_at,
-        updated_at,
-        organisation_id,
-        organisation_name,
-        organisation_short_name,
-        resource_name,
-        site_name,
-        site_address,
-        timezone,
-    ) in booking_tuples(feed, window):
+    for row in raw_booking_rows(feed, window):
+        row = tuple(row)  # noqa: PLW2901 (a plain tuple compares in C, a Row in Python)
+        # row[0] is the booking's id, row[3] is_public, row[10] organisation_id.
+        visible = row[3] or insiders is None or row[10] in insiders
+        url = link(row[0]) if link is not None else ""
+        key = (context, visible, url, row)
+        event = remembered(key)
+        if event is not None:
+            append(event)
+            continue
+        (
+            booking_id,
+            title,
+            description,
+            _is_public,
+            start,
+            end,
+            status,
+            sequence,
+            created_at,
+            updated_at,
+            _organisation_id,
+            organisation_name,
+            organisation_short_name,
+            resource_name,
+            site_name,
+            site_address,
+            timezone,
+        ) = booking_tuple(row)
         tz = zones.get(timezone)
         if tz is None:
             tz = zones[timezone] = ZoneInfo(timezone)
@@ -152,9 +170,7 @@ def written_bookings(
         location = places.get(where)
         if location is None:
             location = places[where] = place(*where)
-        url = link(booking_id) if link is not None else ""
         uid = booking_uid(kind, booking_id, created_at)
-        visible = is_public or insiders is None or organisation_id in insiders
         if not visible:
             summary = hidden.get(organisation_name)
             if summary is None:
@@ -193,7 +209,9 @@ def written_bookings(
             shown_in,
             description_line=written_notes,
         )
-        append(Written(start, uid, end, tz, text))
+        event = Written(start, uid, end, tz, text)
+        remember(key, event)
+        append(event)
     return written
 
 

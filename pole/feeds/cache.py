@@ -22,7 +22,7 @@ from datetime import datetime
 from flask import current_app
 
 from pole.db import db
-from pole.feeds import generation, ical, sources
+from pole.feeds import generation, ical, memo, sources
 from pole.feeds.bookings import booking_link
 from pole.feeds.feed import Feed, Window, current_window
 
@@ -136,5 +136,7 @@ def _cache() -> FeedCache:
 
 
 def clear_cache() -> None:
-    """Forget built feeds (tests that empty the database between runs: ids come back)."""
+    """Forget built feeds and written events (tests that empty the database between runs: ids
+    come back)."""
     current_app.extensions.pop(CACHE_KEY, None)
+    memo.forget()
