@@ -11,7 +11,11 @@ feed, serves the app with gunicorn on 127.0.0.1, and times sequential requests o
 keep-alive connection:
 
 - cold: a server whose feed cache is off (POLE_FEED_CACHE_SIZE=0), so every request finds
-  the link, reads the version, loads the events in one query and writes the calendar;
+  the link, reads the version, loads the events in one query and writes the calendar, each
+  event taken from the memo of events written (pole/feeds/memo.py) when its row has not
+  changed: what a calendar app gets after one of the feed's bookings changed;
+- from nothing: the same with the memo off too (POLE_FEED_EVENT_MEMO_SIZE=0): every event
+  written, as by a worker just started;
 - 304: the usual server, asked with the ETag it gave (what a calendar app does every hour);
 - warm 200: the usual server, a client without the ETag (the body comes from the cache).
 
@@ -92,6 +96,8 @@ def build(url: str, secret: str) -> Built:
             # The demo's mails wait: a sending thread beside the build would meet its deferred
             # read-then-write transactions on SQLite ("database is locked").
             "POLE_MAIL_KICK": False,
+            # The in-process write below times every VEVENT written, not taken from the memo.
+            "POLE_FEED_EVENT_MEMO_SIZE": 0,
         }
     )
     with app.app_context():
@@ -236,6 +242,9 @@ def run_backend(backend: str, count: int, workdir: Path) -> dict:
                 ("organisation", built.organisation_link),
             ):
                 rows[(feed, "cold")] = timed(port, path, count)
+        nothing_kept = {**env, "POLE_FEED_CACHE_SIZE": "0", "POLE_FEED_EVENT_MEMO_SIZE": "0"}
+        with feed_server(nothing_kept, workdir, f"{backend}-nothing-kept") as (port, bare_log):
+            rows[("room", "from nothing")] = timed(port, built.room_link, count)
         with feed_server(env, workdir, f"{backend}-cached") as (port, cached_log):
             for feed, path in (
                 ("room", built.room_link),
@@ -247,7 +256,7 @@ def run_backend(backend: str, count: int, workdir: Path) -> dict:
             # The floor: the app's smallest conditional page, one query, answered 304.
             rows[("floor", "304")] = timed(port, FLOOR, count, etag_of(port, FLOOR))
         leaked = []
-        for logfile in (cold_log, cached_log):
+        for logfile in (cold_log, bare_log, cached_log):
             text = logfile.read_text()
             for path in (built.room_link, built.organisation_link):
                 secret_part = path.removeprefix("/calendrier/").removesuffix(".ics")
@@ -293,7 +302,7 @@ def report(results: dict[str, dict]) -> str:
         built = result["built"]
         lines.append(
             f"- {built.database}: load the events (one query) {built.load_ms:.1f} ms, "
-            f"write the calendar {built.write_ms:.1f} ms."
+            f"write the calendar from nothing (no memo) {built.write_ms:.1f} ms."
         )
     return "\n".join(lines)
 
