@@ -319,7 +319,12 @@ Restos' feed, and serves the app with `gunicorn -w 2 --threads 4` on 127.0.0.1. 
 {count} sequential GETs on one keep-alive connection, after 10 to warm up:
 
 - **cold**: a server started with `POLE_FEED_CACHE_SIZE=0`, so every request checks the
-  link, reads the feed's version, loads its events in one query and writes the calendar;
+  link, reads the feed's version, loads its events in one query and writes the calendar,
+  each event taken from the worker's memo of events written (`pole/feeds/memo.py`, keyed by
+  the whole row) when its row is unchanged: what a calendar app gets after one of the
+  feed's bookings changed;
+- **from nothing**: the same with `POLE_FEED_EVENT_MEMO_SIZE=0` too: every event written,
+  as by a worker just started (the hall's feed only);
 - **304**: the usual server, asked with the ETag it gave (what a calendar app does each hour);
 - **warm 200**: the usual server, without the ETag (the body comes from the worker's cache);
 - **floor**: the app's cheapest conditional page (`/organisations.css`, one query, 304),
@@ -334,9 +339,10 @@ live link with its verifier; the request's transaction, so no disk flush), then 
 version (a count and the last change of its rows). On SQLite the bucket is a short
 transaction of its own under the write lock, then the link and the version are read; a
 warm 200 costs about the same, its body coming from memory. Nothing here is per process
-but the built bodies, and those are keyed by what the database says they were built from.
-A cold build is loading the rows (one index range, bounded on both sides) and writing each
-VEVENT as one string straight from its row. The bench machine is shared with other test
+but the built bodies, keyed by what the database says they were built from, and the
+events written, keyed by the rows themselves. A cold build is loading the rows (one index
+range, bounded on both sides) and writing each VEVENT whose row it has not written yet as
+one string straight from that row. The bench machine is shared with other test
 runs, so its load average is given: medians move by a few milliseconds from one run to
 the next.
 
