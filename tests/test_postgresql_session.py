@@ -112,3 +112,38 @@ def test_a_server_in_another_zone_gives_the_same_feeds_and_pages(
     assert all(b"BEGIN:VEVENT" in ours[url] for url in feeds)
     assert b"R\xc3\xa9union" in ours[pages[0]]
     assert theirs == ours
+
+
+@pytest.mark.parametrize("backend", ["postgresql"])
+def test_a_feeds_rows_are_read_with_a_plan_made_for_their_values(
+    app,
+    client,
+    building,  # noqa: F811
+):
+    """The statements that read a feed's bookings and appointments are never prepared on the
+    server (pole.db.UNPREPARED), however often they run: a prepared statement's generic plan
+    joins a year of rows in nested loops. The link's statement, run as often, is prepared."""
+    saved = app.config["POLE_FEED_CACHE_SIZE"]
+    app.config["POLE_FEED_CACHE_SIZE"] = 0  # every request reads its rows
+    feed_cache.clear_cache()
+    urls = [feed_url(building, kind) for kind in ("resource", "social_worker")]
+    try:
+        for _ in range(12):  # psycopg prepares a statement at its 5th run on a connection
+            for url in urls:
+                response = client.get(url)
+                assert response.status_code == 200
+                assert b"BEGIN:VEVENT" in response.data
+        # The pool gives back the connection the last request used (pool_use_lifo).
+        prepared = (
+            db.session.connection()
+            .exec_driver_sql("SELECT statement FROM pg_prepared_statements")
+            .scalars()
+            .all()
+        )
+    finally:
+        db.session.rollback()
+        app.config["POLE_FEED_CACHE_SIZE"] = saved
+        feed_cache.clear_cache()
+    assert any("FROM feed_token" in statement for statement in prepared)
+    reading = [s for s in prepared if "FROM booking JOIN" in s or "FROM appointment JOIN" in s]
+    assert [s for s in reading if "ORDER BY" in s] == []
