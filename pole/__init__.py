@@ -12,7 +12,6 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from pole import config, converters, extensions, replica, sessions
 from pole.db import (
     WRITE_WAIT,
-    configure_postgresql,
     configure_sqlite,
     hide_values,
     reset_write_intent,
@@ -94,8 +93,6 @@ def create_app(test_config: dict | None = None) -> Flask:
         ping_once_per_request(db.engine)
         if db.engine.dialect.name == "sqlite":
             configure_sqlite(db.engine, app.config.get("SQLITE_WRITE_WAIT", WRITE_WAIT))
-        elif db.engine.dialect.name == "postgresql":
-            configure_postgresql(db.engine)
     replica.init_app(app)
 
     _register_request_hooks(app)

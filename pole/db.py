@@ -198,34 +198,6 @@ def _give_back_turn_after(dialect: sa.Dialect) -> None:
     dialect.do_close = do_close
 
 
-# An execution option: run this statement without preparing it on the server.
-#
-# psycopg prepares a statement once it has run it 5 times on a connection (its
-# prepare_threshold), and PostgreSQL then plans it once for any values: a "generic plan",
-# taken when its estimated cost is close to the plans made for the values given. For a range
-# of instants whose bounds it does not know, PostgreSQL guesses a row or two; a statement that
-# then joins each booking to its association, room and site in nested loops over the whole
-# small table reads a year of the hall's feed (528 rows) in 2.2 ms where the plan made for its
-# values (hash join) takes 0.6 ms, planning included (bench/README.md). Most statements gain
-# from being prepared (a day view's four, measured: 0.1-0.4 ms each); those that fetch many
-# rows through joins ask for UNPREPARED.
-UNPREPARED = "pole_unprepared"
-
-
-def configure_postgresql(engine: sa.Engine) -> None:
-    """Run the statements marked UNPREPARED without preparing them (psycopg's prepare=False)."""
-    if getattr(engine, "_pole_unprepared", False):
-        return
-    engine._pole_unprepared = True
-
-    @event.listens_for(engine, "do_execute")
-    def _unprepared(cursor, statement, parameters, context):  # noqa: ANN001, ANN202
-        if context.execution_options.get(UNPREPARED):
-            cursor.execute(statement, parameters, prepare=False)
-            return True
-        return None
-
-
 # PostgreSQL's DETAIL quotes values ("Failing row contains (...)", "Key (...)=(...)"), and
 # may span lines: it and all that follows go.
 _DETAIL = re.compile(r"\nDETAIL:.*", re.DOTALL)

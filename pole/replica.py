@@ -67,7 +67,7 @@ class RoutingSession(Session):
 def init_app(app: Flask) -> None:
     """Open the replica's engine when POLE_READ_REPLICA_URL is set."""
     from pole.config import engine_options, normalised_url
-    from pole.db import configure_postgresql, hide_values
+    from pole.db import hide_values
 
     url = (app.config.get("POLE_READ_REPLICA_URL") or "").strip()
     if not url:
@@ -76,8 +76,6 @@ def init_app(app: Flask) -> None:
     url = normalised_url(url)
     engine = sa.create_engine(url, **engine_options(url=url))
     hide_values(engine)
-    if engine.dialect.name == "postgresql":
-        configure_postgresql(engine)
     app.extensions[REPLICA_KEY] = engine
 
 

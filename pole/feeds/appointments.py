@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from pole.db import UNPREPARED, db
+from pole.db import db
 from pole.feeds import ical, versions
 from pole.feeds.feed import SUMMARY_PREFIX, UID_NAMESPACE, Feed, Window, place
 from pole.organisations.models import Organisation
@@ -125,7 +125,6 @@ def appointments_for_feed(
         .join(Site, Site.id == Resource.site_id)
         .where(whose, shown)
         .order_by(Appointment.start, Appointment.id)
-        .execution_options(**{UNPREPARED: True})  # a year of rows through five joins
     )
     return [
         FeedAppointment(

@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from pole.auth.models import User
 from pole.bookings.models import ACTIVE_STATUSES, LONGEST_BOOKING, Booking
 from pole.core.stored_time import as_utc, stored_utc
-from pole.db import UNPREPARED, db
+from pole.db import db
 from pole.feeds import versions
 from pole.feeds.feed import PUBLIC, Feed, Window
 from pole.organisations.models import Membership, Organisation
@@ -72,6 +72,10 @@ class BookingRow(NamedTuple):
         )
 
 
+# A booking's own values, then its association's and room's ids: 12 columns. The texts of
+# the association, the room and its site (6 more) are read once per feed (`_NAMES`): a year of
+# the hall's feed holds five associations and one room, and the same texts on each of its 528
+# rows took a third of their reading (bench/README.md, session 31).
 _ROW_COLUMNS = (
     Booking.id,
     Booking.title,
@@ -84,12 +88,32 @@ _ROW_COLUMNS = (
     stored_utc(Booking.created_at),
     stored_utc(Booking.updated_at),
     Booking.organisation_id,
-    Organisation.name,
-    Organisation.short_name,
-    Resource.name,
-    Site.name,
-    Site.address,
-    Site.timezone,
+    Booking.resource_id,
+)
+_ORGANISATION, _RESOURCE = 10, 11  # where the rows hold the two ids
+
+_NO_TEXT = sa.cast(sa.null(), sa.String)
+# (0, organisation id, name, short name) and (1, resource id, room, site, address, zone) of
+# the ids the rows hold: one statement, one round trip.
+_NAMES = sa.union_all(
+    sa.select(
+        sa.literal_column("0", sa.Integer),
+        Organisation.id,
+        Organisation.name,
+        Organisation.short_name,
+        _NO_TEXT,
+        _NO_TEXT,
+    ).where(Organisation.id.in_(sa.bindparam("organisations", expanding=True))),
+    sa.select(
+        sa.literal_column("1", sa.Integer),
+        Resource.id,
+        Resource.name,
+        Site.name,
+        Site.address,
+        Site.timezone,
+    )
+    .join(Site, Site.id == Resource.site_id)
+    .where(Resource.id.in_(sa.bindparam("resources", expanding=True))),
 )
 
 
@@ -189,13 +213,7 @@ def _in_window(scope: BookingScope) -> sa.ColumnElement[bool]:
 
 def _load_statement(scope: BookingScope) -> sa.Select:
     return (
-        # A year of rows through three joins: the generic plan of a prepared statement would
-        # join them in nested loops (pole.db.UNPREPARED).
         sa.select(*_ROW_COLUMNS)
-        .execution_options(**{UNPREPARED: True})
-        .join(Organisation, Organisation.id == Booking.organisation_id)
-        .join(Resource, Resource.id == Booking.resource_id)
-        .join(Site, Site.id == Resource.site_id)
         .where(*scope.where, _in_window(scope))
         .order_by(Booking.start, Booking.id)
     )
@@ -239,20 +257,43 @@ def load_booking_rows(feed: Feed, window: Window) -> list[BookingRow]:
     return [BookingRow(*booking_tuple(row)) for row in raw_booking_rows(feed, window)]
 
 
-def raw_booking_rows(feed: Feed, window: Window) -> Sequence[sa.Row]:
-    """load_booking_rows' rows as the driver gives them, instants as stored (`stored_utc`):
-    `booking_tuple` reads one. The feeds' writer keys what it wrote by these rows, and only
-    reads the instants of a row it has not written yet."""
+def raw_booking_rows(feed: Feed, window: Window) -> list[tuple]:
+    """load_booking_rows' rows as plain tuples in BookingRow's order, instants as the driver
+    gives them (`stored_utc`): `booking_tuple` reads one. The feeds' writer keys what it wrote
+    by these tuples, and only reads the instants of a row it has not written yet."""
     statement = _LOAD[feed.kind]
     # Through the connection: rows as the driver gives them, without the ORM's loading layer
     # (the session still picks the connection: a replica for a feed request, if set).
     connection = db.session.connection(bind_arguments={"clause": statement})
-    return connection.execute(statement, _parameters(feed, window)).all()
+    rows = connection.execute(statement, _parameters(feed, window)).all()
+    if not rows:
+        return []
+    organisations: dict[int, tuple] = {}
+    places: dict[int, tuple] = {}
+    ids = {
+        "organisations": list({row[_ORGANISATION] for row in rows}),
+        "resources": list({row[_RESOURCE] for row in rows}),
+    }
+    for is_place, key, *texts in connection.execute(_NAMES, ids):
+        if is_place:
+            places[key] = tuple(texts)
+        else:
+            organisations[key] = tuple(texts[:2])
+    try:
+        return [(*row[:10], row[10], *organisations[row[10]], *places[row[11]]) for row in rows]
+    except KeyError:
+        # A room or an association gone between the two statements (with its bookings: the
+        # foreign keys keep it otherwise): its bookings are gone from the feed too.
+        return [
+            (*row[:10], row[10], *organisations[row[10]], *places[row[11]])
+            for row in rows
+            if row[10] in organisations and row[11] in places
+        ]
 
 
 def booking_tuple(row: Sequence) -> tuple:
-    """A raw row's values in BookingRow's order, its instants aware in UTC (a plain tuple: no
-    BookingRow to build for each of a year's bookings)."""
+    """A raw row's values, its instants aware in UTC (a plain tuple: no BookingRow to build
+    for each of a year's bookings)."""
     return (
         *row[:4],
         as_utc(row[4]),

@@ -134,8 +134,8 @@ def written_bookings(
     vevent = writer.vevent
     written = []
     append = written.append
+    # Plain tuples: a tuple compares in C, SQLAlchemy's Row in Python.
     for row in raw_booking_rows(feed, window):
-        row = tuple(row)  # noqa: PLW2901 (a plain tuple compares in C, a Row in Python)
         # row[0] is the booking's id, row[3] is_public, row[10] organisation_id.
         visible = row[3] or insiders is None or row[10] in insiders
         url = link(row[0]) if link is not None else ""
