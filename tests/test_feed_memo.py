@@ -8,6 +8,7 @@ sees them after any change to one of their bookings.
 
 from __future__ import annotations
 
+import dataclasses
 import random
 import re
 import threading
@@ -18,8 +19,10 @@ import sqlalchemy as sa
 from pole.bookings.models import Booking
 from pole.db import db
 from pole.feeds import cache as feed_cache
+from pole.feeds import sources
 from pole.feeds.memo import WrittenMemo, written_memo
 from pole.organisations.models import Organisation
+from pole.permanences.models import Permanence
 from pole.resources.models import Resource
 from tests.test_feeds import FEEDS, building, feed_url, link_for  # noqa: F401
 
@@ -105,6 +108,62 @@ def test_a_change_the_feed_versions_do_not_see_still_reaches_the_rebuilt_feed(
     assert "Salle Germaine Tillion" in after
     assert "Les Restaurants du Cœur" in after
 
+    memo_size(rebuilt, 0)
+    assert fetch(client, url).decode() == after
+
+
+@pytest.mark.parametrize("kind", ["organisation", "social_worker"])
+def test_appointments_written_from_their_rows_say_what_their_events_say(
+    client,
+    building,  # noqa: F811
+    rebuilt,
+    monkeypatch,
+    kind,
+):
+    """The appointments of a feed are written from their rows (written_appointments); built
+    as Events and written one by one (appointment_events), they say the same, byte for byte:
+    from nothing, from the memo, seen and cancelled ones."""
+    url = feed_url(building, kind)
+    memo_size(rebuilt, 10_000)
+    written = fetch(client, url)
+    assert written == fetch(client, url)
+    assert any(key[0] == "appointment" for key in written_memo()._entries)
+
+    as_events = {
+        feed_kind: tuple(
+            dataclasses.replace(source, write=None) if source is sources.APPOINTMENTS else source
+            for source in kind_sources
+        )
+        for feed_kind, kind_sources in sources.EVENT_SOURCES.items()
+    }
+    monkeypatch.setattr(sources, "EVENT_SOURCES", as_events)
+    memo_size(rebuilt, 0)
+    from_events = fetch(client, url)
+    assert written == from_events
+    assert from_events.count(b"Rendez-vous") >= 2
+    assert b"Annul\xc3\xa9 : Rendez-vous" in from_events  # the cancelled one
+
+
+def test_an_appointments_texts_changed_by_hand_reach_the_rebuilt_feed(
+    client,
+    building,  # noqa: F811
+    rebuilt,
+):
+    """An appointment's key in the memo is its whole row too: its permanence's title, changed
+    without touching the appointment, gives another row, hence another text."""
+    url = feed_url(building, "social_worker")
+    before = fetch(client, url).decode()
+    title = db.session.get(Permanence, building.permanence).title
+    assert title in before
+    with db.engine.begin() as conn:
+        conn.execute(
+            sa.update(Permanence)
+            .where(Permanence.id == building.permanence)
+            .values(title="Permanence du jeudi en salle 2")
+        )
+    db.session.expire_all()
+    after = fetch(client, url).decode()
+    assert "Permanence du jeudi en salle 2" in after.replace("\r\n ", "")
     memo_size(rebuilt, 0)
     assert fetch(client, url).decode() == after
 

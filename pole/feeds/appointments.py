@@ -59,7 +59,7 @@ class FeedVersion(NamedTuple):
 
 
 _Ccas = so.aliased(Organisation)
-_FEED_COLUMNS = (
+FEED_COLUMNS = (
     Appointment.id,
     Appointment.start,
     Appointment.end,
@@ -78,7 +78,24 @@ _FEED_COLUMNS = (
 )
 
 
-def _feed_filter(
+def feed_statement(
+    columns: tuple, whose: sa.ColumnElement[bool], shown: sa.ColumnElement[bool]
+) -> sa.Select:
+    """`columns` of the appointments `whose` and `shown` (feed_filter), in order, with their
+    association, permanence, the CCAS that holds it, its room and the room's site."""
+    return (
+        sa.select(*columns)
+        .join(Permanence, Permanence.id == Appointment.permanence_id)
+        .join(Organisation, Organisation.id == Appointment.organisation_id)
+        .join(_Ccas, _Ccas.id == Permanence.organisation_id)
+        .join(Resource, Resource.id == Permanence.resource_id)
+        .join(Site, Site.id == Resource.site_id)
+        .where(whose, shown)
+        .order_by(Appointment.start, Appointment.id)
+    )
+
+
+def feed_filter(
     start: datetime,
     end: datetime,
     social_worker_id: int | None,
@@ -115,17 +132,8 @@ def appointments_for_feed(
     `cancelled_since`, only those cancelled since then. One query, which never reads the
     beneficiary reference nor the note.
     """
-    whose, shown = _feed_filter(start, end, social_worker_id, organisation_id, cancelled_since)
-    query = (
-        sa.select(*_FEED_COLUMNS)
-        .join(Permanence, Permanence.id == Appointment.permanence_id)
-        .join(Organisation, Organisation.id == Appointment.organisation_id)
-        .join(_Ccas, _Ccas.id == Permanence.organisation_id)
-        .join(Resource, Resource.id == Permanence.resource_id)
-        .join(Site, Site.id == Resource.site_id)
-        .where(whose, shown)
-        .order_by(Appointment.start, Appointment.id)
-    )
+    whose, shown = feed_filter(start, end, social_worker_id, organisation_id, cancelled_since)
+    query = feed_statement(FEED_COLUMNS, whose, shown)
     return [
         FeedAppointment(
             uid=f"appointment-{row.id}",
@@ -163,7 +171,7 @@ def appointments_feed_version(
     Appointments changed since `changed_since` count even when they are no longer shown, so
     that one moved out of sight or cancelled long after it ended still changes the version.
     """
-    whose, shown = _feed_filter(start, end, social_worker_id, organisation_id, cancelled_since)
+    whose, shown = feed_filter(start, end, social_worker_id, organisation_id, cancelled_since)
     if changed_since is not None:
         shown = sa.or_(shown, Appointment.updated_at >= changed_since)
     query = (
@@ -185,18 +193,27 @@ def appointments_feed_version(
 APPOINTMENT_SUBJECTS = {"social_worker": "social_worker_id", "organisation": "organisation_id"}
 
 
-def correlated_version(kind: str, subject: sa.ColumnElement, dialect: str) -> sa.ScalarSelect:
-    """appointment_version's aggregate as one value (pole.feeds.versions), for the feed of this
-    kind whose subject is `subject`, a column of the enclosing query (the feed link's); the
-    window comes from the bound "start", "end", "cancelled_since" and "day"."""
+def bound_feed_filter(
+    kind: str, subject: sa.ColumnElement
+) -> tuple[sa.ColumnElement[bool], sa.ColumnElement[bool]]:
+    """feed_filter for the feed of this kind whose subject is `subject` (a bound parameter or
+    a column), its window the bound parameters "start", "end" and "cancelled_since"."""
     instant = versions.INSTANT
-    whose, shown = _feed_filter(
+    return feed_filter(
         sa.bindparam("start", type_=instant),
         sa.bindparam("end", type_=instant),
         subject if kind == "social_worker" else None,
         subject if kind == "organisation" else None,
         sa.bindparam("cancelled_since", type_=instant),
     )
+
+
+def correlated_version(kind: str, subject: sa.ColumnElement, dialect: str) -> sa.ScalarSelect:
+    """appointment_version's aggregate as one value (pole.feeds.versions), for the feed of this
+    kind whose subject is `subject`, a column of the enclosing query (the feed link's); the
+    window comes from the bound "start", "end", "cancelled_since" and "day"."""
+    instant = versions.INSTANT
+    whose, shown = bound_feed_filter(kind, subject)
     shown = sa.or_(shown, Appointment.updated_at >= sa.bindparam("day", type_=instant))
     aggregates = (
         sa.func.count(Appointment.id),

@@ -28,7 +28,7 @@ from pole.feeds.booking_rows import (
     load_booking_rows,
     raw_booking_rows,
 )
-from pole.feeds.feed import SUMMARY_PREFIX, UID_NAMESPACE, Feed, Window, place
+from pole.feeds.feed import SUMMARY_PREFIX, UID_NAMESPACE, Feed, Places, Window, place
 from pole.feeds.ical import Written
 from pole.feeds.memo import written_memo
 
@@ -127,8 +127,7 @@ def written_bookings(
     remembered, remember = memo.get, memo.put
     # What the text depends on besides the row and the link: the same for the whole feed.
     context = (kind, with_organisation, plain_links)
-    zones: dict[str, ZoneInfo] = {}
-    places: dict[tuple[str, str, str], str] = {}
+    places = Places()
     categories: dict[str, tuple[str]] = {}
     hidden: dict[str, str] = {}
     vevent = writer.vevent
@@ -163,13 +162,8 @@ def written_bookings(
             site_address,
             timezone,
         ) = booking_tuple(row)
-        tz = zones.get(timezone)
-        if tz is None:
-            tz = zones[timezone] = ZoneInfo(timezone)
-        where = resource_name, site_name, site_address
-        location = places.get(where)
-        if location is None:
-            location = places[where] = place(*where)
+        tz = places.zone(timezone)
+        location = places.place(resource_name, site_name, site_address)
         uid = booking_uid(kind, booking_id, created_at)
         if not visible:
             summary = hidden.get(organisation_name)

@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Hashable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from flask import current_app
 
@@ -91,3 +92,25 @@ def current_window(now: datetime | None = None) -> Window:
 def place(room: str, site: str, address: str) -> str:
     """LOCATION: the room, then the site and its address."""
     return f"{room} — {site}, {address}" if address else f"{room} — {site}"
+
+
+class Places:
+    """The time zones and LOCATION texts of a feed's rows, each made once per feed: a year of
+    the hall's bookings names one room in one zone."""
+
+    def __init__(self) -> None:
+        self._zones: dict[str, ZoneInfo] = {}
+        self._places: dict[tuple[str, str, str], str] = {}
+
+    def zone(self, name: str) -> ZoneInfo:
+        zone = self._zones.get(name)
+        if zone is None:
+            zone = self._zones[name] = ZoneInfo(name)
+        return zone
+
+    def place(self, room: str, site: str, address: str) -> str:
+        where = room, site, address
+        text = self._places.get(where)
+        if text is None:
+            text = self._places[where] = place(room, site, address)
+        return text

@@ -11,7 +11,7 @@ from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from datetime import datetime
 
-from pole.feeds import appointments, booking_rows, bookings, ical
+from pole.feeds import appointments, booking_rows, bookings, ical, written_appointments
 from pole.feeds.feed import PUBLIC, Feed, Window
 from pole.feeds.models import FEED_KINDS
 
@@ -21,7 +21,8 @@ class EventSource:
     """Something feeds show. `load(feed, window, link)` gives its events in the window (one
     query); `version(feed, window)` a cheap value that changes whenever they may have, with
     the time of the last change (None if unknown). `write(feed, window, link, writer)`, if
-    given, writes the same events straight from its rows (the bookings: hundreds a feed)."""
+    given, writes the same events straight from its rows (hundreds a feed: a year of the hall's
+    bookings, of the social worker's appointments)."""
 
     name: str
     load: Callable[[Feed, Window, Callable[[int], str] | None], list[ical.Event]]
@@ -42,7 +43,10 @@ SOCIAL_WORKER_BOOKINGS = EventSource(
     bookings.written_social_worker_bookings,
 )
 APPOINTMENTS = EventSource(
-    "appointments", appointments.appointment_events, appointments.appointment_version
+    "appointments",
+    appointments.appointment_events,
+    appointments.appointment_version,
+    written_appointments.written_appointments,
 )
 
 # The extension point: what each kind of feed shows. A new source brings its own `load` (one
